@@ -1,0 +1,208 @@
+// Package config reads the stack configuration of rds-app into typed structs.
+// It is the only place that knows config key names: it reads each section
+// strictly (wrong types and unknown keys are problems), fills defaults in one
+// place (defaults.go), validates every value (validate.go) and returns one
+// error listing every problem, each prefixed with the key path the user typed.
+// main.go and the components never read configuration themselves.
+package config
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Section names, as they appear after the project namespace
+// ("rds-app:network").
+const (
+	SectionNetwork  = "network"
+	SectionDatabase = "database"
+	SectionApp      = "app"
+)
+
+var sections = []string{SectionNetwork, SectionDatabase, SectionApp}
+
+// Config is the validated configuration of one stack.
+type Config struct {
+	Network  Network
+	Database Database
+	App      App
+}
+
+// Network configures the VPC and the traffic allowed into it.
+type Network struct {
+	// CIDR is the VPC block. Default DefaultVPCCIDR.
+	CIDR string
+	// AZCount is how many availability zones to spread subnets across.
+	// Default DefaultAZCount, or the length of AvailabilityZones when set.
+	AZCount int
+	// AvailabilityZones names the zones to use. Default: the first AZCount
+	// zones the region offers.
+	AvailabilityZones []string
+	// IngressCIDRs may reach the application's web port. Default
+	// DefaultIngressCIDRs (everyone).
+	IngressCIDRs []string
+	// FlowLogRetentionDays keeps VPC flow logs this long. Default
+	// DefaultLogRetentionDays.
+	FlowLogRetentionDays int
+}
+
+// Database configures the RDS PostgreSQL instance.
+type Database struct {
+	// EngineVersion is a PostgreSQL major ("17") or major.minor. Default
+	// DefaultEngineVersion.
+	EngineVersion string
+	// InstanceClass is the RDS class. Default DefaultInstanceClass.
+	InstanceClass string
+	// AllocatedStorage is the initial gp3 storage in GiB. Default
+	// DefaultAllocatedStorage.
+	AllocatedStorage int
+	// MaxAllocatedStorage is the storage autoscaling ceiling in GiB.
+	// Default DefaultMaxAllocatedStorage.
+	MaxAllocatedStorage int
+	// Port is the PostgreSQL port. Default DefaultDatabasePort.
+	Port int
+	// Username is the master user. Default DefaultUsername.
+	Username string
+	// Name is the database created on the instance. Default DefaultDatabaseName.
+	Name string
+	// BackupRetentionDays keeps automated backups this long. Default
+	// DefaultBackupRetentionDays.
+	BackupRetentionDays int
+	// BackupWindow is the daily backup window (UTC). Default DefaultBackupWindow.
+	BackupWindow string
+	// MaintenanceWindow is the weekly maintenance window (UTC). Default
+	// DefaultMaintenanceWindow.
+	MaintenanceWindow string
+	// MultiAZ runs a standby in a second zone. Default false.
+	MultiAZ bool
+	// DeletionProtection blocks deleting the instance, in AWS and (through
+	// Pulumi's protect option) in Pulumi. Default false.
+	DeletionProtection bool
+	// SkipFinalSnapshot deletes the instance without a final snapshot.
+	// Default false: a snapshot is taken.
+	SkipFinalSnapshot bool
+	// ApplyImmediately applies changes now instead of in the maintenance
+	// window. Default false.
+	ApplyImmediately bool
+	// MonitoringInterval is the Enhanced Monitoring interval in seconds; 0
+	// turns it off. Default DefaultMonitoringInterval.
+	MonitoringInterval int
+	// LogRetentionDays keeps the exported PostgreSQL logs this long. Default
+	// DefaultLogRetentionDays.
+	LogRetentionDays int
+}
+
+// App configures the application host and its container.
+type App struct {
+	// Image is the container image reference. Required.
+	Image string
+	// InstanceType is the EC2 instance type. Default DefaultInstanceType.
+	InstanceType string
+	// HostPort is the port the host publishes (and the security group opens).
+	// Default DefaultHostPort.
+	HostPort int
+	// ContainerPort is the port the application listens on inside the
+	// container. Default DefaultContainerPort.
+	ContainerPort int
+	// RootVolumeSize is the host's root volume in GiB. Default
+	// DefaultRootVolumeSize.
+	RootVolumeSize int
+	// LogRetentionDays keeps the container logs this long. Default
+	// DefaultLogRetentionDays.
+	LogRetentionDays int
+	// SecretNames are environment variables given generated random values.
+	// Default DefaultSecretNames.
+	SecretNames []string
+	// Environment holds plain (non-secret) variables for the container.
+	// Default empty.
+	Environment map[string]string
+}
+
+// Facts are what the program learns from AWS before validating: limits that
+// depend on the region rather than on the configuration.
+type Facts struct {
+	// Region is the stack's AWS region.
+	Region string
+	// AvailabilityZones are the zones the region offers, in order.
+	AvailabilityZones []string
+}
+
+// Source is the raw configuration: every key ("rds-app:network") and its
+// value (JSON text for structured sections), plus which keys hold secrets.
+type Source struct {
+	Values     map[string]string
+	SecretKeys []string
+}
+
+// FromContext reads the raw configuration of the running program. The
+// Pulumi SDK only answers for keys it is asked about, so the full key list
+// comes from PULUMI_CONFIG, which the Pulumi CLI sets for the program: that
+// is how a misspelt section ("rds-app:netwrok") is caught.
+func FromContext(ctx *pulumi.Context) Source {
+	src := Source{Values: map[string]string{}}
+	if all := os.Getenv(pulumi.EnvConfig); all != "" {
+		_ = json.Unmarshal([]byte(all), &src.Values)
+	}
+	for _, s := range sections {
+		key := ctx.Project() + ":" + s
+		if v, ok := ctx.GetConfig(key); ok {
+			src.Values[key] = v
+		}
+		if ctx.IsConfigSecret(key) {
+			src.SecretKeys = append(src.SecretKeys, key)
+		}
+	}
+	return src
+}
+
+// Load reads, defaults and validates the running stack's configuration.
+func Load(ctx *pulumi.Context, facts Facts) (*Config, error) {
+	return Parse(ctx.Project(), FromContext(ctx), facts)
+}
+
+// Parse reads, defaults and validates a raw configuration for project. It
+// returns Problems listing everything wrong, or the complete Config.
+func Parse(project string, src Source, facts Facts) (*Config, error) {
+	var problems Problems
+	secret := map[string]bool{}
+	for _, k := range src.SecretKeys {
+		secret[k] = true
+	}
+	read := func(name string) *section {
+		key := project + ":" + name
+		raw, set := src.Values[key]
+		if secret[key] {
+			// Everything here ends up in plain text (tags, user-data), and
+			// the secrets the stack needs are generated, not configured.
+			problems.add(key, "holds a secret value (set with --secret); rds-app takes no secrets in configuration: the database password and app.secretNames are generated")
+			return newSection(key, "", false, &problems)
+		}
+		return newSection(key, raw, set, &problems)
+	}
+	netRaw := readNetwork(read(SectionNetwork))
+	dbRaw := readDatabase(read(SectionDatabase))
+	appRaw := readApp(read(SectionApp))
+	for _, k := range sortedKeys(src.Values) {
+		ns, name, ok := strings.Cut(k, ":")
+		if ok && ns == project && !slices.Contains(sections, name) {
+			problems.add(k, "is not a known key; rds-app reads %s:%s, %s:%s and %s:%s", project, SectionNetwork, project, SectionDatabase, project, SectionApp)
+		}
+	}
+
+	cfg := &Config{
+		Network:  netRaw.withDefaults(facts),
+		Database: dbRaw.withDefaults(),
+		App:      appRaw.withDefaults(),
+	}
+	v := validator{project: project, facts: facts, problems: &problems, raw: rawSections{netRaw, dbRaw, appRaw}}
+	v.validate(cfg)
+	if len(problems) > 0 {
+		problems.sortBySection(project, sections)
+		return nil, problems
+	}
+	return cfg, nil
+}

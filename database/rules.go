@@ -1,0 +1,272 @@
+package database
+
+// This file holds the naming and scheduling rules RDS and PostgreSQL enforce,
+// as plain functions: the config layer uses them to reject bad input before
+// anything is registered, and the component uses them to derive names.
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+const (
+	// MinMajorVersion and MaxMajorVersion bound the PostgreSQL majors this
+	// program knows parameter-group families for.
+	MinMajorVersion = 13
+	MaxMajorVersion = 18
+)
+
+var engineVersionRE = regexp.MustCompile(`^([0-9]+)(?:\.([0-9]+))?$`)
+
+// EngineVersion is a parsed PostgreSQL engine version: a major ("17") or a
+// major.minor ("17.4").
+type EngineVersion struct {
+	Major int
+	// Minor is -1 when only the major version is given, which leaves the
+	// minor version to AWS's automatic minor upgrades.
+	Minor int
+}
+
+// ParseEngineVersion checks that s is a supported PostgreSQL major or
+// major.minor version.
+func ParseEngineVersion(s string) (EngineVersion, error) {
+	m := engineVersionRE.FindStringSubmatch(s)
+	if m == nil {
+		return EngineVersion{}, fmt.Errorf("%q is not a PostgreSQL version; give a major version such as \"17\" (or a major.minor such as \"17.4\")", s)
+	}
+	major, _ := strconv.Atoi(m[1])
+	if major < MinMajorVersion || major > MaxMajorVersion {
+		return EngineVersion{}, fmt.Errorf("%q is not a supported PostgreSQL major version; supported are %d to %d", s, MinMajorVersion, MaxMajorVersion)
+	}
+	v := EngineVersion{Major: major, Minor: -1}
+	if m[2] != "" {
+		v.Minor, _ = strconv.Atoi(m[2])
+	}
+	return v, nil
+}
+
+// PinsMinor reports whether the version names a minor release.
+func (v EngineVersion) PinsMinor() bool { return v.Minor >= 0 }
+
+// Family is the DB parameter group family of the version ("postgres17").
+func (v EngineVersion) Family() string { return fmt.Sprintf("postgres%d", v.Major) }
+
+var instanceClassRE = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+
+// CheckInstanceClass accepts RDS instance class names such as db.t4g.micro.
+func CheckInstanceClass(s string) error {
+	if !instanceClassRE.MatchString(s) {
+		return fmt.Errorf("%q is not an RDS instance class; use a db.* class such as db.t4g.micro or db.m7g.large", s)
+	}
+	return nil
+}
+
+// reservedWords are PostgreSQL's reserved key words (the "reserved" column of
+// the SQL Key Words appendix). RDS refuses them as master user and database
+// names.
+var reservedWords = setOf(
+	"all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+	"binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
+	"constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+	"current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable",
+	"desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze",
+	"from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect",
+	"into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+	"localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order",
+	"outer", "overlaps", "placing", "primary", "references", "returning", "right", "select",
+	"session_user", "similar", "some", "symmetric", "system_user", "table", "tablesample", "then",
+	"to", "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
+	"where", "window", "with",
+)
+
+// reservedUsers are roles RDS or PostgreSQL already own, or names RDS refuses
+// for the master user.
+var reservedUsers = setOf("postgres", "rdsadmin", "admin", "rdsrepladmin", "rdstopmgr", "public", "none", "pg_signal_backend")
+
+// reservedDatabases already exist on every instance.
+var reservedDatabases = setOf("postgres", "rdsadmin", "template0", "template1")
+
+var identifierRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// maxIdentifierLen is PostgreSQL's NAMEDATALEN-1.
+const maxIdentifierLen = 63
+
+// CheckUsername applies the RDS for PostgreSQL master user name rules.
+func CheckUsername(s string) error {
+	if err := checkIdentifier(s); err != nil {
+		return err
+	}
+	lower := strings.ToLower(s)
+	switch {
+	case reservedUsers[lower]:
+		return fmt.Errorf("%q is reserved by PostgreSQL or RDS; choose another name such as \"app_admin\"", s)
+	case strings.HasPrefix(lower, "pg_"), strings.HasPrefix(lower, "rds_"):
+		return fmt.Errorf("%q starts with a prefix PostgreSQL or RDS reserves for its own roles (pg_, rds_)", s)
+	case reservedWords[lower]:
+		return fmt.Errorf("%q is a PostgreSQL reserved word", s)
+	}
+	return nil
+}
+
+// CheckDatabaseName applies the RDS for PostgreSQL database name rules.
+func CheckDatabaseName(s string) error {
+	if err := checkIdentifier(s); err != nil {
+		return err
+	}
+	lower := strings.ToLower(s)
+	switch {
+	case reservedDatabases[lower]:
+		return fmt.Errorf("%q already exists on every RDS instance; choose another name such as \"app\"", s)
+	case reservedWords[lower]:
+		return fmt.Errorf("%q is a PostgreSQL reserved word", s)
+	}
+	return nil
+}
+
+func checkIdentifier(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("must not be empty")
+	case len(s) > maxIdentifierLen:
+		return fmt.Errorf("%q is %d characters; PostgreSQL names are at most %d", s, len(s), maxIdentifierLen)
+	case !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z'):
+		return fmt.Errorf("%q must start with a letter", s)
+	case !identifierRE.MatchString(s):
+		return fmt.Errorf("%q may contain only letters, digits and underscores", s)
+	}
+	return nil
+}
+
+const (
+	minutesPerDay  = 24 * 60
+	minutesPerWeek = 7 * minutesPerDay
+	// minWindow is the shortest backup or maintenance window RDS accepts.
+	minWindow = 30
+)
+
+var (
+	backupWindowRE      = regexp.MustCompile(`^([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})$`)
+	maintenanceWindowRE = regexp.MustCompile(`^([a-z]{3}):([0-9]{2}):([0-9]{2})-([a-z]{3}):([0-9]{2}):([0-9]{2})$`)
+	weekdays            = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+)
+
+// Window is a span of minutes on a circular clock (a day or a week).
+type Window struct{ start, length int }
+
+// ParseBackupWindow parses a daily "hh24:mi-hh24:mi" window in UTC.
+func ParseBackupWindow(s string) (Window, error) {
+	m := backupWindowRE.FindStringSubmatch(s)
+	if m == nil {
+		return Window{}, fmt.Errorf("%q is not a daily window; use hh24:mi-hh24:mi in UTC, such as \"03:00-04:00\"", s)
+	}
+	start, err1 := clock(m[1], m[2])
+	end, err2 := clock(m[3], m[4])
+	if err1 != nil || err2 != nil {
+		return Window{}, fmt.Errorf("%q has an invalid time; hours run 00-23 and minutes 00-59", s)
+	}
+	w := Window{start: start, length: mod(end-start, minutesPerDay)}
+	if w.length < minWindow {
+		return Window{}, fmt.Errorf("%q lasts %d minutes; RDS needs at least %d", s, w.length, minWindow)
+	}
+	return w, nil
+}
+
+// ParseMaintenanceWindow parses a weekly "ddd:hh24:mi-ddd:hh24:mi" window in UTC.
+func ParseMaintenanceWindow(s string) (Window, error) {
+	m := maintenanceWindowRE.FindStringSubmatch(s)
+	if m == nil {
+		return Window{}, fmt.Errorf("%q is not a weekly window; use ddd:hh24:mi-ddd:hh24:mi in UTC with lower-case days, such as \"sun:04:30-sun:05:30\"", s)
+	}
+	start, err1 := weekClock(m[1], m[2], m[3])
+	end, err2 := weekClock(m[4], m[5], m[6])
+	if err1 != nil || err2 != nil {
+		return Window{}, fmt.Errorf("%q has an invalid day or time; days are mon..sun, hours 00-23, minutes 00-59", s)
+	}
+	w := Window{start: start, length: mod(end-start, minutesPerWeek)}
+	if w.length < minWindow {
+		return Window{}, fmt.Errorf("%q lasts %d minutes; RDS needs at least %d", s, w.length, minWindow)
+	}
+	return w, nil
+}
+
+// WindowsOverlap reports whether the daily backup window falls, on any day,
+// inside the weekly maintenance window. RDS rejects overlapping windows.
+func WindowsOverlap(backup, maintenance string) (bool, error) {
+	b, err := ParseBackupWindow(backup)
+	if err != nil {
+		return false, err
+	}
+	m, err := ParseMaintenanceWindow(maintenance)
+	if err != nil {
+		return false, err
+	}
+	for day := 0; day < 7; day++ {
+		daily := Window{start: day*minutesPerDay + b.start, length: b.length}
+		if overlaps(daily, m, minutesPerWeek) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// overlaps reports whether two spans on a circular clock of the given period
+// share a minute.
+func overlaps(a, b Window, period int) bool {
+	return mod(b.start-a.start, period) < a.length || mod(a.start-b.start, period) < b.length
+}
+
+func clock(hh, mm string) (int, error) {
+	h, _ := strconv.Atoi(hh)
+	m, _ := strconv.Atoi(mm)
+	if h > 23 || m > 59 {
+		return 0, fmt.Errorf("invalid time %s:%s", hh, mm)
+	}
+	return h*60 + m, nil
+}
+
+func weekClock(day, hh, mm string) (int, error) {
+	for i, d := range weekdays {
+		if d == day {
+			t, err := clock(hh, mm)
+			return i*minutesPerDay + t, err
+		}
+	}
+	return 0, fmt.Errorf("invalid day %q", day)
+}
+
+func mod(a, n int) int { return ((a % n) + n) % n }
+
+func setOf(items ...string) map[string]bool {
+	m := make(map[string]bool, len(items))
+	for _, s := range items {
+		m[s] = true
+	}
+	return m
+}
+
+var nonIdentifierRE = regexp.MustCompile(`[^a-z0-9]+`)
+
+// InstanceIdentifier builds the RDS instance identifier from the project,
+// the stack and a random suffix: lower-case letters, digits and single
+// hyphens, starting with a letter, at most 63 characters. The random suffix
+// is created once per stack, so a final snapshot named after the identifier
+// can never collide with one left behind by an earlier stack of the same name.
+func InstanceIdentifier(project, stack, suffix string) string {
+	base := strings.Trim(nonIdentifierRE.ReplaceAllString(strings.ToLower(project+"-"+stack), "-"), "-")
+	if base == "" || base[0] < 'a' || base[0] > 'z' {
+		base = "db-" + base
+	}
+	max := maxIdentifierLen - len(suffix) - 1
+	if len(base) > max {
+		base = strings.TrimRight(base[:max], "-")
+	}
+	return base + "-" + suffix
+}
+
+// FinalSnapshotIdentifier names the snapshot RDS takes when the instance is
+// deleted.
+func FinalSnapshotIdentifier(instanceIdentifier string) string {
+	return instanceIdentifier + "-final"
+}

@@ -1,0 +1,55 @@
+// Package awsinfo asks AWS, once per program run, for the facts the
+// configuration is validated against and the components build ARNs from:
+// the region, its availability zones, the partition and the account.
+package awsinfo
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Info is what the program knows about the AWS account and region it
+// deploys into.
+type Info struct {
+	Region            string
+	AvailabilityZones []string
+	Partition         string
+	// DNSSuffix is the partition's domain ("amazonaws.com").
+	DNSSuffix string
+	AccountID string
+}
+
+// Lookup reads the facts through the AWS provider's data sources.
+func Lookup(ctx *pulumi.Context) (Info, error) {
+	region, err := aws.GetRegion(ctx, &aws.GetRegionArgs{})
+	if err != nil {
+		return Info{}, fmt.Errorf("looking up the AWS region: %w", err)
+	}
+	// Only zones (not Local or Wavelength Zones) that are available now.
+	zones, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+		State: pulumi.StringRef("available"),
+		Filters: []aws.GetAvailabilityZonesFilter{
+			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
+		},
+	})
+	if err != nil {
+		return Info{}, fmt.Errorf("looking up availability zones: %w", err)
+	}
+	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{})
+	if err != nil {
+		return Info{}, fmt.Errorf("looking up the AWS partition: %w", err)
+	}
+	caller, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{})
+	if err != nil {
+		return Info{}, fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	return Info{
+		Region:            region.Name,
+		AvailabilityZones: zones.Names,
+		Partition:         partition.Partition,
+		DNSSuffix:         partition.DnsSuffix,
+		AccountID:         caller.AccountId,
+	}, nil
+}

@@ -1,0 +1,297 @@
+// Package pulumitest is the one shared test helper of rds-app: a Pulumi mock
+// that records every resource registration and invoke, answers the invokes
+// the program makes with fixed facts, and hands out recognisable sentinel
+// values for generated secrets so tests can search for leaks.
+package pulumitest
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+// Facts the mock answers invokes with.
+const (
+	Project   = "rds-app"
+	Region    = "eu-west-1"
+	AccountID = "123456789012"
+	Partition = "aws"
+	// AMIPrefix starts every AMI ID the mock resolves; the architecture follows.
+	AMIPrefix = "ami-mock-"
+)
+
+// Zones are the availability zones the mock region offers.
+var Zones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+
+// Resource is one recorded registration.
+type Resource struct {
+	Type    string
+	Name    string
+	ID      string
+	Inputs  resource.PropertyMap
+	Outputs resource.PropertyMap
+	Request *pulumirpc.RegisterResourceRequest
+}
+
+// Parent is the "type::name" of the resource's parent ("" for none).
+func (r Resource) Parent() (typ, name string) {
+	urn := r.Request.GetParent()
+	parts := strings.Split(urn, "::")
+	if len(parts) < 4 {
+		return "", ""
+	}
+	types := strings.Split(parts[2], "$")
+	return types[len(types)-1], parts[3]
+}
+
+// Input returns the input at key with secrets and outputs unwrapped.
+func (r Resource) Input(key string) resource.PropertyValue {
+	return Unwrap(r.Inputs[resource.PropertyKey(key)])
+}
+
+// Str is the string input at key ("" when absent).
+func (r Resource) Str(key string) string {
+	v := r.Input(key)
+	if v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// Invoke is one recorded invoke.
+type Invoke struct {
+	Token string
+	Args  resource.PropertyMap
+}
+
+// Mocks records registrations and answers invokes.
+type Mocks struct {
+	mu        sync.Mutex
+	resources []Resource
+	invokes   []Invoke
+	sentinels []string
+	// Zones overrides the availability zones the region offers.
+	Zones []string
+}
+
+// New returns an empty recorder.
+func New() *Mocks { return &Mocks{Zones: Zones} }
+
+// Resources returns every registration so far, in order.
+func (m *Mocks) Resources() []Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Resource(nil), m.resources...)
+}
+
+// Invokes returns every invoke so far, in order.
+func (m *Mocks) Invokes() []Invoke {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Invoke(nil), m.invokes...)
+}
+
+// Sentinels returns every secret value the mock generated.
+func (m *Mocks) Sentinels() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.sentinels...)
+}
+
+// OfType returns the registrations of one type token.
+func (m *Mocks) OfType(typ string) []Resource {
+	var out []Resource
+	for _, r := range m.Resources() {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// One returns the single registration of a type, failing the test otherwise.
+func (m *Mocks) One(t testing.TB, typ string) Resource {
+	t.Helper()
+	rs := m.OfType(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, got %d", typ, len(rs))
+	}
+	return rs[0]
+}
+
+// Named returns the registration with the given type and name.
+func (m *Mocks) Named(t testing.TB, typ, name string) Resource {
+	t.Helper()
+	for _, r := range m.OfType(typ) {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no %s named %q", typ, name)
+	return Resource{}
+}
+
+// ByID returns the registration whose ID is id.
+func (m *Mocks) ByID(id string) (Resource, bool) {
+	for _, r := range m.Resources() {
+		if r.ID == id && id != "" {
+			return r, true
+		}
+	}
+	return Resource{}, false
+}
+
+// NewResource implements pulumi.MockResourceMonitor.
+func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	id := args.Name + "-id"
+	outputs := args.Inputs.Copy()
+	set := func(k string, v resource.PropertyValue) { outputs[resource.PropertyKey(k)] = v }
+	str := func(k string) string {
+		v := Unwrap(args.Inputs[resource.PropertyKey(k)])
+		if v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	arn := func(service, rest string) {
+		set("arn", resource.NewProperty(fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, Region, AccountID, rest)))
+	}
+	switch args.TypeToken {
+	case "random:index/randomPassword:RandomPassword":
+		v := m.sentinel(args.Name)
+		set("result", resource.MakeSecret(resource.NewProperty(v)))
+	case "random:index/randomId:RandomId":
+		set("hex", resource.NewProperty("a1b2c3d4"))
+	case "aws:kms/key:Key":
+		id = "key-" + args.Name
+		arn("kms", "key/"+id)
+		set("keyId", resource.NewProperty(id))
+	case "aws:secretsmanager/secret:Secret":
+		arn("secretsmanager", "secret:"+args.Name+"-AbCdEf")
+		id = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", Region, AccountID, args.Name)
+	case "aws:cloudwatch/logGroup:LogGroup":
+		name := str("name")
+		if name == "" {
+			name = args.Name + "-1234567"
+			set("name", resource.NewProperty(name))
+		}
+		id = name
+		arn("logs", "log-group:"+name)
+	case "aws:ssm/parameter:Parameter":
+		arn("ssm", "parameter"+str("name"))
+		id = str("name")
+		set("version", resource.NewProperty(1.0))
+	case "aws:iam/role:Role":
+		set("arn", resource.NewProperty(fmt.Sprintf("arn:aws:iam::%s:role/%s", AccountID, args.Name)))
+		set("name", resource.NewProperty(args.Name))
+	case "aws:iam/instanceProfile:InstanceProfile":
+		set("arn", resource.NewProperty(fmt.Sprintf("arn:aws:iam::%s:instance-profile/%s", AccountID, args.Name)))
+		set("name", resource.NewProperty(args.Name))
+	case "aws:rds/instance:Instance":
+		addr := str("identifier") + ".c0ffee.eu-west-1.rds.amazonaws.com"
+		set("address", resource.NewProperty(addr))
+		set("endpoint", resource.NewProperty(fmt.Sprintf("%s:%v", addr, Unwrap(args.Inputs["port"]).NumberValue())))
+		set("resourceId", resource.NewProperty("db-ABCDEFGHIJKLMNOP"))
+		arn("rds", "db:"+str("identifier"))
+	case "aws:ec2/instance:Instance":
+		id = "i-0123456789abcdef0"
+		arn("ec2", "instance/"+id)
+	case "aws:ec2/eip:Eip":
+		id = "eipalloc-0123456789"
+		set("publicIp", resource.NewProperty("203.0.113.10"))
+		set("allocationId", resource.NewProperty(id))
+	default:
+		if args.Custom {
+			arn("mock", args.Name)
+		}
+	}
+	m.mu.Lock()
+	m.resources = append(m.resources, Resource{
+		Type: args.TypeToken, Name: args.Name, ID: id,
+		Inputs: args.Inputs, Outputs: outputs, Request: args.RegisterRPC,
+	})
+	m.mu.Unlock()
+	return id, outputs, nil
+}
+
+// sentinel makes a secret value that is easy to search for.
+func (m *Mocks) sentinel(name string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v := fmt.Sprintf("SENTINEL%02dx%sxQz7", len(m.sentinels), strings.NewReplacer("-", "", "_", "").Replace(name))
+	m.sentinels = append(m.sentinels, v)
+	return v
+}
+
+// Call implements pulumi.MockResourceMonitor: the invokes rds-app makes.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.invokes = append(m.invokes, Invoke{Token: args.Token, Args: args.Args})
+	m.mu.Unlock()
+	switch args.Token {
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{"name": Region, "id": Region, "region": Region}), nil
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		return resource.NewPropertyMapFromMap(map[string]any{"names": m.Zones, "id": Region}), nil
+	case "aws:index/getPartition:getPartition":
+		return resource.NewPropertyMapFromMap(map[string]any{"partition": Partition, "dnsSuffix": "amazonaws.com", "id": Partition}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{"accountId": AccountID, "arn": "arn:aws:iam::" + AccountID + ":user/test", "id": AccountID, "userId": "AIDATEST"}), nil
+	case "aws:ssm/getParameter:getParameter":
+		name := args.Args["name"].StringValue()
+		arch := name[strings.LastIndex(name, "-")+1:]
+		return resource.NewPropertyMapFromMap(map[string]any{"name": name, "value": AMIPrefix + arch, "type": "String", "id": name}), nil
+	}
+	return nil, fmt.Errorf("pulumitest: no mock for invoke %s", args.Token)
+}
+
+// WithConfig sets the program's configuration (values as Pulumi passes
+// them: structured sections as JSON text) and which keys are secret.
+func WithConfig(values map[string]string, secretKeys ...string) pulumi.RunOption {
+	return func(info *pulumi.RunInfo) {
+		info.Config = values
+		info.ConfigSecretKeys = secretKeys
+	}
+}
+
+// Run runs fn under the mocks as stack `stack`.
+func (m *Mocks) Run(stack string, fn pulumi.RunFunc, opts ...pulumi.RunOption) error {
+	return pulumi.RunErr(fn, append([]pulumi.RunOption{pulumi.WithMocks(Project, stack, m)}, opts...)...)
+}
+
+// Unwrap strips secret and output wrappers from a property value.
+func Unwrap(v resource.PropertyValue) resource.PropertyValue {
+	for {
+		switch {
+		case v.IsSecret():
+			v = v.SecretValue().Element
+		case v.IsOutput():
+			v = v.OutputValue().Element
+		default:
+			return v
+		}
+	}
+}
+
+// IsSecret reports whether a property value is marked secret (at any depth
+// of output wrapping).
+func IsSecret(v resource.PropertyValue) bool {
+	for {
+		switch {
+		case v.IsSecret():
+			return true
+		case v.IsOutput():
+			if v.OutputValue().Secret {
+				return true
+			}
+			v = v.OutputValue().Element
+		default:
+			return false
+		}
+	}
+}

@@ -1,0 +1,106 @@
+// Package network owns the VPC of rds-app: public subnets for the application
+// host, isolated private subnets for the database, their routes, the VPC
+// flow logs and (in traffic.go) every security group rule of the stack.
+//
+// New calls the steps in a fixed order; each AWS concern has its own file.
+package network
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/internal/cidr"
+)
+
+// Args configures the network. Every value is decided by configuration, so
+// all of them are plain Go values.
+type Args struct {
+	// CIDR is the VPC block; subnets are carved from it by internal/cidr.
+	CIDR string
+	// Zones are the availability zones to use, one public and one private
+	// subnet each (at least two: RDS subnet groups need two zones).
+	Zones []string
+	// IngressCIDRs may reach WebPorts on the application host.
+	IngressCIDRs []string
+	// WebPorts are the host ports open to IngressCIDRs.
+	WebPorts []int
+	// DatabasePort is the PostgreSQL port.
+	DatabasePort int
+	// FlowLogRetentionDays keeps VPC flow logs this long.
+	FlowLogRetentionDays int
+	// AccountID scopes the flow-log role's trust policy to this account.
+	AccountID string
+}
+
+// Network is the component. Its outputs are IDs, not resources.
+type Network struct {
+	pulumi.ResourceState
+
+	// VpcID is the ID of the VPC.
+	VpcID pulumi.StringOutput `pulumi:"vpcId"`
+	// PublicSubnetIDs are the application host's subnets, one per zone.
+	PublicSubnetIDs pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	// PrivateSubnetIDs are the database's subnets, one per zone; they have
+	// no route out of the VPC.
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// HostSecurityGroupID is the application host's security group.
+	HostSecurityGroupID pulumi.StringOutput `pulumi:"hostSecurityGroupId"`
+	// DatabaseSecurityGroupID is the database's security group.
+	DatabaseSecurityGroupID pulumi.StringOutput `pulumi:"databaseSecurityGroupId"`
+}
+
+// New creates the network.
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Network, error) {
+	// Plan first: a network that cannot be laid out fails before anything
+	// is registered.
+	plan, err := cidr.PlanSubnets(args.CIDR, len(args.Zones))
+	if err != nil {
+		return nil, fmt.Errorf("planning subnets of %q: %w", name, err)
+	}
+	n := &Network{}
+	if err := ctx.RegisterComponentResource("rds-app:network:Network", name, n, opts...); err != nil {
+		return nil, fmt.Errorf("registering network component %q: %w", name, err)
+	}
+	parent := pulumi.Parent(n)
+
+	vpc, err := newVPC(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+	subnets, err := newSubnets(ctx, name, args.Zones, plan, vpc, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := newRoutes(ctx, name, vpc, subnets, parent); err != nil {
+		return nil, err
+	}
+	if err := newFlowLogs(ctx, name, args, vpc, parent); err != nil {
+		return nil, err
+	}
+	groups, err := newTrafficPolicy(ctx, name, args, vpc, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	n.VpcID = vpc.vpc.ID().ToStringOutput()
+	n.PublicSubnetIDs = subnetIDs(subnets.public)
+	n.PrivateSubnetIDs = subnetIDs(subnets.private)
+	n.HostSecurityGroupID = groups.host.ID().ToStringOutput()
+	n.DatabaseSecurityGroupID = groups.database.ID().ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"vpcId":                   n.VpcID,
+		"publicSubnetIds":         n.PublicSubnetIDs,
+		"privateSubnetIds":        n.PrivateSubnetIDs,
+		"hostSecurityGroupId":     n.HostSecurityGroupID,
+		"databaseSecurityGroupId": n.DatabaseSecurityGroupID,
+	}); err != nil {
+		return nil, fmt.Errorf("registering network outputs: %w", err)
+	}
+	return n, nil
+}
+
+// nameTag gives a resource a readable name in the AWS console.
+func nameTag(name string) pulumi.StringMap {
+	return pulumi.StringMap{"Name": pulumi.String(name)}
+}
