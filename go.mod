@@ -6,6 +6,7 @@ require (
 	github.com/apparentlymart/go-cidr v1.1.1
 	github.com/distribution/reference v0.6.0
 	github.com/pulumi/pulumi-aws/sdk/v6 v6.83.4
+	github.com/pulumi/pulumi-random/sdk/v4 v4.19.2
 	github.com/pulumi/pulumi/sdk/v3 v3.263.0
 	github.com/stretchr/testify v1.12.1
 )

@@ -248,18 +248,18 @@ func setOf(items ...string) map[string]bool {
 
 var nonIdentifierRE = regexp.MustCompile(`[^a-z0-9]+`)
 
-// InstanceIdentifier builds the RDS instance identifier from the project,
-// the stack and a random suffix: lower-case letters, digits and single
-// hyphens, starting with a letter, at most 63 characters. The random suffix
-// is created once per stack, so a final snapshot named after the identifier
-// can never collide with one left behind by an earlier stack of the same name.
-func InstanceIdentifier(project, stack, suffix string) string {
-	base := strings.Trim(nonIdentifierRE.ReplaceAllString(strings.ToLower(project+"-"+stack), "-"), "-")
+// InstanceIdentifier builds the RDS instance identifier from a prefix
+// (usually "<project>-<stack>") and a random suffix: lower-case letters,
+// digits and single hyphens, starting with a letter, at most 63 characters.
+// The random suffix is created once per stack, so a final snapshot named
+// after the identifier never collides with one left behind by an earlier
+// stack of the same name.
+func InstanceIdentifier(prefix, suffix string) string {
+	base := strings.Trim(nonIdentifierRE.ReplaceAllString(strings.ToLower(prefix), "-"), "-")
 	if base == "" || base[0] < 'a' || base[0] > 'z' {
-		base = "db-" + base
+		base = strings.TrimSuffix("db-"+base, "-")
 	}
-	max := maxIdentifierLen - len(suffix) - 1
-	if len(base) > max {
+	if max := maxIdentifierLen - len(suffix) - 1; len(base) > max {
 		base = strings.TrimRight(base[:max], "-")
 	}
 	return base + "-" + suffix

@@ -210,6 +210,10 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			arn("mock", args.Name)
 		}
 	}
+	if _, ok := outputs["name"]; !ok && args.Custom {
+		// Auto-named resources: AWS names them, and the ID is the name.
+		set("name", resource.NewProperty(id))
+	}
 	m.mu.Lock()
 	m.resources = append(m.resources, Resource{
 		Type: args.TypeToken, Name: args.Name, ID: id,

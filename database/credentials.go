@@ -1,0 +1,85 @@
+package database
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// SSLMode is what clients must use: encrypt and verify the server's
+// certificate and host name against the RDS CA.
+const SSLMode = "verify-full"
+
+// Connection is the JSON stored in the secret: what a client needs to
+// connect. The field names follow AWS's own RDS secret format.
+type Connection struct {
+	Engine   string `json:"engine"`
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	DBName   string `json:"dbname"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	SSLMode  string `json:"sslmode"`
+}
+
+type credentials struct {
+	password *random.RandomPassword
+	secret   *secretsmanager.Secret
+}
+
+// newCredentials generates the master password and creates the secret. The
+// secret depends on the key only, not on the instance, so the application
+// host can be given its ARN at once and boot while the database is created.
+func newCredentials(ctx *pulumi.Context, name string, key *kms.Key, parent pulumi.ResourceOption) (*credentials, error) {
+	password, err := random.NewRandomPassword(ctx, name+"-master-password", &random.RandomPasswordArgs{
+		Length:          pulumi.Int(PasswordLength),
+		Upper:           pulumi.Bool(true),
+		Lower:           pulumi.Bool(true),
+		Numeric:         pulumi.Bool(true),
+		Special:         pulumi.Bool(true),
+		OverrideSpecial: pulumi.String(PasswordSpecials),
+		MinUpper:        pulumi.Int(1),
+		MinLower:        pulumi.Int(1),
+		MinNumeric:      pulumi.Int(1),
+	}, parent, pulumi.AdditionalSecretOutputs([]string{"result"}))
+	if err != nil {
+		return nil, fmt.Errorf("creating master password: %w", err)
+	}
+	secret, err := secretsmanager.NewSecret(ctx, name+"-connection", &secretsmanager.SecretArgs{
+		Description: pulumi.String("rds-app database connection settings (JSON: engine, host, port, dbname, username, password, sslmode)"),
+		KmsKeyId:    key.Arn,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating connection secret: %w", err)
+	}
+	return &credentials{password: password, secret: secret}, nil
+}
+
+// storeConnection writes the connection JSON as the secret's value once the
+// instance exists. The value is a Pulumi secret.
+func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Args, instance *rds.Instance, parent pulumi.ResourceOption) error {
+	value := pulumi.All(instance.Address, instance.Port, c.password.Result).ApplyT(func(vs []any) (string, error) {
+		b, err := json.Marshal(Connection{
+			Engine:   "postgres",
+			Host:     vs[0].(string),
+			Port:     vs[1].(int),
+			DBName:   args.DatabaseName,
+			Username: args.Username,
+			Password: vs[2].(string),
+			SSLMode:  SSLMode,
+		})
+		return string(b), err
+	}).(pulumi.StringOutput)
+	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-connection", &secretsmanager.SecretVersionArgs{
+		SecretId:     c.secret.ID(),
+		SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
+	}, parent); err != nil {
+		return fmt.Errorf("storing connection secret value: %w", err)
+	}
+	return nil
+}
