@@ -95,6 +95,16 @@ func Architecture(instanceType string) string {
 	return "x86_64"
 }
 
+var amiRE = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+
+// CheckAMI accepts AMI IDs such as ami-0abcdef1234567890.
+func CheckAMI(s string) error {
+	if !amiRE.MatchString(s) {
+		return fmt.Errorf("%q is not an AMI ID (ami- and 8 or 17 hex digits); leave amiId unset to use the latest Amazon Linux 2023", s)
+	}
+	return nil
+}
+
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // CheckEnvName accepts names that are valid shell and Docker env-file

@@ -102,6 +102,9 @@ type App struct {
 	Image string
 	// InstanceType is the EC2 instance type. Default DefaultInstanceType.
 	InstanceType string
+	// AMIID pins the host's AMI (an Amazon Linux 2023 AMI of the instance
+	// type's architecture). Default "": the latest Amazon Linux 2023.
+	AMIID string
 	// HostPort is the port the host publishes (and the security group opens).
 	// Default DefaultHostPort.
 	HostPort int

@@ -80,7 +80,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 			"port": 6432, "username": "owner", "name": "shop", "backupRetentionDays": 14, "backupWindow": "01:00-01:30",
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
 			"applyImmediately": true, "monitoringInterval": 15, "logRetentionDays": 365}`,
-		"rds-app:app": `{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "hostPort": 8080,
+		"rds-app:app": `{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 8080,
 			"containerPort": 3000, "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
 			"environment": {"NODE_ENV": "production"}}`,
 	})
@@ -91,7 +91,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 		Port: 6432, Username: "owner", Name: "shop", BackupRetentionDays: 14, BackupWindow: "01:00-01:30",
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
 		ApplyImmediately: true, MonitoringInterval: 15, LogRetentionDays: 365}, cfg.Database)
-	assert.Equal(t, App{Image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", HostPort: 8080,
+	assert.Equal(t, App{Image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 8080,
 		ContainerPort: 3000, RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
 		Environment: map[string]string{"NODE_ENV": "production"}}, cfg.App)
 }
@@ -204,6 +204,8 @@ func TestValidationRules(t *testing.T) {
 		{"image short digest", "app", `{"image": "nginx@sha256:abc"}`, `rds-app:app.image: "nginx@sha256:abc" is not a valid image reference`},
 		{"image with spaces", "app", `{"image": "nginx: 1"}`, `rds-app:app.image: "nginx: 1" is not a valid image reference`},
 		{"instance type", "app", `{"image": "nginx:1", "instanceType": "micro"}`, `rds-app:app.instanceType: "micro" is not an EC2 instance type`},
+		{"ami malformed", "app", `{"image": "nginx:1", "amiId": "ami-123"}`, `rds-app:app.amiId: "ami-123" is not an AMI ID`},
+		{"ami empty", "app", `{"image": "nginx:1", "amiId": ""}`, `rds-app:app.amiId: "" is not an AMI ID`},
 		{"instance type db class", "app", `{"image": "nginx:1", "instanceType": "db.t3.micro"}`, `rds-app:app.instanceType: "db.t3.micro" is not an EC2 instance type`},
 		{"host port zero", "app", `{"image": "nginx:1", "hostPort": 0}`, `rds-app:app.hostPort: 0 is outside 1..65535`},
 		{"container port high", "app", `{"image": "nginx:1", "containerPort": 70000}`, `rds-app:app.containerPort: 70000 is outside 1..65535`},
@@ -247,6 +249,7 @@ func TestValidValuesAccepted(t *testing.T) {
 		{"app", `{"image": "nginx@sha256:` + strings.Repeat("a", 64) + `"}`},
 		{"app", `{"image": "registry.example.com:5000/team/app:1.2.3"}`},
 		{"app", `{"image": "nginx:1", "instanceType": "m7i-flex.large"}`},
+		{"app", `{"image": "nginx:1", "amiId": "ami-0123456789abcdef0"}`},
 		{"app", `{"image": "nginx:1", "instanceType": "c6gn.16xlarge"}`},
 		{"app", `{"image": "nginx:1", "hostPort": 65535, "containerPort": 1}`},
 		{"app", `{"image": "nginx:1", "environment": {"_private": "x", "EMPTY": ""}}`},
@@ -304,7 +307,7 @@ func TestUnknownKeys(t *testing.T) {
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
 		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, monitoringInterval, logRetentionDays",
-		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, hostPort, containerPort, rootVolumeSize, logRetentionDays, secretNames, environment",
+		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, rootVolumeSize, logRetentionDays, secretNames, environment",
 		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database and rds-app:app",
 	}, problems)
 }

@@ -131,7 +131,7 @@ func (r rawDatabase) withDefaults() Database {
 }
 
 type rawApp struct {
-	image, instanceType                                       *string
+	image, instanceType, amiID                                *string
 	hostPort, containerPort, rootVolumeSize, logRetentionDays *int
 	secretNames                                               []string
 	environment                                               map[string]string
@@ -141,6 +141,7 @@ func readApp(s *section) rawApp {
 	r := rawApp{
 		image:            s.str("image"),
 		instanceType:     s.str("instanceType"),
+		amiID:            s.str("amiId"),
 		hostPort:         s.integer("hostPort"),
 		containerPort:    s.integer("containerPort"),
 		rootVolumeSize:   s.integer("rootVolumeSize"),
@@ -160,6 +161,7 @@ func (r rawApp) withDefaults() App {
 	return App{
 		Image:            or(r.image, ""), // required: validate reports it missing
 		InstanceType:     or(r.instanceType, DefaultInstanceType),
+		AMIID:            or(r.amiID, ""), // latest Amazon Linux 2023
 		HostPort:         or(r.hostPort, DefaultHostPort),
 		ContainerPort:    or(r.containerPort, DefaultContainerPort),
 		RootVolumeSize:   or(r.rootVolumeSize, DefaultRootVolumeSize),

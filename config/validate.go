@@ -180,6 +180,11 @@ func (v *validator) app(a App) {
 	if err := compute.CheckInstanceType(a.InstanceType); err != nil {
 		v.add(s, "instanceType", "%v", err)
 	}
+	if v.raw.app.amiID != nil {
+		if err := compute.CheckAMI(a.AMIID); err != nil {
+			v.add(s, "amiId", "%v", err)
+		}
+	}
 	v.port(s, "hostPort", a.HostPort, 1)
 	v.port(s, "containerPort", a.ContainerPort, 1)
 	if a.RootVolumeSize < minRootVolumeSize || a.RootVolumeSize > maxRootVolumeSize {

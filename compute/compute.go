@@ -1,0 +1,148 @@
+// Package compute owns the application host: an EC2 instance that runs the
+// application's container with the database settings injected at start,
+// its IAM role, its Elastic IP, its log group, the generated application
+// secrets, and the SSM parameter and association that roll out a new image
+// in place.
+//
+// New calls the steps in a fixed order; each AWS concern has its own file.
+// userdata.go renders the boot configuration and rules.go holds the pure
+// rules about images, instance types and variable names.
+package compute
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args configures the host. Values decided by configuration are plain Go
+// values; values produced by other components are Pulumi inputs.
+type Args struct {
+	// ParameterPrefix names the SSM parameter holding the image
+	// ("/rds-app/dev" gives "/rds-app/dev/image").
+	ParameterPrefix string
+	// Image is the container image reference.
+	Image string
+	// InstanceType is the EC2 instance type; its architecture picks the AMI.
+	InstanceType string
+	// AMI pins the host's AMI; empty means the latest Amazon Linux 2023.
+	AMI string
+	// HostPort is published on the host and mapped to ContainerPort.
+	HostPort, ContainerPort int
+	// RootVolumeSize is the root volume in GiB.
+	RootVolumeSize int
+	// LogRetentionDays keeps the container logs this long.
+	LogRetentionDays int
+	// SecretNames are environment variables given generated random values.
+	SecretNames []string
+	// Environment holds plain variables for the container.
+	Environment map[string]string
+	// Region and Partition locate the stack.
+	Region, Partition string
+
+	// SubnetID is the public subnet the host lives in.
+	SubnetID pulumi.StringInput
+	// SecurityGroupID is the host's security group.
+	SecurityGroupID pulumi.StringInput
+	// DatabaseSecretArn is the secret holding the connection JSON.
+	DatabaseSecretArn pulumi.StringInput
+	// KmsKeyArn encrypts both secrets; the host may decrypt through
+	// Secrets Manager only.
+	KmsKeyArn pulumi.StringInput
+}
+
+// Compute is the component.
+type Compute struct {
+	pulumi.ResourceState
+
+	// InstanceID is the EC2 instance ID (the Session Manager target).
+	InstanceID pulumi.StringOutput `pulumi:"instanceId"`
+	// PublicIP is the Elastic IP; it survives a replacement of the host.
+	PublicIP pulumi.StringOutput `pulumi:"publicIp"`
+	// URL is where the application answers.
+	URL pulumi.StringOutput `pulumi:"url"`
+	// SessionCommand opens a shell on the host through Session Manager.
+	SessionCommand pulumi.StringOutput `pulumi:"sessionCommand"`
+	// AppSecretArn is the secret holding the generated application secrets.
+	AppSecretArn pulumi.StringOutput `pulumi:"appSecretArn"`
+	// ImageParameter is the SSM parameter holding the image reference.
+	ImageParameter pulumi.StringOutput `pulumi:"imageParameter"`
+}
+
+// New creates the application host.
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Compute, error) {
+	image, err := ParseImage(args.Image)
+	if err != nil {
+		return nil, fmt.Errorf("creating host %q: %w", name, err)
+	}
+	c := &Compute{}
+	if err := ctx.RegisterComponentResource("rds-app:compute:Compute", name, c, opts...); err != nil {
+		return nil, fmt.Errorf("registering compute component %q: %w", name, err)
+	}
+	parent := pulumi.Parent(c)
+
+	logGroup, err := newLogGroup(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+	appSecret, err := newAppSecrets(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+	imageParam, err := newImageParameter(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+	identity, err := newHostIdentity(ctx, name, args, image, hostResources{
+		logGroup: logGroup, appSecret: appSecret.secret, imageParam: imageParam,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	userData := pulumi.All(args.DatabaseSecretArn, appSecret.secret.Arn, imageParam.Name, logGroup.Name).ApplyT(
+		func(vs []any) (string, error) {
+			return RenderUserData(HostSettings{
+				Region:            args.Region,
+				DatabaseSecretArn: vs[0].(string),
+				AppSecretArn:      vs[1].(string),
+				ImageParameter:    vs[2].(string),
+				LogGroup:          vs[3].(string),
+				HostPort:          args.HostPort,
+				ContainerPort:     args.ContainerPort,
+				Environment:       args.Environment,
+			})
+		}).(pulumi.StringOutput)
+	host, err := newHost(ctx, name, args, userData, identity, []pulumi.Resource{appSecret.version}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := newRollout(ctx, name, args, host.instance, imageParam, parent); err != nil {
+		return nil, err
+	}
+
+	c.InstanceID = host.instance.ID().ToStringOutput()
+	c.PublicIP = host.eip.PublicIp
+	c.URL = host.eip.PublicIp.ApplyT(func(ip string) string { return URL(ip, args.HostPort) }).(pulumi.StringOutput)
+	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.InstanceID)
+	c.AppSecretArn = appSecret.secret.Arn
+	c.ImageParameter = imageParam.Name
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"instanceId":     c.InstanceID,
+		"publicIp":       c.PublicIP,
+		"url":            c.URL,
+		"sessionCommand": c.SessionCommand,
+		"appSecretArn":   c.AppSecretArn,
+		"imageParameter": c.ImageParameter,
+	}); err != nil {
+		return nil, fmt.Errorf("registering compute outputs: %w", err)
+	}
+	return c, nil
+}
+
+// URL is the application's address for a host IP and port.
+func URL(ip string, port int) string {
+	if port == 80 {
+		return "http://" + ip
+	}
+	return fmt.Sprintf("http://%s:%d", ip, port)
+}

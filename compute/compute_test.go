@@ -1,0 +1,318 @@
+package compute_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/iampolicy"
+	"github.com/rds-app/rds-app/internal/pulumitest"
+)
+
+const (
+	typeInstance  = "aws:ec2/instance:Instance"
+	typeComponent = "rds-app:compute:Compute"
+	dbSecretArn   = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-connection-AbCdEf"
+	keyArn        = "arn:aws:kms:eu-west-1:123456789012:key/key-db"
+	ecrImage      = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1"
+)
+
+func testArgs() compute.Args {
+	return compute.Args{
+		ParameterPrefix: "/rds-app/test", Image: ecrImage, InstanceType: "t3.micro",
+		HostPort: 80, ContainerPort: 1337, RootVolumeSize: 20, LogRetentionDays: 14,
+		SecretNames: []string{"APP_KEYS", "JWT_SECRET"}, Environment: map[string]string{"NODE_ENV": "production"},
+		Region: "eu-west-1", Partition: "aws",
+		SubnetID: pulumi.String("subnet-public-0"), SecurityGroupID: pulumi.String("sg-host"),
+		DatabaseSecretArn: pulumi.String(dbSecretArn), KmsKeyArn: pulumi.String(keyArn),
+	}
+}
+
+type outputs struct{ instanceID, publicIP, url, session, appSecretArn, imageParameter string }
+
+func build(t *testing.T, args compute.Args) (*pulumitest.Mocks, outputs) {
+	t.Helper()
+	m := pulumitest.New()
+	var out outputs
+	err := m.Run("test", func(ctx *pulumi.Context) error {
+		c, err := compute.New(ctx, "app", args)
+		if err != nil {
+			return err
+		}
+		pulumi.All(c.InstanceID, c.PublicIP, c.URL, c.SessionCommand, c.AppSecretArn, c.ImageParameter).ApplyT(func(vs []any) error {
+			out = outputs{vs[0].(string), vs[1].(string), vs[2].(string), vs[3].(string), vs[4].(string), vs[5].(string)}
+			return nil
+		})
+		return nil
+	})
+	require.NoError(t, err)
+	return m, out
+}
+
+func policyOf(t *testing.T, r pulumitest.Resource, key string) iampolicy.Document {
+	t.Helper()
+	var doc iampolicy.Document
+	require.NoError(t, json.Unmarshal([]byte(r.Str(key)), &doc))
+	return doc
+}
+
+func statements(doc iampolicy.Document) map[string]iampolicy.Statement {
+	out := map[string]iampolicy.Statement{}
+	for _, s := range doc.Statement {
+		out[s.Sid] = s
+	}
+	return out
+}
+
+func TestHostRoleIsLeastPrivilege(t *testing.T) {
+	m, out := build(t, testArgs())
+	role := m.One(t, "aws:iam/role:Role")
+	trust := policyOf(t, role, "assumeRolePolicy")
+	require.Len(t, trust.Statement, 1)
+	assert.Equal(t, map[string]string{"Service": "ec2.amazonaws.com"}, trust.Statement[0].Principal)
+
+	att := m.One(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+	assert.Equal(t, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", att.Str("policyArn"))
+	assert.Equal(t, role.Outputs["name"].StringValue(), att.Str("role"))
+	assert.Equal(t, role.Outputs["name"].StringValue(), m.One(t, "aws:iam/instanceProfile:InstanceProfile").Str("role"))
+
+	policy := m.One(t, "aws:iam/rolePolicy:RolePolicy")
+	assert.Equal(t, role.ID, policy.Str("role"))
+	logArn := m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["arn"].StringValue()
+	paramArn := m.One(t, "aws:ssm/parameter:Parameter").Outputs["arn"].StringValue()
+	type grant struct {
+		actions, resources []string
+	}
+	got := map[string]grant{}
+	for sid, s := range statements(policyOf(t, policy, "policy")) {
+		assert.Equal(t, "Allow", s.Effect, sid)
+		for _, a := range s.Action {
+			assert.NotContains(t, a, "*", "no wildcard actions (%s)", sid)
+		}
+		got[sid] = grant{s.Action, s.Resource}
+	}
+	assert.Equal(t, map[string]grant{
+		"ReadStackSecrets":                    {[]string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, []string{dbSecretArn, out.appSecretArn}},
+		"DecryptSecretsThroughSecretsManager": {[]string{"kms:Decrypt"}, []string{keyArn}},
+		"ReadImageParameter":                  {[]string{"ssm:GetParameter"}, []string{paramArn}},
+		"WriteContainerLogs":                  {[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{logArn, logArn + ":log-stream:*"}},
+		"LogInToECR":                          {[]string{"ecr:GetAuthorizationToken"}, []string{"*"}},
+		"PullImage":                           {[]string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{"arn:aws:ecr:eu-west-1:123456789012:repository/shop"}},
+	}, got)
+	decrypt := statements(policyOf(t, policy, "policy"))["DecryptSecretsThroughSecretsManager"]
+	assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}, decrypt.Condition)
+}
+
+func TestPublicImagesGetNoECRPermissions(t *testing.T) {
+	args := testArgs()
+	args.Image = "public.ecr.aws/docker/library/nginx:stable-alpine"
+	m, _ := build(t, args)
+	st := statements(policyOf(t, m.One(t, "aws:iam/rolePolicy:RolePolicy"), "policy"))
+	assert.NotContains(t, st, "LogInToECR")
+	assert.NotContains(t, st, "PullImage")
+	for _, s := range st {
+		for _, a := range s.Action {
+			assert.False(t, strings.HasPrefix(a, "ecr:"), a)
+		}
+	}
+}
+
+func TestHostInstance(t *testing.T) {
+	m, out := build(t, testArgs())
+	inst := m.One(t, typeInstance)
+	assert.Equal(t, pulumitest.AMIPrefix+"x86_64", inst.Str("ami"))
+	assert.Equal(t, "t3.micro", inst.Str("instanceType"))
+	assert.True(t, inst.Input("keyName").IsNull(), "no SSH key pair")
+	assert.Equal(t, m.One(t, "aws:iam/instanceProfile:InstanceProfile").Outputs["name"].StringValue(), inst.Str("iamInstanceProfile"))
+
+	md := inst.Input("metadataOptions").ObjectValue()
+	assert.Equal(t, "required", md["httpTokens"].StringValue(), "IMDSv2 only")
+	assert.Equal(t, 1.0, md["httpPutResponseHopLimit"].NumberValue(), "containers must not reach the instance credentials")
+	assert.Equal(t, "enabled", md["httpEndpoint"].StringValue())
+
+	root := inst.Input("rootBlockDevice").ObjectValue()
+	assert.Equal(t, "gp3", root["volumeType"].StringValue())
+	assert.True(t, root["encrypted"].BoolValue())
+	assert.Equal(t, 20.0, root["volumeSize"].NumberValue())
+
+	// On a network interface in the public subnet with the host group,
+	// whose Elastic IP exists before the instance boots.
+	eni := m.One(t, "aws:ec2/networkInterface:NetworkInterface")
+	assert.Equal(t, "subnet-public-0", eni.Str("subnetId"))
+	assert.Equal(t, []resource.PropertyValue{resource.NewProperty("sg-host")}, eni.Input("securityGroups").ArrayValue())
+	nics := inst.Input("networkInterfaces").ArrayValue()
+	require.Len(t, nics, 1)
+	assert.Equal(t, 0.0, nics[0].ObjectValue()["deviceIndex"].NumberValue())
+	assert.Equal(t, eni.ID, nics[0].ObjectValue()["networkInterfaceId"].StringValue())
+	eip := m.One(t, "aws:ec2/eip:Eip")
+	assert.Equal(t, "vpc", eip.Str("domain"))
+	assert.Equal(t, eni.ID, eip.Str("networkInterface"))
+	assert.Contains(t, inst.Request.GetDependencies(), urnOf(eip), "the Elastic IP must be bound before the host boots")
+	assert.True(t, inst.Input("associatePublicIpAddress").IsNull())
+	assert.True(t, inst.Request.GetDeleteBeforeReplace())
+	assert.True(t, inst.Input("userDataReplaceOnChange").BoolValue())
+	// The grants exist before the host starts calling AWS.
+	assert.Contains(t, inst.Request.GetDependencies(), urnOf(m.One(t, "aws:iam/rolePolicy:RolePolicy")))
+
+	assert.Equal(t, 14.0, m.One(t, "aws:cloudwatch/logGroup:LogGroup").Input("retentionInDays").NumberValue())
+
+	assert.Equal(t, "i-0123456789abcdef0", out.instanceID)
+	assert.Equal(t, "203.0.113.10", out.publicIP)
+	assert.Equal(t, "http://203.0.113.10", out.url)
+	assert.Equal(t, "aws ssm start-session --region eu-west-1 --target i-0123456789abcdef0", out.session)
+}
+
+func urnOf(r pulumitest.Resource) string {
+	return "urn:pulumi:test::rds-app::rds-app:compute:Compute$" + r.Type + "::" + r.Name
+}
+
+func TestGravitonTypesGetArmAMIs(t *testing.T) {
+	args := testArgs()
+	args.InstanceType = "t4g.small"
+	m, _ := build(t, args)
+	assert.Equal(t, pulumitest.AMIPrefix+"arm64", m.One(t, typeInstance).Str("ami"))
+	var asked []string
+	for _, inv := range m.Invokes() {
+		if inv.Token == "aws:ssm/getParameter:getParameter" {
+			asked = append(asked, inv.Args["name"].StringValue())
+		}
+	}
+	assert.Equal(t, []string{"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"}, asked)
+}
+
+func TestPinnedAMI(t *testing.T) {
+	args := testArgs()
+	args.AMI = "ami-0123456789abcdef0"
+	m, _ := build(t, args)
+	assert.Equal(t, "ami-0123456789abcdef0", m.One(t, typeInstance).Str("ami"))
+	assert.Empty(t, m.Invokes(), "a pinned AMI needs no lookup")
+}
+
+func TestApplicationSecrets(t *testing.T) {
+	m, out := build(t, testArgs())
+	pws := m.OfType("random:index/randomPassword:RandomPassword")
+	require.Len(t, pws, 2)
+	for _, pw := range pws {
+		assert.Equal(t, float64(compute.AppSecretLength), pw.Input("length").NumberValue())
+		assert.False(t, pw.Input("special").BoolValue())
+		assert.Contains(t, pw.Request.GetAdditionalSecretOutputs(), "result")
+	}
+	secret := m.One(t, "aws:secretsmanager/secret:Secret")
+	assert.Equal(t, keyArn, secret.Str("kmsKeyId"))
+	assert.Equal(t, secret.Outputs["arn"].StringValue(), out.appSecretArn)
+	version := m.One(t, "aws:secretsmanager/secretVersion:SecretVersion")
+	assert.True(t, pulumitest.IsSecret(version.Inputs["secretString"]))
+	var values map[string]string
+	require.NoError(t, json.Unmarshal([]byte(version.Str("secretString")), &values))
+	assert.ElementsMatch(t, []string{"APP_KEYS", "JWT_SECRET"}, keys(values))
+	assert.ElementsMatch(t, m.Sentinels(), []string{values["APP_KEYS"], values["JWT_SECRET"]})
+	assert.Contains(t, m.One(t, typeInstance).Request.GetDependencies(), urnOf(version), "the host boots with the secret's value in place")
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+type cloudConfig struct {
+	WriteFiles []struct {
+		Path, Permissions, Content string
+	} `yaml:"write_files"`
+	RunCmd [][]string `yaml:"runcmd"`
+}
+
+func TestUserDataHoldsNoSecrets(t *testing.T) {
+	m, out := build(t, testArgs())
+	ud := m.One(t, typeInstance).Str("userData")
+	require.NotEmpty(t, ud)
+	require.Len(t, m.Sentinels(), 2)
+	for _, s := range m.Sentinels() {
+		assert.NotContains(t, ud, s)
+	}
+	assert.NotContains(t, ud, ecrImage, "the image lives in SSM, not in user-data")
+
+	var doc cloudConfig
+	require.NoError(t, yaml.Unmarshal([]byte(ud), &doc))
+	files := map[string]string{}
+	for _, f := range doc.WriteFiles {
+		files[f.Path] = f.Content
+	}
+	host := strings.Split(files[compute.HostEnvPath], "\n")
+	assert.Contains(t, host, "DB_SECRET_ARN="+dbSecretArn)
+	assert.Contains(t, host, "APP_SECRET_ARN="+out.appSecretArn)
+	assert.Contains(t, host, "IMAGE_PARAMETER=/rds-app/test/image")
+	assert.Contains(t, host, "LOG_GROUP="+m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["name"].StringValue())
+	assert.Contains(t, files[compute.AppEnvPath], "NODE_ENV=production\n")
+	assert.Contains(t, files, compute.UnitPath)
+	assert.Contains(t, doc.RunCmd, []string{"systemctl", "enable", "--now", "--no-block", "rds-app.service"})
+}
+
+func TestImageRollout(t *testing.T) {
+	m, _ := build(t, testArgs())
+	param := m.One(t, "aws:ssm/parameter:Parameter")
+	assert.Equal(t, "/rds-app/test/image", param.Str("name"))
+	assert.Equal(t, "String", param.Str("type"))
+	assert.Equal(t, ecrImage, param.Str("insecureValue"))
+
+	assoc := m.One(t, "aws:ssm/association:Association")
+	assert.Equal(t, "AWS-RunShellScript", assoc.Str("name"))
+	targets := assoc.Input("targets").ArrayValue()
+	require.Len(t, targets, 1)
+	assert.Equal(t, "InstanceIds", targets[0].ObjectValue()["key"].StringValue())
+	assert.Equal(t, []resource.PropertyValue{resource.NewProperty("i-0123456789abcdef0")}, targets[0].ObjectValue()["values"].ArrayValue())
+	params := assoc.Input("parameters").ObjectValue()
+	assert.Equal(t, "systemctl try-reload-or-restart rds-app.service # image: "+ecrImage, params["commands"].StringValue())
+	assert.Contains(t, assoc.Request.GetDependencies(), urnOf(param), "the parameter holds the new image before the host is told")
+}
+
+// TestChangingTheImageLeavesTheHostAlone: two stacks that differ only in
+// the image tag give the instance identical inputs (so `pulumi up` neither
+// replaces nor updates it); only the parameter and the association change.
+func TestChangingTheImageLeavesTheHostAlone(t *testing.T) {
+	a, b := testArgs(), testArgs()
+	b.Image = strings.Replace(ecrImage, ":v1", ":v2", 1)
+	ma, _ := build(t, a)
+	mb, _ := build(t, b)
+	instA, instB := ma.One(t, typeInstance), mb.One(t, typeInstance)
+	assert.Equal(t, instA.Inputs, instB.Inputs)
+	assert.Equal(t, instA.Request.GetDependencies(), instB.Request.GetDependencies())
+	assert.Equal(t, ma.One(t, "aws:ec2/eip:Eip").Inputs, mb.One(t, "aws:ec2/eip:Eip").Inputs)
+	assert.NotEqual(t, ma.One(t, "aws:ssm/parameter:Parameter").Inputs, mb.One(t, "aws:ssm/parameter:Parameter").Inputs)
+	assert.NotEqual(t, ma.One(t, "aws:ssm/association:Association").Inputs, mb.One(t, "aws:ssm/association:Association").Inputs)
+}
+
+func TestEveryChildIsParentedToTheComponent(t *testing.T) {
+	m, _ := build(t, testArgs())
+	children := 0
+	for _, r := range m.Resources() {
+		if r.Type == typeComponent || strings.HasPrefix(r.Type, "pulumi:providers:") {
+			continue
+		}
+		typ, name := r.Parent()
+		assert.Equal(t, typeComponent+"/app", typ+"/"+name, "%s %s", r.Type, r.Name)
+		children++
+	}
+	assert.Equal(t, 14, children)
+}
+
+func TestBadImageRegistersNothing(t *testing.T) {
+	args := testArgs()
+	args.Image = "nginx"
+	m := pulumitest.New()
+	err := m.Run("test", func(ctx *pulumi.Context) error {
+		_, err := compute.New(ctx, "app", args)
+		return err
+	})
+	assert.ErrorContains(t, err, `"nginx" has no tag or digest`)
+	assert.Empty(t, m.Resources())
+}

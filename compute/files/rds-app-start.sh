@@ -1,0 +1,184 @@
+#!/bin/bash
+# rds-app-start: (re)starts the application container. rds-app.service runs
+# it on every start and reload, with the settings of /etc/rds-app/host.env in
+# its environment. It reads the database and application secrets from
+# Secrets Manager, writes them to an env file on tmpfs readable by root only,
+# logs in to ECR afresh (tokens expire after 12 hours), pulls the image named
+# by the SSM parameter, and replaces the container.
+#
+# No secret value is ever printed, logged or put on a command line: secrets
+# travel through pipes into jq and from jq into the env file only.
+#
+# shellcheck disable=SC2154 # the upper-case settings come from host.env
+set -euo pipefail
+umask 077
+
+log() { printf 'rds-app-start: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN IMAGE_PARAMETER LOG_GROUP HOST_PORT CONTAINER_PORT \
+  CA_BUNDLE CA_BUNDLE_URL CONTAINER_CA_PATH APP_ENV_FILE CONTAINER_NAME; do
+  [[ -n ${!var:-} ]] || die "$var is not set; rds-app.service reads it from /etc/rds-app/host.env"
+done
+for tool in aws jq docker curl; do
+  command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+
+db_wait_seconds=${DB_WAIT_SECONDS:-3600}
+db_poll_seconds=${DB_POLL_SECONDS:-15}
+retry_attempts=${RETRY_ATTEMPTS:-5}
+retry_delay_seconds=${RETRY_DELAY_SECONDS:-5}
+# The AWS CLI retries throttling and server errors itself.
+export AWS_RETRY_MODE=${AWS_RETRY_MODE:-standard} AWS_MAX_ATTEMPTS=${AWS_MAX_ATTEMPTS:-10}
+export AWS_DEFAULT_REGION=$AWS_REGION
+
+runtime_dir=${RUNTIME_DIRECTORY:-/run/rds-app}
+env_file=$runtime_dir/app.env
+# docker login stores the ECR token in DOCKER_CONFIG: keep it on tmpfs too.
+export DOCKER_CONFIG=$runtime_dir/docker
+
+# retry WHAT COMMAND...: runs a network step until it succeeds or runs out
+# of attempts, waiting longer after each failure.
+retry() {
+  local what=$1 attempt=1
+  shift
+  until "$@"; do
+    if ((attempt >= retry_attempts)); then
+      log "$what failed $attempt times; giving up"
+      return 1
+    fi
+    log "$what failed (attempt $attempt/$retry_attempts); retrying in $((attempt * retry_delay_seconds))s"
+    sleep $((attempt * retry_delay_seconds))
+    attempt=$((attempt + 1))
+  done
+}
+
+ensure_ca_bundle() {
+  [[ -s $CA_BUNDLE ]] && return 0
+  local tmp
+  tmp=$(mktemp "$CA_BUNDLE.XXXXXX")
+  if ! retry "downloading the RDS CA bundle" curl --fail --silent --show-error --output "$tmp" "$CA_BUNDLE_URL"; then
+    rm -f "$tmp"
+    die "could not download the RDS CA bundle from $CA_BUNDLE_URL"
+  fi
+  if ! grep -q 'BEGIN CERTIFICATE' "$tmp"; then
+    rm -f "$tmp"
+    die "$CA_BUNDLE_URL did not return a PEM certificate bundle"
+  fi
+  chmod 0644 "$tmp"
+  mv "$tmp" "$CA_BUNDLE"
+}
+
+# read_db_secret waits until the database secret has a value with a host:
+# the host may boot before the database exists, and the secret's value is
+# written only once it does.
+read_db_secret() {
+  local deadline=$((SECONDS + db_wait_seconds)) stages
+  while :; do
+    if ! stages=$(aws secretsmanager describe-secret --secret-id "$DB_SECRET_ARN" --query VersionIdsToStages --output json); then
+      die "cannot read the database secret $DB_SECRET_ARN (see the AWS CLI error above)"
+    fi
+    if printf '%s' "$stages" | jq --exit-status 'any(.[]?; index("AWSCURRENT"))' >/dev/null; then
+      if ! db_secret=$(aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN" --query SecretString --output text); then
+        die "cannot read the value of the database secret $DB_SECRET_ARN"
+      fi
+      if printf '%s' "$db_secret" | jq --exit-status '(.host // "") != ""' >/dev/null 2>&1; then
+        return 0
+      fi
+    fi
+    if ((SECONDS >= deadline)); then
+      die "the database secret $DB_SECRET_ARN still has no host after ${db_wait_seconds}s"
+    fi
+    log "the database secret has no host yet (the database is still being created); checking again in ${db_poll_seconds}s"
+    sleep "$db_poll_seconds"
+  done
+}
+
+read_app_secret() {
+  if ! app_secret=$(aws secretsmanager get-secret-value --secret-id "$APP_SECRET_ARN" --query SecretString --output text); then
+    die "cannot read the application secret $APP_SECRET_ARN (see the AWS CLI error above)"
+  fi
+}
+
+# The container's environment contract. Errors name keys, never values.
+# shellcheck disable=SC2016 # jq variables, not shell ones
+db_env_program='
+def field($k):
+  if (.[$k] | type) == "string" and .[$k] != "" then .[$k]
+  elif (.[$k] | type) == "number" then .[$k] | tostring
+  else error("the database secret has no \($k)") end;
+def line($k; $v):
+  if ($v | test("[\n\r\u0000]")) then error("the value of \($k) contains a line break")
+  else "\($k)=\($v)" end;
+field("host") as $host | field("port") as $port | field("dbname") as $db
+| field("username") as $user | field("password") as $pass
+| "postgres://\($user | @uri):\($pass | @uri)@\($host):\($port)/\($db | @uri)?sslmode=verify-full&sslrootcert=\($ca | @uri)" as $url
+| line("DATABASE_CLIENT"; "postgres"), line("DATABASE_HOST"; $host), line("DATABASE_PORT"; $port),
+  line("DATABASE_NAME"; $db), line("DATABASE_USERNAME"; $user), line("DATABASE_PASSWORD"; $pass),
+  line("DATABASE_SSL"; "true"), line("DATABASE_SSL_CA"; $ca), line("DATABASE_SSL_REJECT_UNAUTHORIZED"; "true"),
+  line("DATABASE_URL"; $url),
+  line("PGHOST"; $host), line("PGPORT"; $port), line("PGDATABASE"; $db), line("PGUSER"; $user),
+  line("PGPASSWORD"; $pass), line("PGSSLMODE"; "verify-full"), line("PGSSLROOTCERT"; $ca)
+'
+app_env_program='
+if type != "object" then error("the application secret is not a JSON object") else . end
+| to_entries[]
+| if (.key | test("^[A-Za-z_][A-Za-z0-9_]*$") | not) then error("the application secret has an invalid name")
+  elif (.value | type) != "string" then error("the application secret value of \(.key) is not a string")
+  elif (.value | test("[\n\r\u0000]")) then error("the application secret value of \(.key) contains a line break")
+  else "\(.key)=\(.value)" end
+'
+
+write_env_file() {
+  local tmp
+  mkdir -p "$runtime_dir"
+  chmod 0700 "$runtime_dir"
+  tmp=$(mktemp "$runtime_dir/app.env.XXXXXX")
+  if ! {
+    printf '%s' "$db_secret" | jq --raw-output --arg ca "$CONTAINER_CA_PATH" "$db_env_program" &&
+      printf '%s' "$app_secret" | jq --raw-output "$app_env_program"
+  } >"$tmp"; then
+    rm -f "$tmp"
+    die "cannot build the container environment from the secrets (see the jq error above)"
+  fi
+  chmod 0600 "$tmp"
+  mv "$tmp" "$env_file"
+}
+
+read_image() {
+  if ! image=$(aws ssm get-parameter --name "$IMAGE_PARAMETER" --query Parameter.Value --output text); then
+    die "cannot read the image parameter $IMAGE_PARAMETER"
+  fi
+  [[ -n $image && $image != *[[:space:]]* ]] || die "the image parameter $IMAGE_PARAMETER holds no image reference"
+}
+
+ecr_login() {
+  aws ecr get-login-password --region "$2" | docker login --username AWS --password-stdin "$1" >/dev/null
+}
+
+ensure_ca_bundle
+read_db_secret
+read_app_secret
+write_env_file
+read_image
+
+registry=${image%%/*}
+if [[ $registry =~ ^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$ ]]; then
+  retry "logging in to $registry" ecr_login "$registry" "${BASH_REMATCH[2]}" ||
+    die "cannot log in to $registry"
+fi
+retry "pulling $image" docker pull --quiet "$image" >/dev/null || die "cannot pull $image"
+
+# Pulled first, replaced second: a failed pull leaves the old container serving.
+docker rm --force "$CONTAINER_NAME" >/dev/null 2>&1 || true
+docker run --detach --name "$CONTAINER_NAME" --restart unless-stopped \
+  --env-file "$env_file" --env-file "$APP_ENV_FILE" \
+  --publish "$HOST_PORT:$CONTAINER_PORT" \
+  --volume "$CA_BUNDLE:$CONTAINER_CA_PATH:ro" \
+  --log-driver awslogs --log-opt "awslogs-region=$AWS_REGION" --log-opt "awslogs-group=$LOG_GROUP" \
+  --log-opt mode=non-blocking \
+  "$image" >/dev/null
+log "started $CONTAINER_NAME from $image"

@@ -1,0 +1,93 @@
+package compute
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// AMIParameter is AWS's public SSM parameter naming the latest Amazon Linux
+// 2023 AMI for an architecture ("x86_64" or "arm64").
+func AMIParameter(arch string) string {
+	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch
+}
+
+type hostInstance struct {
+	instance *ec2.Instance
+	eip      *ec2.Eip
+}
+
+// newHost creates the host's network interface and Elastic IP first, then
+// the instance on that interface: the Elastic IP is bound before the host
+// boots, so cloud-init has a route out from its first second.
+func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.StringOutput, identity *hostIdentity, waitFor []pulumi.Resource, parent pulumi.ResourceOption) (*hostInstance, error) {
+	// The latest Amazon Linux 2023 for the instance type's architecture,
+	// unless the stack pins an AMI: a newer release replaces the host at the
+	// next `pulumi up` (keeping its address), which a pin postpones.
+	ami := pulumi.String(args.AMI).ToStringOutput()
+	if args.AMI == "" {
+		ami = ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
+			Name: pulumi.String(AMIParameter(Architecture(args.InstanceType))),
+		}).Value()
+	}
+
+	eni, err := ec2.NewNetworkInterface(ctx, name+"-host", &ec2.NetworkInterfaceArgs{
+		SubnetId:       args.SubnetID,
+		SecurityGroups: pulumi.StringArray{args.SecurityGroupID},
+		Description:    pulumi.String("rds-app application host"),
+		Tags:           pulumi.StringMap{"Name": pulumi.String(name + "-host")},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating host network interface: %w", err)
+	}
+	eip, err := ec2.NewEip(ctx, name+"-host", &ec2.EipArgs{
+		Domain:           pulumi.String("vpc"),
+		NetworkInterface: eni.ID(),
+		Tags:             pulumi.StringMap{"Name": pulumi.String(name + "-host")},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating Elastic IP: %w", err)
+	}
+
+	deps := append(append([]pulumi.Resource{eip}, identity.grants...), waitFor...)
+	instance, err := ec2.NewInstance(ctx, name+"-host", &ec2.InstanceArgs{
+		Ami:                ami,
+		InstanceType:       pulumi.String(args.InstanceType),
+		IamInstanceProfile: identity.profile.Name,
+		// No key pair: shell access is through Session Manager only.
+		NetworkInterfaces: ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
+			DeviceIndex:         pulumi.Int(0),
+			NetworkInterfaceId:  eni.ID(),
+			DeleteOnTermination: pulumi.Bool(false),
+		}},
+		// IMDSv2 only, one hop: the container (one hop further) cannot
+		// reach the instance role's credentials; the host makes all AWS calls.
+		MetadataOptions: ec2.InstanceMetadataOptionsArgs{
+			HttpEndpoint:            pulumi.String("enabled"),
+			HttpTokens:              pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(1),
+		},
+		RootBlockDevice: ec2.InstanceRootBlockDeviceArgs{
+			VolumeType:          pulumi.String("gp3"),
+			VolumeSize:          pulumi.Int(args.RootVolumeSize),
+			Encrypted:           pulumi.Bool(true),
+			DeleteOnTermination: pulumi.Bool(true),
+		},
+		UserData: userData,
+		// cloud-init applies user-data at first boot only, so a change must
+		// replace the host to take effect. The image is not in user-data:
+		// rolling out an image never replaces the host.
+		UserDataReplaceOnChange: pulumi.Bool(true),
+		Tags:                    pulumi.StringMap{"Name": pulumi.String(name + "-host")},
+	}, parent,
+		pulumi.DependsOn(deps),
+		// The network interface (and with it the Elastic IP) can only be
+		// attached to one instance at a time.
+		pulumi.DeleteBeforeReplace(true))
+	if err != nil {
+		return nil, fmt.Errorf("creating host instance: %w", err)
+	}
+	return &hostInstance{instance: instance, eip: eip}, nil
+}

@@ -1,0 +1,73 @@
+package compute
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseImage(t *testing.T) {
+	digest := "sha256:" + strings.Repeat("ab", 32)
+	for _, tt := range []struct {
+		ref, domain, repo, ecrARN string
+	}{
+		{"nginx:1.27", "docker.io", "library/nginx", ""},
+		{"public.ecr.aws/docker/library/nginx:stable-alpine", "public.ecr.aws", "docker/library/nginx", ""},
+		{"ghcr.io/acme/shop@" + digest, "ghcr.io", "acme/shop", ""},
+		{"registry.example.com:5000/team/app:1.2.3", "registry.example.com:5000", "team/app", ""},
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "shop",
+			"arn:aws:ecr:eu-west-1:123456789012:repository/shop"},
+		{"123456789012.dkr.ecr.us-east-1.amazonaws.com/team/shop:v1@" + digest, "123456789012.dkr.ecr.us-east-1.amazonaws.com", "team/shop",
+			"arn:aws:ecr:us-east-1:123456789012:repository/team/shop"},
+		{"123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/shop:v1", "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "shop",
+			"arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/shop"},
+		{"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/shop:v1", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "shop",
+			"arn:aws-cn:ecr:cn-north-1:123456789012:repository/shop"},
+	} {
+		img, err := ParseImage(tt.ref)
+		require.NoError(t, err, tt.ref)
+		assert.Equal(t, tt.ref, img.Ref)
+		assert.Equal(t, tt.domain, img.Domain, tt.ref)
+		assert.Equal(t, tt.repo, img.Repository, tt.ref)
+		if tt.ecrARN == "" {
+			assert.Nil(t, img.ECR, tt.ref)
+		} else {
+			require.NotNil(t, img.ECR, tt.ref)
+			assert.Equal(t, tt.ecrARN, img.ECR.ARN())
+		}
+	}
+	for _, bad := range []string{"", "nginx", "nginx:", "Nginx:1", "nginx@sha256:abc", "nginx:1 ", "a b:1", "-x/y:1",
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop"} {
+		_, err := ParseImage(bad)
+		assert.Error(t, err, "%q", bad)
+	}
+}
+
+func TestArchitecture(t *testing.T) {
+	for typ, arch := range map[string]string{
+		"t3.micro": "x86_64", "t3a.small": "x86_64", "m7i-flex.large": "x86_64", "m5zn.large": "x86_64", "g4dn.xlarge": "x86_64",
+		"r7iz.large": "x86_64", "c5.metal": "x86_64", "u-6tb1.metal": "x86_64",
+		"t4g.micro": "arm64", "m7g.large": "arm64", "c6gn.16xlarge": "arm64", "m7gd.xlarge": "arm64", "r8g.medium": "arm64",
+		"im4gn.large": "arm64", "is4gen.large": "arm64", "x2gd.medium": "arm64", "g5g.xlarge": "arm64", "hpc7g.4xlarge": "arm64",
+		"a1.large": "arm64",
+	} {
+		assert.NoError(t, CheckInstanceType(typ), typ)
+		assert.Equal(t, arch, Architecture(typ), typ)
+	}
+	for _, bad := range []string{"", "t3", "micro", "T3.micro", "t3.Micro", "db.t3.micro", "t3.micro.large", "t3.0xlarge", "t3 .micro"} {
+		assert.Error(t, CheckInstanceType(bad), "%q", bad)
+	}
+}
+
+func TestEnvNames(t *testing.T) {
+	for _, ok := range []string{"A", "_a", "JWT_SECRET", "x1"} {
+		assert.NoError(t, CheckEnvName(ok))
+	}
+	for _, bad := range []string{"", "1A", "A-B", "A B", "A=B", "é"} {
+		assert.Error(t, CheckEnvName(bad), "%q", bad)
+	}
+	assert.True(t, IsContractVariable("DATABASE_URL"))
+	assert.False(t, IsContractVariable("JWT_SECRET"))
+}
