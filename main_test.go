@@ -1,0 +1,394 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	rdsconfig "github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/pulumitest"
+)
+
+const (
+	typeDB        = "aws:rds/instance:Instance"
+	typeHost      = "aws:ec2/instance:Instance"
+	typeSG        = "aws:ec2/securityGroup:SecurityGroup"
+	typeIngress   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	typeEgress    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	typeSubnet    = "aws:ec2/subnet:Subnet"
+	typeRoute     = "aws:ec2/route:Route"
+	typeRouteTA   = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	typeParams    = "aws:rds/parameterGroup:ParameterGroup"
+	typeSecret    = "aws:secretsmanager/secret:Secret"
+	typeKey       = "aws:kms/key:Key"
+	typeLogGroup  = "aws:cloudwatch/logGroup:LogGroup"
+	typeSubnetGrp = "aws:rds/subnetGroup:SubnetGroup"
+)
+
+// TestStackFilesMatchTheProjectSchema checks each stack's values against the
+// types Pulumi.yaml declares, as the Pulumi CLI does before it runs the
+// program, and that no stack file holds a secret.
+func TestStackFilesMatchTheProjectSchema(t *testing.T) {
+	proj := loadProject(t)
+	for _, s := range shippedStacks(t) {
+		ps, err := workspace.LoadProjectStack(nil, proj, "Pulumi."+s.Name+".yaml")
+		require.NoError(t, err)
+		for key, value := range ps.Config {
+			assert.False(t, value.Secure(), "%s: %s is a secret; stack files hold none", s.Name, key)
+			if key.Namespace() != proj.Name.String() {
+				continue
+			}
+			decl, ok := proj.Config[key.String()]
+			require.True(t, ok, "%s: %s is not declared in Pulumi.yaml", s.Name, key)
+			obj, err := value.ToObject()
+			require.NoError(t, err)
+			assert.True(t, workspace.ValidateConfigValue(decl.TypeName(), decl.Items, obj), "%s: %s is not a %s", s.Name, key, decl.TypeName())
+		}
+		_, hasRegion := ps.Config[config.MustMakeKey("aws", "region")]
+		assert.False(t, hasRegion, "%s: the region is the user's choice (pulumi config set aws:region)", s.Name)
+	}
+	for key, decl := range proj.Config {
+		assert.NotEmpty(t, decl.Description, key)
+		assert.True(t, decl.IsExplicitlyTyped(), key)
+		assert.Nil(t, decl.Default, "%s: defaults live in Go (config/defaults.go)", key)
+	}
+}
+
+// TestShippedStacks runs the whole program for every shipped stack and
+// checks the security invariants that must hold in any environment.
+func TestShippedStacks(t *testing.T) {
+	for _, s := range shippedStacks(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			r := runProgram(t, s.Name, s.Config)
+			require.NoError(t, r.Err)
+			cfg := parseStack(t, s)
+			m := r.Mocks
+
+			db := m.One(t, typeDB)
+			t.Run("database is private", func(t *testing.T) {
+				assert.False(t, db.Input("publiclyAccessible").BoolValue())
+				assert.True(t, db.Input("publiclyAccessible").IsBool(), "set explicitly")
+				privateIDs := map[string]bool{}
+				for _, sn := range m.OfType(typeSubnet) {
+					if strings.Contains(sn.Name, "private") {
+						privateIDs[sn.ID] = true
+					}
+				}
+				group := m.One(t, typeSubnetGrp)
+				require.Equal(t, group.ID, db.Str("dbSubnetGroupName"))
+				subnets := group.Input("subnetIds").ArrayValue()
+				require.Len(t, subnets, cfg.Network.AZCount)
+				for _, sn := range subnets {
+					assert.True(t, privateIDs[sn.StringValue()], "%s is not a private subnet", sn.StringValue())
+				}
+				// Private subnets' table has no route at all; the only route goes
+				// from the public table to the internet gateway.
+				route := m.One(t, typeRoute)
+				for _, a := range m.OfType(typeRouteTA) {
+					if privateIDs[a.Str("subnetId")] {
+						assert.NotEqual(t, route.Str("routeTableId"), a.Str("routeTableId"))
+					}
+				}
+			})
+			t.Run("encryption", func(t *testing.T) {
+				keyArn := m.One(t, typeKey).Outputs["arn"].StringValue()
+				assert.True(t, db.Input("storageEncrypted").BoolValue())
+				assert.Equal(t, keyArn, db.Str("kmsKeyId"))
+				assert.Equal(t, keyArn, db.Str("performanceInsightsKmsKeyId"))
+				for _, s := range m.OfType(typeSecret) {
+					assert.Equal(t, keyArn, s.Str("kmsKeyId"), s.Name)
+				}
+				root := m.One(t, typeHost).Input("rootBlockDevice").ObjectValue()
+				assert.True(t, root["encrypted"].BoolValue())
+			})
+			t.Run("SSL is forced", func(t *testing.T) {
+				pg := m.One(t, typeParams)
+				assert.Equal(t, pg.ID, db.Str("parameterGroupName"))
+				found := false
+				for _, p := range pg.Input("parameters").ArrayValue() {
+					if p.ObjectValue()["name"].StringValue() == "rds.force_ssl" {
+						found = p.ObjectValue()["value"].StringValue() == "1"
+					}
+				}
+				assert.True(t, found, "rds.force_ssl=1")
+				assert.Equal(t, "rds-ca-rsa2048-g1", db.Str("caCertIdentifier"))
+			})
+			t.Run("database reachable only from the host", func(t *testing.T) {
+				hostSG, dbSG := m.Named(t, typeSG, "network-host"), m.Named(t, typeSG, "network-database")
+				assert.Equal(t, []string{dbSG.ID}, strs(db.Input("vpcSecurityGroupIds")))
+				var dbRules int
+				for _, rule := range m.OfType(typeIngress) {
+					if rule.Str("securityGroupId") != dbSG.ID {
+						continue
+					}
+					dbRules++
+					assert.Equal(t, hostSG.ID, rule.Str("referencedSecurityGroupId"))
+					assert.Empty(t, rule.Str("cidrIpv4"))
+					assert.Equal(t, float64(cfg.Database.Port), rule.Input("fromPort").NumberValue())
+					assert.Equal(t, float64(cfg.Database.Port), rule.Input("toPort").NumberValue())
+				}
+				assert.Equal(t, 1, dbRules)
+				for _, rule := range m.OfType(typeEgress) {
+					assert.NotEqual(t, dbSG.ID, rule.Str("securityGroupId"), "the database has no egress")
+				}
+			})
+			t.Run("no SSH", func(t *testing.T) {
+				host := m.One(t, typeHost)
+				assert.True(t, host.Input("keyName").IsNull())
+				for _, rule := range m.OfType(typeIngress) {
+					from, to := rule.Input("fromPort").NumberValue(), rule.Input("toPort").NumberValue()
+					assert.False(t, from <= 22 && 22 <= to, "rule %s opens port 22", rule.Name)
+					assert.NotEqual(t, "-1", rule.Str("ipProtocol"), "rule %s opens every port", rule.Name)
+				}
+			})
+			t.Run("IMDSv2", func(t *testing.T) {
+				md := m.One(t, typeHost).Input("metadataOptions").ObjectValue()
+				assert.Equal(t, "required", md["httpTokens"].StringValue())
+				assert.Equal(t, 1.0, md["httpPutResponseHopLimit"].NumberValue())
+			})
+			t.Run("no secret in user-data", func(t *testing.T) {
+				ud := userDataOf(t, r)
+				require.NotEmpty(t, m.Sentinels())
+				for _, secret := range m.Sentinels() {
+					assert.NotContains(t, ud, secret)
+				}
+				assert.NotContains(t, strings.ToLower(ud), "password=")
+			})
+			t.Run("host does not wait for the database", func(t *testing.T) {
+				host := m.One(t, typeHost)
+				for _, dep := range host.Request.GetDependencies() {
+					assert.NotContains(t, dep, typeDB)
+					assert.NotContains(t, dep, "aws:secretsmanager/secretVersion:SecretVersion::database")
+				}
+				for prop, deps := range host.Request.GetPropertyDependencies() {
+					for _, dep := range deps.GetUrns() {
+						assert.NotContains(t, dep, typeDB, "input %s", prop)
+					}
+				}
+			})
+			t.Run("the stack's config reaches the resources", func(t *testing.T) {
+				assertMirrorsConfig(t, r, cfg)
+			})
+			t.Run("outputs", func(t *testing.T) {
+				assertOutputs(t, r, cfg)
+			})
+		})
+	}
+}
+
+// strs is a list input as strings.
+func strs(v resource.PropertyValue) []string {
+	var out []string
+	for _, item := range v.ArrayValue() {
+		out = append(out, pulumitest.Unwrap(item).StringValue())
+	}
+	return out
+}
+
+func parseStack(t *testing.T, s shippedStack) *rdsconfig.Config {
+	t.Helper()
+	cfg, err := rdsconfig.Parse("rds-app", rdsconfig.Source{Values: s.Config},
+		rdsconfig.Facts{Region: pulumitest.Region, AvailabilityZones: pulumitest.Zones})
+	require.NoError(t, err)
+	return cfg
+}
+
+// assertMirrorsConfig: every environment-dependent setting on the resources
+// is the stack's configured value (so any stack file, not only dev and
+// prod, is checked).
+func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
+	m := r.Mocks
+	db := m.One(t, typeDB)
+	d := cfg.Database
+	assert.Equal(t, d.MultiAZ, db.Input("multiAz").BoolValue(), "multiAz")
+	assert.Equal(t, d.DeletionProtection, db.Input("deletionProtection").BoolValue(), "deletionProtection")
+	assert.Equal(t, d.DeletionProtection, db.Request.GetProtect(), "Pulumi protect follows deletionProtection")
+	assert.Equal(t, d.SkipFinalSnapshot, db.Input("skipFinalSnapshot").BoolValue(), "skipFinalSnapshot")
+	assert.Equal(t, !d.SkipFinalSnapshot, db.Input("finalSnapshotIdentifier").IsString(), "final snapshot identifier")
+	assert.Equal(t, d.ApplyImmediately, db.Input("applyImmediately").BoolValue(), "applyImmediately")
+	assert.Equal(t, float64(d.BackupRetentionDays), db.Input("backupRetentionPeriod").NumberValue())
+	assert.Equal(t, float64(d.MonitoringInterval), db.Input("monitoringInterval").NumberValue())
+	assert.Equal(t, d.MonitoringInterval > 0, db.Input("monitoringRoleArn").IsString(), "monitoring role")
+	assert.Equal(t, d.InstanceClass, db.Str("instanceClass"))
+	assert.Equal(t, d.EngineVersion, db.Str("engineVersion"))
+	assert.Equal(t, float64(d.AllocatedStorage), db.Input("allocatedStorage").NumberValue())
+	assert.Equal(t, float64(d.MaxAllocatedStorage), db.Input("maxAllocatedStorage").NumberValue())
+
+	retention := map[string]float64{}
+	for _, g := range m.OfType(typeLogGroup) {
+		retention[g.Name] = g.Input("retentionInDays").NumberValue()
+	}
+	assert.Equal(t, map[string]float64{
+		"network-flow-logs":       float64(cfg.Network.FlowLogRetentionDays),
+		"database-postgresql-log": float64(d.LogRetentionDays),
+		"database-upgrade-log":    float64(d.LogRetentionDays),
+		"app-app-logs":            float64(cfg.App.LogRetentionDays),
+	}, retention)
+
+	host := m.One(t, typeHost)
+	assert.Equal(t, cfg.App.InstanceType, host.Str("instanceType"))
+	assert.Equal(t, cfg.App.Image, m.One(t, "aws:ssm/parameter:Parameter").Str("insecureValue"))
+	var zones []string
+	for _, sn := range m.OfType(typeSubnet) {
+		if strings.Contains(sn.Name, "private") {
+			zones = append(zones, sn.Str("availabilityZone"))
+		}
+	}
+	assert.ElementsMatch(t, cfg.Network.AvailabilityZones, zones)
+}
+
+func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
+	o := r.Outputs
+	m := r.Mocks
+	db := m.One(t, typeDB)
+	host := m.One(t, typeHost)
+	address := db.Outputs["address"].StringValue()
+	want := map[string]any{
+		"url":            "http://203.0.113.10",
+		"publicIp":       "203.0.113.10",
+		"instanceId":     host.ID,
+		"sessionCommand": "aws ssm start-session --region eu-west-1 --target " + host.ID,
+		"imageParameter": "/rds-app/" + stackOf(db) + "/image",
+		"appSecretArn":   m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
+		"dbEndpoint":     address,
+		"dbPort":         cfg.Database.Port,
+		"dbName":         cfg.Database.Name,
+		"dbSecretArn":    m.Named(t, typeSecret, "database-connection").Outputs["arn"].StringValue(),
+		"vpcId":          m.One(t, "aws:ec2/vpc:Vpc").ID,
+		"dbTunnelCommand": fmt.Sprintf("aws ssm start-session --region eu-west-1 --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
+			host.ID, address, cfg.Database.Port, cfg.Database.Port),
+	}
+	if cfg.App.HostPort != 80 {
+		want["url"] = fmt.Sprintf("http://203.0.113.10:%d", cfg.App.HostPort)
+	}
+	assert.Equal(t, want, o)
+}
+
+// stackOf reads the stack name back from a resource's URN.
+func stackOf(r pulumitest.Resource) string {
+	return strings.Split(strings.TrimPrefix(r.Request.GetParent(), "urn:pulumi:"), "::")[0]
+}
+
+// environmentExpectations are what dev and prod promise, beyond the
+// invariants every stack meets.
+var environmentExpectations = map[string]func(t *testing.T, r programRun){
+	"dev": func(t *testing.T, r programRun) {
+		db := r.Mocks.One(t, typeDB)
+		assert.False(t, db.Input("multiAz").BoolValue(), "single-AZ")
+		assert.False(t, db.Input("deletionProtection").BoolValue())
+		assert.False(t, db.Request.GetProtect())
+		assert.True(t, db.Input("skipFinalSnapshot").BoolValue())
+		assert.True(t, db.Input("applyImmediately").BoolValue())
+		assert.Equal(t, 7.0, db.Input("backupRetentionPeriod").NumberValue())
+		assert.Equal(t, "db.t4g.micro", db.Str("instanceClass"))
+		for _, g := range r.Mocks.OfType(typeLogGroup) {
+			assert.LessOrEqual(t, g.Input("retentionInDays").NumberValue(), 14.0, "short retention for %s", g.Name)
+		}
+		// A public image that serves HTTP: no ECR permissions needed.
+		assert.NotContains(t, r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy"), "ecr:")
+	},
+	"prod": func(t *testing.T, r programRun) {
+		db := r.Mocks.One(t, typeDB)
+		assert.True(t, db.Input("multiAz").BoolValue())
+		assert.True(t, db.Input("deletionProtection").BoolValue())
+		assert.True(t, db.Request.GetProtect(), "Pulumi protect")
+		assert.False(t, db.Input("skipFinalSnapshot").BoolValue())
+		assert.Regexp(t, `^rds-app-prod-[0-9a-f]{8}-final$`, db.Str("finalSnapshotIdentifier"))
+		assert.False(t, db.Input("applyImmediately").BoolValue(), "changes wait for the maintenance window")
+		assert.GreaterOrEqual(t, db.Input("backupRetentionPeriod").NumberValue(), 14.0)
+		assert.Greater(t, db.Input("monitoringInterval").NumberValue(), 0.0, "Enhanced Monitoring")
+		assert.NotEmpty(t, db.Str("monitoringRoleArn"))
+		for _, g := range r.Mocks.OfType(typeLogGroup) {
+			assert.Equal(t, 365.0, g.Input("retentionInDays").NumberValue(), g.Name)
+		}
+		// A private ECR image: login and pulls scoped to its repository.
+		policy := r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")
+		assert.Contains(t, policy, `"arn:aws:ecr:eu-west-1:123456789012:repository/my-app"`)
+	},
+}
+
+func TestEnvironments(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range shippedStacks(t) {
+		check, ok := environmentExpectations[s.Name]
+		if !ok {
+			continue // other stacks are held to the invariants and their own config only
+		}
+		seen[s.Name] = true
+		t.Run(s.Name, func(t *testing.T) {
+			r := runProgram(t, s.Name, s.Config)
+			require.NoError(t, r.Err)
+			check(t, r)
+		})
+	}
+	assert.Equal(t, map[string]bool{"dev": true, "prod": true}, seen, "dev and prod must be shipped")
+}
+
+// TestBrokenStacksRegisterNothing breaks a copy of each shipped stack in
+// several ways at once: run must fail with every problem listed, before
+// any resource is registered.
+func TestBrokenStacksRegisterNothing(t *testing.T) {
+	for _, s := range shippedStacks(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			broken := map[string]string{}
+			for k, v := range s.Config {
+				broken[k] = v
+			}
+			broken["rds-app:network"] = patch(t, s.Config["rds-app:network"], map[string]any{"azCount": 1, "cidr": "10.0.0.0/8"})
+			broken["rds-app:database"] = patch(t, s.Config["rds-app:database"], map[string]any{"username": "postgres", "port": 80, "multiAZ": true})
+			broken["rds-app:app"] = patch(t, s.Config["rds-app:app"], map[string]any{"image": "nginx"})
+			r := runProgram(t, s.Name, broken)
+			require.Error(t, r.Err)
+			var problems rdsconfig.Problems
+			require.True(t, errors.As(r.Err, &problems), "want the config layer's Problems, got %v", r.Err)
+			var keys []string
+			for _, p := range problems {
+				keys = append(keys, p.Key)
+			}
+			assert.ElementsMatch(t, []string{
+				"rds-app:network.cidr", "rds-app:network.azCount",
+				"rds-app:database.multiAZ", "rds-app:database.port", "rds-app:database.username",
+				"rds-app:app.image",
+			}, keys)
+			assert.Empty(t, r.Mocks.Resources(), "nothing may be registered for an invalid stack")
+		})
+	}
+}
+
+// patch returns the JSON section with fields overridden.
+func patch(t *testing.T, section string, fields map[string]any) string {
+	t.Helper()
+	obj := map[string]any{}
+	if section != "" {
+		require.NoError(t, json.Unmarshal([]byte(section), &obj))
+	}
+	for k, v := range fields {
+		obj[k] = v
+	}
+	b, err := json.Marshal(obj)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// BenchmarkRun evaluates the whole program under mocks, per shipped stack.
+func BenchmarkRun(b *testing.B) {
+	for _, s := range shippedStacks(b) {
+		b.Run(s.Name, func(b *testing.B) {
+			cfg := withRegion(s.Config)
+			for b.Loop() {
+				m := pulumitest.New()
+				if err := m.Run(s.Name, run, pulumitest.WithConfig(cfg)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

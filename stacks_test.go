@@ -1,0 +1,118 @@
+package main
+
+// Helpers shared by the whole-stack tests: load every shipped
+// Pulumi.<stack>.yaml with the Pulumi SDK's own loaders and run the real
+// program under the recording mock with exactly that configuration.
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/internal/pulumitest"
+)
+
+// shippedStack is one Pulumi.<stack>.yaml of the repository.
+type shippedStack struct {
+	Name string
+	// Config is the stack's configuration as Pulumi hands it to the
+	// program: structured sections as JSON text.
+	Config map[string]string
+}
+
+// loadProject loads Pulumi.yaml, which also validates it against Pulumi's
+// project schema.
+func loadProject(t testing.TB) *workspace.Project {
+	t.Helper()
+	proj, err := workspace.LoadProject("Pulumi.yaml")
+	require.NoError(t, err, "Pulumi.yaml")
+	return proj
+}
+
+// shippedStacks loads every Pulumi.<stack>.yaml next to Pulumi.yaml. A stack
+// file added later is picked up without touching the tests.
+func shippedStacks(t testing.TB) []shippedStack {
+	t.Helper()
+	proj := loadProject(t)
+	paths, err := filepath.Glob("Pulumi.*.yaml")
+	require.NoError(t, err)
+	sort.Strings(paths)
+	var stacks []shippedStack
+	for _, path := range paths {
+		name := strings.TrimSuffix(strings.TrimPrefix(path, "Pulumi."), ".yaml")
+		ps, err := workspace.LoadProjectStack(nil, proj, path)
+		require.NoError(t, err, path)
+		values, err := ps.Config.Decrypt(config.NopDecrypter)
+		require.NoError(t, err, path)
+		cfg := map[string]string{}
+		for k, v := range values {
+			cfg[k.String()] = v
+		}
+		stacks = append(stacks, shippedStack{Name: name, Config: cfg})
+	}
+	require.NotEmpty(t, stacks, "no Pulumi.<stack>.yaml found")
+	return stacks
+}
+
+// withRegion adds the one setting a user must make before `pulumi up`.
+func withRegion(cfg map[string]string) map[string]string {
+	out := map[string]string{"aws:region": pulumitest.Region}
+	for k, v := range cfg {
+		out[k] = v
+	}
+	return out
+}
+
+// programRun is the result of running the program once under mocks.
+type programRun struct {
+	Mocks   *pulumitest.Mocks
+	Outputs map[string]any
+	Err     error
+}
+
+// runProgram runs `run` (and reads the outputs `deploy` exports) for stack
+// with the given configuration.
+func runProgram(t testing.TB, stack string, cfg map[string]string) programRun {
+	t.Helper()
+	m := pulumitest.New()
+	outputs := map[string]any{}
+	err := m.Run(stack, func(ctx *pulumi.Context) error {
+		if err := run(ctx); err != nil {
+			return err
+		}
+		return nil
+	}, pulumitest.WithConfig(withRegion(cfg)))
+	if err == nil {
+		// A second, separate run reads the exported values: the mock engine
+		// does not hand stack outputs back.
+		m2 := pulumitest.New()
+		require.NoError(t, m2.Run(stack, func(ctx *pulumi.Context) error {
+			out, err := deploy(ctx)
+			if err != nil {
+				return err
+			}
+			out.ToMapOutput().ApplyT(func(vs map[string]any) error {
+				for k, v := range vs {
+					outputs[k] = v
+				}
+				return nil
+			})
+			return nil
+		}, pulumitest.WithConfig(withRegion(cfg))))
+	}
+	return programRun{Mocks: m, Outputs: outputs, Err: err}
+}
+
+// userDataOf is the host's rendered user-data in a run.
+func userDataOf(t testing.TB, r programRun) string {
+	t.Helper()
+	ud := r.Mocks.One(t, "aws:ec2/instance:Instance").Str("userData")
+	require.NotEmpty(t, ud)
+	return ud
+}

@@ -1,0 +1,70 @@
+package main
+
+// Helpers for tests that use real tools nobody here wrote (cloud-init,
+// shellcheck, the AWS CLI with moto, PostgreSQL). Locally a missing tool
+// skips the test with a message; in CI (CI=true) it fails, because .ci/run
+// installs every tool and a skip there would hide a broken check.
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// inCI reports whether the tests run under .ci/run.
+func inCI() bool { return os.Getenv("CI") == "true" }
+
+// requireTool finds an executable by name on PATH or at one of the given
+// absolute paths.
+func requireTool(t testing.TB, name string, paths ...string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, p := range paths {
+		if info, err := os.Stat(p); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	msg := name + " is not installed (.ci/run installs it); this check needs the real tool"
+	if inCI() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// hostFile is one file the host's #cloud-config writes.
+type hostFile struct {
+	Path        string `yaml:"path"`
+	Owner       string `yaml:"owner"`
+	Permissions string `yaml:"permissions"`
+	Content     string `yaml:"content"`
+}
+
+// hostFiles parses user-data and returns the files it writes, by path.
+func hostFiles(t testing.TB, userData string) map[string]hostFile {
+	t.Helper()
+	var doc struct {
+		WriteFiles []hostFile `yaml:"write_files"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(userData), &doc))
+	files := map[string]hostFile{}
+	for _, f := range doc.WriteFiles {
+		files[f.Path] = f
+	}
+	require.NotEmpty(t, files)
+	return files
+}
+
+// writeTemp writes content to a new file in a test's temp dir.
+func writeTemp(t testing.TB, dir, name, content string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), mode))
+	return p
+}
