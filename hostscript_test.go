@@ -1,0 +1,329 @@
+package main
+
+// A harness that runs the host's start script for real: the script exactly
+// as the program's user-data installs it, the real AWS CLI and jq against a
+// moto_server (an AWS API emulator) on loopback, and recording shims for
+// docker and systemctl first on PATH.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/compute"
+)
+
+// motoServer is a moto_server on a loopback port, stopped when the test ends.
+type motoServer struct {
+	URL string
+	aws string // path of the aws CLI
+}
+
+func startMoto(t testing.TB) *motoServer {
+	t.Helper()
+	moto := requireTool(t, "moto_server")
+	awsCLI := requireTool(t, "aws")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+
+	cmd := exec.Command(moto, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		_ = logFile.Close()
+	})
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "moto_server did not start: %v", err)
+		time.Sleep(100 * time.Millisecond)
+	}
+	return &motoServer{URL: url, aws: awsCLI}
+}
+
+// env is the environment that points the AWS CLI at this server.
+func (m *motoServer) env() []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + m.URL,
+		"AWS_ACCESS_KEY_ID=testing",
+		"AWS_SECRET_ACCESS_KEY=testing",
+		"AWS_DEFAULT_REGION=eu-west-1",
+		"AWS_REGION=eu-west-1",
+		"AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+	}
+}
+
+// AWS runs the AWS CLI against the server and returns its standard output.
+func (m *motoServer) AWS(t testing.TB, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(m.aws, args...)
+	cmd.Env = append(os.Environ(), m.env()...)
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); ok {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, ee.Stderr)
+	}
+	require.NoError(t, err)
+	return strings.TrimSpace(string(out))
+}
+
+// CreateSecret creates a secret (with a value unless value is "") and
+// returns its ARN.
+func (m *motoServer) CreateSecret(t testing.TB, name, value string) string {
+	t.Helper()
+	args := []string{"secretsmanager", "create-secret", "--name", name, "--query", "ARN", "--output", "text"}
+	if value != "" {
+		args = append(args, "--secret-string", value)
+	}
+	return m.AWS(t, args...)
+}
+
+// PutSecretValue gives a secret a new current value.
+func (m *motoServer) PutSecretValue(t testing.TB, arn, value string) {
+	t.Helper()
+	m.AWS(t, "secretsmanager", "put-secret-value", "--secret-id", arn, "--secret-string", value)
+}
+
+// PutParameter stores a String parameter.
+func (m *motoServer) PutParameter(t testing.TB, name, value string) {
+	t.Helper()
+	m.AWS(t, "ssm", "put-parameter", "--name", name, "--type", "String", "--value", value, "--overwrite")
+}
+
+// hostBoot is what the program's user-data puts on the host.
+type hostBoot struct {
+	StartScript string
+	// HostEnv is /etc/rds-app/host.env as KEY -> value.
+	HostEnv map[string]string
+	// AppEnv is /etc/rds-app/app.env as written.
+	AppEnv string
+}
+
+// bootFilesOf renders the shipped stack through the real program under
+// mocks and returns what its user-data writes.
+func bootFilesOf(t testing.TB, stack string) hostBoot {
+	t.Helper()
+	for _, s := range shippedStacks(t) {
+		if s.Name != stack {
+			continue
+		}
+		r := runProgram(t, s.Name, s.Config)
+		require.NoError(t, r.Err)
+		files := hostFiles(t, userDataOf(t, r))
+		boot := hostBoot{
+			StartScript: files[compute.StartScriptPath].Content,
+			AppEnv:      files[compute.AppEnvPath].Content,
+			HostEnv:     map[string]string{},
+		}
+		require.NotEmpty(t, boot.StartScript)
+		sc := bufio.NewScanner(strings.NewReader(files[compute.HostEnvPath].Content))
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			k, v, ok := strings.Cut(line, "=")
+			require.True(t, ok, "host.env line %q", line)
+			boot.HostEnv[k] = v
+		}
+		return boot
+	}
+	t.Fatalf("no shipped stack %q", stack)
+	return hostBoot{}
+}
+
+// recordingShim is a shell script that appends its name and arguments to
+// $SHIM_LOG (NUL between words, RS after each command line), and for
+// `docker login` saves what it reads on stdin.
+const recordingShim = `#!/bin/bash
+set -euo pipefail
+name=$(basename "$0")
+{
+  printf '%s' "$name"
+  printf '\0%s' "$@"
+  printf '\036'
+} >>"$SHIM_LOG"
+if [[ $name == docker && ${1:-} == login ]]; then
+  cat >>"$SHIM_STDIN"
+fi
+if [[ $name == docker && ${1:-} == run ]]; then
+  echo 0123456789abcdef
+fi
+exit "${SHIM_EXIT:-0}"
+`
+
+// scriptRun is one run of the start script.
+type scriptRun struct {
+	Dir        string
+	RuntimeDir string
+	EnvFile    string
+	// Commands are the recorded docker and systemctl command lines.
+	Commands [][]string
+	// LoginStdin is what `docker login` read on its standard input.
+	LoginStdin string
+	// Output is the script's standard output and error.
+	Output string
+	Err    error
+}
+
+// startScriptRun prepares a sandbox for the start script: the script file
+// as user-data installs it, its host settings (with sandbox paths and the
+// given overrides), the shims, and the CA bundle.
+type startScriptRun struct {
+	t       testing.TB
+	Dir     string
+	Script  string
+	Env     map[string]string
+	shimDir string
+}
+
+func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides map[string]string) *startScriptRun {
+	t.Helper()
+	requireTool(t, "jq")
+	requireTool(t, "curl")
+	requireTool(t, "bash")
+	dir := t.TempDir()
+	shimDir := filepath.Join(dir, "shims")
+	require.NoError(t, os.Mkdir(shimDir, 0o755))
+	for _, name := range []string{"docker", "systemctl"} {
+		writeTemp(t, shimDir, name, recordingShim, 0o755)
+	}
+	script := writeTemp(t, dir, "rds-app-start", boot.StartScript, 0o755)
+	appEnv := writeTemp(t, dir, "app.env", boot.AppEnv, 0o600)
+	ca := writeTemp(t, dir, "rds-ca-bundle.pem", "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n", 0o644)
+	runtimeDir := filepath.Join(dir, "run", "rds-app")
+	require.NoError(t, os.MkdirAll(runtimeDir, 0o700))
+
+	env := map[string]string{}
+	for k, v := range boot.HostEnv {
+		env[k] = v
+	}
+	// Host paths become sandbox paths; everything else is as rendered.
+	env["CA_BUNDLE"] = ca
+	env["APP_ENV_FILE"] = appEnv
+	env["RUNTIME_DIRECTORY"] = runtimeDir // systemd sets this from RuntimeDirectory=
+	env["DB_POLL_SECONDS"] = "1"
+	env["DB_WAIT_SECONDS"] = "30"
+	env["RETRY_DELAY_SECONDS"] = "0"
+	env["RETRY_ATTEMPTS"] = "2"
+	env["AWS_MAX_ATTEMPTS"] = "2"
+	env["SHIM_LOG"] = filepath.Join(dir, "commands.jsonl")
+	env["SHIM_STDIN"] = filepath.Join(dir, "login-stdin")
+	for _, kv := range moto.env() {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "AWS_REGION" { // the rendered region stays
+			env[k] = v
+		}
+	}
+	env["PATH"] = shimDir + string(os.PathListSeparator) + os.Getenv("PATH")
+	env["HOME"] = dir
+	for k, v := range overrides {
+		env[k] = v
+	}
+	return &startScriptRun{t: t, Dir: dir, Script: script, Env: env, shimDir: shimDir}
+}
+
+// Start runs the script in the background; Wait collects the result.
+func (s *startScriptRun) Start(ctx context.Context) (wait func() scriptRun) {
+	s.t.Helper()
+	cmd := exec.CommandContext(ctx, "bash", s.Script)
+	for k, v := range s.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(s.t, cmd.Start())
+	return func() scriptRun {
+		err := cmd.Wait()
+		return s.result(out.String(), err)
+	}
+}
+
+// Run runs the script to completion (at most a minute).
+func (s *startScriptRun) Run() scriptRun {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return s.Start(ctx)()
+}
+
+func (s *startScriptRun) result(output string, err error) scriptRun {
+	r := scriptRun{
+		Dir: s.Dir, RuntimeDir: s.Env["RUNTIME_DIRECTORY"],
+		EnvFile: filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"),
+		Output:  output, Err: err,
+	}
+	if b, err := os.ReadFile(s.Env["SHIM_LOG"]); err == nil {
+		for _, record := range strings.Split(string(b), "\x1e") {
+			if record != "" {
+				r.Commands = append(r.Commands, strings.Split(record, "\x00"))
+			}
+		}
+	}
+	if b, err := os.ReadFile(s.Env["SHIM_STDIN"]); err == nil {
+		r.LoginStdin = string(b)
+	}
+	return r
+}
+
+// Find returns the recorded command lines starting with the given words.
+func (r scriptRun) Find(prefix ...string) [][]string {
+	var out [][]string
+	for _, argv := range r.Commands {
+		if len(argv) >= len(prefix) && strings.Join(argv[:len(prefix)], "\x00") == strings.Join(prefix, "\x00") {
+			out = append(out, argv)
+		}
+	}
+	return out
+}
+
+// EnvFileVars parses the env file the script wrote (Docker env-file format).
+func (r scriptRun) EnvFileVars(t testing.TB) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(r.EnvFile)
+	require.NoError(t, err)
+	vars := map[string]string{}
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		require.True(t, ok, "env file line without '=' (value elided)")
+		_, dup := vars[k]
+		require.False(t, dup, "%s set twice", k)
+		vars[k] = v
+	}
+	return vars
+}
+
+// TestStartScriptHarness is a smoke test of the harness itself: the dev
+// stack's script, with both secrets and the image in place, starts the
+// container.
+func TestStartScriptHarness(t *testing.T) {
+	moto := startMoto(t)
+	boot := bootFilesOf(t, "dev")
+	dbArn := moto.CreateSecret(t, "db", `{"engine":"postgres","host":"db.example.internal","port":5432,"dbname":"app","username":"app_admin","password":"pw-1","sslmode":"verify-full"}`)
+	appArn := moto.CreateSecret(t, "app", `{"JWT_SECRET":"jwt-1"}`)
+	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
+	run := newStartScriptRun(t, moto, boot, map[string]string{"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn}).Run()
+	require.NoError(t, run.Err, run.Output)
+	require.Len(t, run.Find("docker", "run"), 1, run.Output)
+	require.Equal(t, "db.example.internal", run.EnvFileVars(t)["DATABASE_HOST"])
+}
