@@ -293,16 +293,7 @@ func TestChangingTheImageLeavesTheHostAlone(t *testing.T) {
 
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	m, _ := build(t, testArgs())
-	children := 0
-	for _, r := range m.Resources() {
-		if r.Type == typeComponent || strings.HasPrefix(r.Type, "pulumi:providers:") {
-			continue
-		}
-		typ, name := r.Parent()
-		assert.Equal(t, typeComponent+"/app", typ+"/"+name, "%s %s", r.Type, r.Name)
-		children++
-	}
-	assert.Equal(t, 14, children)
+	assert.Equal(t, 14, m.AssertParentedTo(t, typeComponent, "app"))
 }
 
 func TestBadImageRegistersNothing(t *testing.T) {

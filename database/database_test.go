@@ -248,16 +248,7 @@ func TestConnectionSecret(t *testing.T) {
 
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	m, _ := build(t, prodArgs())
-	children := 0
-	for _, r := range m.Resources() {
-		if r.Type == typeComponent || strings.HasPrefix(r.Type, "pulumi:providers:") {
-			continue
-		}
-		typ, name := r.Parent()
-		assert.Equal(t, typeComponent+"/db", typ+"/"+name, "%s %s", r.Type, r.Name)
-		children++
-	}
-	assert.Equal(t, 13, children)
+	assert.Equal(t, 13, m.AssertParentedTo(t, typeComponent, "db"))
 }
 
 func TestBadEngineVersionRegistersNothing(t *testing.T) {

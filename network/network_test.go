@@ -229,16 +229,7 @@ func TestTrafficRulesTable(t *testing.T) {
 
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	m, _ := build(t, testArgs())
-	children := 0
-	for _, r := range m.Resources() {
-		if r.Type == typeComponent || r.Type == "pulumi:providers:aws" {
-			continue
-		}
-		typ, name := r.Parent()
-		assert.Equal(t, typeComponent+"/app", typ+"/"+name, "%s %s", r.Type, r.Name)
-		children++
-	}
-	assert.Greater(t, children, 20)
+	assert.Equal(t, 29, m.AssertParentedTo(t, typeComponent, "app"))
 }
 
 func TestUnplannableNetworkFailsBeforeAnyResource(t *testing.T) {

@@ -299,3 +299,22 @@ func IsSecret(v resource.PropertyValue) bool {
 		}
 	}
 }
+
+// AssertParentedTo checks that every registration other than the component
+// itself and default providers is a child of the component typ/name, and
+// returns how many children there are.
+func (m *Mocks) AssertParentedTo(t testing.TB, typ, name string) int {
+	t.Helper()
+	children := 0
+	for _, r := range m.Resources() {
+		if r.Type == typ || strings.HasPrefix(r.Type, "pulumi:providers:") {
+			continue
+		}
+		pt, pn := r.Parent()
+		if pt != typ || pn != name {
+			t.Errorf("%s %q has parent %s %q, want %s %q", r.Type, r.Name, pt, pn, typ, name)
+		}
+		children++
+	}
+	return children
+}
