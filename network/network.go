@@ -72,7 +72,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	if err := newRoutes(ctx, name, vpc, subnets, parent); err != nil {
+	routedOut, err := newRoutes(ctx, name, vpc, subnets, parent)
+	if err != nil {
 		return nil, err
 	}
 	if err := newFlowLogs(ctx, name, args, vpc, parent); err != nil {
@@ -84,7 +85,10 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	}
 
 	n.VpcID = vpc.vpc.ID().ToStringOutput()
-	n.PublicSubnetIDs = subnetIDs(subnets.public)
+	// Whoever uses a public subnet ID (the host's network interface and its
+	// Elastic IP) waits for the internet gateway's route: an Elastic IP
+	// needs the gateway attached, and the host needs a route out at boot.
+	n.PublicSubnetIDs = after(subnetIDs(subnets.public), routedOut)
 	n.PrivateSubnetIDs = subnetIDs(subnets.private)
 	n.HostSecurityGroupID = groups.host.ID().ToStringOutput()
 	n.DatabaseSecurityGroupID = groups.database.ID().ToStringOutput()
@@ -98,6 +102,15 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		return nil, fmt.Errorf("registering network outputs: %w", err)
 	}
 	return n, nil
+}
+
+// after returns ids carrying a dependency on every resource in deps.
+func after(ids pulumi.StringArrayOutput, deps []pulumi.Resource) pulumi.StringArrayOutput {
+	inputs := []any{ids}
+	for _, d := range deps {
+		inputs = append(inputs, d.(pulumi.CustomResource).ID())
+	}
+	return pulumi.All(inputs...).ApplyT(func(vs []any) []string { return vs[0].([]string) }).(pulumi.StringArrayOutput)
 }
 
 // nameTag gives a resource a readable name in the AWS console.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,6 +122,28 @@ func TestRoutes(t *testing.T) {
 			want = public.ID
 		}
 		assert.Equal(t, want, assoc[s.ID], "route table of %s", s.Name)
+	}
+}
+
+// TestPublicSubnetsAreReadyOnlyWithARouteOut: a consumer of the public
+// subnet IDs (the host) must wait for the internet gateway's route and the
+// subnets' association with the public table.
+func TestPublicSubnetsAreReadyOnlyWithARouteOut(t *testing.T) {
+	m := pulumitest.New()
+	require.NoError(t, m.Run("test", func(ctx *pulumi.Context) error {
+		n, err := network.New(ctx, "app", testArgs())
+		if err != nil {
+			return err
+		}
+		_, err = ec2.NewNetworkInterface(ctx, "consumer", &ec2.NetworkInterfaceArgs{SubnetId: n.PublicSubnetIDs.Index(pulumi.Int(0))})
+		return err
+	}))
+	consumer := m.Named(t, "aws:ec2/networkInterface:NetworkInterface", "consumer")
+	deps := consumer.Request.GetDependencies()
+	prefix := "urn:pulumi:test::rds-app::rds-app:network:Network$"
+	assert.Contains(t, deps, prefix+typeRoute+"::app-public-default")
+	for i := 0; i < 3; i++ {
+		assert.Contains(t, deps, fmt.Sprintf("%s%s::app-public-%d", prefix, typeRTA, i))
 	}
 }
 
