@@ -67,7 +67,7 @@ func (s *section) str(field string) *string {
 	}
 	out, ok := asString(v)
 	if !ok {
-		s.problems.add(s.path(field), "%s is not a string", describe(v))
+		s.problems.add(s.path(field), "%s is not a string%s", describe(v), quoteHint(v))
 		return nil
 	}
 	return &out
@@ -153,7 +153,7 @@ func (s *section) stringMap(field string) map[string]string {
 	for _, k := range sortedKeys(obj) {
 		str, ok := asString(obj[k])
 		if !ok {
-			s.problems.add(s.path(field)+"."+k, "%s is not a string; quote it, environment values are text", describe(obj[k]))
+			s.problems.add(s.path(field)+"."+k, "%s is not a string%s", describe(obj[k]), quoteHint(obj[k]))
 			continue
 		}
 		out[k] = str
@@ -172,6 +172,15 @@ func (s *section) unknown() {
 			s.problems.add(s.path(k), "is not a known key; known keys are %s", strings.Join(s.known, ", "))
 		}
 	}
+}
+
+// quoteHint tells how to make a number or boolean a string.
+func quoteHint(v any) string {
+	switch v.(type) {
+	case json.Number, bool:
+		return "; quote it in the stack file, or add --type string to `pulumi config set`"
+	}
+	return ""
 }
 
 func asString(v any) (string, bool) {
