@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,7 +95,7 @@ func (m *motoServer) CreateSecret(t testing.TB, name, value string) string {
 	t.Helper()
 	args := []string{"secretsmanager", "create-secret", "--name", name, "--query", "ARN", "--output", "text"}
 	if value != "" {
-		args = append(args, "--secret-string", value)
+		args = append(args, "--secret-string", secretFile(t, value))
 	}
 	return m.AWS(t, args...)
 }
@@ -102,7 +103,19 @@ func (m *motoServer) CreateSecret(t testing.TB, name, value string) string {
 // PutSecretValue gives a secret a new current value.
 func (m *motoServer) PutSecretValue(t testing.TB, arn, value string) {
 	t.Helper()
-	m.AWS(t, "secretsmanager", "put-secret-value", "--secret-id", arn, "--secret-string", value)
+	m.AWS(t, "secretsmanager", "put-secret-value", "--secret-id", arn, "--secret-string", secretFile(t, value))
+}
+
+// secretFile hands a secret value to the AWS CLI as file://, so that even
+// test secrets stay off command lines (the tests search them for leaks).
+func secretFile(t testing.TB, value string) string {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "secret-*.json")
+	require.NoError(t, err)
+	_, err = f.WriteString(value)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	return "file://" + f.Name()
 }
 
 // PutParameter stores a String parameter.
@@ -228,7 +241,7 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 	env["RETRY_DELAY_SECONDS"] = "0"
 	env["RETRY_ATTEMPTS"] = "2"
 	env["AWS_MAX_ATTEMPTS"] = "2"
-	env["SHIM_LOG"] = filepath.Join(dir, "commands.jsonl")
+	env["SHIM_LOG"] = filepath.Join(dir, "commands.log")
 	env["SHIM_STDIN"] = filepath.Join(dir, "login-stdin")
 	for _, kv := range moto.env() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -244,27 +257,81 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 	return &startScriptRun{t: t, Dir: dir, Script: script, Env: env, shimDir: shimDir}
 }
 
-// Start runs the script in the background; Wait collects the result.
-func (s *startScriptRun) Start(ctx context.Context) (wait func() scriptRun) {
-	s.t.Helper()
+// watchedRun is a background run of the start script whose output can be
+// read while it runs (a test may have to see the script wait before it
+// lets it go on).
+type watchedRun struct {
+	mu     sync.Mutex
+	out    strings.Builder
+	done   chan struct{}
+	result scriptRun
+}
+
+func (w *watchedRun) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.Write(p)
+}
+
+// Output is what the script has printed so far.
+func (w *watchedRun) Output() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.String()
+}
+
+// Done reports whether the script has ended.
+func (w *watchedRun) Done() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Wait waits for the script to end, at most timeout.
+func (w *watchedRun) Wait(t testing.TB, timeout time.Duration) scriptRun {
+	t.Helper()
+	select {
+	case <-w.done:
+		return w.result
+	case <-time.After(timeout):
+		t.Fatalf("the script did not finish in %v:\n%s", timeout, w.Output())
+		return scriptRun{}
+	}
+}
+
+// Start runs the script in the background (killed after three minutes or
+// when the test ends).
+func (s *startScriptRun) Start(t testing.TB) *watchedRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	cmd := exec.CommandContext(ctx, "bash", s.Script)
 	for k, v := range s.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(s.t, cmd.Start())
-	return func() scriptRun {
+	w := &watchedRun{done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = w, w
+	// A killed script's children (sleep, aws) must not hold Wait forever.
+	cmd.WaitDelay = 5 * time.Second
+	require.NoError(t, cmd.Start())
+	go func() {
 		err := cmd.Wait()
-		return s.result(out.String(), err)
-	}
+		w.result = s.result(w.Output(), err)
+		close(w.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-w.done
+	})
+	return w
 }
 
 // Run runs the script to completion (at most a minute).
 func (s *startScriptRun) Run() scriptRun {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return s.Start(ctx)()
+	s.t.Helper()
+	return s.Start(s.t).Wait(s.t, time.Minute)
 }
 
 func (s *startScriptRun) result(output string, err error) scriptRun {

@@ -85,7 +85,10 @@ read_db_secret() {
       if ! db_secret=$(aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN" --query SecretString --output text); then
         die "cannot read the value of the database secret $DB_SECRET_ARN"
       fi
-      if printf '%s' "$db_secret" | jq --exit-status '(.host // "") != ""' >/dev/null 2>&1; then
+      if ! printf '%s' "$db_secret" | jq --exit-status 'type == "object"' >/dev/null 2>&1; then
+        die "the database secret $DB_SECRET_ARN does not hold a JSON object"
+      fi
+      if printf '%s' "$db_secret" | jq --exit-status '(.host // "") != ""' >/dev/null; then
         return 0
       fi
     fi
@@ -133,7 +136,7 @@ if type != "object" then error("the application secret is not a JSON object") el
 '
 
 write_env_file() {
-  local tmp
+  local tmp duplicates
   mkdir -p "$runtime_dir"
   chmod 0700 "$runtime_dir"
   tmp=$(mktemp "$runtime_dir/app.env.XXXXXX")
@@ -143,6 +146,13 @@ write_env_file() {
   } >"$tmp"; then
     rm -f "$tmp"
     die "cannot build the container environment from the secrets (see the jq error above)"
+  fi
+  # A name set twice would let the application secret override the
+  # database settings (Docker keeps the last); names are not secret.
+  duplicates=$(cut -d= -f1 "$tmp" | sort | uniq -d | tr '\n' ' ')
+  if [[ -n $duplicates ]]; then
+    rm -f "$tmp"
+    die "the application secret redefines variables the host sets: $duplicates"
   fi
   chmod 0600 "$tmp"
   mv "$tmp" "$env_file"
