@@ -1,0 +1,622 @@
+package main
+
+// Behaviour of the host's start script, run for real through the harness in
+// hostscript_test.go: what the container gets in its environment, that no
+// secret reaches a command line or a log, how the script waits for the
+// database, how it fails without credentials, and which image it runs.
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/compute"
+)
+
+// Secret values with distinctive markers, so that a leak is found wherever
+// and however (escaped, split, quoted) it shows up. The database ones also
+// hold every character that must be percent-encoded in a URL's userinfo,
+// path or query, so a DATABASE_URL built without escaping parses wrongly.
+const (
+	testDBHost     = "rds-app-db.c9akciq32.eu-west-1.rds.amazonaws.com"
+	testDBPort     = "5432"
+	testDBName     = "shop db/1?&x"
+	testDBUser     = "app user@SENTINEL-u7d2"
+	testDBPassword = "p@ss:w/rd?#%&=+ x SENTINEL-p4f9"
+)
+
+// testAppSecrets is the application secret: the shipped default names,
+// one value with spaces, '=' and '#' that Docker's env-file format must
+// carry literally.
+var testAppSecrets = map[string]string{
+	"APP_KEYS":         "SENTINEL-a1k1,SENTINEL-a1k2",
+	"API_TOKEN_SALT":   "SENTINEL-s4lt0Qm3rW9xYz",
+	"ADMIN_JWT_SECRET": "SENTINEL-adm3nVb8Lk2",
+	"JWT_SECRET":       "SENTINEL-jw7t with spaces=and#hash",
+}
+
+// testPlainEnv are the stack's plain variables, rendered into app.env by
+// the program's own renderer.
+var testPlainEnv = map[string]string{"NODE_ENV": "production", "GREETING": "hello world"}
+
+// sentinelMarkers are in every secret value above and survive any escaping.
+var sentinelMarkers = []string{"SENTINEL-u7d2", "SENTINEL-p4f9", "SENTINEL-a1k1", "SENTINEL-a1k2", "SENTINEL-s4lt", "SENTINEL-adm3", "SENTINEL-jw7t"}
+
+// waitingMessage is what the script logs on each poll of a database secret
+// that has no host yet.
+const waitingMessage = "the database secret has no host yet"
+
+// dbSecretJSON is a database secret value in the layout RDS-managed and
+// program-written secrets share; a field set to "-" is left out.
+func dbSecretJSON(t *testing.T, host, password string) string {
+	t.Helper()
+	v := map[string]any{"engine": "postgres", "port": 5432, "dbname": testDBName, "username": testDBUser, "sslmode": "verify-full"}
+	if host != "-" {
+		v["host"] = host
+	}
+	if password != "-" {
+		v["password"] = password
+	}
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func appSecretJSON(t *testing.T) string {
+	t.Helper()
+	b, err := json.Marshal(testAppSecrets)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// devBootCache renders the dev stack once for all tests here: the render
+// is the same every time and the parallel tests would otherwise run the
+// Pulumi mock engine side by side.
+var devBootCache struct {
+	sync.Mutex
+	boot *hostBoot
+}
+
+// devBoot is the dev stack's boot files, with app.env holding testPlainEnv
+// (the shipped dev stack sets no plain variables, which would leave the
+// second --env-file untested).
+func devBoot(t *testing.T) hostBoot {
+	t.Helper()
+	devBootCache.Lock()
+	defer devBootCache.Unlock()
+	if devBootCache.boot == nil {
+		b := bootFilesOf(t, "dev")
+		devBootCache.boot = &b
+	}
+	boot := *devBootCache.boot
+	appEnv, err := compute.HostSettings{Environment: testPlainEnv}.AppEnv()
+	require.NoError(t, err)
+	boot.AppEnv = appEnv
+	return boot
+}
+
+// startScriptFixture is a moto server with both secrets and the image
+// parameter in place.
+type startScriptFixture struct {
+	moto   *motoServer
+	boot   hostBoot
+	dbArn  string
+	appArn string
+}
+
+func newStartScriptFixture(t *testing.T, image string) startScriptFixture {
+	t.Helper()
+	moto := startMoto(t)
+	boot := devBoot(t)
+	f := startScriptFixture{
+		moto:   moto,
+		boot:   boot,
+		dbArn:  moto.CreateSecret(t, "rds-app/dev/db", dbSecretJSON(t, testDBHost, testDBPassword)),
+		appArn: moto.CreateSecret(t, "rds-app/dev/app", appSecretJSON(t)),
+	}
+	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
+	return f
+}
+
+func (f startScriptFixture) sandbox(t *testing.T, overrides map[string]string) *startScriptRun {
+	t.Helper()
+	env := map[string]string{"DB_SECRET_ARN": f.dbArn, "APP_SECRET_ARN": f.appArn}
+	for k, v := range overrides {
+		env[k] = v
+	}
+	return newStartScriptRun(t, f.moto, f.boot, env)
+}
+
+// readDockerEnvFile reads an env file as `docker run --env-file` does:
+// comment and blank lines skipped, KEY=value taken literally.
+func readDockerEnvFile(t *testing.T, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	vars := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		line := strings.TrimLeft(sc.Text(), " \t")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		require.True(t, ok, "%s: line without '='", path)
+		vars[k] = v
+	}
+	return vars
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// uriEscape percent-encodes every byte but the unreserved ones, as jq's
+// @uri does.
+func uriEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// leakForms are the ways a secret value could show up in text.
+func leakForms(values ...string) []string {
+	var forms []string
+	for _, v := range values {
+		forms = append(forms, v, url.QueryEscape(v), url.PathEscape(v), uriEscape(v))
+	}
+	return forms
+}
+
+// allSecretForms are the test's secret values in every form, plus their
+// markers (which also catch a value cut in pieces or quoted).
+func allSecretForms() []string {
+	values := []string{testDBUser, testDBPassword}
+	for _, v := range testAppSecrets {
+		values = append(values, v)
+	}
+	return append(leakForms(values...), sentinelMarkers...)
+}
+
+// assertNoSecretIn fails if any of the forms occurs in text; the message
+// names the form's index, not the secret.
+func assertNoSecretIn(t *testing.T, where, text string, forms []string) {
+	t.Helper()
+	for i, f := range forms {
+		assert.False(t, strings.Contains(text, f), "secret form #%d appears in %s", i, where)
+	}
+}
+
+// assertNoSecretLeaked checks every recorded command line, the script's
+// output and every file of the sandbox but the env file itself and the
+// given ones.
+func assertNoSecretLeaked(t *testing.T, run scriptRun, forms []string, skip ...string) {
+	t.Helper()
+	skip = append(skip, run.EnvFile)
+	require.NotEmpty(t, run.Commands, "nothing recorded; the check below would pass vacuously")
+	for _, argv := range run.Commands {
+		assertNoSecretIn(t, "the command line of `"+argv[0]+" "+argv[1]+"`", strings.Join(argv, " "), forms)
+	}
+	assertNoSecretIn(t, "the script's output", run.Output, forms)
+	require.NoError(t, filepath.WalkDir(run.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		for _, p := range skip {
+			if path == p {
+				return nil
+			}
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		assertNoSecretIn(t, path, string(b), forms)
+		return nil
+	}))
+}
+
+// commandIndex is the position of the first recorded command line starting
+// with prefix, or -1.
+func commandIndex(commands [][]string, prefix ...string) int {
+	for i, argv := range commands {
+		if len(argv) >= len(prefix) && strings.Join(argv[:len(prefix)], "\x00") == strings.Join(prefix, "\x00") {
+			return i
+		}
+	}
+	return -1
+}
+
+// flagValues are the values given to flag in argv, in order, whether as
+// "--flag value" or "--flag=value".
+func flagValues(argv []string, flag string) []string {
+	var values []string
+	for i := 0; i < len(argv); i++ {
+		switch {
+		case argv[i] == flag && i+1 < len(argv):
+			values = append(values, argv[i+1])
+			i++
+		case strings.HasPrefix(argv[i], flag+"="):
+			values = append(values, strings.TrimPrefix(argv[i], flag+"="))
+		}
+	}
+	return values
+}
+
+// envFilesIn lists the env files (and their temporary siblings) in the
+// runtime directory.
+func envFilesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "app.env") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// TestStartScriptContainerEnvironment checks what the container gets: a
+// root-only env file holding exactly the contract variables and the
+// application secrets, a correctly escaped DATABASE_URL, the plain
+// variables through the second env file, and no secret anywhere else.
+func TestStartScriptContainerEnvironment(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	s := f.sandbox(t, nil)
+	// systemd's RuntimeDirectoryMode= could be changed or missing: the
+	// script itself must make the directory root-only.
+	require.NoError(t, os.Chmod(s.Env["RUNTIME_DIRECTORY"], 0o755))
+	run := s.Run()
+	require.NoError(t, run.Err, run.Output)
+	caPath := f.boot.HostEnv["CONTAINER_CA_PATH"]
+	require.NotEmpty(t, caPath)
+
+	t.Run("env file is root-only on the runtime directory", func(t *testing.T) {
+		assert.Equal(t, filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"), run.EnvFile)
+		info, err := os.Stat(run.EnvFile)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "env file mode")
+		info, err = os.Stat(run.RuntimeDir)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "runtime directory mode")
+		assert.Equal(t, []string{"app.env"}, envFilesIn(t, run.RuntimeDir), "temporary env files left behind")
+	})
+
+	t.Run("env file holds the contract and the application secrets", func(t *testing.T) {
+		vars := run.EnvFileVars(t)
+		want := map[string]string{
+			"DATABASE_CLIENT":                  "postgres",
+			"DATABASE_HOST":                    testDBHost,
+			"DATABASE_PORT":                    testDBPort,
+			"DATABASE_NAME":                    testDBName,
+			"DATABASE_USERNAME":                testDBUser,
+			"DATABASE_PASSWORD":                testDBPassword,
+			"DATABASE_SSL":                     "true",
+			"DATABASE_SSL_CA":                  caPath,
+			"DATABASE_SSL_REJECT_UNAUTHORIZED": "true",
+			"PGHOST":                           testDBHost,
+			"PGPORT":                           testDBPort,
+			"PGDATABASE":                       testDBName,
+			"PGUSER":                           testDBUser,
+			"PGPASSWORD":                       testDBPassword,
+			"PGSSLMODE":                        "verify-full",
+			"PGSSLROOTCERT":                    caPath,
+		}
+		// The contract as the config layer enforces it must be what the
+		// script writes, or a user variable could shadow a host one.
+		contract := append(sortedKeys(want), "DATABASE_URL")
+		assert.ElementsMatch(t, compute.ContractVariables, contract)
+		for k, v := range testAppSecrets {
+			want[k] = v
+		}
+		assert.ElementsMatch(t, append(sortedKeys(want), "DATABASE_URL"), sortedKeys(vars), "keys of the env file")
+		for _, k := range sortedKeys(want) {
+			assert.Equal(t, want[k], vars[k], k)
+		}
+		for k := range testPlainEnv {
+			assert.NotContains(t, vars, k, "plain variables belong in app.env, not with the secrets")
+		}
+	})
+
+	t.Run("DATABASE_URL is escaped", func(t *testing.T) {
+		raw := run.EnvFileVars(t)["DATABASE_URL"]
+		require.NotEmpty(t, raw)
+		u, err := url.Parse(raw)
+		require.NoError(t, err, "DATABASE_URL does not parse")
+		assert.Equal(t, "postgres", u.Scheme)
+		require.NotNil(t, u.User)
+		assert.Equal(t, testDBUser, u.User.Username())
+		pass, ok := u.User.Password()
+		assert.True(t, ok, "DATABASE_URL has no password")
+		assert.Equal(t, testDBPassword, pass)
+		assert.Equal(t, testDBHost, u.Hostname())
+		assert.Equal(t, testDBPort, u.Port())
+		assert.Equal(t, "/"+testDBName, u.Path)
+		assert.Empty(t, u.Fragment, "an unescaped '#' cut the URL short")
+		q, err := url.ParseQuery(u.RawQuery)
+		require.NoError(t, err)
+		assert.Equal(t, url.Values{"sslmode": {"verify-full"}, "sslrootcert": {caPath}}, q)
+	})
+
+	t.Run("plain variables reach the container through app.env", func(t *testing.T) {
+		runs := run.Find("docker", "run")
+		require.Len(t, runs, 1, run.Output)
+		envFiles := flagValues(runs[0], "--env-file")
+		require.Equal(t, []string{run.EnvFile, s.Env["APP_ENV_FILE"]}, envFiles)
+		// What the container sees: both files, later ones winning.
+		seen := map[string]string{}
+		for _, p := range envFiles {
+			for k, v := range readDockerEnvFile(t, p) {
+				seen[k] = v
+			}
+		}
+		for k, v := range testPlainEnv {
+			assert.Equal(t, v, seen[k], k)
+		}
+		for k, v := range testAppSecrets {
+			assert.Equal(t, v, seen[k], k)
+		}
+		assert.Equal(t, testDBPassword, seen["PGPASSWORD"])
+	})
+
+	t.Run("no secret on a command line, in the output or in another file", func(t *testing.T) {
+		// The search must find what it looks for where secrets belong.
+		b, err := os.ReadFile(run.EnvFile)
+		require.NoError(t, err)
+		for _, m := range sentinelMarkers {
+			assert.Contains(t, string(b), m, "the secrets searched for are not the ones in play")
+		}
+		assertNoSecretLeaked(t, run, allSecretForms())
+	})
+}
+
+// TestStartScriptWaitsForDatabaseHost starts the host before the database
+// exists: the script must poll while the secret has no value and while its
+// value has no host, and go on as soon as a host appears.
+func TestStartScriptWaitsForDatabaseHost(t *testing.T) {
+	t.Parallel()
+	moto := startMoto(t)
+	boot := devBoot(t)
+	image := "public.ecr.aws/docker/library/nginx:stable-alpine"
+	dbArn := moto.CreateSecret(t, "rds-app/dev/db-pending", "")
+	appArn := moto.CreateSecret(t, "rds-app/dev/app-pending", appSecretJSON(t))
+	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
+	s := newStartScriptRun(t, moto, boot, map[string]string{
+		"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn,
+		// Long enough that only the test decides when waiting ends.
+		"DB_WAIT_SECONDS": "300",
+	})
+	w := s.Start(t)
+
+	// Each phase waits for two more polls: the first may have begun before
+	// the secret changed, the second certainly saw the change.
+	stillWaiting := func(phase string, polls int) int {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			return strings.Count(w.Output(), waitingMessage) >= polls || w.Done()
+		}, 90*time.Second, 100*time.Millisecond, "%s: the script never said it was waiting", phase)
+		require.False(t, w.Done(), "%s: the script ended while the secret had no host:\n%s", phase, w.Output())
+		now := s.result("", nil)
+		assert.Empty(t, now.Find("docker", "run"), "%s: the container started without a database host", phase)
+		assert.Empty(t, now.Find("docker", "rm"), "%s: the old container was removed while waiting", phase)
+		assert.Empty(t, envFilesIn(t, s.Env["RUNTIME_DIRECTORY"]), "%s: an env file was written without a database host", phase)
+		return strings.Count(w.Output(), waitingMessage)
+	}
+
+	polls := stillWaiting("secret without a value", 1)
+	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, "", testDBPassword))
+	polls = stillWaiting("value with an empty host", polls+2)
+	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, "-", testDBPassword))
+	stillWaiting("value without a host", polls+2)
+
+	finalHost := "rds-app-db-final.c9akciq32.eu-west-1.rds.amazonaws.com"
+	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, finalHost, testDBPassword))
+	run := w.Wait(t, 90*time.Second)
+	require.NoError(t, run.Err, run.Output)
+	runs := run.Find("docker", "run")
+	require.Len(t, runs, 1, run.Output)
+	assert.Equal(t, image, runs[0][len(runs[0])-1])
+	vars := run.EnvFileVars(t)
+	assert.Equal(t, finalHost, vars["DATABASE_HOST"])
+	assert.Equal(t, finalHost, vars["PGHOST"])
+	assert.Equal(t, testDBPassword, vars["DATABASE_PASSWORD"])
+	assert.NotContains(t, run.Output, "error:")
+}
+
+// TestStartScriptFailsWithoutCredentials checks that a missing or
+// incomplete secret stops the script with a clear error before it touches
+// the container: no container without credentials, no env file with half
+// of them, and on a reload the old container keeps serving.
+func TestStartScriptFailsWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	missing := func(name string) string {
+		return "arn:aws:secretsmanager:eu-west-1:123456789012:secret:" + name + "-AbCdEf"
+	}
+	noPassword := f.moto.CreateSecret(t, "rds-app/dev/db-no-password", dbSecretJSON(t, testDBHost, "-"))
+	noHost := f.moto.CreateSecret(t, "rds-app/dev/db-no-host", dbSecretJSON(t, "-", testDBPassword))
+	// A line break would start a new line in the env file: a hand-edited
+	// application secret could then set (here: override) a contract variable.
+	injected := "SENTINEL-nl01\nDATABASE_HOST=evil.example"
+	b, err := json.Marshal(map[string]string{"JWT_SECRET": injected})
+	require.NoError(t, err)
+	lineBreak := f.moto.CreateSecret(t, "rds-app/dev/app-line-break", string(b))
+	// A hand-edited application secret must not override the database
+	// settings either (Docker keeps the last of two lines).
+	override := f.moto.CreateSecret(t, "rds-app/dev/app-override", `{"DATABASE_HOST":"evil.example","JWT_SECRET":"SENTINEL-ov01"}`)
+	// A value that is not the JSON the program writes will never get a
+	// host: fail at once instead of waiting for the database.
+	notJSON := f.moto.CreateSecret(t, "rds-app/dev/db-not-json", "host=db.example.internal password=SENTINEL-nj01")
+
+	cases := []struct {
+		name      string
+		overrides map[string]string
+		// problem is what the output must say, beside the error line.
+		problem []string
+	}{
+		{"database secret does not exist", map[string]string{"DB_SECRET_ARN": missing("rds-app/dev/db-gone")},
+			[]string{"database secret", missing("rds-app/dev/db-gone"), "ResourceNotFoundException"}},
+		{"application secret does not exist", map[string]string{"APP_SECRET_ARN": missing("rds-app/dev/app-gone")},
+			[]string{"application secret", missing("rds-app/dev/app-gone"), "ResourceNotFoundException"}},
+		{"database secret has no password", map[string]string{"DB_SECRET_ARN": noPassword},
+			[]string{"the database secret has no password"}},
+		{"database secret never gets a host", map[string]string{"DB_SECRET_ARN": noHost, "DB_WAIT_SECONDS": "1"},
+			[]string{"still has no host"}},
+		{"application secret value has a line break", map[string]string{"APP_SECRET_ARN": lineBreak},
+			[]string{"JWT_SECRET contains a line break"}},
+		{"application secret redefines a contract variable", map[string]string{"APP_SECRET_ARN": override},
+			[]string{"the application secret redefines variables the host sets: DATABASE_HOST"}},
+		{"database secret is not JSON", map[string]string{"DB_SECRET_ARN": notJSON, "DB_WAIT_SECONDS": "600"},
+			[]string{"does not hold a JSON object"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			run := f.sandbox(t, c.overrides).Run()
+			var exit *exec.ExitError
+			require.ErrorAs(t, run.Err, &exit, "the script succeeded:\n%s", run.Output)
+			assert.Greater(t, exit.ExitCode(), 0, "the script did not exit with an error of its own:\n%s", run.Output)
+			var errLines []string
+			for _, line := range strings.Split(run.Output, "\n") {
+				if strings.HasPrefix(line, "rds-app-start: error:") {
+					errLines = append(errLines, line)
+				}
+			}
+			assert.Len(t, errLines, 1, "one rds-app-start error line:\n%s", run.Output)
+			for _, p := range c.problem {
+				assert.Contains(t, run.Output, p)
+			}
+			assert.Empty(t, run.Find("docker", "run"), "the container started without credentials")
+			assert.Empty(t, run.Find("docker", "rm"), "the running container was removed")
+			assert.Empty(t, envFilesIn(t, run.RuntimeDir), "an env file was left behind")
+			secrets := append(allSecretForms(), leakForms(injected)...)
+			secrets = append(secrets, "SENTINEL-ov01", "SENTINEL-nj01")
+			assertNoSecretIn(t, "the script's output", run.Output, secrets)
+		})
+	}
+}
+
+// TestStartScriptRunsTheImageParameter checks the docker commands: the image
+// comes from the SSM parameter, is pulled before the old container is
+// replaced, and runs with the flags the host depends on. A second run in the
+// same sandbox is a reload after the parameter changed, which is how a new
+// image rolls out.
+func TestStartScriptRunsTheImageParameter(t *testing.T) {
+	t.Parallel()
+	first := "public.ecr.aws/docker/library/nginx:stable-alpine"
+	second := "docker.io/library/nginx:1.27.3"
+	f := newStartScriptFixture(t, first)
+	// Distinct ports, so a swapped --publish mapping shows.
+	s := f.sandbox(t, map[string]string{"HOST_PORT": "8080", "CONTAINER_PORT": "3000"})
+	run1 := s.Run()
+	require.NoError(t, run1.Err, run1.Output)
+
+	checkRun := func(t *testing.T, commands [][]string, image string) {
+		t.Helper()
+		pull := commandIndex(commands, "docker", "pull")
+		rm := commandIndex(commands, "docker", "rm")
+		runAt := commandIndex(commands, "docker", "run")
+		require.GreaterOrEqual(t, runAt, 0, "no docker run")
+		require.GreaterOrEqual(t, pull, 0, "no docker pull")
+		require.GreaterOrEqual(t, rm, 0, "the old container was not removed")
+		assert.Less(t, pull, runAt, "pulled after running")
+		assert.True(t, pull < rm && rm < runAt, "the old container must go only after the pull and before the run")
+		assert.Equal(t, image, commands[pull][len(commands[pull])-1], "pulled image")
+		assert.Equal(t, []string{"docker", "rm", "--force", f.boot.HostEnv["CONTAINER_NAME"]}, commands[rm])
+		argv := commands[runAt]
+		assert.Equal(t, image, argv[len(argv)-1], "the image is docker run's last argument")
+		assert.Equal(t, []string{f.boot.HostEnv["CONTAINER_NAME"]}, flagValues(argv, "--name"))
+		assert.Equal(t, []string{filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"), s.Env["APP_ENV_FILE"]}, flagValues(argv, "--env-file"))
+		assert.Equal(t, []string{"8080:3000"}, flagValues(argv, "--publish"))
+		assert.Equal(t, []string{s.Env["CA_BUNDLE"] + ":" + f.boot.HostEnv["CONTAINER_CA_PATH"] + ":ro"}, flagValues(argv, "--volume"))
+		assert.Equal(t, []string{"unless-stopped"}, flagValues(argv, "--restart"))
+		assert.Equal(t, []string{"awslogs"}, flagValues(argv, "--log-driver"))
+		assert.Contains(t, flagValues(argv, "--log-opt"), "awslogs-group="+f.boot.HostEnv["LOG_GROUP"])
+		assert.Contains(t, flagValues(argv, "--log-opt"), "awslogs-region="+f.boot.HostEnv["AWS_REGION"])
+		assert.Contains(t, argv, "--detach")
+		assert.Equal(t, -1, commandIndex(commands, "docker", "login"), "logged in to a registry that is not ECR")
+	}
+	t.Run("first start", func(t *testing.T) { checkRun(t, run1.Commands, first) })
+
+	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], second)
+	run2 := s.Run()
+	require.NoError(t, run2.Err, run2.Output)
+	// The shims append to one log: the reload's commands come after the
+	// first run's.
+	require.Greater(t, len(run2.Commands), len(run1.Commands))
+	reload := run2.Commands[len(run1.Commands):]
+	t.Run("reload after the parameter changed", func(t *testing.T) {
+		checkRun(t, reload, second)
+		for _, argv := range reload {
+			assert.NotContains(t, argv, first, "the reload used the old image")
+		}
+	})
+	t.Run("no secret on a command line", func(t *testing.T) {
+		assertNoSecretLeaked(t, run2, allSecretForms())
+	})
+}
+
+// TestStartScriptLogsInToECR checks the private ECR path: a fresh login to
+// the image's registry before the pull, with the token moto issues going
+// through stdin only.
+func TestStartScriptLogsInToECR(t *testing.T) {
+	t.Parallel()
+	registry := "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+	image := registry + "/shop:v1"
+	f := newStartScriptFixture(t, image)
+	token := f.moto.AWS(t, "ecr", "get-login-password", "--region", "eu-west-1")
+	require.NotEmpty(t, token)
+	s := f.sandbox(t, nil)
+	run := s.Run()
+	require.NoError(t, run.Err, run.Output)
+
+	logins := run.Find("docker", "login")
+	require.Len(t, logins, 1, run.Output)
+	assert.Equal(t, []string{"docker", "login", "--username", "AWS", "--password-stdin", registry}, logins[0])
+	login := commandIndex(run.Commands, "docker", "login")
+	pull := commandIndex(run.Commands, "docker", "pull")
+	require.GreaterOrEqual(t, pull, 0, "no docker pull")
+	assert.Less(t, login, pull, "the pull must come after the login")
+	runs := run.Find("docker", "run")
+	require.Len(t, runs, 1)
+	assert.Equal(t, image, runs[0][len(runs[0])-1])
+
+	assert.NotEmpty(t, run.LoginStdin, "docker login read no password on stdin")
+	assert.Equal(t, token, strings.TrimSpace(run.LoginStdin), "docker login got something other than the ECR token")
+	// The shim's copy of stdin is the test's record, not the script's.
+	assertNoSecretLeaked(t, run, append(leakForms(token), allSecretForms()...), s.Env["SHIM_STDIN"])
+}
