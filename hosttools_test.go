@@ -72,6 +72,7 @@ func TestHostToolChecksCanFail(t *testing.T) {
 	t.Run("cloud-init", func(t *testing.T) {
 		out, err := cloudInitSchema(t, "#cloud-config\nwrite_files:\n  - path: /x\n    permissions: 0644\n    contents: x\nruncmd: echo\n")
 		assert.Error(t, err, out)
+		assert.Contains(t, out, "'contents' was unexpected")
 	})
 	t.Run("shellcheck", func(t *testing.T) {
 		out, err := shellcheck(t, "bad.sh", "#!/bin/bash\nfiles=$(ls *.txt)\nrm $files\n")
