@@ -64,7 +64,10 @@ func TestDatabaseContract(t *testing.T) {
 	started := time.Now()
 	t.Cleanup(func() { t.Logf("database contract took %s", time.Since(started).Round(time.Millisecond)) })
 
-	psql := findPSQL(t)
+	// The psql next to the server binaries comes first: Debian's
+	// /usr/bin/psql is pg_wrapper, which may add a local cluster's PGHOST
+	// and PGPORT to the environment the test means to control.
+	psql := requireTool(t, "psql", filepath.Join(pgBinDir, "psql"))
 	moto := startMoto(t)
 	boot := bootFilesOf(t, "dev")
 
@@ -207,22 +210,6 @@ func masterPassword(t testing.TB) string {
 	}
 	t.Fatal("no password with every character class in 10000 draws")
 	return ""
-}
-
-// findPSQL prefers the psql next to the server binaries: Debian's
-// /usr/bin/psql is pg_wrapper, which may add a local cluster's PGHOST and
-// PGPORT to the environment the test means to control.
-func findPSQL(t testing.TB) string {
-	t.Helper()
-	if p := filepath.Join(pgBinDir, "psql"); isExecutable(p) {
-		return p
-	}
-	return requireTool(t, "psql")
-}
-
-func isExecutable(p string) bool {
-	info, err := os.Stat(p)
-	return err == nil && !info.IsDir() && info.Mode()&0o111 != 0
 }
 
 // runPSQL runs psql with vars as its whole environment, apart from a PATH,

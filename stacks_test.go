@@ -82,12 +82,7 @@ func runProgram(t testing.TB, stack string, cfg map[string]string) programRun {
 	t.Helper()
 	m := pulumitest.New()
 	outputs := map[string]any{}
-	err := m.Run(stack, func(ctx *pulumi.Context) error {
-		if err := run(ctx); err != nil {
-			return err
-		}
-		return nil
-	}, pulumitest.WithConfig(withRegion(cfg)))
+	err := m.Run(stack, run, pulumitest.WithConfig(withRegion(cfg)))
 	if err == nil {
 		// A second, separate run reads the exported values: the mock engine
 		// does not hand stack outputs back.

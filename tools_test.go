@@ -18,17 +18,17 @@ import (
 // inCI reports whether the tests run under .ci/run.
 func inCI() bool { return os.Getenv("CI") == "true" }
 
-// requireTool finds an executable by name on PATH or at one of the given
-// absolute paths.
+// requireTool finds an executable at one of the given absolute paths
+// (preferred, in order) or else by name on PATH.
 func requireTool(t testing.TB, name string, paths ...string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
 	for _, p := range paths {
 		if info, err := os.Stat(p); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
 			return p
 		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
 	}
 	msg := name + " is not installed (.ci/run installs it); this check needs the real tool"
 	if inCI() {

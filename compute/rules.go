@@ -7,6 +7,7 @@ package compute
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -127,10 +128,5 @@ var ContractVariables = []string{
 
 // IsContractVariable reports whether name is set by the host.
 func IsContractVariable(name string) bool {
-	for _, v := range ContractVariables {
-		if v == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(ContractVariables, name)
 }

@@ -22,7 +22,7 @@ func testSettings() HostSettings {
 	}
 }
 
-// ParsedUserData is a rendered #cloud-config read back.
+// parsedUserData is a rendered #cloud-config read back.
 type parsedUserData struct {
 	WriteFiles []writeFile `yaml:"write_files"`
 	RunCmd     [][]string  `yaml:"runcmd"`
