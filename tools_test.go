@@ -19,9 +19,14 @@ import (
 func inCI() bool { return os.Getenv("CI") == "true" }
 
 // requireTool finds an executable at one of the given absolute paths
-// (preferred, in order) or else by name on PATH.
+// (preferred, in order) or else by name on PATH. Every test that starts a
+// real process asks for its tool here, so `go test -short` skips them all
+// and the fast loop stays within seconds.
 func requireTool(t testing.TB, name string, paths ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: skips the checks that start %s and other real processes", name)
+	}
 	for _, p := range paths {
 		if info, err := os.Stat(p); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
 			return p
