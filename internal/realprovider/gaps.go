@@ -1,0 +1,233 @@
+package realprovider
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Gap is an AWS API the emulator does not implement, which a resource type
+// needs. A failure is an emulator gap only when it is listed here; any
+// other failure is a defect of the program.
+type Gap struct {
+	// ResourceType is the Terraform resource type that needs the API.
+	ResourceType string
+	// API is "<service>:<Action>", as in IAM policies.
+	API string
+	// Destroy marks a gap met when deleting the resource.
+	Destroy bool
+	// Error is part of the emulator's answer when it refuses a call AWS
+	// accepts (rather than lacking the API).
+	Error string
+	// Leaves is what a destroy gap leaves in the emulator, as "service/Model".
+	Leaves string
+	// Why says what the resource is for, and how it is covered instead.
+	Why string
+}
+
+// EmulatorGaps is every gap the real-provider layer accepts (moto 5.2).
+var EmulatorGaps = []Gap{
+	{
+		ResourceType: "aws_ssm_association",
+		API:          "ssm:CreateAssociation",
+		Why:          "the image rollout's State Manager association; its command is covered by the host-script tests",
+	},
+	{
+		ResourceType: "aws_network_interface",
+		API:          "ec2:DetachNetworkInterface",
+		Destroy:      true,
+		Error:        "OperationNotPermitted: The network interface at device index 0",
+		Leaves:       "ec2/NetworkInterface",
+		Why:          "moto keeps the host's primary interface attached to the terminated instance; AWS detaches it at termination, and the interface is then deleted",
+	},
+}
+
+// Drift is a set of attributes the emulator accepts but does not keep: it
+// answers them empty, so every plan sets them again. Plans ignore them.
+type Drift struct {
+	ResourceType string
+	Attributes   []string
+	Why          string
+}
+
+// EmulatorDrift is every attribute the plans ignore (moto 5.2).
+var EmulatorDrift = []Drift{
+	{
+		ResourceType: "aws_db_instance",
+		Attributes: []string{"engine_lifecycle_support", "monitoring_interval", "monitoring_role_arn", "performance_insights_enabled",
+			"performance_insights_kms_key_id", "performance_insights_retention_period"},
+		Why: "moto's DescribeDBInstances answers no Extended Support, Performance Insights or Enhanced Monitoring settings",
+	},
+}
+
+// WithoutDrift drops from changes the updates of attributes the emulator
+// does not keep, and the updates left with nothing else. An attribute is
+// drift only when baseline (the plan of the unchanged program) sets it to
+// the same value: a real change of it still shows.
+func WithoutDrift(changes, baseline []Change) []Change {
+	before := map[string]map[string]string{}
+	for _, c := range baseline {
+		before[c.Address] = c.After
+	}
+	var out []Change
+	for _, c := range changes {
+		if len(c.Actions) == 1 && c.Actions[0] == "update" {
+			var attrs []string
+			for _, a := range c.Attributes {
+				base, inBaseline := before[c.Address][a]
+				if !drifts(c.Type, a) || !inBaseline || base != c.After[a] {
+					attrs = append(attrs, a)
+				}
+			}
+			if len(attrs) == 0 && len(c.Attributes) > 0 {
+				continue
+			}
+			c.Attributes = attrs
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func drifts(resourceType, attr string) bool {
+	for _, d := range EmulatorDrift {
+		if d.ResourceType == resourceType && slices.Contains(d.Attributes, attr) {
+			return true
+		}
+	}
+	return false
+}
+
+// Verdict classifies one resource of an apply.
+type Verdict string
+
+const (
+	Created       Verdict = "created"
+	EmulatorGap   Verdict = "emulator gap"
+	ProgramDefect Verdict = "program defect"
+	// NotReached is a resource Terraform never started because something
+	// it depends on failed.
+	NotReached Verdict = "not reached"
+)
+
+// Row is one line of an apply report.
+type Row struct {
+	Address string
+	Verdict Verdict
+	// Detail is the provider's message (failures) or the gap's API.
+	Detail string
+	// Seconds is how long the provider took.
+	Seconds float64
+}
+
+var operationRE = regexp.MustCompile(`operation error ([A-Za-z0-9 ]+): ([A-Za-z0-9]+)`)
+
+// notImplemented recognises moto's answer to an API it lacks: HTTP 500
+// with an HTML page, or an explicit "not implemented".
+func notImplemented(msg string) bool {
+	return strings.Contains(msg, "StatusCode: 500") ||
+		strings.Contains(msg, "has not been implemented") ||
+		strings.Contains(msg, "NotImplemented")
+}
+
+// API names the AWS API a provider error message is about
+// ("operation error SSM: CreateAssociation" -> "ssm:CreateAssociation").
+func API(msg string) string {
+	m := operationRE.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	return strings.ToLower(strings.ReplaceAll(m[1], " ", "")) + ":" + m[2]
+}
+
+// Classify decides what a failure of an apply (destroy false) or a
+// destroy is.
+func Classify(resourceType, msg string, destroy bool) (Verdict, string) {
+	api := API(msg)
+	for _, g := range EmulatorGaps {
+		if g.ResourceType != resourceType || g.API != api || g.Destroy != destroy {
+			continue
+		}
+		if (g.Error == "" && notImplemented(msg)) || (g.Error != "" && strings.Contains(msg, g.Error)) {
+			return EmulatorGap, api
+		}
+	}
+	return ProgramDefect, msg
+}
+
+// DestroyFailures classifies what a destroy could not delete.
+func DestroyFailures(t *Translation, res *ApplyResult) []Row {
+	var rows []Row
+	for addr, o := range res.Outcomes {
+		if o.Error == "" {
+			continue
+		}
+		row := Row{Address: addr, Verdict: ProgramDefect, Detail: o.Error}
+		if r, ok := t.Addresses[addr]; ok {
+			row.Verdict, row.Detail = Classify(r.TFType, o.Error, true)
+		}
+		rows = append(rows, row)
+	}
+	for _, e := range res.Errors {
+		rows = append(rows, Row{Address: "(destroy)", Verdict: ProgramDefect, Detail: e})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Address < rows[j].Address })
+	return rows
+}
+
+// GapLeaves is what destroy gaps of the given resource type leave behind.
+func GapLeaves(resourceType string) string {
+	for _, g := range EmulatorGaps {
+		if g.Destroy && g.ResourceType == resourceType {
+			return g.Leaves
+		}
+	}
+	return ""
+}
+
+// Report classifies every resource of a translation after an apply.
+func Report(t *Translation, res *ApplyResult) []Row {
+	var rows []Row
+	for addr, r := range t.Addresses {
+		row := Row{Address: addr, Verdict: NotReached}
+		if o := res.Outcomes[addr]; o != nil {
+			row.Seconds = o.Seconds
+			switch {
+			case o.Error != "":
+				row.Verdict, row.Detail = Classify(r.TFType, o.Error, false)
+			case o.Created:
+				row.Verdict = Created
+			}
+		}
+		rows = append(rows, row)
+	}
+	for addr, o := range res.Outcomes {
+		if _, ok := t.Addresses[addr]; !ok && o.Error != "" {
+			rows = append(rows, Row{Address: addr, Verdict: ProgramDefect, Detail: o.Error})
+		}
+	}
+	for _, e := range res.Errors {
+		rows = append(rows, Row{Address: "(configuration)", Verdict: ProgramDefect, Detail: e})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Address < rows[j].Address })
+	return rows
+}
+
+// FormatReport prints rows as a table.
+func FormatReport(rows []Row) string {
+	var b strings.Builder
+	counts := map[Verdict]int{}
+	for _, r := range rows {
+		counts[r.Verdict]++
+		detail := strings.ReplaceAll(r.Detail, "\n", " ")
+		if len(detail) > 300 {
+			detail = detail[:300] + "…"
+		}
+		fmt.Fprintf(&b, "  %-70s %-15s %4.0fs %s\n", r.Address, r.Verdict, r.Seconds, detail)
+	}
+	fmt.Fprintf(&b, "  %d created, %d emulator gaps, %d program defects, %d not reached\n",
+		counts[Created], counts[EmulatorGap], counts[ProgramDefect], counts[NotReached])
+	return b.String()
+}

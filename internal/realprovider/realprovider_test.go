@@ -1,0 +1,152 @@
+package realprovider
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// schemaJSON is a small excerpt in the shape `terraform providers schema
+// -json` prints, with the traps the real schema has: aws_instance exists
+// beside aws_db_instance, blocks that Pulumi pluralises, map attributes.
+const schemaJSON = `{"format_version":"1.0","provider_schemas":{"registry.terraform.io/hashicorp/aws":{
+ "resource_schemas":{
+  "aws_instance":{"block":{"attributes":{"ami":{"type":"string","required":true},"id":{"type":"string","computed":true},
+     "arn":{"type":"string","computed":true},"tags":{"type":["map","string"],"optional":true},
+     "user_data":{"type":"string","optional":true}},
+   "block_types":{"network_interface":{"nesting_mode":"set","block":{"attributes":{"device_index":{"type":"number","required":true}}}},
+     "root_block_device":{"nesting_mode":"list","max_items":1,"block":{"attributes":{"volume_size":{"type":"number","optional":true}}}}}}},
+  "aws_db_instance":{"block":{"attributes":{"identifier":{"type":"string","optional":true,"computed":true},
+     "address":{"type":"string","computed":true},"port":{"type":"number","optional":true,"computed":true},
+     "vpc_security_group_ids":{"type":["set","string"],"optional":true}}}},
+  "aws_db_parameter_group":{"block":{"attributes":{"family":{"type":"string","required":true}},
+   "block_types":{"parameter":{"nesting_mode":"set","block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","required":true}}}}}}},
+  "aws_vpc_security_group_ingress_rule":{"block":{"attributes":{"cidr_ipv4":{"type":"string","optional":true}}}}
+ },
+ "data_source_schemas":{"aws_ssm_parameter":{"block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","computed":true}}}}}
+}}}`
+
+func testSchema(t *testing.T) *Schema {
+	t.Helper()
+	s, err := ParseSchema([]byte(schemaJSON))
+	require.NoError(t, err)
+	return s
+}
+
+func TestNames(t *testing.T) {
+	for pulumi, tf := range map[string]string{
+		"vpcSecurityGroupIds": "vpc_security_group_ids",
+		"cidrIpv4":            "cidr_ipv4",
+		"multiAz":             "multi_az",
+		"ami":                 "ami",
+	} {
+		assert.Equal(t, tf, snake(pulumi))
+	}
+	assert.Equal(t, "publicIp", camel("public_ip"))
+	assert.Equal(t, "keyId", camel("key_id"))
+}
+
+func TestTerraformType(t *testing.T) {
+	s := testSchema(t)
+	for token, want := range map[string]string{
+		"aws:ec2/instance:Instance": "aws_instance",
+		// aws_instance exists too, but the module's own prefix comes first.
+		"aws:rds/instance:Instance":                                 "aws_db_instance",
+		"aws:rds/parameterGroup:ParameterGroup":                     "aws_db_parameter_group",
+		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
+	} {
+		got, err := s.TerraformType(token, nil)
+		require.NoError(t, err, token)
+		assert.Equal(t, want, got, token)
+	}
+	_, err := s.TerraformType("aws:ec2/instance:Instance", []string{"noSuchProperty"})
+	assert.ErrorContains(t, err, `no "noSuchProperty"`)
+	ds, err := s.TerraformDataSource("aws:ssm/getParameter:getParameter", []string{"name"})
+	require.NoError(t, err)
+	assert.Equal(t, "aws_ssm_parameter", ds)
+}
+
+func TestConvertObject(t *testing.T) {
+	s := testSchema(t)
+	inputs := resource.NewPropertyMapFromMap(map[string]any{
+		"ami":      "@@tf:data.aws_ssm_parameter.q1.value@@",
+		"userData": "echo ${HOME} %{x} @@tf:aws_secretsmanager_secret.s.arn@@",
+		"tags":     map[string]any{"Name": "app-host", "camelKey": "kept"},
+		"networkInterfaces": []any{
+			map[string]any{"deviceIndex": 0},
+		},
+		"rootBlockDevice": map[string]any{"volumeSize": 20},
+	})
+	inputs["ami"] = resource.MakeSecret(inputs["ami"])
+	got, err := convertObject(s.Resources["aws_instance"], inputs, "aws_instance.x")
+	require.NoError(t, err)
+	data, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{
+	  "ami": "${data.aws_ssm_parameter.q1.value}",
+	  "user_data": "echo $${HOME} %%{x} ${aws_secretsmanager_secret.s.arn}",
+	  "tags": {"Name": "app-host", "camelKey": "kept"},
+	  "network_interface": [{"device_index": 0}],
+	  "root_block_device": [{"volume_size": 20}]
+	}`, string(data))
+
+	_, err = convertObject(s.Resources["aws_instance"], resource.NewPropertyMapFromMap(map[string]any{"bogus": 1}), "aws_instance.x")
+	assert.ErrorContains(t, err, `aws_instance.x: the provider has no attribute for the Pulumi property "bogus"`)
+}
+
+func TestClassify(t *testing.T) {
+	gap := "creating SSM Association (AWS-RunShellScript): operation error SSM: CreateAssociation, exceeded maximum number of attempts, 1, https response error StatusCode: 500, RequestID: , deserialization failed"
+	assert.Equal(t, "ssm:CreateAssociation", API(gap))
+	v, detail := Classify("aws_ssm_association", gap, false)
+	assert.Equal(t, EmulatorGap, v)
+	assert.Equal(t, "ssm:CreateAssociation", detail)
+	// The same API failing for another resource type is not a listed gap.
+	v, _ = Classify("aws_instance", gap, false)
+	assert.Equal(t, ProgramDefect, v)
+	// A refusal is the program's fault, whatever the resource.
+	refused := "attaching IAM Policy: operation error IAM: AttachRolePolicy, https response error StatusCode: 404, NoSuchEntity"
+	v, _ = Classify("aws_iam_role_policy_attachment", refused, false)
+	assert.Equal(t, ProgramDefect, v)
+}
+
+func TestLeftovers(t *testing.T) {
+	before := map[string]int{"ec2/VPC": 1, "ec2/Subnet": 3}
+	after := map[string]int{"ec2/VPC": 1, "ec2/Subnet": 3, "kms/Key": 1, "secretsmanager/FakeSecret": 2}
+	assert.Equal(t, []string{"kms/Key: 1", "secretsmanager/FakeSecret: 2"}, Leftovers(before, after))
+	assert.Empty(t, Leftovers(after, after))
+}
+
+func TestWithoutDrift(t *testing.T) {
+	changes := []Change{
+		// Only attributes moto does not keep, set as in the baseline: dropped.
+		{Address: "aws_db_instance.a", Type: "aws_db_instance", Actions: []string{"update"}, Attributes: []string{"monitoring_interval", "performance_insights_enabled"},
+			After: map[string]string{"monitoring_interval": "60", "performance_insights_enabled": "true"}},
+		// A real change beside them: kept, without them.
+		{Address: "aws_db_instance.b", Type: "aws_db_instance", Actions: []string{"update"}, Attributes: []string{"performance_insights_enabled", "port"},
+			After: map[string]string{"performance_insights_enabled": "true", "port": "5433"}},
+		// The same attribute name on another type is not drift.
+		{Address: "aws_instance.c", Type: "aws_instance", Actions: []string{"update"}, Attributes: []string{"monitoring_interval"},
+			After: map[string]string{"monitoring_interval": "60"}},
+		{Address: "aws_db_instance.d", Type: "aws_db_instance", Actions: []string{"delete", "create"}, Attributes: []string{"monitoring_interval"}},
+		// A drift attribute set to another value than in the baseline is a real change.
+		{Address: "aws_db_instance.e", Type: "aws_db_instance", Actions: []string{"update"}, Attributes: []string{"monitoring_interval"},
+			After: map[string]string{"monitoring_interval": "30"}},
+	}
+	baseline := []Change{
+		{Address: "aws_db_instance.a", After: map[string]string{"monitoring_interval": "60", "performance_insights_enabled": "true"}},
+		{Address: "aws_db_instance.b", After: map[string]string{"performance_insights_enabled": "true"}},
+		{Address: "aws_instance.c", After: map[string]string{"monitoring_interval": "60"}},
+		{Address: "aws_db_instance.e", After: map[string]string{"monitoring_interval": "60"}},
+	}
+	got := WithoutDrift(changes, baseline)
+	require.Len(t, got, 4)
+	assert.Equal(t, "aws_db_instance.b", got[0].Address)
+	assert.Equal(t, []string{"port"}, got[0].Attributes)
+	assert.Equal(t, "aws_instance.c", got[1].Address)
+	assert.Equal(t, "aws_db_instance.d", got[2].Address)
+	assert.Equal(t, "aws_db_instance.e", got[3].Address)
+	assert.Equal(t, []string{"monitoring_interval"}, got[3].Attributes)
+}

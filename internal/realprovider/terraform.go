@@ -1,0 +1,369 @@
+package realprovider
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// DefaultMirror is where the machine image keeps the provider binary in
+// Terraform's filesystem-mirror layout.
+const DefaultMirror = "/opt/tf-plugins"
+
+// MirrorDir is the provider mirror to use: $RDS_APP_TF_MIRROR, else
+// DefaultMirror when it holds the AWS provider, else "" (Terraform then
+// downloads the provider as usual).
+func MirrorDir() string {
+	if d := os.Getenv("RDS_APP_TF_MIRROR"); d != "" {
+		return d
+	}
+	if _, err := os.Stat(filepath.Join(DefaultMirror, "registry.terraform.io/hashicorp/aws", ProviderVersion)); err == nil {
+		return DefaultMirror
+	}
+	return ""
+}
+
+// Terraform runs the terraform CLI in one working directory against one
+// endpoint (the emulator).
+type Terraform struct {
+	Bin string
+	Dir string
+	// Endpoint is every AWS service's URL (AWS_ENDPOINT_URL).
+	Endpoint string
+	// CLIConfig is the CLI config file (the mirror), or "".
+	CLIConfig string
+	// Log, when set, receives every command's output.
+	Log io.Writer
+}
+
+// NewTerraform prepares dir for bin: a CLI config that installs the
+// provider from mirror (when mirror is not "") and nothing else.
+func NewTerraform(bin, dir, endpoint, mirror string) (*Terraform, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	tf := &Terraform{Bin: bin, Dir: dir, Endpoint: endpoint}
+	if mirror != "" {
+		tf.CLIConfig = filepath.Join(dir, "terraform.rc")
+		cfg := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`, mirror)
+		if err := os.WriteFile(tf.CLIConfig, []byte(cfg), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return tf, nil
+}
+
+// Clone is a second working directory on the same state and the same
+// installed provider, for plans that must not touch the first.
+func (tf *Terraform) Clone(dir string) (*Terraform, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{".terraform.lock.hcl", "terraform.tfstate"} {
+		data, err := os.ReadFile(filepath.Join(tf.Dir, f))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Symlink(filepath.Join(tf.Dir, ".terraform"), filepath.Join(dir, ".terraform")); err != nil {
+		return nil, err
+	}
+	c := *tf
+	c.Dir = dir
+	return &c, nil
+}
+
+// WriteConfig writes main.tf.json.
+func (tf *Terraform) WriteConfig(doc map[string]any) error {
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(tf.Dir, "main.tf.json"), data, 0o644)
+}
+
+func (tf *Terraform) env() []string {
+	env := append(os.Environ(),
+		"AWS_ENDPOINT_URL="+tf.Endpoint,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0",
+	)
+	if tf.CLIConfig != "" {
+		env = append(env, "TF_CLI_CONFIG_FILE="+tf.CLIConfig)
+	}
+	return env
+}
+
+// Run runs terraform with args and returns its standard output; an error
+// carries its standard error.
+func (tf *Terraform) Run(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, tf.Bin, args...)
+	cmd.Dir = tf.Dir
+	cmd.Env = tf.env()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if tf.Log != nil {
+		cmd.Stdout = io.MultiWriter(&stdout, tf.Log)
+		cmd.Stderr = io.MultiWriter(&stderr, tf.Log)
+	}
+	err := cmd.Run()
+	if err != nil {
+		// Terraform prints its errors on stderr, after whatever progress
+		// went to stdout.
+		return stdout.Bytes(), fmt.Errorf("terraform %s: %w\n%s\n%s", args[0], err, lastLines(stdout.String(), 10), lastLines(stderr.String(), 40))
+	}
+	return stdout.Bytes(), nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Init installs the provider (offline from the mirror).
+func (tf *Terraform) Init(ctx context.Context) error {
+	_, err := tf.Run(ctx, "init", "-input=false", "-no-color", "-backend=false")
+	return err
+}
+
+// Schema returns the provider's schema (after Init).
+func (tf *Terraform) Schema(ctx context.Context) (*Schema, error) {
+	out, err := tf.Run(ctx, "providers", "schema", "-json")
+	if err != nil {
+		return nil, err
+	}
+	return ParseSchema(out)
+}
+
+// Outcome is what became of one resource in an apply or a destroy.
+type Outcome struct {
+	Address string
+	// Created is true when the provider created, updated or (in a
+	// destroy) deleted it.
+	Created bool
+	// Error is the provider's message when it failed.
+	Error string
+	// Seconds is how long the provider took.
+	Seconds float64
+	errored bool
+}
+
+// ApplyResult is an apply's outcome per resource.
+type ApplyResult struct {
+	Outcomes map[string]*Outcome
+	// Errors are diagnostics not tied to a resource.
+	Errors []string
+}
+
+// Apply runs `terraform apply` and reports each resource: created, or
+// failed with the provider's message. A failed apply is not an error here;
+// the outcomes say what failed. onEvent, if set, sees each resource as it
+// starts and completes.
+func (tf *Terraform) Apply(ctx context.Context, onEvent func(addr, what string)) (*ApplyResult, error) {
+	return tf.runJSON(ctx, onEvent, "apply", "-auto-approve", "-input=false", "-json")
+}
+
+// Destroy runs `terraform destroy`; like Apply, its outcomes say what
+// could not be deleted.
+func (tf *Terraform) Destroy(ctx context.Context) (*ApplyResult, error) {
+	return tf.runJSON(ctx, nil, "destroy", "-auto-approve", "-input=false", "-json")
+}
+
+// runJSON runs an apply or destroy with machine-readable output and
+// collects each resource's outcome.
+func (tf *Terraform) runJSON(ctx context.Context, onEvent func(addr, what string), args ...string) (*ApplyResult, error) {
+	out, err := tf.Run(ctx, args...)
+	res := &ApplyResult{Outcomes: map[string]*Outcome{}}
+	get := func(addr string) *Outcome {
+		if res.Outcomes[addr] == nil {
+			res.Outcomes[addr] = &Outcome{Address: addr}
+		}
+		return res.Outcomes[addr]
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var msg struct {
+			Type string `json:"type"`
+			Hook struct {
+				Resource struct {
+					Addr string `json:"addr"`
+				} `json:"resource"`
+				Elapsed float64 `json:"elapsed_seconds"`
+			} `json:"hook"`
+			Diagnostic struct {
+				Severity string `json:"severity"`
+				Summary  string `json:"summary"`
+				Detail   string `json:"detail"`
+				Address  string `json:"address"`
+			} `json:"diagnostic"`
+		}
+		if json.Unmarshal(sc.Bytes(), &msg) != nil {
+			continue
+		}
+		addr := msg.Hook.Resource.Addr
+		switch msg.Type {
+		case "apply_start":
+			if onEvent != nil {
+				onEvent(addr, "start")
+			}
+		case "apply_complete":
+			get(addr).Created = true
+			get(addr).Seconds = msg.Hook.Elapsed
+			if onEvent != nil {
+				onEvent(addr, "complete")
+			}
+		case "apply_errored":
+			get(addr).Seconds = msg.Hook.Elapsed
+			get(addr).errored = true
+			if onEvent != nil {
+				onEvent(addr, "errored")
+			}
+		case "diagnostic":
+			if msg.Diagnostic.Severity != "error" {
+				continue
+			}
+			text := strings.TrimSpace(msg.Diagnostic.Summary + " " + msg.Diagnostic.Detail)
+			if msg.Diagnostic.Address != "" {
+				o := get(msg.Diagnostic.Address)
+				o.Error = strings.TrimSpace(o.Error + "\n" + text)
+			} else {
+				res.Errors = append(res.Errors, text)
+			}
+		}
+	}
+	// A destroy's diagnostics name no address; the resource that errored
+	// is the one they are about when only one did.
+	var silent []*Outcome
+	for _, o := range res.Outcomes {
+		if o.errored && o.Error == "" {
+			silent = append(silent, o)
+		}
+	}
+	if len(silent) == 1 && len(res.Errors) > 0 {
+		silent[0].Error = strings.Join(res.Errors, "\n")
+		res.Errors = nil
+	}
+	if err != nil && len(res.Outcomes) == 0 && len(res.Errors) == 0 {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Change is one resource's planned change.
+type Change struct {
+	Address string
+	Type    string
+	// Actions are Terraform's: ["no-op"], ["create"], ["update"],
+	// ["delete"], ["create","delete"] or ["delete","create"] (replace).
+	Actions []string
+	// ReplacePaths are the attributes that force a replacement.
+	ReplacePaths []string
+	// Attributes are the top-level attributes the change sets to another
+	// value (or to one known only after apply).
+	Attributes []string
+	// After is each of those attributes' new value as JSON ("" when known
+	// only after apply).
+	After map[string]string
+}
+
+// Replaced reports whether the change replaces the resource.
+func (c Change) Replaced() bool { return len(c.Actions) == 2 }
+
+// Plan runs `terraform plan` (without refreshing: the state is what the
+// last apply left) and returns every change but no-ops.
+func (tf *Terraform) Plan(ctx context.Context, extra ...string) ([]Change, error) {
+	args := append([]string{"plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.bin"}, extra...)
+	if _, err := tf.Run(ctx, args...); err != nil {
+		return nil, err
+	}
+	out, err := tf.Run(ctx, "show", "-json", "plan.bin")
+	if err != nil {
+		return nil, err
+	}
+	var plan struct {
+		ResourceChanges []struct {
+			Address string `json:"address"`
+			Type    string `json:"type"`
+			Mode    string `json:"mode"`
+			Change  struct {
+				Actions      []string                   `json:"actions"`
+				ReplacePaths [][]any                    `json:"replace_paths"`
+				Before       map[string]json.RawMessage `json:"before"`
+				After        map[string]json.RawMessage `json:"after"`
+				AfterUnknown map[string]json.RawMessage `json:"after_unknown"`
+			} `json:"change"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal(out, &plan); err != nil {
+		return nil, fmt.Errorf("reading the plan: %w", err)
+	}
+	var changes []Change
+	for _, rc := range plan.ResourceChanges {
+		if rc.Mode != "managed" || (len(rc.Change.Actions) == 1 && (rc.Change.Actions[0] == "no-op" || rc.Change.Actions[0] == "read")) {
+			continue
+		}
+		c := Change{Address: rc.Address, Type: rc.Type, Actions: rc.Change.Actions}
+		for _, p := range rc.Change.ReplacePaths {
+			var parts []string
+			for _, e := range p {
+				parts = append(parts, fmt.Sprint(e))
+			}
+			c.ReplacePaths = append(c.ReplacePaths, strings.Join(parts, "."))
+		}
+		sort.Strings(c.ReplacePaths)
+		if rc.Change.Before != nil {
+			c.After = map[string]string{}
+			for k, after := range rc.Change.After {
+				if !bytes.Equal(rc.Change.Before[k], after) {
+					c.Attributes = append(c.Attributes, k)
+					c.After[k] = string(after)
+				}
+			}
+			for k, unknown := range rc.Change.AfterUnknown {
+				if string(unknown) == "true" && rc.Change.Before[k] != nil && string(rc.Change.Before[k]) != "null" {
+					c.Attributes = append(c.Attributes, k)
+				}
+			}
+			sort.Strings(c.Attributes)
+			c.Attributes = slices.Compact(c.Attributes)
+		}
+		changes = append(changes, c)
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Address < changes[j].Address })
+	return changes, nil
+}
+
+// Forget removes addresses from the state without deleting them: what
+// Pulumi's retainOnDelete does at a destroy.
+func (tf *Terraform) Forget(ctx context.Context, addresses ...string) error {
+	if len(addresses) == 0 {
+		return nil
+	}
+	_, err := tf.Run(ctx, append([]string{"state", "rm", "-lock=false"}, addresses...)...)
+	return err
+}

@@ -1,0 +1,260 @@
+package main
+
+// "What a change does": one setting at a time is changed on the applied dev
+// stack and the real provider's plan is summarised. README keeps the table
+// between <!-- BEGIN plan-table --> and <!-- END plan-table -->; the
+// real-provider test fails when it differs (RDS_APP_UPDATE_README=1
+// rewrites it).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/internal/realprovider"
+)
+
+// settingChange is the value a setting is changed to on the dev stack.
+type settingChange struct {
+	Key   string
+	Value any
+	// Note is printed beside the plan when the plan's outcome is known to
+	// be wrong and an issue is open to change it.
+	Note string
+}
+
+// settingChanges covers every key of README's configuration tables (a test
+// checks it): a valid value different from dev's.
+var settingChanges = []settingChange{
+	{Key: "network.cidr", Value: "10.1.0.0/16"},
+	{Key: "network.azCount", Value: 3},
+	{Key: "network.availabilityZones", Value: []string{"eu-west-1b", "eu-west-1c"}},
+	{Key: "network.ingressCidrs", Value: []string{"203.0.113.0/24"}},
+	{Key: "network.flowLogRetentionDays", Value: 14},
+	{Key: "database.engineVersion", Value: "18"},
+	{Key: "database.instanceClass", Value: "db.t4g.small"},
+	{Key: "database.allocatedStorage", Value: 30},
+	{Key: "database.maxAllocatedStorage", Value: 100},
+	{Key: "database.port", Value: 5433,
+		Note: "the running container keeps the old port until it restarts (lifecycle issue)"},
+	{Key: "database.username", Value: "other_admin"},
+	{Key: "database.name", Value: "other"},
+	{Key: "database.backupRetentionDays", Value: 10},
+	{Key: "database.backupWindow", Value: "02:00-02:30"},
+	{Key: "database.maintenanceWindow", Value: "sat:04:30-sat:05:30"},
+	{Key: "database.multiAz", Value: true},
+	{Key: "database.deletionProtection", Value: true},
+	{Key: "database.skipFinalSnapshot", Value: false},
+	{Key: "database.applyImmediately", Value: false},
+	{Key: "database.extendedSupport", Value: true},
+	{Key: "database.monitoringInterval", Value: 30},
+	{Key: "database.logRetentionDays", Value: 14},
+	{Key: "app.image", Value: "public.ecr.aws/docker/library/nginx:1.29-alpine"},
+	{Key: "app.instanceType", Value: "t4g.small"},
+	// Another Amazon Linux 2023 arm64 AMI that moto knows (the latest
+	// is ami-00602d9e13dfdc4bd).
+	{Key: "app.amiId", Value: "ami-0f11cbb02d426f673"},
+	{Key: "app.hostPort", Value: 8080},
+	{Key: "app.containerPort", Value: 8080},
+	{Key: "app.rootVolumeSize", Value: 30},
+	{Key: "app.logRetentionDays", Value: 14},
+	{Key: "app.secretNames", Value: []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET", "EXTRA_SECRET"},
+		Note: "the running container keeps the old list until it restarts (lifecycle issue)"},
+	{Key: "app.environment", Value: map[string]string{"NODE_ENV": "production"},
+		Note: "should only redeploy the container (lifecycle issue)"},
+}
+
+// settingRow is one setting's plan, summarised.
+type settingRow struct {
+	Key, Value, Verdict, Plan, Note string
+}
+
+// settingTable plans every setting change on the applied stack, two at a
+// time (each plan has its own directory and provider process).
+func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
+	rows := make([]settingRow, len(settingChanges))
+	sem := make(chan struct{}, 2)
+	done := make(chan struct{})
+	for i, sc := range settingChanges {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			changes, tr := r.plan(ctx, sc.Key, withSetting(r.t, r.stack.Config, sc.Key, sc.Value))
+			value, _ := json.Marshal(sc.Value)
+			verdict, plan := summarisePlan(changes, tr)
+			rows[i] = settingRow{Key: sc.Key, Value: string(value), Verdict: verdict, Plan: plan, Note: sc.Note}
+		}()
+	}
+	for range settingChanges {
+		<-done
+	}
+	return rows
+}
+
+// summarisePlan says what a plan does to the two resources whose
+// replacement hurts (the host: an outage and a new root volume; the
+// database: its data), and lists the rest by action.
+func summarisePlan(changes []realprovider.Change, tr *realprovider.Translation) (verdict, plan string) {
+	if len(changes) == 0 {
+		return "no change", "nothing"
+	}
+	byAction := map[string][]string{}
+	replacesHost, replacesDB := false, false
+	for _, c := range changes {
+		// "subnet network-public-0": the Pulumi name (several resources
+		// share one, such as app-host) after the Terraform type without aws_.
+		typ, name, _ := strings.Cut(c.Address, ".")
+		if r, ok := tr.Addresses[c.Address]; ok {
+			name = r.Name
+		}
+		item := "`" + strings.TrimPrefix(typ, "aws_") + " " + name + "`"
+		action := c.Actions[0]
+		switch {
+		case c.Replaced():
+			action = "replace"
+			if len(c.ReplacePaths) > 0 {
+				item += " (" + strings.Join(c.ReplacePaths, ", ") + ")"
+			}
+			replacesHost = replacesHost || c.Type == "aws_instance"
+			replacesDB = replacesDB || c.Type == "aws_db_instance"
+		case action == "update" && len(c.Attributes) > 0:
+			item += " (" + strings.Join(c.Attributes, ", ") + ")"
+		}
+		byAction[action] = append(byAction[action], item)
+	}
+	switch {
+	case replacesDB && replacesHost:
+		verdict = "**replaces the database and the host**"
+	case replacesDB:
+		verdict = "**replaces the database**"
+	case replacesHost:
+		verdict = "**replaces the host**"
+	default:
+		verdict = "in place"
+	}
+	var parts []string
+	for _, action := range []string{"replace", "update", "create", "delete"} {
+		items := byAction[action]
+		if len(items) == 0 {
+			continue
+		}
+		sort.Strings(items)
+		// The host and the database first: they are what the reader looks for.
+		sort.SliceStable(items, func(i, j int) bool { return important(items[i]) && !important(items[j]) })
+		const shown = 4
+		more := ""
+		if len(items) > shown {
+			more = fmt.Sprintf(" and %d more", len(items)-shown)
+			items = items[:shown]
+		}
+		parts = append(parts, map[string]string{"replace": "replaces ", "update": "updates ", "create": "creates ", "delete": "deletes "}[action]+
+			strings.Join(items, ", ")+more)
+	}
+	return verdict, strings.Join(parts, "; ")
+}
+
+func important(item string) bool {
+	return strings.HasPrefix(item, "`instance ") || strings.HasPrefix(item, "`db_instance ")
+}
+
+func formatSettingTable(rows []settingRow) string {
+	var b strings.Builder
+	b.WriteString("| Setting | Changed to | Outcome | The provider's plan |\n| --- | --- | --- | --- |\n")
+	for _, r := range rows {
+		outcome := r.Verdict
+		if r.Note != "" {
+			outcome += " — " + r.Note
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", r.Key, r.Value, outcome, r.Plan)
+	}
+	return b.String()
+}
+
+// checkReadmeBlock compares README's block name with want.
+func checkReadmeBlock(t *testing.T, name, want string) {
+	t.Helper()
+	data, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	begin, end := "<!-- BEGIN "+name+" -->\n", "<!-- END "+name+" -->"
+	readme := string(data)
+	i, j := strings.Index(readme, begin), strings.Index(readme, end)
+	require.True(t, i >= 0 && j > i, "README.md has no %q … %q block", begin, end)
+	got := readme[i+len(begin) : j]
+	if got == want {
+		return
+	}
+	if os.Getenv("RDS_APP_UPDATE_README") == "1" {
+		require.NoError(t, os.WriteFile("README.md", []byte(readme[:i+len(begin)]+want+readme[j:]), 0o644))
+		t.Logf("README.md: %s block rewritten", name)
+		return
+	}
+	t.Errorf("README.md's %s block differs from what the real provider planned (RDS_APP_UPDATE_README=1 rewrites it):\n--- README\n%s\n--- planned\n%s", name, got, want)
+}
+
+// readmeConfigKeys lists the keys of README's configuration tables
+// ("database.port").
+func readmeConfigKeys(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	heading := regexp.MustCompile("^### `rds-app:([a-z]+)`")
+	row := regexp.MustCompile("^\\| `([A-Za-z]+)` \\|")
+	var keys []string
+	section := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		if m := heading.FindStringSubmatch(line); m != nil {
+			section = m[1]
+			continue
+		}
+		if strings.HasPrefix(line, "## ") {
+			section = ""
+		}
+		if m := row.FindStringSubmatch(line); m != nil && section != "" {
+			keys = append(keys, section+"."+m[1])
+		}
+	}
+	return keys
+}
+
+// TestSettingChangesCoverEveryKey: every documented key has a planned
+// change, so README's "what a change does" table is complete.
+func TestSettingChangesCoverEveryKey(t *testing.T) {
+	keys := readmeConfigKeys(t)
+	require.Greater(t, len(keys), 20, "README's configuration tables were not found")
+	var planned []string
+	for _, sc := range settingChanges {
+		planned = append(planned, sc.Key)
+	}
+	assert.ElementsMatch(t, keys, planned)
+}
+
+// TestReadmeListsTheEmulatorGaps: README's gap table is gaps.go's.
+func TestReadmeListsTheEmulatorGaps(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("| Resource | When | API | What moto does | Why it does not matter |\n| --- | --- | --- | --- | --- |\n")
+	for _, g := range realprovider.EmulatorGaps {
+		when, does := "apply", "lacks the API"
+		if g.Destroy {
+			when = "destroy"
+		}
+		if g.Error != "" {
+			does = "answers `" + g.Error + "…`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", g.ResourceType, when, g.API, does, g.Why)
+	}
+	b.WriteString("\nAttributes moto accepts but does not keep (plans ignore their changes):\n\n")
+	b.WriteString("| Resource | Attributes | Why |\n| --- | --- | --- |\n")
+	for _, d := range realprovider.EmulatorDrift {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", d.ResourceType, strings.Join(d.Attributes, "`, `"), d.Why)
+	}
+	checkReadmeBlock(t, "gaps-table", b.String())
+}

@@ -1,0 +1,375 @@
+package main
+
+// The real-provider layer: every shipped stack is recorded under mocks,
+// translated to Terraform JSON and applied by terraform-provider-aws 5.100
+// (the provider pulumi-aws v6.83 wraps) against moto_server. Then one
+// setting at a time is changed and the provider's own plan says what the
+// change would update or replace, and the stack is destroyed.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/internal/pulumitest"
+	"github.com/rds-app/rds-app/internal/realprovider"
+)
+
+const terraformPath = "/usr/local/bin/terraform"
+
+var (
+	schemaOnce sync.Once
+	schemaVal  *realprovider.Schema
+	schemaErr  error
+)
+
+// providerSchema reads the provider's schema once per test run.
+func providerSchema(t *testing.T, tfBin, mirror string) *realprovider.Schema {
+	t.Helper()
+	schemaOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rds-app-schema-")
+		if err != nil {
+			schemaErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		tf, err := realprovider.NewTerraform(tfBin, dir, "http://127.0.0.1:1", mirror)
+		if err != nil {
+			schemaErr = err
+			return
+		}
+		if schemaErr = tf.WriteConfig(map[string]any{"terraform": map[string]any{"required_providers": map[string]any{
+			"aws": map[string]any{"source": "hashicorp/aws", "version": realprovider.ProviderVersion}}}}); schemaErr != nil {
+			return
+		}
+		if schemaErr = tf.Init(context.Background()); schemaErr != nil {
+			return
+		}
+		schemaVal, schemaErr = tf.Schema(context.Background())
+	})
+	require.NoError(t, schemaErr, "reading the AWS provider's schema")
+	return schemaVal
+}
+
+// realProviderTools finds terraform, the provider mirror and moto_server,
+// or skips (fails in CI).
+func realProviderTools(t *testing.T) (tfBin, mirror, motoBin string) {
+	t.Helper()
+	tfBin = requireTool(t, "terraform", terraformPath)
+	motoBin = requireTool(t, "moto_server")
+	mirror = realprovider.MirrorDir()
+	if mirror == "" {
+		msg := "the terraform-provider-aws " + realprovider.ProviderVersion + " mirror is missing (" + realprovider.DefaultMirror + " or $RDS_APP_TF_MIRROR)"
+		if inCI() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return tfBin, mirror, motoBin
+}
+
+// rehearsal is one stack applied against its own emulator.
+type rehearsal struct {
+	t      *testing.T
+	stack  shippedStack
+	schema *realprovider.Schema
+	tf     *realprovider.Terraform
+	moto   *realprovider.Moto
+	tr     *realprovider.Translation
+	before map[string]int
+	// gaps are the resources the emulator could not create: every plan
+	// shows them as still to be created, which says nothing of a change.
+	gaps map[string]bool
+	// baseline is the plan of the unchanged stack: what the emulator's
+	// drift alone makes the provider want to change.
+	baseline []realprovider.Change
+}
+
+// translateStack runs the program for stack with cfg under the recorder and
+// translates what it registered.
+func translateStack(t *testing.T, schema *realprovider.Schema, stack string, cfg map[string]string) *realprovider.Translation {
+	t.Helper()
+	rec := realprovider.NewRecorder(schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, stack)
+	require.NoError(t, rec.Run(run, withRegion(cfg)), "running the program for stack %s", stack)
+	tr, err := realprovider.Translate(schema, rec, pulumitest.Region)
+	require.NoError(t, err)
+	return tr
+}
+
+func TestRealProvider(t *testing.T) {
+	tfBin, mirror, motoBin := realProviderTools(t)
+	schema := providerSchema(t, tfBin, mirror)
+	for _, s := range shippedStacks(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			motoLog, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
+			require.NoError(t, err)
+			moto, err := realprovider.StartMoto(ctx, motoBin, motoLog)
+			require.NoError(t, err)
+			t.Cleanup(moto.Stop)
+			tf, err := realprovider.NewTerraform(tfBin, filepath.Join(t.TempDir(), "apply"), moto.URL, mirror)
+			require.NoError(t, err)
+			r := &rehearsal{t: t, stack: s, schema: schema, tf: tf, moto: moto}
+			r.apply(ctx)
+			if t.Failed() {
+				return
+			}
+			r.checkPlans(ctx)
+			r.checkDestroy(ctx)
+		})
+	}
+}
+
+// apply translates the stack and applies it; every resource must be created
+// or be a listed emulator gap.
+func (r *rehearsal) apply(ctx context.Context) {
+	t := r.t
+	r.tr = translateStack(t, r.schema, r.stack.Name, r.stack.Config)
+	require.NoError(t, r.tf.WriteConfig(r.tr.Document))
+	require.NoError(t, r.tf.Init(ctx))
+	var err error
+	r.before, err = r.moto.Inventory()
+	require.NoError(t, err)
+	start := time.Now()
+	res, err := r.tf.Apply(ctx, nil)
+	require.NoError(t, err)
+	rows := realprovider.Report(r.tr, res)
+	t.Logf("stack %s applied by terraform-provider-aws %s against moto in %s:\n%s",
+		r.stack.Name, realprovider.ProviderVersion, time.Since(start).Round(time.Second), realprovider.FormatReport(rows))
+	r.gaps = map[string]bool{}
+	for _, row := range rows {
+		switch row.Verdict {
+		case realprovider.ProgramDefect:
+			t.Errorf("program defect: %s: %s", row.Address, row.Detail)
+		case realprovider.NotReached:
+			t.Errorf("%s was never created: something it depends on failed", row.Address)
+		case realprovider.EmulatorGap:
+			r.gaps[row.Address] = true
+		}
+	}
+	assert.Less(t, len(r.gaps), len(rows)/4, "most of the stack must really be created")
+}
+
+// plan re-runs the program with cfg and plans it against the applied state.
+func (r *rehearsal) plan(ctx context.Context, label string, cfg map[string]string) ([]realprovider.Change, *realprovider.Translation) {
+	return r.planTranslation(ctx, label, translateStack(r.t, r.schema, r.stack.Name, cfg))
+}
+
+// planTranslation plans tr against the applied state, without the
+// emulator's gaps and drift.
+func (r *rehearsal) planTranslation(ctx context.Context, label string, tr *realprovider.Translation) ([]realprovider.Change, *realprovider.Translation) {
+	return r.filter(r.rawPlan(ctx, label, tr)), tr
+}
+
+// filter drops from a plan the emulator's gaps and drift.
+func (r *rehearsal) filter(planned []realprovider.Change) []realprovider.Change {
+	var changes []realprovider.Change
+	for _, c := range realprovider.WithoutDrift(planned, r.baseline) {
+		if !r.gaps[c.Address] {
+			changes = append(changes, c)
+		}
+	}
+	return changes
+}
+
+// withSetting returns cfg with one key ("database.port") of a section set
+// to value, as `pulumi config set --path` would.
+func withSetting(t *testing.T, cfg map[string]string, key string, value any) map[string]string {
+	t.Helper()
+	section, field, ok := strings.Cut(key, ".")
+	require.True(t, ok, key)
+	full := pulumitest.Project + ":" + section
+	obj := map[string]any{}
+	if raw, ok := cfg[full]; ok {
+		require.NoError(t, json.Unmarshal([]byte(raw), &obj))
+	}
+	obj[field] = value
+	data, err := json.Marshal(obj)
+	require.NoError(t, err)
+	out := map[string]string{}
+	for k, v := range cfg {
+		out[k] = v
+	}
+	out[full] = string(data)
+	return out
+}
+
+// checkPlans asserts the provider's own plans: nothing without a change, an
+// image change replaces nothing, a minor engine bump updates the database
+// in place; for dev, every setting's plan is summarised and compared with
+// README's table.
+func (r *rehearsal) checkPlans(ctx context.Context) {
+	t := r.t
+	r.baseline = r.rawPlan(ctx, "unchanged", translateStack(t, r.schema, r.stack.Name, r.stack.Config))
+	assert.Empty(t, r.filter(r.baseline), "running the same stack again must plan no change")
+
+	image, _ := r.plan(ctx, "app.image", withSetting(t, r.stack.Config, "app.image", "public.ecr.aws/docker/library/nginx:1.29-alpine"))
+	assert.NotEmpty(t, image, "a new image must change something (the image parameter and the rollout)")
+	for _, c := range image {
+		assert.False(t, c.Replaced(), "a new app.image replaces %s (%v)", c.Address, c.ReplacePaths)
+	}
+
+	minor, _ := r.plan(ctx, "database.engineVersion", withSetting(t, r.stack.Config, "database.engineVersion", "17.5"))
+	db := changeOfType(minor, "aws_db_instance")
+	if assert.NotNil(t, db, "a minor version bump must change the database") {
+		assert.Equal(t, []string{"update"}, db.Actions, "a minor version bump must update %s in place", db.Address)
+	}
+
+	r.checkNewerAMI(ctx)
+
+	if r.stack.Name != "dev" {
+		return
+	}
+	rows := r.settingTable(ctx)
+	table := formatSettingTable(rows)
+	t.Logf("what a change does (dev):\n%s", table)
+	checkReadmeBlock(t, "plan-table", table)
+}
+
+// checkNewerAMI: a newer Amazon Linux release behind AWS's public "latest
+// AMI" parameter changes nothing on the host. The emulator's public
+// parameter cannot be rewritten, so the program's lookup is pointed at a
+// parameter holding another AMI that moto knows.
+func (r *rehearsal) checkNewerAMI(ctx context.Context) {
+	t := r.t
+	const newer = "/rds-app-test/al2023-newer"
+	require.NoError(t, r.moto.PutParameter(pulumitest.Region, newer, "ami-0f11cbb02d426f673"))
+	tr := translateStack(t, r.schema, r.stack.Name, r.stack.Config)
+	lookups := tr.Document["data"].(map[string]map[string]any)["aws_ssm_parameter"]
+	require.NotEmpty(t, lookups, "the host's AMI comes from a parameter lookup")
+	for _, body := range lookups {
+		body.(map[string]any)["name"] = newer
+	}
+	changes, _ := r.planTranslation(ctx, "newer AMI", tr)
+	assert.Empty(t, changes, "a newer AMI behind the public parameter must not change the host (or anything)")
+}
+
+// rawPlan is the provider's plan of tr, as it is.
+func (r *rehearsal) rawPlan(ctx context.Context, label string, tr *realprovider.Translation) []realprovider.Change {
+	t := r.t
+	dir := filepath.Join(t.TempDir(), "plan-"+strings.NewReplacer("/", "_", ".", "_", " ", "_").Replace(label))
+	tf, err := r.tf.Clone(dir)
+	require.NoError(t, err)
+	require.NoError(t, tf.WriteConfig(tr.Document))
+	planned, err := tf.Plan(ctx)
+	require.NoError(t, err, "planning %s", label)
+	return planned
+}
+
+func changeOfType(changes []realprovider.Change, typ string) *realprovider.Change {
+	for i := range changes {
+		if changes[i].Type == typ {
+			return &changes[i]
+		}
+	}
+	return nil
+}
+
+// checkDestroy: dev is destroyed and leaves only what is retained on
+// purpose; a protected stack refuses to plan its destruction.
+func (r *rehearsal) checkDestroy(ctx context.Context) {
+	t := r.t
+	if len(r.tr.Protected) > 0 {
+		_, err := r.tf.Plan(ctx, "-destroy")
+		require.Error(t, err, "destroying %s must be refused: %v are protected", r.stack.Name, r.tr.Protected)
+		for _, addr := range r.tr.Protected {
+			assert.Contains(t, err.Error(), addr)
+		}
+		assert.Contains(t, err.Error(), "prevent_destroy")
+		state := r.state()
+		for _, addr := range r.tr.Protected {
+			if strings.HasPrefix(addr, "aws_db_instance.") {
+				assert.Equal(t, true, state[addr]["deletion_protection"], "%s: RDS deletion protection", addr)
+			}
+		}
+		return
+	}
+	require.NoError(t, r.tf.Forget(ctx, r.tr.Retained...))
+	res, err := r.tf.Destroy(ctx)
+	require.NoError(t, err)
+	// A resource the emulator cannot delete (a listed gap) leaves the state
+	// as if deleted, and the destroy goes on with the rest.
+	var gaps []string
+	for _, row := range realprovider.DestroyFailures(r.tr, res) {
+		if row.Verdict != realprovider.EmulatorGap {
+			t.Errorf("destroying %s: program defect: %s", row.Address, row.Detail)
+			continue
+		}
+		gaps = append(gaps, row.Address)
+	}
+	if t.Failed() {
+		return
+	}
+	if len(gaps) > 0 {
+		require.NoError(t, r.tf.Forget(ctx, gaps...))
+		res, err = r.tf.Destroy(ctx)
+		require.NoError(t, err)
+		for _, row := range realprovider.DestroyFailures(r.tr, res) {
+			t.Errorf("destroying %s: %s: %s", row.Address, row.Verdict, row.Detail)
+		}
+	}
+	after, err := r.moto.Inventory()
+	require.NoError(t, err)
+	left := realprovider.Leftovers(r.before, after)
+	t.Logf("stack %s destroyed; left in the emulator: %s (emulator gaps: %v)", r.stack.Name, realprovider.Summary(left), gaps)
+	assert.ElementsMatch(t, expectedLeftovers(r.tr, gaps), left,
+		"after a destroy only what is kept on purpose may remain (README, Tearing down)")
+}
+
+// state reads the applied state's attributes per address.
+func (r *rehearsal) state() map[string]map[string]any {
+	data, err := os.ReadFile(filepath.Join(r.tf.Dir, "terraform.tfstate"))
+	require.NoError(r.t, err)
+	var st struct {
+		Resources []struct {
+			Mode, Type, Name string
+			Instances        []struct {
+				Attributes map[string]any `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	require.NoError(r.t, json.Unmarshal(data, &st))
+	out := map[string]map[string]any{}
+	for _, res := range st.Resources {
+		if res.Mode == "managed" && len(res.Instances) > 0 {
+			out[res.Type+"."+res.Name] = res.Instances[0].Attributes
+		}
+	}
+	return out
+}
+
+// expectedLeftovers is what a destroy leaves, in moto's terms: KMS keys
+// wait out their deletion window and secrets their recovery window (both
+// still listed, pending deletion), and what the emulator's destroy gaps
+// could not delete.
+func expectedLeftovers(tr *realprovider.Translation, gaps []string) []string {
+	count := map[string]int{}
+	for _, res := range tr.Addresses {
+		switch res.TFType {
+		case "aws_kms_key":
+			count["kms/Key"]++
+		case "aws_secretsmanager_secret":
+			count["secretsmanager/FakeSecret"]++
+		}
+	}
+	for _, addr := range gaps {
+		count[realprovider.GapLeaves(tr.Addresses[addr].TFType)]++
+	}
+	var out []string
+	for k, n := range count {
+		out = append(out, fmt.Sprintf("%s: %d", k, n))
+	}
+	sort.Strings(out)
+	return out
+}
