@@ -10,6 +10,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -42,8 +43,15 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(ctx, config.Facts{Region: info.Region, AvailabilityZones: info.AvailabilityZones})
+	cfg, err := config.Load(ctx, config.Facts{Region: info.Region, AvailabilityZones: info.AvailabilityZones, Today: time.Now().UTC()})
 	if err != nil {
+		return nil, err
+	}
+	offered, err := awsinfo.InstanceTypeZones(ctx, cfg.App.InstanceType)
+	if err != nil {
+		return nil, err
+	}
+	if err := config.CheckHostZone(ctx.Project(), cfg, offered); err != nil {
 		return nil, err
 	}
 	// Names that must be unique per account and region start with this.
@@ -78,6 +86,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DeletionProtection:  cfg.Database.DeletionProtection,
 		SkipFinalSnapshot:   cfg.Database.SkipFinalSnapshot,
 		ApplyImmediately:    cfg.Database.ApplyImmediately,
+		ExtendedSupport:     cfg.Database.ExtendedSupport,
 		MonitoringInterval:  cfg.Database.MonitoringInterval,
 		LogRetentionDays:    cfg.Database.LogRetentionDays,
 		Partition:           info.Partition,
@@ -119,6 +128,8 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"instanceId":      app.InstanceID,
 		"sessionCommand":  app.SessionCommand,
 		"imageParameter":  app.ImageParameter,
+		"hostAmi":         app.AMI,
+		"latestAmi":       app.LatestAMI,
 		"appSecretArn":    app.AppSecretArn,
 		"dbEndpoint":      db.Address,
 		"dbPort":          db.Port,

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/compute"
 	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
@@ -257,12 +258,15 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 		"instanceId":     host.ID,
 		"sessionCommand": "aws ssm start-session --region eu-west-1 --target " + host.ID,
 		"imageParameter": "/rds-app/" + stackOf(db) + "/image",
-		"appSecretArn":   m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
-		"dbEndpoint":     address,
-		"dbPort":         cfg.Database.Port,
-		"dbName":         cfg.Database.Name,
-		"dbSecretArn":    m.Named(t, typeSecret, "database-connection").Outputs["arn"].StringValue(),
-		"vpcId":          m.One(t, "aws:ec2/vpc:Vpc").ID,
+		// The mock's latest AMI; the host runs the one it was created from.
+		"latestAmi":    pulumitest.AMIPrefix + compute.Architecture(cfg.App.InstanceType),
+		"hostAmi":      host.Str("ami"),
+		"appSecretArn": m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
+		"dbEndpoint":   address,
+		"dbPort":       cfg.Database.Port,
+		"dbName":       cfg.Database.Name,
+		"dbSecretArn":  m.Named(t, typeSecret, "database-connection").Outputs["arn"].StringValue(),
+		"vpcId":        m.One(t, "aws:ec2/vpc:Vpc").ID,
 		"dbTunnelCommand": fmt.Sprintf("aws ssm start-session --region eu-west-1 --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
 			host.ID, address, cfg.Database.Port, cfg.Database.Port),
 	}
@@ -311,7 +315,7 @@ var environmentExpectations = map[string]func(t *testing.T, r programRun){
 		}
 		// A private ECR image: login and pulls scoped to its repository.
 		policy := r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")
-		assert.Contains(t, policy, `"arn:aws:ecr:eu-west-1:123456789012:repository/my-app"`)
+		assert.Contains(t, policy, `"arn:aws:ecr:eu-west-1:`+testAccount+`:repository/my-app"`)
 	},
 }
 
@@ -391,4 +395,46 @@ func BenchmarkRun(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestHostZoneMustOfferTheInstanceType: a host zone that does not offer
+// the instance type is refused before anything is registered, naming the
+// zones that do.
+func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
+	for _, s := range shippedStacks(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			m := pulumitest.New()
+			m.ZonesWithoutTypes = []string{"eu-west-1a"}
+			err := m.Run(s.Name, run, pulumitest.WithConfig(withRegion(s.Config)))
+			var problems rdsconfig.Problems
+			require.True(t, errors.As(err, &problems), "want the config layer's Problems, got %v", err)
+			require.Len(t, problems, 1)
+			assert.Equal(t, "rds-app:app.instanceType", problems[0].Key)
+			assert.Contains(t, problems[0].Message, "is not offered in eu-west-1a, the host's zone")
+			assert.Contains(t, problems[0].Message, "zones that offer it: eu-west-1b, eu-west-1c; list one of them first in rds-app:network.availabilityZones")
+			assert.Empty(t, m.Resources(), "nothing may be registered")
+		})
+	}
+}
+
+// TestPlaceholderImageFailsFast: a stack file that still names the example
+// image (prod, as shipped) stops before anything is registered, telling the
+// user to set their own image, instead of deploying a host that
+// restart-loops on a pull that cannot succeed.
+func TestPlaceholderImageFailsFast(t *testing.T) {
+	placeholders := 0
+	for _, s := range shippedStacks(t) {
+		if s.Raw["rds-app:app"] == s.Config["rds-app:app"] {
+			continue
+		}
+		placeholders++
+		r := runProgram(t, s.Name, s.Raw)
+		var problems rdsconfig.Problems
+		require.True(t, errors.As(r.Err, &problems), "%s: want the config layer's Problems, got %v", s.Name, r.Err)
+		require.Len(t, problems, 1)
+		assert.Equal(t, "rds-app:app.image", problems[0].Key)
+		assert.Contains(t, problems[0].Message, "the placeholder of the example stacks")
+		assert.Empty(t, r.Mocks.Resources())
+	}
+	assert.Equal(t, 1, placeholders, "prod ships with the placeholder image")
 }

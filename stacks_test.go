@@ -5,6 +5,7 @@ package main
 // program under the recording mock with exactly that configuration.
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 
+	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
 
@@ -22,9 +24,15 @@ import (
 type shippedStack struct {
 	Name string
 	// Config is the stack's configuration as Pulumi hands it to the
-	// program: structured sections as JSON text.
+	// program: structured sections as JSON text. A placeholder image is
+	// replaced by one of testAccount, as README tells the user to do.
 	Config map[string]string
+	// Raw is the configuration exactly as the file has it.
+	Raw map[string]string
 }
+
+// testAccount stands in for the user's own account in an image.
+const testAccount = "210987654321"
 
 // loadProject loads Pulumi.yaml, which also validates it against Pulumi's
 // project schema.
@@ -54,10 +62,32 @@ func shippedStacks(t testing.TB) []shippedStack {
 		for k, v := range values {
 			cfg[k.String()] = v
 		}
-		stacks = append(stacks, shippedStack{Name: name, Config: cfg})
+		stacks = append(stacks, shippedStack{Name: name, Config: withOwnImage(t, cfg), Raw: cfg})
 	}
 	require.NotEmpty(t, stacks, "no Pulumi.<stack>.yaml found")
 	return stacks
+}
+
+// withOwnImage replaces an image in the placeholder account (which the
+// program refuses) with the same repository in testAccount.
+func withOwnImage(t testing.TB, cfg map[string]string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for k, v := range cfg {
+		out[k] = v
+	}
+	key := pulumitest.Project + ":app"
+	var app map[string]any
+	if raw, ok := cfg[key]; ok {
+		require.NoError(t, json.Unmarshal([]byte(raw), &app))
+		if image, _ := app["image"].(string); strings.HasPrefix(image, rdsconfig.PlaceholderAccount+".") {
+			app["image"] = testAccount + strings.TrimPrefix(image, rdsconfig.PlaceholderAccount)
+			data, err := json.Marshal(app)
+			require.NoError(t, err)
+			out[key] = string(data)
+		}
+	}
+	return out
 }
 
 // withRegion adds the one setting a user must make before `pulumi up`.

@@ -25,7 +25,8 @@ type Args struct {
 	Image string
 	// InstanceType is the EC2 instance type; its architecture picks the AMI.
 	InstanceType string
-	// AMI pins the host's AMI; empty means the latest Amazon Linux 2023.
+	// AMI pins the host's AMI; empty means the latest Amazon Linux 2023 at
+	// the host's creation, kept until the host is replaced or AMI is set.
 	AMI string
 	// HostPort is published on the host and mapped to ContainerPort.
 	HostPort, ContainerPort int
@@ -67,6 +68,12 @@ type Compute struct {
 	AppSecretArn pulumi.StringOutput `pulumi:"appSecretArn"`
 	// ImageParameter is the SSM parameter holding the image reference.
 	ImageParameter pulumi.StringOutput `pulumi:"imageParameter"`
+	// AMI is the AMI the host runs: the one it was created from, unless
+	// app.amiId pins another.
+	AMI pulumi.StringOutput `pulumi:"ami"`
+	// LatestAMI is the newest Amazon Linux 2023 AMI for the host's
+	// architecture; when it differs from AMI, a newer release is waiting.
+	LatestAMI pulumi.StringOutput `pulumi:"latestAmi"`
 }
 
 // New creates the application host.
@@ -116,7 +123,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	if err := newRollout(ctx, name, args, host.instance, imageParam, parent); err != nil {
+	if err := newRollout(ctx, name, args, host.instance, imageParam, identity, parent); err != nil {
 		return nil, err
 	}
 
@@ -126,7 +133,11 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.InstanceID)
 	c.AppSecretArn = appSecret.secret.Arn
 	c.ImageParameter = imageParam.Name
+	c.AMI = host.instance.Ami
+	c.LatestAMI = host.latestAMI
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"ami":            c.AMI,
+		"latestAmi":      c.LatestAMI,
 		"instanceId":     c.InstanceID,
 		"publicIp":       c.PublicIP,
 		"url":            c.URL,

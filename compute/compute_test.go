@@ -35,19 +35,25 @@ func testArgs() compute.Args {
 	}
 }
 
-type outputs struct{ instanceID, publicIP, url, session, appSecretArn, imageParameter string }
+type outputs struct {
+	instanceID, publicIP, url, session, appSecretArn, imageParameter, ami, latestAMI string
+}
 
 func build(t *testing.T, args compute.Args) (*pulumitest.Mocks, outputs) {
 	t.Helper()
-	m := pulumitest.New()
+	return buildWith(t, pulumitest.New(), args)
+}
+
+func buildWith(t *testing.T, m *pulumitest.Mocks, args compute.Args) (*pulumitest.Mocks, outputs) {
+	t.Helper()
 	var out outputs
 	err := m.Run("test", func(ctx *pulumi.Context) error {
 		c, err := compute.New(ctx, "app", args)
 		if err != nil {
 			return err
 		}
-		pulumi.All(c.InstanceID, c.PublicIP, c.URL, c.SessionCommand, c.AppSecretArn, c.ImageParameter).ApplyT(func(vs []any) error {
-			out = outputs{vs[0].(string), vs[1].(string), vs[2].(string), vs[3].(string), vs[4].(string), vs[5].(string)}
+		pulumi.All(c.InstanceID, c.PublicIP, c.URL, c.SessionCommand, c.AppSecretArn, c.ImageParameter, c.AMI, c.LatestAMI).ApplyT(func(vs []any) error {
+			out = outputs{vs[0].(string), vs[1].(string), vs[2].(string), vs[3].(string), vs[4].(string), vs[5].(string), vs[6].(string), vs[7].(string)}
 			return nil
 		})
 		return nil
@@ -190,9 +196,33 @@ func TestGravitonTypesGetArmAMIs(t *testing.T) {
 func TestPinnedAMI(t *testing.T) {
 	args := testArgs()
 	args.AMI = "ami-0123456789abcdef0"
-	m, _ := build(t, args)
-	assert.Equal(t, "ami-0123456789abcdef0", m.One(t, typeInstance).Str("ami"))
-	assert.Empty(t, m.Invokes(), "a pinned AMI needs no lookup")
+	m, out := build(t, args)
+	host := m.One(t, typeInstance)
+	assert.Equal(t, "ami-0123456789abcdef0", host.Str("ami"))
+	assert.Empty(t, host.Request.GetIgnoreChanges(), "a pinned AMI is applied: changing the pin moves the host")
+	// The latest is still looked up, to show when a newer one is waiting.
+	assert.Equal(t, pulumitest.AMIPrefix+"x86_64", out.latestAMI)
+	assert.Equal(t, "ami-0123456789abcdef0", out.ami)
+}
+
+// TestANewerAMIDoesNotTouchTheHost: unpinned, the host keeps the AMI it was
+// created from; a later Amazon Linux release shows in latestAmi only.
+func TestANewerAMIDoesNotTouchTheHost(t *testing.T) {
+	m, out := build(t, testArgs())
+	host := m.One(t, typeInstance)
+	assert.Equal(t, []string{"ami"}, host.Request.GetIgnoreChanges())
+
+	newer := pulumitest.New()
+	newer.AMIPrefix = "ami-newer-"
+	m2, out2 := buildWith(t, newer, testArgs())
+	host2 := m2.One(t, typeInstance)
+	assert.Equal(t, []string{"ami"}, host2.Request.GetIgnoreChanges(), "the new AMI must not reach the instance")
+	assert.Equal(t, "ami-newer-x86_64", out2.latestAMI)
+	// Every other input of the host is the same.
+	delete(host.Inputs, "ami")
+	delete(host2.Inputs, "ami")
+	assert.Equal(t, host.Inputs, host2.Inputs)
+	assert.NotEqual(t, out.latestAMI, out2.latestAMI)
 }
 
 func TestApplicationSecrets(t *testing.T) {
@@ -273,6 +303,14 @@ func TestImageRollout(t *testing.T) {
 	params := assoc.Input("parameters").ObjectValue()
 	assert.Equal(t, "systemctl try-reload-or-restart rds-app.service # image: "+ecrImage, params["commands"].StringValue())
 	assert.Contains(t, assoc.Request.GetDependencies(), urnOf(param), "the parameter holds the new image before the host is told")
+	// Every grant the command needs exists before it runs on a first deploy.
+	for _, grant := range []pulumitest.Resource{
+		m.One(t, "aws:iam/rolePolicy:RolePolicy"),
+		m.One(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
+		m.One(t, "aws:iam/instanceProfile:InstanceProfile"),
+	} {
+		assert.Contains(t, assoc.Request.GetDependencies(), urnOf(grant), "the rollout must wait for %s %s", grant.Type, grant.Name)
+	}
 }
 
 // TestChangingTheImageLeavesTheHostAlone: two stacks that differ only in

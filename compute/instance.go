@@ -17,20 +17,31 @@ func AMIParameter(arch string) string {
 type hostInstance struct {
 	instance *ec2.Instance
 	eip      *ec2.Eip
+	// latestAMI is the newest Amazon Linux 2023 AMI for the host's
+	// architecture, as of this run.
+	latestAMI pulumi.StringOutput
 }
 
 // newHost creates the host's network interface and Elastic IP first, then
 // the instance on that interface: the Elastic IP is bound before the host
 // boots, so cloud-init has a route out from its first second.
 func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.StringOutput, identity *hostIdentity, waitFor []pulumi.Resource, parent pulumi.ResourceOption) (*hostInstance, error) {
-	// The latest Amazon Linux 2023 for the instance type's architecture,
-	// unless the stack pins an AMI: a newer release replaces the host at the
-	// next `pulumi up` (keeping its address), which a pin postpones.
-	ami := pulumi.String(args.AMI).ToStringOutput()
-	if args.AMI == "" {
-		ami = ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
-			Name: pulumi.String(AMIParameter(Architecture(args.InstanceType))),
-		}).Value()
+	// The latest Amazon Linux 2023 for the instance type's architecture is
+	// read on every run, as a plain value (the parameter is public; the
+	// provider's `value` would show as a secret in previews), and shown as
+	// an output so the user sees when a newer release is waiting.
+	latest := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
+		Name: pulumi.String(AMIParameter(Architecture(args.InstanceType))),
+	}).InsecureValue()
+	// Unpinned, the host takes the latest AMI when it is created and keeps
+	// it: a new Amazon Linux release must not replace the host (an outage
+	// and a new root volume) at an unrelated `pulumi up`. Pinning
+	// app.amiId (for example to latestAmi) is how the user moves on.
+	ami := latest
+	amiOpts := []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
+	if args.AMI != "" {
+		ami = pulumi.String(args.AMI).ToStringOutput()
+		amiOpts = nil
 	}
 
 	eni, err := ec2.NewNetworkInterface(ctx, name+"-host", &ec2.NetworkInterfaceArgs{
@@ -81,13 +92,13 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 		// rolling out an image never replaces the host.
 		UserDataReplaceOnChange: pulumi.Bool(true),
 		Tags:                    pulumi.StringMap{"Name": pulumi.String(name + "-host")},
-	}, parent,
+	}, append(amiOpts, parent,
 		pulumi.DependsOn(deps),
 		// The network interface (and with it the Elastic IP) can only be
 		// attached to one instance at a time.
-		pulumi.DeleteBeforeReplace(true))
+		pulumi.DeleteBeforeReplace(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("creating host instance: %w", err)
 	}
-	return &hostInstance{instance: instance, eip: eip}, nil
+	return &hostInstance{instance: instance, eip: eip, latestAMI: latest}, nil
 }

@@ -42,7 +42,7 @@ func newImageParameter(ctx *pulumi.Context, name string, args Args, parent pulum
 // image in config updates the parameter and then the association, and the
 // host swaps containers in place: the instance, its user-data and its
 // address stay as they are.
-func newRollout(ctx *pulumi.Context, name string, args Args, instance *ec2.Instance, param *ssm.Parameter, parent pulumi.ResourceOption) error {
+func newRollout(ctx *pulumi.Context, name string, args Args, instance *ec2.Instance, param *ssm.Parameter, identity *hostIdentity, parent pulumi.ResourceOption) error {
 	if _, err := ssm.NewAssociation(ctx, name+"-rollout", &ssm.AssociationArgs{
 		Name: pulumi.String("AWS-RunShellScript"),
 		Targets: ssm.AssociationTargetArray{ssm.AssociationTargetArgs{
@@ -55,8 +55,11 @@ func newRollout(ctx *pulumi.Context, name string, args Args, instance *ec2.Insta
 		},
 		MaxConcurrency: pulumi.String("1"),
 		MaxErrors:      pulumi.String("0"),
-		// The parameter must hold the new image before the host is told.
-	}, parent, pulumi.DependsOn([]pulumi.Resource{param})); err != nil {
+	}, parent,
+		// The parameter must hold the new image before the host is told, and
+		// the host must be allowed to read it (and the secrets, and to run
+		// as a managed instance) before the command runs on a first deploy.
+		pulumi.DependsOn(append([]pulumi.Resource{param, identity.profile}, identity.grants...))); err != nil {
 		return fmt.Errorf("creating image rollout association: %w", err)
 	}
 	return nil

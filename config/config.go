@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -88,6 +89,9 @@ type Database struct {
 	// ApplyImmediately applies changes now instead of in the maintenance
 	// window. Default false.
 	ApplyImmediately bool
+	// ExtendedSupport accepts paid RDS Extended Support for a major version
+	// past RDS standard support. Default false: such a major is refused.
+	ExtendedSupport bool
 	// MonitoringInterval is the Enhanced Monitoring interval in seconds; 0
 	// turns it off. Default DefaultMonitoringInterval.
 	MonitoringInterval int
@@ -132,6 +136,9 @@ type Facts struct {
 	Region string
 	// AvailabilityZones are the zones the region offers, in order.
 	AvailabilityZones []string
+	// Today is the date the support calendar is checked against (zero:
+	// not checked).
+	Today time.Time
 }
 
 // Source is the raw configuration: every key ("rds-app:network") and its
@@ -160,6 +167,29 @@ func FromContext(ctx *pulumi.Context) Source {
 		}
 	}
 	return src
+}
+
+// CheckHostZone checks that the host's zone (the first of
+// network.availabilityZones, where its subnet is) offers app.instanceType;
+// offered are the region's zones that do. It runs once the configuration is
+// valid, since it asks AWS about the configured type.
+func CheckHostZone(project string, cfg *Config, offered []string) error {
+	if len(cfg.Network.AvailabilityZones) == 0 {
+		return nil
+	}
+	zone := cfg.Network.AvailabilityZones[0]
+	if slices.Contains(offered, zone) {
+		return nil
+	}
+	var problems Problems
+	where := "no zone of the region offers it"
+	if len(offered) > 0 {
+		sorted := slices.Sorted(slices.Values(offered))
+		where = "zones that offer it: " + strings.Join(sorted, ", ") + "; list one of them first in " + project + ":" + SectionNetwork + ".availabilityZones"
+	}
+	problems.add(project+":"+SectionApp+".instanceType", "%q is not offered in %s, the host's zone (the first of network.availabilityZones); choose another type, or: %s",
+		cfg.App.InstanceType, zone, where)
+	return problems
 }
 
 // Load reads, defaults and validates the running stack's configuration.

@@ -4,12 +4,15 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-var testFacts = Facts{Region: "eu-west-1", AvailabilityZones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}}
+var testFacts = Facts{Region: "eu-west-1", AvailabilityZones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
+	// PostgreSQL 13 left RDS standard support on 2026-02-28; 14 leaves it on 2027-02-28.
+	Today: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
 
 const minimalApp = `{"image": "public.ecr.aws/docker/library/nginx:stable-alpine"}`
 
@@ -79,8 +82,8 @@ func TestEveryKeyIsRead(t *testing.T) {
 		"rds-app:database": `{"engineVersion": "16.4", "instanceClass": "db.m7g.large", "allocatedStorage": 50, "maxAllocatedStorage": 500,
 			"port": 6432, "username": "owner", "name": "shop", "backupRetentionDays": 14, "backupWindow": "01:00-01:30",
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
-			"applyImmediately": true, "monitoringInterval": 15, "logRetentionDays": 365}`,
-		"rds-app:app": `{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 8080,
+			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365}`,
+		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 8080,
 			"containerPort": 3000, "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
 			"environment": {"NODE_ENV": "production"}}`,
 	})
@@ -90,8 +93,8 @@ func TestEveryKeyIsRead(t *testing.T) {
 	assert.Equal(t, Database{EngineVersion: "16.4", InstanceClass: "db.m7g.large", AllocatedStorage: 50, MaxAllocatedStorage: 500,
 		Port: 6432, Username: "owner", Name: "shop", BackupRetentionDays: 14, BackupWindow: "01:00-01:30",
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
-		ApplyImmediately: true, MonitoringInterval: 15, LogRetentionDays: 365}, cfg.Database)
-	assert.Equal(t, App{Image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 8080,
+		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365}, cfg.Database)
+	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 8080,
 		ContainerPort: 3000, RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
 		Environment: map[string]string{"NODE_ENV": "production"}}, cfg.App)
 }
@@ -137,6 +140,10 @@ func TestValidationRules(t *testing.T) {
 		value   string
 		want    string
 	}{
+		{"placeholder image", "app", `{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0"}`, `rds-app:app.image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0" is in account 123456789012, the placeholder of the example stacks (AWS's documentation account); set your own image`},
+		// RDS standard support (testFacts.Today is 2026-11-29)
+		{"major past standard support", "database", `{"engineVersion": "13"}`, `rds-app:database.engineVersion: "13" is past RDS standard support (it ended 2026-02-28), and RDS refuses it without paid Extended Support; upgrade to a supported major (17), or set database.extendedSupport to true to pay for Extended Support`},
+		{"pinned minor past standard support", "database", `{"engineVersion": "13.20"}`, `rds-app:database.engineVersion: "13.20" is past RDS standard support (it ended 2026-02-28)`},
 		// network
 		{"malformed cidr", "network", `{"cidr": "10.0.0/16"}`, `rds-app:network.cidr: "10.0.0/16" is not a CIDR block`},
 		{"ipv6 cidr", "network", `{"cidr": "fd00::/56"}`, `rds-app:network.cidr: "fd00::/56" is not an IPv4 CIDR block`},
@@ -234,7 +241,8 @@ func TestValidValuesAccepted(t *testing.T) {
 	for _, tt := range []struct{ section, value string }{
 		{"network", `{"cidr": "192.168.0.0/24"}`},
 		{"network", `{"ingressCidrs": ["203.0.113.7/32"]}`},
-		{"database", `{"engineVersion": "13"}`},
+		{"database", `{"engineVersion": "13", "extendedSupport": true}`},
+		{"database", `{"engineVersion": "14"}`},
 		{"database", `{"engineVersion": "18"}`},
 		{"database", `{"port": 1150}`},
 		{"database", `{"port": 65535}`},
@@ -307,7 +315,7 @@ func TestUnknownKeys(t *testing.T) {
 	})
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
-		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, monitoringInterval, logRetentionDays",
+		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays",
 		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, rootVolumeSize, logRetentionDays, secretNames, environment",
 		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database and rds-app:app",
 	}, problems)

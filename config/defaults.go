@@ -84,6 +84,7 @@ type rawDatabase struct {
 	allocatedStorage, maxAllocatedStorage, port, backupRetentionDays              *int
 	monitoringInterval, logRetentionDays                                          *int
 	multiAZ, deletionProtection, skipFinalSnapshot, applyImmediately              *bool
+	extendedSupport                                                               *bool
 }
 
 func readDatabase(s *section) rawDatabase {
@@ -102,6 +103,7 @@ func readDatabase(s *section) rawDatabase {
 		deletionProtection:  s.boolean("deletionProtection"),
 		skipFinalSnapshot:   s.boolean("skipFinalSnapshot"),
 		applyImmediately:    s.boolean("applyImmediately"),
+		extendedSupport:     s.boolean("extendedSupport"),
 		monitoringInterval:  s.integer("monitoringInterval"),
 		logRetentionDays:    s.integer("logRetentionDays"),
 	}
@@ -125,6 +127,7 @@ func (r rawDatabase) withDefaults() Database {
 		DeletionProtection:  or(r.deletionProtection, false),
 		SkipFinalSnapshot:   or(r.skipFinalSnapshot, false),
 		ApplyImmediately:    or(r.applyImmediately, false),
+		ExtendedSupport:     or(r.extendedSupport, false),
 		MonitoringInterval:  or(r.monitoringInterval, DefaultMonitoringInterval),
 		LogRetentionDays:    or(r.logRetentionDays, DefaultLogRetentionDays),
 	}

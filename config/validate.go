@@ -31,6 +31,10 @@ const (
 	protectedMinBackupRetention = 7
 )
 
+// PlaceholderAccount is the AWS account of the example image in
+// Pulumi.prod.yaml: AWS's documentation account, which no one deploys from.
+const PlaceholderAccount = "123456789012"
+
 type rawSections struct {
 	network  rawNetwork
 	database rawDatabase
@@ -123,8 +127,11 @@ func checkIngressCIDR(s string) error {
 
 func (v *validator) database(d Database) {
 	const s = SectionDatabase
-	if _, err := database.ParseEngineVersion(d.EngineVersion); err != nil {
+	if ev, err := database.ParseEngineVersion(d.EngineVersion); err != nil {
 		v.add(s, "engineVersion", "%v", err)
+	} else if !d.ExtendedSupport && !v.facts.Today.IsZero() && ev.PastStandardSupport(v.facts.Today) {
+		v.add(s, "engineVersion", "%q is past RDS standard support (it ended %s), and RDS refuses it without paid Extended Support; upgrade to a supported major (%s), or set database.extendedSupport to true to pay for Extended Support",
+			d.EngineVersion, ev.StandardSupportEnds(), DefaultEngineVersion)
 	}
 	if err := database.CheckInstanceClass(d.InstanceClass); err != nil {
 		v.add(s, "instanceClass", "%v", err)
@@ -174,8 +181,14 @@ func (v *validator) app(a App) {
 	const s = SectionApp
 	if v.raw.app.image == nil {
 		v.add(s, "image", "is required; set it with `pulumi config set --path app.image <registry/repository:tag>`")
-	} else if _, err := compute.ParseImage(a.Image); err != nil {
+	} else if img, err := compute.ParseImage(a.Image); err != nil {
 		v.add(s, "image", "%v", err)
+	} else if img.ECR != nil && img.ECR.Account == PlaceholderAccount {
+		// The shipped prod stack names this account until the user sets
+		// their image; deployed, the host would restart-loop on a pull that
+		// can never succeed.
+		v.add(s, "image", "%q is in account %s, the placeholder of the example stacks (AWS's documentation account); set your own image: `pulumi config set --path app.image <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`",
+			a.Image, PlaceholderAccount)
 	}
 	if err := compute.CheckInstanceType(a.InstanceType); err != nil {
 		v.add(s, "instanceType", "%v", err)

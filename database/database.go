@@ -42,6 +42,9 @@ type Args struct {
 	SkipFinalSnapshot bool
 	// ApplyImmediately applies changes now rather than in MaintenanceWindow.
 	ApplyImmediately bool
+	// ExtendedSupport allows RDS Extended Support (paid) once the major
+	// version leaves standard support; without it, RDS refuses such a major.
+	ExtendedSupport bool
 	// MonitoringInterval is the Enhanced Monitoring interval in seconds (0: off).
 	MonitoringInterval int
 	// LogRetentionDays keeps the exported PostgreSQL logs this long.

@@ -2,8 +2,10 @@ package database_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -92,6 +94,21 @@ func TestKeySubnetGroupAndParameters(t *testing.T) {
 	assert.True(t, pg.Input("name").IsNull(), "parameter group must be auto-named")
 	assert.True(t, pg.Input("namePrefix").IsNull())
 	assert.False(t, pg.Request.GetDeleteBeforeReplace())
+}
+
+// TestKeyOutlivesTheStackWithTheFinalSnapshot: the final snapshot is
+// encrypted with the stack's key, so the key and its alias are retained on
+// delete when a final snapshot is taken, and deleted with a dev stack that
+// takes none.
+func TestKeyOutlivesTheStackWithTheFinalSnapshot(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args   database.Args
+		retain bool
+	}{"prod (final snapshot)": {prodArgs(), true}, "dev (no final snapshot)": {devArgs(), false}} {
+		m, _ := build(t, tc.args)
+		assert.Equal(t, tc.retain, m.One(t, "aws:kms/key:Key").Request.GetRetainOnDelete(), "%s: key", name)
+		assert.Equal(t, tc.retain, m.One(t, "aws:kms/alias:Alias").Request.GetRetainOnDelete(), "%s: alias", name)
+	}
 }
 
 func TestParameterGroupFamilyFollowsTheMajorVersion(t *testing.T) {
@@ -262,4 +279,57 @@ func TestBadEngineVersionRegistersNothing(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"12" is not a supported PostgreSQL major version`)
 	assert.Empty(t, m.Resources())
+}
+
+// TestExtendedSupportIsExplicit: RDS enrols a major past standard support
+// in paid Extended Support unless told not to, so the setting is always
+// written out.
+func TestExtendedSupportIsExplicit(t *testing.T) {
+	m, _ := build(t, devArgs())
+	assert.Equal(t, "open-source-rds-extended-support-disabled", m.One(t, typeInstance).Str("engineLifecycleSupport"))
+	args := devArgs()
+	args.ExtendedSupport = true
+	m, _ = build(t, args)
+	assert.Equal(t, "open-source-rds-extended-support", m.One(t, typeInstance).Str("engineLifecycleSupport"))
+}
+
+func TestStandardSupportCalendar(t *testing.T) {
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		require.NoError(t, err)
+		return d.Add(12 * time.Hour)
+	}
+	for _, tc := range []struct {
+		version, today string
+		past           bool
+	}{
+		{"13", "2026-02-28", false}, // the last day of standard support
+		{"13", "2026-03-01", true},
+		{"13.20", "2026-11-29", true},
+		{"14", "2026-11-29", false},
+		{"15", "2028-02-29", false},
+		{"18", "2026-11-29", false},
+	} {
+		v, err := database.ParseEngineVersion(tc.version)
+		require.NoError(t, err)
+		assert.Equal(t, tc.past, v.PastStandardSupport(day(tc.today)), "%s on %s", tc.version, tc.today)
+	}
+	for major := database.MinMajorVersion; major <= database.MaxMajorVersion; major++ {
+		v, _ := database.ParseEngineVersion(fmt.Sprint(major))
+		assert.NotEmpty(t, v.StandardSupportEnds(), "every supported major has a date in the calendar: %d", major)
+	}
+}
+
+// TestSettingsThatReplaceTheInstanceGetANewIdentifier: the instance's
+// random suffix is kept by the settings only a new instance can apply, so
+// a replacement (created before the old instance is deleted) never collides
+// with the old identifier.
+func TestSettingsThatReplaceTheInstanceGetANewIdentifier(t *testing.T) {
+	m, _ := build(t, devArgs())
+	id := m.One(t, "random:index/randomId:RandomId")
+	keepers := id.Input("keepers").ObjectValue()
+	assert.Equal(t, "app_admin", keepers["username"].StringValue())
+	assert.Equal(t, "app", keepers["databaseName"].StringValue())
+	assert.Len(t, keepers, 2, "only settings that force a new instance may renew the identifier")
+	assert.False(t, m.One(t, typeInstance).Request.GetDeleteBeforeReplace(), "a replacement is created before the old instance is deleted")
 }

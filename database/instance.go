@@ -36,7 +36,18 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version EngineVers
 	// are named after it and must exist (with a retention) before RDS would
 	// create them with none. Its random part is new for every stack, so the
 	// final snapshot named after it never collides with an earlier stack's.
-	suffix, err := random.NewRandomId(ctx, name+"-id", &random.RandomIdArgs{ByteLength: pulumi.Int(4)}, parent)
+	suffix, err := random.NewRandomId(ctx, name+"-id", &random.RandomIdArgs{
+		ByteLength: pulumi.Int(4),
+		// The settings RDS can only apply to a new instance: changing one
+		// makes a new suffix, so the new instance (created before the old
+		// one is deleted) gets an identifier of its own instead of failing
+		// on the old one's. A protected (prod) instance is not replaced at
+		// all: Pulumi stops at its protect.
+		Keepers: pulumi.StringMap{
+			"username":     pulumi.String(args.Username),
+			"databaseName": pulumi.String(args.DatabaseName),
+		},
+	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating instance identifier suffix: %w", err)
 	}
@@ -67,7 +78,10 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version EngineVers
 		AutoMinorVersionUpgrade: pulumi.Bool(!version.PinsMinor()),
 		// Major upgrades happen only when engineVersion is changed on purpose.
 		AllowMajorVersionUpgrade: pulumi.Bool(true),
-		ParameterGroupName:       deps.params.Name,
+		// Stated either way: left unset, RDS enrols a major past standard
+		// support in paid Extended Support without asking.
+		EngineLifecycleSupport: pulumi.String(EngineLifecycleSupport(args.ExtendedSupport)),
+		ParameterGroupName:     deps.params.Name,
 
 		AllocatedStorage:    pulumi.Int(args.AllocatedStorage),
 		MaxAllocatedStorage: pulumi.Int(args.MaxAllocatedStorage),

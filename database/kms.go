@@ -11,6 +11,13 @@ import (
 // destroyed: a deleted stack's backups stay recoverable for a month.
 const keyDeletionWindowDays = 30
 
+// keepsFinalSnapshot reports whether deleting the stack leaves a final
+// snapshot behind. That snapshot is encrypted with the stack's key, so the
+// key (and its alias, to find it by) must outlive the stack: a key that
+// `pulumi destroy` scheduled for deletion would make the snapshot
+// unrestorable once its waiting period ends.
+func keepsFinalSnapshot(args Args) bool { return !args.SkipFinalSnapshot }
+
 // newKey creates the stack's customer-managed key, used for the storage, for
 // Performance Insights and for the connection secret, with yearly rotation
 // and an alias so it can be found in the console. The default key policy
@@ -20,7 +27,7 @@ func newKey(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceO
 		Description:          pulumi.Sprintf("rds-app %s: database storage, Performance Insights and secrets", args.IdentifierPrefix),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(keyDeletionWindowDays),
-	}, parent)
+	}, parent, pulumi.RetainOnDelete(keepsFinalSnapshot(args)))
 	if err != nil {
 		return nil, fmt.Errorf("creating KMS key: %w", err)
 	}
@@ -29,7 +36,7 @@ func newKey(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceO
 		// and a re-created stack must not collide with one pending deletion.
 		NamePrefix:  pulumi.Sprintf("alias/%s-", args.IdentifierPrefix),
 		TargetKeyId: key.KeyId,
-	}, parent); err != nil {
+	}, parent, pulumi.RetainOnDelete(keepsFinalSnapshot(args))); err != nil {
 		return nil, fmt.Errorf("creating KMS alias: %w", err)
 	}
 	return key, nil

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const (
@@ -52,6 +53,39 @@ func (v EngineVersion) PinsMinor() bool { return v.Minor >= 0 }
 
 // Family is the DB parameter group family of the version ("postgres17").
 func (v EngineVersion) Family() string { return fmt.Sprintf("postgres%d", v.Major) }
+
+// standardSupportEnds is the last day of RDS standard support for each
+// PostgreSQL major, from the Amazon RDS for PostgreSQL release calendar.
+// After it, an instance with Extended Support enabled is charged for it,
+// and one without cannot be created on that major.
+var standardSupportEnds = map[int]string{
+	13: "2026-02-28",
+	14: "2027-02-28",
+	15: "2028-02-29",
+	16: "2029-02-28",
+	17: "2030-02-28",
+	18: "2031-02-28",
+}
+
+// StandardSupportEnds is the last day of RDS standard support for the
+// version's major ("2030-02-28").
+func (v EngineVersion) StandardSupportEnds() string { return standardSupportEnds[v.Major] }
+
+// PastStandardSupport reports whether RDS standard support for the
+// version's major has ended by today.
+func (v EngineVersion) PastStandardSupport(today time.Time) bool {
+	end, err := time.Parse(time.DateOnly, standardSupportEnds[v.Major])
+	return err == nil && today.After(end.Add(24*time.Hour-time.Nanosecond))
+}
+
+// EngineLifecycleSupport is the RDS setting for paid Extended Support:
+// stated explicitly, because RDS enrols an instance by default.
+func EngineLifecycleSupport(extended bool) string {
+	if extended {
+		return "open-source-rds-extended-support"
+	}
+	return "open-source-rds-extended-support-disabled"
+}
 
 var instanceClassRE = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 

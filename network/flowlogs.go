@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -14,6 +15,13 @@ import (
 // flowLogActions are exactly what the VPC flow logs service needs to write
 // into an existing log group.
 var flowLogActions = []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+
+// allLogGroups turns a log group's ARN into the ARN of every log group in
+// its account and region (arn:aws:logs:<region>:<account>:log-group:*).
+func allLogGroups(groupARN string) string {
+	prefix, _, _ := strings.Cut(groupARN, ":log-group:")
+	return prefix + ":log-group:*"
+}
 
 // newFlowLogs records all VPC traffic (accepted and rejected) to a CloudWatch
 // log group, written by a role that may touch that log group only.
@@ -32,8 +40,13 @@ func newFlowLogs(ctx *pulumi.Context, name string, args Args, vpc *vpcResources,
 		return fmt.Errorf("creating flow log role: %w", err)
 	}
 	policy := group.Arn.ApplyT(func(arn string) string {
-		// The group itself, and its streams.
-		return iampolicy.New(iampolicy.Allow("WriteFlowLogs", flowLogActions, arn, arn+":*")).JSON()
+		// The group itself, and its streams; and the one listing the service
+		// makes before it writes, which AWS authorises on every group of the
+		// account and region (the action cannot name one group).
+		return iampolicy.New(
+			iampolicy.Allow("WriteFlowLogs", flowLogActions, arn, arn+":*"),
+			iampolicy.Allow("FindFlowLogGroup", []string{"logs:DescribeLogGroups"}, allLogGroups(arn)),
+		).JSON()
 	}).(pulumi.StringOutput)
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
 		Role:   role.ID(),

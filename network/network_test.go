@@ -173,10 +173,15 @@ func TestFlowLogs(t *testing.T) {
 	assert.Equal(t, role.ID, policy.Str("role"))
 	var doc iampolicy.Document
 	require.NoError(t, json.Unmarshal([]byte(policy.Str("policy")), &doc))
-	require.Len(t, doc.Statement, 1)
+	require.Len(t, doc.Statement, 2)
 	assert.Equal(t, "Allow", doc.Statement[0].Effect)
 	assert.ElementsMatch(t, []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}, doc.Statement[0].Action)
 	assert.ElementsMatch(t, []string{groupARN, groupARN + ":*"}, doc.Statement[0].Resource)
+	// What the flow logs service documents it needs besides: listing groups,
+	// which IAM authorises on the account's groups as a whole.
+	assert.Equal(t, "Allow", doc.Statement[1].Effect)
+	assert.Equal(t, []string{"logs:DescribeLogGroups"}, doc.Statement[1].Action)
+	assert.Equal(t, []string{"arn:aws:logs:eu-west-1:123456789012:log-group:*"}, doc.Statement[1].Resource)
 
 	fl := m.One(t, "aws:ec2/flowLog:FlowLog")
 	assert.Equal(t, m.One(t, typeVPC).ID, fl.Str("vpcId"))

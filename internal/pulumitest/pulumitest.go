@@ -6,6 +6,7 @@ package pulumitest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,10 +78,15 @@ type Mocks struct {
 	sentinels []string
 	// Zones overrides the availability zones the region offers.
 	Zones []string
+	// ZonesWithoutTypes are zones that offer no instance type.
+	ZonesWithoutTypes []string
+	// AMIPrefix starts the AMI IDs the public "latest AMI" parameters
+	// answer (a later Amazon Linux release answers another).
+	AMIPrefix string
 }
 
 // New returns an empty recorder.
-func New() *Mocks { return &Mocks{Zones: Zones} }
+func New() *Mocks { return &Mocks{Zones: Zones, AMIPrefix: AMIPrefix} }
 
 // Resources returns every registration so far, in order.
 func (m *Mocks) Resources() []Resource {
@@ -246,10 +252,20 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"partition": Partition, "dnsSuffix": "amazonaws.com", "id": Partition}), nil
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{"accountId": AccountID, "arn": "arn:aws:iam::" + AccountID + ":user/test", "id": AccountID, "userId": "AIDATEST"}), nil
+	case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+		// Every zone offers every type, unless the test says otherwise.
+		var zones []string
+		for _, z := range m.Zones {
+			if !slices.Contains(m.ZonesWithoutTypes, z) {
+				zones = append(zones, z)
+			}
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"locations": zones, "instanceTypes": []string{}, "locationTypes": []string{}, "id": Region}), nil
 	case "aws:ssm/getParameter:getParameter":
 		name := args.Args["name"].StringValue()
 		arch := name[strings.LastIndex(name, "-")+1:]
-		return resource.NewPropertyMapFromMap(map[string]any{"name": name, "value": AMIPrefix + arch, "type": "String", "id": name}), nil
+		ami := m.AMIPrefix + arch
+		return resource.NewPropertyMapFromMap(map[string]any{"name": name, "value": ami, "insecureValue": ami, "type": "String", "id": name}), nil
 	}
 	return nil, fmt.Errorf("pulumitest: no mock for invoke %s", args.Token)
 }
