@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,8 +130,9 @@ type hostBoot struct {
 	StartScript string
 	// HostEnv is /etc/rds-app/host.env as KEY -> value.
 	HostEnv map[string]string
-	// AppEnv is /etc/rds-app/app.env as written.
-	AppEnv string
+	// Container is the container settings parameter's value (ports and
+	// plain environment, JSON) as the program stores it.
+	Container string
 }
 
 // bootFilesOf renders the shipped stack through the real program under
@@ -146,9 +148,10 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 		files := hostFiles(t, userDataOf(t, r))
 		boot := hostBoot{
 			StartScript: files[compute.StartScriptPath].Content,
-			AppEnv:      files[compute.AppEnvPath].Content,
+			Container:   r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container").Str("insecureValue"),
 			HostEnv:     map[string]string{},
 		}
+		require.NotEmpty(t, boot.Container)
 		require.NotEmpty(t, boot.StartScript)
 		sc := bufio.NewScanner(strings.NewReader(files[compute.HostEnvPath].Content))
 		for sc.Scan() {
@@ -191,6 +194,8 @@ type scriptRun struct {
 	Dir        string
 	RuntimeDir string
 	EnvFile    string
+	// PlainEnvFile holds the plain variables from the container settings.
+	PlainEnvFile string
 	// Commands are the recorded docker and systemctl command lines.
 	Commands [][]string
 	// LoginStdin is what `docker login` read on its standard input.
@@ -223,7 +228,6 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 		writeTemp(t, shimDir, name, recordingShim, 0o755)
 	}
 	script := writeTemp(t, dir, "rds-app-start", boot.StartScript, 0o755)
-	appEnv := writeTemp(t, dir, "app.env", boot.AppEnv, 0o600)
 	ca := writeTemp(t, dir, "rds-ca-bundle.pem", "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n", 0o644)
 	runtimeDir := filepath.Join(dir, "run", "rds-app")
 	require.NoError(t, os.MkdirAll(runtimeDir, 0o700))
@@ -234,12 +238,18 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 	}
 	// Host paths become sandbox paths; everything else is as rendered.
 	env["CA_BUNDLE"] = ca
-	env["APP_ENV_FILE"] = appEnv
 	env["RUNTIME_DIRECTORY"] = runtimeDir // systemd sets this from RuntimeDirectory=
 	env["DB_POLL_SECONDS"] = "1"
 	env["DB_WAIT_SECONDS"] = "30"
 	env["RETRY_DELAY_SECONDS"] = "0"
 	env["RETRY_ATTEMPTS"] = "2"
+	// The new container "answers": a local server stands in for it (the
+	// docker shim starts nothing).
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(app.Close)
+	env["HEALTH_CHECK_URL"] = app.URL + "/"
+	env["HEALTH_TIMEOUT_SECONDS"] = "20"
+	env["HEALTH_POLL_SECONDS"] = "0"
 	env["AWS_MAX_ATTEMPTS"] = "2"
 	env["SHIM_LOG"] = filepath.Join(dir, "commands.log")
 	env["SHIM_STDIN"] = filepath.Join(dir, "login-stdin")
@@ -337,8 +347,9 @@ func (s *startScriptRun) Run() scriptRun {
 func (s *startScriptRun) result(output string, err error) scriptRun {
 	r := scriptRun{
 		Dir: s.Dir, RuntimeDir: s.Env["RUNTIME_DIRECTORY"],
-		EnvFile: filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"),
-		Output:  output, Err: err,
+		EnvFile:      filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"),
+		PlainEnvFile: filepath.Join(s.Env["RUNTIME_DIRECTORY"], "plain.env"),
+		Output:       output, Err: err,
 	}
 	if b, err := os.ReadFile(s.Env["SHIM_LOG"]); err == nil {
 		for _, record := range strings.Split(string(b), "\x1e") {
@@ -389,6 +400,7 @@ func TestStartScriptHarness(t *testing.T) {
 	dbArn := moto.CreateSecret(t, "db", `{"engine":"postgres","host":"db.example.internal","port":5432,"dbname":"app","username":"app_admin","password":"pw-1","sslmode":"verify-full"}`)
 	appArn := moto.CreateSecret(t, "app", `{"JWT_SECRET":"jwt-1"}`)
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
+	moto.PutParameter(t, boot.HostEnv["CONTAINER_PARAMETER"], boot.Container)
 	run := newStartScriptRun(t, moto, boot, map[string]string{"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn}).Run()
 	require.NoError(t, run.Err, run.Output)
 	require.Len(t, run.Find("docker", "run"), 1, run.Output)

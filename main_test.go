@@ -236,7 +236,10 @@ func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 
 	host := m.One(t, typeHost)
 	assert.Equal(t, cfg.App.InstanceType, host.Str("instanceType"))
-	assert.Equal(t, cfg.App.Image, m.One(t, "aws:ssm/parameter:Parameter").Str("insecureValue"))
+	assert.Equal(t, cfg.App.Image, m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue"))
+	var container compute.ContainerSettings
+	require.NoError(t, json.Unmarshal([]byte(m.Named(t, "aws:ssm/parameter:Parameter", "app-container").Str("insecureValue")), &container))
+	assert.Equal(t, compute.ContainerSettings{HostPort: cfg.App.HostPort, ContainerPort: cfg.App.ContainerPort, Environment: cfg.App.Environment}, container)
 	var zones []string
 	for _, sn := range m.OfType(typeSubnet) {
 		if strings.Contains(sn.Name, "private") {

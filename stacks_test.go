@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/compute"
 	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
@@ -137,7 +138,8 @@ func runProgram(t testing.TB, stack string, cfg map[string]string) programRun {
 // userDataOf is the host's rendered user-data in a run.
 func userDataOf(t testing.TB, r programRun) string {
 	t.Helper()
-	ud := r.Mocks.One(t, "aws:ec2/instance:Instance").Str("userData")
+	ud, err := compute.DecodeUserData(r.Mocks.One(t, "aws:ec2/instance:Instance").Str("userDataBase64"))
+	require.NoError(t, err)
 	require.NotEmpty(t, ud)
 	return ud
 }

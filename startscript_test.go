@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -48,8 +50,8 @@ var testAppSecrets = map[string]string{
 	"JWT_SECRET":       "SENTINEL-jw7t with spaces=and#hash",
 }
 
-// testPlainEnv are the stack's plain variables, rendered into app.env by
-// the program's own renderer.
+// testPlainEnv are the stack's plain variables, stored in the container
+// settings parameter by the program's own renderer.
 var testPlainEnv = map[string]string{"NODE_ENV": "production", "GREETING": "hello world"}
 
 // sentinelMarkers are in every secret value above and survive any escaping.
@@ -102,10 +104,23 @@ func devBoot(t *testing.T) hostBoot {
 		devBootCache.boot = &b
 	}
 	boot := *devBootCache.boot
-	appEnv, err := compute.HostSettings{Environment: testPlainEnv}.AppEnv()
-	require.NoError(t, err)
-	boot.AppEnv = appEnv
+	boot.Container = containerSettings(t, boot, 0, 0)
 	return boot
+}
+
+// containerSettings is the boot's container settings with testPlainEnv and,
+// when not 0, other ports.
+func containerSettings(t *testing.T, boot hostBoot, hostPort, containerPort int) string {
+	t.Helper()
+	var s compute.ContainerSettings
+	require.NoError(t, json.Unmarshal([]byte(boot.Container), &s))
+	s.Environment = testPlainEnv
+	if hostPort != 0 {
+		s.HostPort, s.ContainerPort = hostPort, containerPort
+	}
+	out, err := s.JSON()
+	require.NoError(t, err)
+	return out
 }
 
 // startScriptFixture is a moto server with both secrets and the image
@@ -128,6 +143,7 @@ func newStartScriptFixture(t *testing.T, image string) startScriptFixture {
 		appArn: moto.CreateSecret(t, "rds-app/dev/app", appSecretJSON(t)),
 	}
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
+	moto.PutParameter(t, boot.HostEnv["CONTAINER_PARAMETER"], boot.Container)
 	return f
 }
 
@@ -314,6 +330,9 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "runtime directory mode")
 		assert.Equal(t, []string{"app.env"}, envFilesIn(t, run.RuntimeDir), "temporary env files left behind")
+		info, err = os.Stat(run.PlainEnvFile)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "plain env file mode")
 	})
 
 	t.Run("env file holds the contract and the application secrets", func(t *testing.T) {
@@ -348,7 +367,7 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 			assert.Equal(t, want[k], vars[k], k)
 		}
 		for k := range testPlainEnv {
-			assert.NotContains(t, vars, k, "plain variables belong in app.env, not with the secrets")
+			assert.NotContains(t, vars, k, "plain variables belong in plain.env, not with the secrets")
 		}
 	})
 
@@ -372,11 +391,13 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 		assert.Equal(t, url.Values{"sslmode": {"verify-full"}, "sslrootcert": {caPath}}, q)
 	})
 
-	t.Run("plain variables reach the container through app.env", func(t *testing.T) {
+	t.Run("plain variables reach the container through plain.env", func(t *testing.T) {
 		runs := run.Find("docker", "run")
 		require.Len(t, runs, 1, run.Output)
 		envFiles := flagValues(runs[0], "--env-file")
-		require.Equal(t, []string{run.EnvFile, s.Env["APP_ENV_FILE"]}, envFiles)
+		require.Equal(t, []string{run.EnvFile, run.PlainEnvFile}, envFiles)
+		plain := readDockerEnvFile(t, run.PlainEnvFile)
+		assert.Equal(t, testPlainEnv, plain, "plain.env holds exactly the configured variables, byte-exact")
 		// What the container sees: both files, later ones winning.
 		seen := map[string]string{}
 		for _, p := range envFiles {
@@ -415,6 +436,7 @@ func TestStartScriptWaitsForDatabaseHost(t *testing.T) {
 	dbArn := moto.CreateSecret(t, "rds-app/dev/db-pending", "")
 	appArn := moto.CreateSecret(t, "rds-app/dev/app-pending", appSecretJSON(t))
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
+	moto.PutParameter(t, boot.HostEnv["CONTAINER_PARAMETER"], boot.Container)
 	s := newStartScriptRun(t, moto, boot, map[string]string{
 		"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn,
 		// Long enough that only the test decides when waiting ends.
@@ -541,11 +563,12 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	second := "docker.io/library/nginx:1.27.3"
 	f := newStartScriptFixture(t, first)
 	// Distinct ports, so a swapped --publish mapping shows.
-	s := f.sandbox(t, map[string]string{"HOST_PORT": "8080", "CONTAINER_PORT": "3000"})
+	f.moto.PutParameter(t, f.boot.HostEnv["CONTAINER_PARAMETER"], containerSettings(t, f.boot, 8080, 3000))
+	s := f.sandbox(t, nil)
 	run1 := s.Run()
 	require.NoError(t, run1.Err, run1.Output)
 
-	checkRun := func(t *testing.T, commands [][]string, image string) {
+	checkRun := func(t *testing.T, commands [][]string, image, publish string) {
 		t.Helper()
 		pull := commandIndex(commands, "docker", "pull")
 		rm := commandIndex(commands, "docker", "rm")
@@ -560,8 +583,8 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 		argv := commands[runAt]
 		assert.Equal(t, image, argv[len(argv)-1], "the image is docker run's last argument")
 		assert.Equal(t, []string{f.boot.HostEnv["CONTAINER_NAME"]}, flagValues(argv, "--name"))
-		assert.Equal(t, []string{filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"), s.Env["APP_ENV_FILE"]}, flagValues(argv, "--env-file"))
-		assert.Equal(t, []string{"8080:3000"}, flagValues(argv, "--publish"))
+		assert.Equal(t, []string{filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"), filepath.Join(s.Env["RUNTIME_DIRECTORY"], "plain.env")}, flagValues(argv, "--env-file"))
+		assert.Equal(t, []string{publish}, flagValues(argv, "--publish"))
 		assert.Equal(t, []string{s.Env["CA_BUNDLE"] + ":" + f.boot.HostEnv["CONTAINER_CA_PATH"] + ":ro"}, flagValues(argv, "--volume"))
 		assert.Equal(t, []string{"unless-stopped"}, flagValues(argv, "--restart"))
 		assert.Equal(t, []string{"awslogs"}, flagValues(argv, "--log-driver"))
@@ -570,7 +593,7 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 		assert.Contains(t, argv, "--detach")
 		assert.Equal(t, -1, commandIndex(commands, "docker", "login"), "logged in to a registry that is not ECR")
 	}
-	t.Run("first start", func(t *testing.T) { checkRun(t, run1.Commands, first) })
+	t.Run("first start", func(t *testing.T) { checkRun(t, run1.Commands, first, "8080:3000") })
 
 	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], second)
 	run2 := s.Run()
@@ -580,7 +603,7 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	require.Greater(t, len(run2.Commands), len(run1.Commands))
 	reload := run2.Commands[len(run1.Commands):]
 	t.Run("reload after the parameter changed", func(t *testing.T) {
-		checkRun(t, reload, second)
+		checkRun(t, reload, second, "8080:3000")
 		for _, argv := range reload {
 			assert.NotContains(t, argv, first, "the reload used the old image")
 		}
@@ -588,6 +611,44 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	t.Run("no secret on a command line", func(t *testing.T) {
 		assertNoSecretLeaked(t, run2, allSecretForms())
 	})
+
+	// A reload after the container settings changed (what the rollout does
+	// for a new port or environment) runs the container with them.
+	settings := containerSettings(t, f.boot, 9090, 4000)
+	var changed compute.ContainerSettings
+	require.NoError(t, json.Unmarshal([]byte(settings), &changed))
+	changed.Environment = map[string]string{"NODE_ENV": "staging", "ADDED": "$not-expanded #kept"}
+	settings, err := changed.JSON()
+	require.NoError(t, err)
+	f.moto.PutParameter(t, f.boot.HostEnv["CONTAINER_PARAMETER"], settings)
+	run3 := s.Run()
+	require.NoError(t, run3.Err, run3.Output)
+	t.Run("reload after the container settings changed", func(t *testing.T) {
+		checkRun(t, run3.Commands[len(run2.Commands):], second, "9090:4000")
+		assert.Equal(t, changed.Environment, readDockerEnvFile(t, run3.PlainEnvFile))
+	})
+}
+
+// TestStartScriptRefusesBadContainerSettings: settings the container cannot
+// be run with stop the script with a message that names the key, before
+// the running container is touched.
+func TestStartScriptRefusesBadContainerSettings(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	for name, tc := range map[string]struct{ settings, want string }{
+		"port out of range":   {`{"hostPort":0,"containerPort":80,"environment":{}}`, "hostPort is not a port"},
+		"line break in value": {`{"hostPort":80,"containerPort":80,"environment":{"MOTD":"a\nb"}}`, "the environment value of MOTD contains a line break"},
+		"not JSON":            {`80:80`, "is not usable"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.moto.PutParameter(t, f.boot.HostEnv["CONTAINER_PARAMETER"], tc.settings)
+			run := f.sandbox(t, nil).Run()
+			require.Error(t, run.Err)
+			assert.Contains(t, run.Output, tc.want)
+			assert.Empty(t, run.Find("docker", "rm"), "the running container must stay")
+			assert.Empty(t, run.Find("docker", "run"))
+		})
+	}
 }
 
 // TestStartScriptLogsInToECR checks the private ECR path: a fresh login to
@@ -619,4 +680,28 @@ func TestStartScriptLogsInToECR(t *testing.T) {
 	assert.Equal(t, token, strings.TrimSpace(run.LoginStdin), "docker login got something other than the ECR token")
 	// The shim's copy of stdin is the test's record, not the script's.
 	assertNoSecretLeaked(t, run, append(leakForms(token), allSecretForms()...), s.Env["SHIM_STDIN"])
+}
+
+// TestStartScriptFailsWhenTheContainerDoesNotAnswer: a new container that
+// never answers HTTP fails the script (and so the rollout and `pulumi up`),
+// with its last log lines and the log group named.
+func TestStartScriptFailsWhenTheContainerDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	closed := httptest.NewServer(http.NotFoundHandler())
+	dead := closed.URL + "/"
+	closed.Close() // nothing listens there any more
+	erroring := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	t.Cleanup(erroring.Close)
+	for name, url := range map[string]string{"nothing listens": dead, "answers 502": erroring.URL + "/"} {
+		t.Run(name, func(t *testing.T) {
+			run := f.sandbox(t, map[string]string{"HEALTH_CHECK_URL": url, "HEALTH_TIMEOUT_SECONDS": "2", "HEALTH_POLL_SECONDS": "1"}).Run()
+			require.Error(t, run.Err, run.Output)
+			assert.Contains(t, run.Output, "does not answer "+url+" after 2s")
+			assert.Contains(t, run.Output, "in the log group "+f.boot.HostEnv["LOG_GROUP"])
+			logs := run.Find("docker", "logs")
+			require.Len(t, logs, 1, "the container's last log lines are shown")
+			assert.Equal(t, []string{"docker", "logs", "--tail", "50", f.boot.HostEnv["CONTAINER_NAME"]}, logs[0])
+		})
+	}
 }

@@ -47,6 +47,9 @@ type Args struct {
 	SecurityGroupID pulumi.StringInput
 	// DatabaseSecretArn is the secret holding the connection JSON.
 	DatabaseSecretArn pulumi.StringInput
+	// DatabaseSecretVersion changes whenever the connection settings do: a
+	// change redeploys the container, which reads them at start.
+	DatabaseSecretVersion pulumi.StringInput
 	// KmsKeyArn encrypts both secrets; the host may decrypt through
 	// Secrets Manager only.
 	KmsKeyArn pulumi.StringInput
@@ -82,6 +85,10 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
+	settings, err := ContainerSettings{HostPort: args.HostPort, ContainerPort: args.ContainerPort, Environment: args.Environment}.JSON()
+	if err != nil {
+		return nil, fmt.Errorf("creating host %q: %w", name, err)
+	}
 	c := &Compute{}
 	if err := ctx.RegisterComponentResource("rds-app:compute:Compute", name, c, opts...); err != nil {
 		return nil, fmt.Errorf("registering compute component %q: %w", name, err)
@@ -100,30 +107,41 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
+	containerParam, err := newContainerParameter(ctx, name, args, settings, parent)
+	if err != nil {
+		return nil, err
+	}
 	identity, err := newHostIdentity(ctx, name, args, image, hostResources{
-		logGroup: logGroup, appSecret: appSecret.secret, imageParam: imageParam,
+		logGroup: logGroup, appSecret: appSecret.secret, imageParam: imageParam, containerParam: containerParam,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	userData := pulumi.All(args.DatabaseSecretArn, appSecret.secret.Arn, imageParam.Name, logGroup.Name).ApplyT(
+	userData := pulumi.All(args.DatabaseSecretArn, appSecret.secret.Arn, imageParam.Name, containerParam.Name, logGroup.Name).ApplyT(
 		func(vs []any) (string, error) {
-			return RenderUserData(HostSettings{
-				Region:            args.Region,
-				DatabaseSecretArn: vs[0].(string),
-				AppSecretArn:      vs[1].(string),
-				ImageParameter:    vs[2].(string),
-				LogGroup:          vs[3].(string),
-				HostPort:          args.HostPort,
-				ContainerPort:     args.ContainerPort,
-				Environment:       args.Environment,
+			cloudConfig, err := RenderUserData(HostSettings{
+				Region:             args.Region,
+				DatabaseSecretArn:  vs[0].(string),
+				AppSecretArn:       vs[1].(string),
+				ImageParameter:     vs[2].(string),
+				ContainerParameter: vs[3].(string),
+				LogGroup:           vs[4].(string),
 			})
+			if err != nil {
+				return "", err
+			}
+			return EncodeUserData(cloudConfig)
 		}).(pulumi.StringOutput)
-	host, err := newHost(ctx, name, args, userData, identity, []pulumi.Resource{appSecret.version}, parent)
+	host, err := newHost(ctx, name, args, userData, identity, []pulumi.Resource{appSecret.version, containerParam}, parent)
 	if err != nil {
 		return nil, err
 	}
-	if err := newRollout(ctx, name, args, host.instance, imageParam, identity, parent); err != nil {
+	release := Release{Image: args.Image, Container: settings}
+	if err := newRollout(ctx, name, release, host.instance, rolloutInputs{
+		parameters:            []pulumi.Resource{imageParam, containerParam},
+		databaseSecretVersion: args.DatabaseSecretVersion,
+		appSecretVersion:      appSecret.version.VersionId,
+	}, identity, parent); err != nil {
 		return nil, err
 	}
 

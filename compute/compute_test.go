@@ -31,7 +31,7 @@ func testArgs() compute.Args {
 		SecretNames: []string{"APP_KEYS", "JWT_SECRET"}, Environment: map[string]string{"NODE_ENV": "production"},
 		Region: "eu-west-1", Partition: "aws",
 		SubnetID: pulumi.String("subnet-public-0"), SecurityGroupID: pulumi.String("sg-host"),
-		DatabaseSecretArn: pulumi.String(dbSecretArn), KmsKeyArn: pulumi.String(keyArn),
+		DatabaseSecretArn: pulumi.String(dbSecretArn), DatabaseSecretVersion: pulumi.String("db-v1"), KmsKeyArn: pulumi.String(keyArn),
 	}
 }
 
@@ -92,7 +92,8 @@ func TestHostRoleIsLeastPrivilege(t *testing.T) {
 	policy := m.One(t, "aws:iam/rolePolicy:RolePolicy")
 	assert.Equal(t, role.ID, policy.Str("role"))
 	logArn := m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["arn"].StringValue()
-	paramArn := m.One(t, "aws:ssm/parameter:Parameter").Outputs["arn"].StringValue()
+	paramArn := m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Outputs["arn"].StringValue()
+	containerArn := m.Named(t, "aws:ssm/parameter:Parameter", "app-container").Outputs["arn"].StringValue()
 	type grant struct {
 		actions, resources []string
 	}
@@ -107,7 +108,7 @@ func TestHostRoleIsLeastPrivilege(t *testing.T) {
 	assert.Equal(t, map[string]grant{
 		"ReadStackSecrets":                    {[]string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, []string{dbSecretArn, out.appSecretArn}},
 		"DecryptSecretsThroughSecretsManager": {[]string{"kms:Decrypt"}, []string{keyArn}},
-		"ReadImageParameter":                  {[]string{"ssm:GetParameter"}, []string{paramArn}},
+		"ReadRolloutParameters":               {[]string{"ssm:GetParameter"}, []string{paramArn, containerArn}},
 		"WriteContainerLogs":                  {[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{logArn, logArn + ":log-stream:*"}},
 		"LogInToECR":                          {[]string{"ecr:GetAuthorizationToken"}, []string{"*"}},
 		"PullImage":                           {[]string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{"arn:aws:ecr:eu-west-1:123456789012:repository/shop"}},
@@ -263,7 +264,8 @@ type cloudConfig struct {
 
 func TestUserDataHoldsNoSecrets(t *testing.T) {
 	m, out := build(t, testArgs())
-	ud := m.One(t, typeInstance).Str("userData")
+	ud, err := compute.DecodeUserData(m.One(t, typeInstance).Str("userDataBase64"))
+	require.NoError(t, err)
 	require.NotEmpty(t, ud)
 	require.Len(t, m.Sentinels(), 2)
 	for _, s := range m.Sentinels() {
@@ -282,17 +284,24 @@ func TestUserDataHoldsNoSecrets(t *testing.T) {
 	assert.Contains(t, host, "APP_SECRET_ARN="+out.appSecretArn)
 	assert.Contains(t, host, "IMAGE_PARAMETER=/rds-app/test/image")
 	assert.Contains(t, host, "LOG_GROUP="+m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["name"].StringValue())
-	assert.Contains(t, files[compute.AppEnvPath], "NODE_ENV=production\n")
+	assert.Contains(t, host, "CONTAINER_PARAMETER=/rds-app/test/container")
+	assert.NotContains(t, ud, "NODE_ENV", "the environment lives in SSM, not in user-data")
 	assert.Contains(t, files, compute.UnitPath)
 	assert.Contains(t, doc.RunCmd, []string{"systemctl", "enable", "--now", "--no-block", "rds-app.service"})
 }
 
 func TestImageRollout(t *testing.T) {
 	m, _ := build(t, testArgs())
-	param := m.One(t, "aws:ssm/parameter:Parameter")
+	param := m.Named(t, "aws:ssm/parameter:Parameter", "app-image")
 	assert.Equal(t, "/rds-app/test/image", param.Str("name"))
 	assert.Equal(t, "String", param.Str("type"))
 	assert.Equal(t, ecrImage, param.Str("insecureValue"))
+
+	container := m.Named(t, "aws:ssm/parameter:Parameter", "app-container")
+	assert.Equal(t, "/rds-app/test/container", container.Str("name"))
+	assert.Equal(t, "String", container.Str("type"))
+	assert.Equal(t, "Intelligent-Tiering", container.Str("tier"))
+	assert.JSONEq(t, `{"hostPort":80,"containerPort":1337,"environment":{"NODE_ENV":"production"}}`, container.Str("insecureValue"))
 
 	assoc := m.One(t, "aws:ssm/association:Association")
 	assert.Equal(t, "AWS-RunShellScript", assoc.Str("name"))
@@ -300,9 +309,15 @@ func TestImageRollout(t *testing.T) {
 	require.Len(t, targets, 1)
 	assert.Equal(t, "InstanceIds", targets[0].ObjectValue()["key"].StringValue())
 	assert.Equal(t, []resource.PropertyValue{resource.NewProperty("i-0123456789abcdef0")}, targets[0].ObjectValue()["values"].ArrayValue())
+	// `pulumi up` waits for the rollout and fails with it.
+	assert.Equal(t, float64(compute.RolloutWaitSeconds), assoc.Input("waitForSuccessTimeoutSeconds").NumberValue())
 	params := assoc.Input("parameters").ObjectValue()
-	assert.Equal(t, "systemctl try-reload-or-restart rds-app.service # image: "+ecrImage, params["commands"].StringValue())
-	assert.Contains(t, assoc.Request.GetDependencies(), urnOf(param), "the parameter holds the new image before the host is told")
+	appVersion := m.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
+	assert.Equal(t, compute.RolloutCommand(compute.Release{Image: ecrImage, Container: container.Str("insecureValue")}, "db-v1", appVersion),
+		params["commands"].StringValue())
+	for _, p := range []pulumitest.Resource{param, container} {
+		assert.Contains(t, assoc.Request.GetDependencies(), urnOf(p), "the parameters hold the new release before the host is told")
+	}
 	// Every grant the command needs exists before it runs on a first deploy.
 	for _, grant := range []pulumitest.Resource{
 		m.One(t, "aws:iam/rolePolicy:RolePolicy"),
@@ -317,21 +332,67 @@ func TestImageRollout(t *testing.T) {
 // the image tag give the instance identical inputs (so `pulumi up` neither
 // replaces nor updates it); only the parameter and the association change.
 func TestChangingTheImageLeavesTheHostAlone(t *testing.T) {
-	a, b := testArgs(), testArgs()
+	b := testArgs()
 	b.Image = strings.Replace(ecrImage, ":v1", ":v2", 1)
+	assertOnlyTheContainerChanges(t, testArgs(), b, "app-image")
+}
+
+// TestContainerChangesLeaveTheHostAlone: whatever the container sees
+// (ports, environment, secret names, the database's settings) changes the
+// rollout, which redeploys the container, and never the instance.
+func TestContainerChangesLeaveTheHostAlone(t *testing.T) {
+	for name, change := range map[string]func(*compute.Args) (changedResource string){
+		"environment": func(a *compute.Args) string {
+			a.Environment = map[string]string{"NODE_ENV": "staging", "NEW": "1"}
+			return "app-container"
+		},
+		"container port": func(a *compute.Args) string { a.ContainerPort = 3000; return "app-container" },
+		"host port":      func(a *compute.Args) string { a.HostPort = 8080; return "app-container" },
+		"secret names": func(a *compute.Args) string {
+			a.SecretNames = append(a.SecretNames, "EXTRA")
+			return "app-app-secrets"
+		},
+		"database settings": func(a *compute.Args) string { a.DatabaseSecretVersion = pulumi.String("db-v2"); return "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := testArgs()
+			changed := change(&b)
+			assertOnlyTheContainerChanges(t, testArgs(), b, changed)
+		})
+	}
+}
+
+// assertOnlyTheContainerChanges builds a and b and checks that the host's
+// inputs are the same, the named resource (if any) and the rollout are not.
+func assertOnlyTheContainerChanges(t *testing.T, a, b compute.Args, changed string) {
+	t.Helper()
 	ma, _ := build(t, a)
 	mb, _ := build(t, b)
 	instA, instB := ma.One(t, typeInstance), mb.One(t, typeInstance)
-	assert.Equal(t, instA.Inputs, instB.Inputs)
+	assert.Equal(t, instA.Inputs, instB.Inputs, "the instance must not change")
 	assert.Equal(t, instA.Request.GetDependencies(), instB.Request.GetDependencies())
 	assert.Equal(t, ma.One(t, "aws:ec2/eip:Eip").Inputs, mb.One(t, "aws:ec2/eip:Eip").Inputs)
-	assert.NotEqual(t, ma.One(t, "aws:ssm/parameter:Parameter").Inputs, mb.One(t, "aws:ssm/parameter:Parameter").Inputs)
-	assert.NotEqual(t, ma.One(t, "aws:ssm/association:Association").Inputs, mb.One(t, "aws:ssm/association:Association").Inputs)
+	if changed != "" {
+		var inA, inB resource.PropertyMap
+		for _, r := range ma.Resources() {
+			if r.Name == changed && r.Type != "random:index/randomPassword:RandomPassword" {
+				inA = r.Inputs
+			}
+		}
+		for _, r := range mb.Resources() {
+			if r.Name == changed && r.Type != "random:index/randomPassword:RandomPassword" {
+				inB = r.Inputs
+			}
+		}
+		assert.NotEqual(t, inA, inB, "%s must change", changed)
+	}
+	assert.NotEqual(t, ma.One(t, "aws:ssm/association:Association").Inputs, mb.One(t, "aws:ssm/association:Association").Inputs,
+		"the rollout must run again")
 }
 
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	m, _ := build(t, testArgs())
-	assert.Equal(t, 14, m.AssertParentedTo(t, typeComponent, "app"))
+	assert.Equal(t, 15, m.AssertParentedTo(t, typeComponent, "app"))
 }
 
 func TestBadImageRegistersNothing(t *testing.T) {

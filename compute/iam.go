@@ -19,8 +19,9 @@ type HostPolicyInput struct {
 	SecretArns []string
 	// KmsKeyArn encrypts those secrets.
 	KmsKeyArn string
-	// ImageParameterArn is the SSM parameter holding the image.
-	ImageParameterArn string
+	// ParameterArns are the SSM parameters holding the image and the
+	// container settings.
+	ParameterArns []string
 	// LogGroupArn is where the container's logs go.
 	LogGroupArn string
 	// ECR is the image's repository when it lives in private ECR.
@@ -42,7 +43,7 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 				"kms:ViaService": fmt.Sprintf("secretsmanager.%s.%s", in.Region, dnsSuffix(in.Partition)),
 			}},
 		},
-		iampolicy.Allow("ReadImageParameter", []string{"ssm:GetParameter"}, in.ImageParameterArn),
+		iampolicy.Allow("ReadRolloutParameters", []string{"ssm:GetParameter"}, in.ParameterArns...),
 		iampolicy.Allow("WriteContainerLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, in.LogGroupArn, in.LogGroupArn+":log-stream:*"),
 	}
 	if in.ECR != nil {
@@ -67,9 +68,10 @@ func SSMManagedPolicyARN(partition string) string {
 }
 
 type hostResources struct {
-	logGroup   *cloudwatch.LogGroup
-	appSecret  *secretsmanager.Secret
-	imageParam *ssm.Parameter
+	logGroup       *cloudwatch.LogGroup
+	appSecret      *secretsmanager.Secret
+	imageParam     *ssm.Parameter
+	containerParam *ssm.Parameter
 }
 
 type hostIdentity struct {
@@ -95,16 +97,16 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image Image, r
 	if err != nil {
 		return nil, fmt.Errorf("attaching Session Manager policy: %w", err)
 	}
-	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.logGroup.Arn).ApplyT(
+	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.containerParam.Arn, res.logGroup.Arn).ApplyT(
 		func(vs []any) string {
 			return HostPolicy(HostPolicyInput{
-				Region:            args.Region,
-				Partition:         args.Partition,
-				SecretArns:        []string{vs[0].(string), vs[1].(string)},
-				KmsKeyArn:         vs[2].(string),
-				ImageParameterArn: vs[3].(string),
-				LogGroupArn:       vs[4].(string),
-				ECR:               image.ECR,
+				Region:        args.Region,
+				Partition:     args.Partition,
+				SecretArns:    []string{vs[0].(string), vs[1].(string)},
+				KmsKeyArn:     vs[2].(string),
+				ParameterArns: []string{vs[3].(string), vs[4].(string)},
+				LogGroupArn:   vs[5].(string),
+				ECR:           image.ECR,
 			}).JSON()
 		}).(pulumi.StringOutput)
 	own, err := iam.NewRolePolicy(ctx, name+"-host", &iam.RolePolicyArgs{

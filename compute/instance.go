@@ -86,7 +86,8 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 			Encrypted:           pulumi.Bool(true),
 			DeleteOnTermination: pulumi.Bool(true),
 		},
-		UserData: userData,
+		// Gzipped cloud-config, base64 (EncodeUserData).
+		UserDataBase64: userData,
 		// cloud-init applies user-data at first boot only, so a change must
 		// replace the host to take effect. The image is not in user-data:
 		// rolling out an image never replaces the host.

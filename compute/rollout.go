@@ -1,6 +1,8 @@
 package compute
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -11,12 +13,24 @@ import (
 // ImageParameterName is the SSM parameter that holds the image reference.
 func ImageParameterName(prefix string) string { return prefix + "/image" }
 
-// RolloutCommand is what the host runs when the image changes: reload the
-// unit (pull the new image, then replace the container) if it is running.
-// Before the first start it does nothing; the first start reads the
-// parameter anyway.
-func RolloutCommand(image string) string {
-	return fmt.Sprintf("systemctl try-reload-or-restart %s # image: %s", UnitName, image)
+// Release is what a rollout brings to the container, apart from the
+// secrets' values: the image and the container settings (JSON).
+type Release struct {
+	Image     string
+	Container string
+}
+
+// RolloutCommand is what the host runs when anything the container sees
+// changes: reload the unit (which re-reads the image, the container
+// settings and both secrets, pulls, then replaces the container) if it is
+// running; before the first start it does nothing, as the first start reads
+// everything anyway. The command names the image, a digest of the container
+// settings and both secrets' current version IDs (which are not secret), so
+// that any change of them changes the command and so runs it again.
+func RolloutCommand(r Release, databaseSecretVersion, appSecretVersion string) string {
+	sum := sha256.Sum256([]byte(r.Container))
+	return fmt.Sprintf("systemctl try-reload-or-restart %s # image: %s; settings: %s; secrets: %s %s",
+		UnitName, r.Image, hex.EncodeToString(sum[:6]), databaseSecretVersion, appSecretVersion)
 }
 
 // newImageParameter stores the image reference where the host reads it at
@@ -36,13 +50,30 @@ func newImageParameter(ctx *pulumi.Context, name string, args Args, parent pulum
 	return p, nil
 }
 
+// RolloutWaitSeconds bounds how long `pulumi up` waits for a rollout: the
+// host registering with Systems Manager on a first deploy, the image pull,
+// and the container starting to answer.
+const RolloutWaitSeconds = 1200
+
+// rolloutInputs are what the rollout waits for and follows.
+type rolloutInputs struct {
+	// parameters hold the release; they are written before the host is told.
+	parameters []pulumi.Resource
+	// The secrets' versions change with their values.
+	databaseSecretVersion, appSecretVersion pulumi.StringInput
+}
+
 // newRollout creates an SSM State Manager association that runs
 // RolloutCommand on the host. An association runs when it is created and
-// whenever it changes; its command names the image, so changing only the
-// image in config updates the parameter and then the association, and the
-// host swaps containers in place: the instance, its user-data and its
-// address stay as they are.
-func newRollout(ctx *pulumi.Context, name string, args Args, instance *ec2.Instance, param *ssm.Parameter, identity *hostIdentity, parent pulumi.ResourceOption) error {
+// whenever it changes, and its command changes with anything the container
+// sees, so such a change reaches the running container (a new container on
+// the same host) while the instance, its user-data and its address stay as
+// they are.
+func newRollout(ctx *pulumi.Context, name string, release Release, instance *ec2.Instance, in rolloutInputs, identity *hostIdentity, parent pulumi.ResourceOption) error {
+	command := pulumi.All(in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
+		return RolloutCommand(release, vs[0].(string), vs[1].(string))
+	}).(pulumi.StringOutput)
+	deps := append(append([]pulumi.Resource{identity.profile}, in.parameters...), identity.grants...)
 	if _, err := ssm.NewAssociation(ctx, name+"-rollout", &ssm.AssociationArgs{
 		Name: pulumi.String("AWS-RunShellScript"),
 		Targets: ssm.AssociationTargetArray{ssm.AssociationTargetArgs{
@@ -50,17 +81,22 @@ func newRollout(ctx *pulumi.Context, name string, args Args, instance *ec2.Insta
 			Values: pulumi.StringArray{instance.ID().ToStringOutput()},
 		}},
 		Parameters: pulumi.StringMap{
-			"commands":         pulumi.String(RolloutCommand(args.Image)),
+			"commands":         command,
 			"executionTimeout": pulumi.String("1800"),
 		},
 		MaxConcurrency: pulumi.String("1"),
 		MaxErrors:      pulumi.String("0"),
+		// `pulumi up` waits for the rollout and fails with it: the start
+		// script fails unless the new container answers HTTP. The journal
+		// (journalctl -u rds-app) and the container's log group say why.
+		WaitForSuccessTimeoutSeconds: pulumi.Int(RolloutWaitSeconds),
 	}, parent,
-		// The parameter must hold the new image before the host is told, and
-		// the host must be allowed to read it (and the secrets, and to run
-		// as a managed instance) before the command runs on a first deploy.
-		pulumi.DependsOn(append([]pulumi.Resource{param, identity.profile}, identity.grants...))); err != nil {
-		return fmt.Errorf("creating image rollout association: %w", err)
+		// The parameters must hold the new release before the host is told,
+		// and the host must be allowed to read them (and the secrets, and to
+		// run as a managed instance) before the command runs on a first
+		// deploy.
+		pulumi.DependsOn(deps)); err != nil {
+		return fmt.Errorf("creating rollout association: %w", err)
 	}
 	return nil
 }

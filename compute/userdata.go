@@ -1,15 +1,21 @@
 package compute
 
 // User-data rendering: pure Go, no Pulumi types. The host's boot
-// configuration is a #cloud-config document that writes two settings files,
+// configuration is a #cloud-config document that writes a settings file,
 // two scripts and a systemd unit, then enables the unit. It holds only ARNs,
-// names, ports and paths: every secret is read by the host at start.
+// names and paths, which change only with the stack itself: everything the
+// container sees (image, ports, environment, secrets, database settings) is
+// read by the host at every start and reload, so changing it redeploys the
+// container instead of replacing the host.
 
 import (
+	"bytes"
+	"compress/gzip"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"regexp"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -18,7 +24,6 @@ import (
 // Paths on the host. The unit and the scripts refer to the same paths.
 const (
 	HostEnvPath       = "/etc/rds-app/host.env"
-	AppEnvPath        = "/etc/rds-app/app.env"
 	CABundlePath      = "/etc/rds-app/rds-ca-bundle.pem"
 	InstallScriptPath = "/usr/local/sbin/rds-app-install"
 	StartScriptPath   = "/usr/local/sbin/rds-app-start"
@@ -29,6 +34,9 @@ const (
 	RuntimeDir = "/run/rds-app"
 	// EnvFilePath holds the container's secrets while the unit runs.
 	EnvFilePath = RuntimeDir + "/app.env"
+	// PlainEnvFilePath holds the container's plain variables while the
+	// unit runs.
+	PlainEnvFilePath = RuntimeDir + "/plain.env"
 	// ContainerCAPath is where the container sees the RDS CA bundle.
 	ContainerCAPath = "/etc/rds-app/rds-ca-bundle.pem"
 	// ContainerName is the Docker container's name.
@@ -53,11 +61,9 @@ type HostSettings struct {
 	DatabaseSecretArn string
 	AppSecretArn      string
 	ImageParameter    string
-	LogGroup          string
-	HostPort          int
-	ContainerPort     int
-	// Environment holds the plain variables for the container.
-	Environment map[string]string
+	// ContainerParameter holds the container's ports and plain variables.
+	ContainerParameter string
+	LogGroup           string
 }
 
 // CABundleURL is where AWS publishes the CA bundle for a region's RDS
@@ -77,13 +83,11 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"DB_SECRET_ARN", s.DatabaseSecretArn},
 		{"APP_SECRET_ARN", s.AppSecretArn},
 		{"IMAGE_PARAMETER", s.ImageParameter},
+		{"CONTAINER_PARAMETER", s.ContainerParameter},
 		{"LOG_GROUP", s.LogGroup},
-		{"HOST_PORT", fmt.Sprint(s.HostPort)},
-		{"CONTAINER_PORT", fmt.Sprint(s.ContainerPort)},
 		{"CA_BUNDLE", CABundlePath},
 		{"CA_BUNDLE_URL", CABundleURL(s.Region)},
 		{"CONTAINER_CA_PATH", ContainerCAPath},
-		{"APP_ENV_FILE", AppEnvPath},
 		{"CONTAINER_NAME", ContainerName},
 	}
 	var b strings.Builder
@@ -93,29 +97,6 @@ func (s HostSettings) HostEnv() (string, error) {
 			return "", fmt.Errorf("host setting %s has an unusable value %q", kv[0], kv[1])
 		}
 		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
-	}
-	return b.String(), nil
-}
-
-// AppEnv renders /etc/rds-app/app.env, the container's plain variables in
-// Docker's env-file format (KEY=value, taken literally to the end of line).
-func (s HostSettings) AppEnv() (string, error) {
-	names := make([]string, 0, len(s.Environment))
-	for k := range s.Environment {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString("# plain variables from rds-app:app.environment\n")
-	for _, k := range names {
-		v := s.Environment[k]
-		if err := CheckEnvName(k); err != nil {
-			return "", err
-		}
-		if strings.ContainsAny(v, "\n\r\x00") {
-			return "", fmt.Errorf("environment variable %s has a line break, which a Docker env file cannot hold", k)
-		}
-		fmt.Fprintf(&b, "%s=%s\n", k, v)
 	}
 	return b.String(), nil
 }
@@ -138,14 +119,9 @@ func RenderUserData(s HostSettings) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	appEnv, err := s.AppEnv()
-	if err != nil {
-		return "", err
-	}
 	doc := cloudConfig{
 		WriteFiles: []writeFile{
 			{Path: HostEnvPath, Owner: "root:root", Permissions: "0644", Content: hostEnv},
-			{Path: AppEnvPath, Owner: "root:root", Permissions: "0600", Content: appEnv},
 			{Path: InstallScriptPath, Owner: "root:root", Permissions: "0755", Content: installScript},
 			{Path: StartScriptPath, Owner: "root:root", Permissions: "0755", Content: startScript},
 			{Path: UnitPath, Owner: "root:root", Permissions: "0644", Content: unitFile},
@@ -161,9 +137,42 @@ func RenderUserData(s HostSettings) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rendering cloud-config: %w", err)
 	}
-	out := "#cloud-config\n" + string(body)
-	if len(out) > maxUserDataBytes {
-		return "", fmt.Errorf("user-data is %d bytes; EC2 accepts at most %d", len(out), maxUserDataBytes)
+	return "#cloud-config\n" + string(body), nil
+}
+
+// EncodeUserData compresses the cloud-config for EC2: the scripts take it
+// near EC2's 16 KB limit, gzip to about a third, and cloud-init unpacks
+// gzip by itself. The result is base64 (EC2's user_data_base64). The gzip
+// header carries no time, so the same cloud-config is the same user-data
+// and a `pulumi up` without a change replaces nothing.
+func EncodeUserData(cloudConfig string) (string, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return "", err
 	}
-	return out, nil
+	if _, err := zw.Write([]byte(cloudConfig)); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	if buf.Len() > maxUserDataBytes {
+		return "", fmt.Errorf("user-data is %d bytes compressed; EC2 accepts at most %d", buf.Len(), maxUserDataBytes)
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// DecodeUserData is EncodeUserData's inverse (what cloud-init reads).
+func DecodeUserData(encoded string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return "", err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return "", err
+	}
+	out, err := io.ReadAll(zr)
+	return string(out), err
 }

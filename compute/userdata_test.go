@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -11,14 +12,12 @@ import (
 
 func testSettings() HostSettings {
 	return HostSettings{
-		Region:            "eu-west-1",
-		DatabaseSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
-		AppSecretArn:      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
-		ImageParameter:    "/rds-app/dev/image",
-		LogGroup:          "app-app-logs-1234567",
-		HostPort:          80,
-		ContainerPort:     1337,
-		Environment:       map[string]string{"NODE_ENV": "production", "GREETING": "a=b c#d"},
+		Region:             "eu-west-1",
+		DatabaseSecretArn:  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+		AppSecretArn:       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
+		ImageParameter:     "/rds-app/dev/image",
+		ContainerParameter: "/rds-app/dev/container",
+		LogGroup:           "app-app-logs-1234567",
 	}
 }
 
@@ -44,7 +43,7 @@ func TestRenderUserData(t *testing.T) {
 	out, err := RenderUserData(testSettings())
 	require.NoError(t, err)
 	doc, files := parseUserData(t, out)
-	assert.Len(t, files, 5)
+	assert.Len(t, files, 4)
 
 	host := files[HostEnvPath]
 	assert.Equal(t, "0644", host.Permissions)
@@ -53,20 +52,20 @@ func TestRenderUserData(t *testing.T) {
 		"DB_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
 		"APP_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
 		"IMAGE_PARAMETER=/rds-app/dev/image",
+		"CONTAINER_PARAMETER=/rds-app/dev/container",
 		"LOG_GROUP=app-app-logs-1234567",
-		"HOST_PORT=80",
-		"CONTAINER_PORT=1337",
 		"CA_BUNDLE=/etc/rds-app/rds-ca-bundle.pem",
 		"CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
 		"CONTAINER_CA_PATH=/etc/rds-app/rds-ca-bundle.pem",
-		"APP_ENV_FILE=/etc/rds-app/app.env",
 		"CONTAINER_NAME=app",
 	} {
 		assert.Contains(t, strings.Split(host.Content, "\n"), line)
 	}
-	app := files[AppEnvPath]
-	assert.Equal(t, "0600", app.Permissions)
-	assert.Equal(t, "# plain variables from rds-app:app.environment\nGREETING=a=b c#d\nNODE_ENV=production\n", app.Content)
+	// Nothing the container sees is in user-data: ports and environment
+	// come from the container parameter at every start.
+	for _, absent := range []string{"HOST_PORT", "CONTAINER_PORT", "NODE_ENV", "environment"} {
+		assert.NotContains(t, host.Content, absent)
+	}
 	assert.Equal(t, startScript, files[StartScriptPath].Content)
 	assert.Equal(t, "0755", files[StartScriptPath].Permissions)
 	assert.Equal(t, installScript, files[InstallScriptPath].Content)
@@ -76,7 +75,18 @@ func TestRenderUserData(t *testing.T) {
 		assert.Equal(t, "root:root", f.Owner, f.Path)
 	}
 	assert.Equal(t, [][]string{{"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "--no-block", "rds-app.service"}}, doc.RunCmd)
-	assert.Less(t, len(out), maxUserDataBytes)
+	encoded, err := EncodeUserData(out)
+	require.NoError(t, err)
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	require.NoError(t, err)
+	assert.Less(t, len(raw), maxUserDataBytes)
+	// Deterministic: the same settings are the same user-data.
+	again, err := EncodeUserData(out)
+	require.NoError(t, err)
+	assert.Equal(t, encoded, again)
+	back, err := DecodeUserData(encoded)
+	require.NoError(t, err)
+	assert.Equal(t, out, back)
 }
 
 // TestUnitFile checks the systemd unit against the paths the rest of the
@@ -103,6 +113,7 @@ func TestUnitFile(t *testing.T) {
 	// The start script writes the env file into the unit's runtime directory.
 	assert.Contains(t, startScript, "runtime_dir=${RUNTIME_DIRECTORY:-"+RuntimeDir+"}")
 	assert.Contains(t, startScript, "env_file=$runtime_dir/"+strings.TrimPrefix(EnvFilePath, RuntimeDir+"/"))
+	assert.Contains(t, startScript, "plain_env_file=$runtime_dir/"+strings.TrimPrefix(PlainEnvFilePath, RuntimeDir+"/"))
 	assert.Contains(t, startScript, `chmod 0600 "$tmp"`)
 }
 
@@ -112,10 +123,41 @@ func TestRenderUserDataRejectsUnusableValues(t *testing.T) {
 	_, err := RenderUserData(s)
 	assert.ErrorContains(t, err, `host setting LOG_GROUP has an unusable value "has space"`)
 
-	s = testSettings()
-	s.Environment = map[string]string{"MOTD": "line\nbreak"}
-	_, err = RenderUserData(s)
+}
+
+func TestContainerSettings(t *testing.T) {
+	got, err := ContainerSettings{HostPort: 80, ContainerPort: 1337,
+		Environment: map[string]string{"NODE_ENV": "production", "GREETING": "a=b c#d $HOME \"q\" ünï"}}.JSON()
+	require.NoError(t, err)
+	// Keys sorted, values byte-exact.
+	assert.Equal(t, `{"hostPort":80,"containerPort":1337,"environment":{"GREETING":"a=b c#d $HOME \"q\" ünï","NODE_ENV":"production"}}`, got)
+
+	none, err := ContainerSettings{HostPort: 80, ContainerPort: 80}.JSON()
+	require.NoError(t, err)
+	assert.Equal(t, `{"hostPort":80,"containerPort":80,"environment":{}}`, none)
+
+	_, err = ContainerSettings{HostPort: 80, ContainerPort: 80, Environment: map[string]string{"MOTD": "line\nbreak"}}.JSON()
 	assert.ErrorContains(t, err, "environment variable MOTD has a line break")
+	_, err = ContainerSettings{HostPort: 80, ContainerPort: 80, Environment: map[string]string{"1BAD": "x"}}.JSON()
+	assert.Error(t, err)
+}
+
+// TestRolloutCommandFollowsEverythingTheContainerSees: the command, and so
+// the association, changes with the image, the container settings and
+// either secret's version, and with nothing else.
+func TestRolloutCommandFollowsEverythingTheContainerSees(t *testing.T) {
+	base := Release{Image: "nginx:1", Container: `{"hostPort":80}`}
+	cmd := RolloutCommand(base, "db-v1", "app-v1")
+	assert.Regexp(t, `^systemctl try-reload-or-restart rds-app\.service # image: nginx:1; settings: [0-9a-f]{12}; secrets: db-v1 app-v1$`, cmd)
+	assert.Equal(t, cmd, RolloutCommand(base, "db-v1", "app-v1"), "the same release is the same command")
+	for name, other := range map[string]string{
+		"image":              RolloutCommand(Release{Image: "nginx:2", Container: base.Container}, "db-v1", "app-v1"),
+		"container settings": RolloutCommand(Release{Image: base.Image, Container: `{"hostPort":8080}`}, "db-v1", "app-v1"),
+		"database secret":    RolloutCommand(base, "db-v2", "app-v1"),
+		"app secret":         RolloutCommand(base, "db-v1", "app-v2"),
+	} {
+		assert.NotEqual(t, cmd, other, "a change of the %s must run the rollout again", name)
+	}
 }
 
 func TestURL(t *testing.T) {

@@ -141,6 +141,7 @@ func TestValidationRules(t *testing.T) {
 		want    string
 	}{
 		{"placeholder image", "app", `{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0"}`, `rds-app:app.image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0" is in account 123456789012, the placeholder of the example stacks (AWS's documentation account); set your own image`},
+		{"environment too large", "app", `{"image": "nginx:1", "environment": {"BIG": "` + strings.Repeat("x", 8200) + `"}}`, `rds-app:app.environment: takes 8261 bytes with the ports, above the 8192 bytes of the SSM parameter that holds them`},
 		// RDS standard support (testFacts.Today is 2026-11-29)
 		{"major past standard support", "database", `{"engineVersion": "13"}`, `rds-app:database.engineVersion: "13" is past RDS standard support (it ended 2026-02-28), and RDS refuses it without paid Extended Support; upgrade to a supported major (17), or set database.extendedSupport to true to pay for Extended Support`},
 		{"pinned minor past standard support", "database", `{"engineVersion": "13.20"}`, `rds-app:database.engineVersion: "13.20" is past RDS standard support (it ended 2026-02-28)`},

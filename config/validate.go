@@ -229,6 +229,13 @@ func (v *validator) app(a App) {
 			v.add(s, key, "the value contains a line break or NUL, which a Docker env file cannot hold")
 		}
 	}
+	// The environment travels with the ports in one SSM parameter, which
+	// AWS caps; too large, it would fail half-way through a deploy.
+	if settings, err := (compute.ContainerSettings{HostPort: a.HostPort, ContainerPort: a.ContainerPort, Environment: a.Environment}).JSON(); err == nil &&
+		len(settings) > compute.MaxContainerSettingsBytes {
+		v.add(s, "environment", "takes %d bytes with the ports, above the %d bytes of the SSM parameter that holds them; move large values into the image or into a secret the application reads",
+			len(settings), compute.MaxContainerSettingsBytes)
+	}
 }
 
 func (v *validator) port(section, field string, port, min int) {

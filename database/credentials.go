@@ -62,7 +62,7 @@ func newCredentials(ctx *pulumi.Context, name string, key *kms.Key, parent pulum
 
 // storeConnection writes the connection JSON as the secret's value once the
 // instance exists. The value is a Pulumi secret.
-func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Args, instance *rds.Instance, parent pulumi.ResourceOption) error {
+func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Args, instance *rds.Instance, parent pulumi.ResourceOption) (*secretsmanager.SecretVersion, error) {
 	value := pulumi.All(instance.Address, instance.Port, c.password.Result).ApplyT(func(vs []any) (string, error) {
 		b, err := json.Marshal(Connection{
 			Engine:   "postgres",
@@ -75,11 +75,12 @@ func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Arg
 		})
 		return string(b), err
 	}).(pulumi.StringOutput)
-	if _, err := secretsmanager.NewSecretVersion(ctx, name+"-connection", &secretsmanager.SecretVersionArgs{
+	version, err := secretsmanager.NewSecretVersion(ctx, name+"-connection", &secretsmanager.SecretVersionArgs{
 		SecretId:     c.secret.ID(),
 		SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
-	}, parent); err != nil {
-		return fmt.Errorf("storing connection secret value: %w", err)
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("storing connection secret value: %w", err)
 	}
-	return nil
+	return version, nil
 }

@@ -73,6 +73,9 @@ type Database struct {
 	// SecretArn is the Secrets Manager secret holding the connection JSON.
 	// It exists before the instance does; only its value waits.
 	SecretArn pulumi.StringOutput `pulumi:"secretArn"`
+	// SecretVersion identifies the secret's current value: it changes
+	// whenever a connection setting (host, port, name, user, password) does.
+	SecretVersion pulumi.StringOutput `pulumi:"secretVersion"`
 	// KmsKeyArn is the stack's customer-managed key (storage, Performance
 	// Insights, secrets).
 	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
@@ -118,7 +121,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	if err := creds.storeConnection(ctx, name, args, instance, parent); err != nil {
+	connection, err := creds.storeConnection(ctx, name, args, instance, parent)
+	if err != nil {
 		return nil, err
 	}
 
@@ -127,6 +131,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	d.DatabaseName = pulumi.String(args.DatabaseName).ToStringOutput()
 	d.Username = pulumi.String(args.Username).ToStringOutput()
 	d.SecretArn = creds.secret.Arn
+	d.SecretVersion = connection.VersionId
 	d.KmsKeyArn = key.Arn
 	d.InstanceIdentifier = instance.Identifier
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
@@ -135,6 +140,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		"databaseName":       d.DatabaseName,
 		"username":           d.Username,
 		"secretArn":          d.SecretArn,
+		"secretVersion":      d.SecretVersion,
 		"kmsKeyArn":          d.KmsKeyArn,
 		"instanceIdentifier": d.InstanceIdentifier,
 	}); err != nil {

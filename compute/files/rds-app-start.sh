@@ -3,8 +3,10 @@
 # it on every start and reload, with the settings of /etc/rds-app/host.env in
 # its environment. It reads the database and application secrets from
 # Secrets Manager, writes them to an env file on tmpfs readable by root only,
+# reads the container's ports and plain variables from an SSM parameter,
 # logs in to ECR afresh (tokens expire after 12 hours), pulls the image named
-# by the SSM parameter, and replaces the container.
+# by the image parameter, and replaces the container. Everything the
+# container sees is read here, so a reload applies any change of it.
 #
 # No secret value is ever printed, logged or put on a command line: secrets
 # travel through pipes into jq and from jq into the env file only.
@@ -19,8 +21,8 @@ die() {
   exit 1
 }
 
-for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN IMAGE_PARAMETER LOG_GROUP HOST_PORT CONTAINER_PORT \
-  CA_BUNDLE CA_BUNDLE_URL CONTAINER_CA_PATH APP_ENV_FILE CONTAINER_NAME; do
+for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN IMAGE_PARAMETER CONTAINER_PARAMETER LOG_GROUP \
+  CA_BUNDLE CA_BUNDLE_URL CONTAINER_CA_PATH CONTAINER_NAME; do
   [[ -n ${!var:-} ]] || die "$var is not set; rds-app.service reads it from /etc/rds-app/host.env"
 done
 for tool in aws jq docker curl; do
@@ -29,6 +31,8 @@ done
 
 db_wait_seconds=${DB_WAIT_SECONDS:-3600}
 db_poll_seconds=${DB_POLL_SECONDS:-15}
+health_timeout_seconds=${HEALTH_TIMEOUT_SECONDS:-180}
+health_poll_seconds=${HEALTH_POLL_SECONDS:-3}
 retry_attempts=${RETRY_ATTEMPTS:-5}
 retry_delay_seconds=${RETRY_DELAY_SECONDS:-5}
 # The AWS CLI retries throttling and server errors itself.
@@ -37,6 +41,7 @@ export AWS_DEFAULT_REGION=$AWS_REGION
 
 runtime_dir=${RUNTIME_DIRECTORY:-/run/rds-app}
 env_file=$runtime_dir/app.env
+plain_env_file=$runtime_dir/plain.env
 # docker login stores the ECR token in DOCKER_CONFIG: keep it on tmpfs too.
 export DOCKER_CONFIG=$runtime_dir/docker
 
@@ -158,11 +163,61 @@ write_env_file() {
   mv "$tmp" "$env_file"
 }
 
+# The container settings parameter: {"hostPort": n, "containerPort": n,
+# "environment": {NAME: value}}. Errors name keys, never values.
+# shellcheck disable=SC2016 # jq variables, not shell ones
+settings_program='
+def port($k):
+  if (.[$k] | type) == "number" and .[$k] >= 1 and .[$k] <= 65535 and (.[$k] | floor) == .[$k] then .[$k]
+  else error("\($k) is not a port") end;
+if type != "object" then error("the settings are not a JSON object") else . end
+| port("hostPort") as $h | port("containerPort") as $c
+| if (.environment | type) != "object" then error("environment is not an object") else . end
+| "\($h) \($c)", (.environment | to_entries[]
+  | if (.key | test("^[A-Za-z_][A-Za-z0-9_]*$") | not) then error("the environment has an invalid name")
+    elif (.value | type) != "string" then error("the environment value of \(.key) is not a string")
+    elif (.value | test("[\n\r\u0000]")) then error("the environment value of \(.key) contains a line break")
+    else "\(.key)=\(.value)" end)
+'
+
+read_container_settings() {
+  local settings tmp
+  if ! settings=$(aws ssm get-parameter --name "$CONTAINER_PARAMETER" --query Parameter.Value --output text); then
+    die "cannot read the container settings parameter $CONTAINER_PARAMETER"
+  fi
+  tmp=$(mktemp "$runtime_dir/plain.env.XXXXXX")
+  if ! printf '%s' "$settings" | jq --raw-output "$settings_program" >"$tmp"; then
+    rm -f "$tmp"
+    die "the container settings parameter $CONTAINER_PARAMETER is not usable (see the jq error above)"
+  fi
+  read -r host_port container_port <"$tmp"
+  sed -i 1d "$tmp"
+  chmod 0600 "$tmp"
+  mv "$tmp" "$plain_env_file"
+}
+
 read_image() {
   if ! image=$(aws ssm get-parameter --name "$IMAGE_PARAMETER" --query Parameter.Value --output text); then
     die "cannot read the image parameter $IMAGE_PARAMETER"
   fi
   [[ -n $image && $image != *[[:space:]]* ]] || die "the image parameter $IMAGE_PARAMETER holds no image reference"
+}
+
+# wait_until_answering polls the new container until it answers HTTP (any
+# status below 500) or stops, or the time is up.
+wait_until_answering() {
+  local deadline=$((SECONDS + health_timeout_seconds)) code running
+  while :; do
+    running=$(docker inspect --format '{{.State.Running}}' "$CONTAINER_NAME" 2>/dev/null || true)
+    if [[ $running == false ]]; then
+      log "the container has stopped"
+      return 1
+    fi
+    code=$(curl --silent --output /dev/null --max-time 5 --write-out '%{http_code}' "$health_url" || true)
+    [[ $code =~ ^[1-4][0-9][0-9]$ ]] && return 0
+    ((SECONDS < deadline)) || return 1
+    sleep "$health_poll_seconds"
+  done
 }
 
 ecr_login() {
@@ -173,6 +228,7 @@ ensure_ca_bundle
 read_db_secret
 read_app_secret
 write_env_file
+read_container_settings
 read_image
 
 registry=${image%%/*}
@@ -185,10 +241,17 @@ retry "pulling $image" docker pull --quiet "$image" >/dev/null || die "cannot pu
 # Pulled first, replaced second: a failed pull leaves the old container serving.
 docker rm --force "$CONTAINER_NAME" >/dev/null 2>&1 || true
 docker run --detach --name "$CONTAINER_NAME" --restart unless-stopped \
-  --env-file "$env_file" --env-file "$APP_ENV_FILE" \
-  --publish "$HOST_PORT:$CONTAINER_PORT" \
+  --env-file "$env_file" --env-file "$plain_env_file" \
+  --publish "$host_port:$container_port" \
   --volume "$CA_BUNDLE:$CONTAINER_CA_PATH:ro" \
   --log-driver awslogs --log-opt "awslogs-region=$AWS_REGION" --log-opt "awslogs-group=$LOG_GROUP" \
   --log-opt mode=non-blocking \
   "$image" >/dev/null
-log "started $CONTAINER_NAME from $image"
+
+# The rollout (and so `pulumi up`) fails unless the new container answers.
+health_url=${HEALTH_CHECK_URL:-http://127.0.0.1:$host_port/}
+if ! wait_until_answering; then
+  docker logs --tail 50 "$CONTAINER_NAME" >&2 || true
+  die "the container from $image does not answer $health_url after ${health_timeout_seconds}s; its last 50 log lines are above, all of them in the log group $LOG_GROUP"
+fi
+log "started $CONTAINER_NAME from $image; it answers on $health_url"

@@ -5,6 +5,8 @@
 package pulumitest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -188,6 +190,10 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		}
 		id = name
 		arn("logs", "log-group:"+name)
+	case "aws:secretsmanager/secretVersion:SecretVersion":
+		// A new value is a new version, as in Secrets Manager.
+		sum := sha256.Sum256([]byte(Unwrap(args.Inputs["secretString"]).StringValue()))
+		set("versionId", resource.NewProperty("v-"+hex.EncodeToString(sum[:8])))
 	case "aws:ssm/parameter:Parameter":
 		arn("ssm", "parameter"+str("name"))
 		id = str("name")
