@@ -43,8 +43,7 @@ var settingChanges = []settingChange{
 	{Key: "database.instanceClass", Value: "db.t4g.small"},
 	{Key: "database.allocatedStorage", Value: 30},
 	{Key: "database.maxAllocatedStorage", Value: 100},
-	{Key: "database.port", Value: 5433,
-		Note: "the running container keeps the old port until it restarts (lifecycle issue)"},
+	{Key: "database.port", Value: 5433},
 	{Key: "database.username", Value: "other_admin"},
 	{Key: "database.name", Value: "other"},
 	{Key: "database.backupRetentionDays", Value: 10},
@@ -66,10 +65,8 @@ var settingChanges = []settingChange{
 	{Key: "app.containerPort", Value: 8080},
 	{Key: "app.rootVolumeSize", Value: 30},
 	{Key: "app.logRetentionDays", Value: 14},
-	{Key: "app.secretNames", Value: []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET", "EXTRA_SECRET"},
-		Note: "the running container keeps the old list until it restarts (lifecycle issue)"},
-	{Key: "app.environment", Value: map[string]string{"NODE_ENV": "production"},
-		Note: "should only redeploy the container (lifecycle issue)"},
+	{Key: "app.secretNames", Value: []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET", "EXTRA_SECRET"}},
+	{Key: "app.environment", Value: map[string]string{"NODE_ENV": "production"}},
 }
 
 // settingRow is one setting's plan, summarised.
@@ -90,7 +87,7 @@ func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
 			defer func() { <-sem }()
 			changes, tr := r.plan(ctx, sc.Key, withSetting(r.t, r.stack.Config, sc.Key, sc.Value))
 			value, _ := json.Marshal(sc.Value)
-			verdict, plan := summarisePlan(changes, tr)
+			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(r.tr, tr, changes, r.gaps))
 			rows[i] = settingRow{Key: sc.Key, Value: string(value), Verdict: verdict, Plan: plan, Note: sc.Note}
 		}()
 	}
@@ -102,12 +99,23 @@ func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
 
 // summarisePlan says what a plan does to the two resources whose
 // replacement hurts (the host: an outage and a new root volume; the
-// database: its data), and lists the rest by action.
-func summarisePlan(changes []realprovider.Change, tr *realprovider.Translation) (verdict, plan string) {
-	if len(changes) == 0 {
+// database: its data) and whether it reruns the rollout (a new container on
+// the same host), and lists the rest by action. rerun are the emulator-gap
+// resources the plan would change (the rollout association).
+func summarisePlan(changes []realprovider.Change, tr *realprovider.Translation, rerun []string) (verdict, plan string) {
+	if len(changes) == 0 && len(rerun) == 0 {
 		return "no change", "nothing"
 	}
 	byAction := map[string][]string{}
+	redeploys := false
+	for _, addr := range rerun {
+		typ, name, _ := strings.Cut(addr, ".")
+		if r, ok := tr.Addresses[addr]; ok {
+			name = r.Name
+		}
+		byAction["rerun"] = append(byAction["rerun"], "`"+strings.TrimPrefix(typ, "aws_")+" "+name+"`")
+		redeploys = redeploys || typ == "aws_ssm_association"
+	}
 	replacesHost, replacesDB := false, false
 	for _, c := range changes {
 		// "subnet network-public-0": the Pulumi name (several resources
@@ -138,11 +146,13 @@ func summarisePlan(changes []realprovider.Change, tr *realprovider.Translation) 
 		verdict = "**replaces the database**"
 	case replacesHost:
 		verdict = "**replaces the host**"
+	case redeploys:
+		verdict = "in place, redeploys the container"
 	default:
 		verdict = "in place"
 	}
 	var parts []string
-	for _, action := range []string{"replace", "update", "create", "delete"} {
+	for _, action := range []string{"replace", "update", "create", "delete", "rerun"} {
 		items := byAction[action]
 		if len(items) == 0 {
 			continue
@@ -156,7 +166,8 @@ func summarisePlan(changes []realprovider.Change, tr *realprovider.Translation) 
 			more = fmt.Sprintf(" and %d more", len(items)-shown)
 			items = items[:shown]
 		}
-		parts = append(parts, map[string]string{"replace": "replaces ", "update": "updates ", "create": "creates ", "delete": "deletes "}[action]+
+		parts = append(parts, map[string]string{"replace": "replaces ", "update": "updates ", "create": "creates ", "delete": "deletes ",
+			"rerun": "reruns (emulator gap, from its inputs) "}[action]+
 			strings.Join(items, ", ")+more)
 	}
 	return verdict, strings.Join(parts, "; ")
@@ -242,10 +253,7 @@ func TestReadmeListsTheEmulatorGaps(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("| Resource | When | API | What moto does | Why it does not matter |\n| --- | --- | --- | --- | --- |\n")
 	for _, g := range realprovider.EmulatorGaps {
-		when, does := "apply", "lacks the API"
-		if g.Destroy {
-			when = "destroy"
-		}
+		when, does := string(g.Phase), "lacks the API"
 		if g.Error != "" {
 			does = "answers `" + g.Error + "…`"
 		}

@@ -1,6 +1,7 @@
 package realprovider
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -16,13 +17,11 @@ type Gap struct {
 	ResourceType string
 	// API is "<service>:<Action>", as in IAM policies.
 	API string
-	// Destroy marks a gap met when deleting the resource.
-	Destroy bool
+	// Phase is when the gap shows: PhaseApply, PhaseDestroy or PhaseRefresh.
+	Phase Phase
 	// Error is part of the emulator's answer when it refuses a call AWS
 	// accepts (rather than lacking the API).
 	Error string
-	// Leaves is what a destroy gap leaves in the emulator, as "service/Model".
-	Leaves string
 	// Why says what the resource is for, and how it is covered instead.
 	Why string
 }
@@ -31,18 +30,35 @@ type Gap struct {
 var EmulatorGaps = []Gap{
 	{
 		ResourceType: "aws_ssm_association",
+		Phase:        PhaseApply,
 		API:          "ssm:CreateAssociation",
 		Why:          "the image rollout's State Manager association; its command is covered by the host-script tests",
 	},
 	{
 		ResourceType: "aws_network_interface",
 		API:          "ec2:DetachNetworkInterface",
-		Destroy:      true,
+		Phase:        PhaseDestroy,
 		Error:        "OperationNotPermitted: The network interface at device index 0",
-		Leaves:       "ec2/NetworkInterface",
 		Why:          "moto keeps the host's primary interface attached to the terminated instance; AWS detaches it at termination, and the interface is then deleted",
 	},
+	{
+		ResourceType: "aws_secretsmanager_secret_version",
+		Phase:        PhaseRefresh,
+		API:          "secretsmanager:GetSecretValue",
+		Error:        "currently marked deleted",
+		Why:          "moto words the refusal for a secret scheduled for deletion differently from AWS, whose wording the provider takes as \"gone\"",
+	},
 }
+
+// Phase is a step of the real-provider layer.
+type Phase string
+
+const (
+	PhaseApply   Phase = "apply"
+	PhaseDestroy Phase = "destroy"
+	// PhaseRefresh reads, after a destroy, what still exists.
+	PhaseRefresh Phase = "refresh"
+)
 
 // Drift is a set of attributes the emulator accepts but does not keep: it
 // answers them empty, so every plan sets them again. Plans ignore them.
@@ -100,6 +116,56 @@ func drifts(resourceType, attr string) bool {
 	return false
 }
 
+// GapsAffected names the emulator-gap resources a plan would change, had
+// the emulator created them: those whose configuration differs from the
+// baseline's, or that take a value from a resource the plan replaces (its
+// ID and computed attributes are new).
+func GapsAffected(baseline, next *Translation, changes []Change, gaps map[string]bool) []string {
+	replaced := map[string]bool{}
+	for _, c := range changes {
+		if c.Replaced() {
+			replaced[c.Address] = true
+		}
+	}
+	var out []string
+	for addr := range gaps {
+		before, after := baseline.body(addr), next.body(addr)
+		if before != after {
+			out = append(out, addr)
+			continue
+		}
+		for _, m := range referenceRE.FindAllStringSubmatch(after, -1) {
+			if replaced[m[1]] {
+				out = append(out, addr)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+var referenceRE = regexp.MustCompile(`\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)\.[a-z0-9_]+\}`)
+
+// body is a resource's configuration as JSON, without its lifecycle and
+// dependencies ("" when it has none).
+func (t *Translation) body(addr string) string {
+	typ, name, _ := strings.Cut(addr, ".")
+	blocks, _ := t.Document["resource"].(map[string]map[string]any)
+	b, ok := blocks[typ][name].(map[string]any)
+	if !ok {
+		return ""
+	}
+	trimmed := map[string]any{}
+	for k, v := range b {
+		if k != "lifecycle" && k != "depends_on" {
+			trimmed[k] = v
+		}
+	}
+	data, _ := json.Marshal(trimmed)
+	return string(data)
+}
+
 // Verdict classifies one resource of an apply.
 type Verdict string
 
@@ -142,12 +208,11 @@ func API(msg string) string {
 	return strings.ToLower(strings.ReplaceAll(m[1], " ", "")) + ":" + m[2]
 }
 
-// Classify decides what a failure of an apply (destroy false) or a
-// destroy is.
-func Classify(resourceType, msg string, destroy bool) (Verdict, string) {
+// Classify decides what a failure of a resource in a phase is.
+func Classify(resourceType, msg string, phase Phase) (Verdict, string) {
 	api := API(msg)
 	for _, g := range EmulatorGaps {
-		if g.ResourceType != resourceType || g.API != api || g.Destroy != destroy {
+		if g.ResourceType != resourceType || g.API != api || g.Phase != phase {
 			continue
 		}
 		if (g.Error == "" && notImplemented(msg)) || (g.Error != "" && strings.Contains(msg, g.Error)) {
@@ -157,8 +222,9 @@ func Classify(resourceType, msg string, destroy bool) (Verdict, string) {
 	return ProgramDefect, msg
 }
 
-// DestroyFailures classifies what a destroy could not delete.
-func DestroyFailures(t *Translation, res *ApplyResult) []Row {
+// Failures classifies what a destroy could not delete, or a refresh could
+// not read.
+func Failures(t *Translation, res *ApplyResult, phase Phase) []Row {
 	var rows []Row
 	for addr, o := range res.Outcomes {
 		if o.Error == "" {
@@ -166,25 +232,15 @@ func DestroyFailures(t *Translation, res *ApplyResult) []Row {
 		}
 		row := Row{Address: addr, Verdict: ProgramDefect, Detail: o.Error}
 		if r, ok := t.Addresses[addr]; ok {
-			row.Verdict, row.Detail = Classify(r.TFType, o.Error, true)
+			row.Verdict, row.Detail = Classify(r.TFType, o.Error, phase)
 		}
 		rows = append(rows, row)
 	}
 	for _, e := range res.Errors {
-		rows = append(rows, Row{Address: "(destroy)", Verdict: ProgramDefect, Detail: e})
+		rows = append(rows, Row{Address: "(" + string(phase) + ")", Verdict: ProgramDefect, Detail: e})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Address < rows[j].Address })
 	return rows
-}
-
-// GapLeaves is what destroy gaps of the given resource type leave behind.
-func GapLeaves(resourceType string) string {
-	for _, g := range EmulatorGaps {
-		if g.Destroy && g.ResourceType == resourceType {
-			return g.Leaves
-		}
-	}
-	return ""
 }
 
 // Report classifies every resource of a translation after an apply.
@@ -196,7 +252,7 @@ func Report(t *Translation, res *ApplyResult) []Row {
 			row.Seconds = o.Seconds
 			switch {
 			case o.Error != "":
-				row.Verdict, row.Detail = Classify(r.TFType, o.Error, false)
+				row.Verdict, row.Detail = Classify(r.TFType, o.Error, PhaseApply)
 			case o.Created:
 				row.Verdict = Created
 			}

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"sort"
-	"strings"
 	"time"
 )
 
@@ -83,48 +81,4 @@ func (m *Moto) PutParameter(region, name, value string) error {
 		return fmt.Errorf("putting parameter %s: %s: %s", name, resp.Status, out)
 	}
 	return nil
-}
-
-// Inventory counts what the emulator holds, per "service/Model" (moto's
-// own model names, such as "ec2/VPC" or "kms/Key").
-func (m *Moto) Inventory() (map[string]int, error) {
-	resp, err := http.Get(m.URL + "/moto-api/data.json")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var data map[string]map[string]json.RawMessage
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		return nil, fmt.Errorf("reading moto's inventory: %w", err)
-	}
-	out := map[string]int{}
-	for service, models := range data {
-		for model, raw := range models {
-			var items []json.RawMessage
-			if json.Unmarshal(raw, &items) == nil && len(items) > 0 {
-				out[service+"/"+model] = len(items)
-			}
-		}
-	}
-	return out, nil
-}
-
-// Leftovers is what after holds beyond before, per model ("kms/Key: 1").
-func Leftovers(before, after map[string]int) []string {
-	var out []string
-	for k, n := range after {
-		if d := n - before[k]; d > 0 {
-			out = append(out, fmt.Sprintf("%s: %d", k, d))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Summary prints an inventory difference on one line.
-func Summary(items []string) string {
-	if len(items) == 0 {
-		return "nothing"
-	}
-	return strings.Join(items, ", ")
 }

@@ -100,23 +100,19 @@ func TestConvertObject(t *testing.T) {
 func TestClassify(t *testing.T) {
 	gap := "creating SSM Association (AWS-RunShellScript): operation error SSM: CreateAssociation, exceeded maximum number of attempts, 1, https response error StatusCode: 500, RequestID: , deserialization failed"
 	assert.Equal(t, "ssm:CreateAssociation", API(gap))
-	v, detail := Classify("aws_ssm_association", gap, false)
+	v, detail := Classify("aws_ssm_association", gap, PhaseApply)
 	assert.Equal(t, EmulatorGap, v)
 	assert.Equal(t, "ssm:CreateAssociation", detail)
 	// The same API failing for another resource type is not a listed gap.
-	v, _ = Classify("aws_instance", gap, false)
+	v, _ = Classify("aws_instance", gap, PhaseApply)
+	assert.Equal(t, ProgramDefect, v)
+	// ... and the same failure in another phase is not either.
+	v, _ = Classify("aws_ssm_association", gap, PhaseDestroy)
 	assert.Equal(t, ProgramDefect, v)
 	// A refusal is the program's fault, whatever the resource.
 	refused := "attaching IAM Policy: operation error IAM: AttachRolePolicy, https response error StatusCode: 404, NoSuchEntity"
-	v, _ = Classify("aws_iam_role_policy_attachment", refused, false)
+	v, _ = Classify("aws_iam_role_policy_attachment", refused, PhaseApply)
 	assert.Equal(t, ProgramDefect, v)
-}
-
-func TestLeftovers(t *testing.T) {
-	before := map[string]int{"ec2/VPC": 1, "ec2/Subnet": 3}
-	after := map[string]int{"ec2/VPC": 1, "ec2/Subnet": 3, "kms/Key": 1, "secretsmanager/FakeSecret": 2}
-	assert.Equal(t, []string{"kms/Key: 1", "secretsmanager/FakeSecret: 2"}, Leftovers(before, after))
-	assert.Empty(t, Leftovers(after, after))
 }
 
 func TestWithoutDrift(t *testing.T) {
@@ -149,4 +145,28 @@ func TestWithoutDrift(t *testing.T) {
 	assert.Equal(t, "aws_db_instance.d", got[2].Address)
 	assert.Equal(t, "aws_db_instance.e", got[3].Address)
 	assert.Equal(t, []string{"monitoring_interval"}, got[3].Attributes)
+}
+
+func TestGapsAffected(t *testing.T) {
+	doc := func(command string) *Translation {
+		return &Translation{Document: map[string]any{"resource": map[string]map[string]any{
+			"aws_ssm_association": {"rollout": map[string]any{
+				"parameters": map[string]any{"commands": command},
+				"depends_on": []string{"aws_iam_role.host"},
+				"lifecycle":  map[string]any{"create_before_destroy": true},
+			}},
+		}}}
+	}
+	gaps := map[string]bool{"aws_ssm_association.rollout": true}
+	base := doc("reload # ${aws_secretsmanager_secret_version.db.version_id}")
+	// Its own configuration changes.
+	assert.Equal(t, []string{"aws_ssm_association.rollout"}, GapsAffected(base, doc("reload # other"), nil, gaps))
+	// Nothing it uses changes.
+	assert.Empty(t, GapsAffected(base, base, []Change{{Address: "aws_iam_role.host", Actions: []string{"delete", "create"}}}, gaps),
+		"a dependency that is not referenced in the body changes nothing")
+	assert.Empty(t, GapsAffected(base, base, []Change{{Address: "aws_secretsmanager_secret_version.db", Actions: []string{"update"}}}, gaps),
+		"an update keeps the referenced version")
+	// A value it takes is replaced.
+	assert.Equal(t, []string{"aws_ssm_association.rollout"},
+		GapsAffected(base, base, []Change{{Address: "aws_secretsmanager_secret_version.db", Actions: []string{"create", "delete"}}}, gaps))
 }

@@ -220,6 +220,9 @@ func (tf *Terraform) runJSON(ctx context.Context, onEvent func(addr, what string
 				Summary  string `json:"summary"`
 				Detail   string `json:"detail"`
 				Address  string `json:"address"`
+				Snippet  struct {
+					Context string `json:"context"`
+				} `json:"snippet"`
 			} `json:"diagnostic"`
 		}
 		if json.Unmarshal(sc.Bytes(), &msg) != nil {
@@ -248,8 +251,15 @@ func (tf *Terraform) runJSON(ctx context.Context, onEvent func(addr, what string
 				continue
 			}
 			text := strings.TrimSpace(msg.Diagnostic.Summary + " " + msg.Diagnostic.Detail)
-			if msg.Diagnostic.Address != "" {
-				o := get(msg.Diagnostic.Address)
+			addr := msg.Diagnostic.Address
+			if ctx, ok := strings.CutPrefix(msg.Diagnostic.Snippet.Context, "resource."); ok && addr == "" {
+				// "resource.aws_x.name.attribute": the resource's address.
+				if parts := strings.SplitN(ctx, ".", 3); len(parts) >= 2 {
+					addr = parts[0] + "." + parts[1]
+				}
+			}
+			if addr != "" {
+				o := get(addr)
 				o.Error = strings.TrimSpace(o.Error + "\n" + text)
 			} else {
 				res.Errors = append(res.Errors, text)
@@ -356,6 +366,74 @@ func (tf *Terraform) Plan(ctx context.Context, extra ...string) ([]Change, error
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Address < changes[j].Address })
 	return changes, nil
+}
+
+// State is the working directory's state file.
+func (tf *Terraform) State() ([]byte, error) {
+	return os.ReadFile(filepath.Join(tf.Dir, "terraform.tfstate"))
+}
+
+// Surviving answers which resources of an earlier state still exist: in
+// dir, a clone with that state refreshes every resource through the
+// provider's own read (which drops what is gone, including KMS keys and
+// secrets scheduled for deletion) and lists what is left. A read that fails
+// is a listed emulator gap (the resource leaves the state, as gone) or an
+// error.
+func (tf *Terraform) Surviving(ctx context.Context, dir string, state []byte, t *Translation) ([]string, error) {
+	c, err := tf.Clone(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "terraform.tfstate"), state, 0o644); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"main.tf.json"} {
+		data, err := os.ReadFile(filepath.Join(tf.Dir, f))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := c.runJSON(ctx, nil, "apply", "-refresh-only", "-auto-approve", "-input=false", "-json", "-lock=false")
+		if err != nil {
+			return nil, err
+		}
+		var gaps, defects []string
+		for _, row := range Failures(t, res, PhaseRefresh) {
+			if row.Verdict == EmulatorGap {
+				gaps = append(gaps, row.Address)
+			} else {
+				defects = append(defects, row.Address+": "+row.Detail)
+			}
+		}
+		if len(defects) > 0 {
+			return nil, fmt.Errorf("refreshing after the destroy: %s", strings.Join(defects, "; "))
+		}
+		if len(gaps) == 0 {
+			break
+		}
+		if attempt > 0 {
+			return nil, fmt.Errorf("refreshing after the destroy: %v still fail", gaps)
+		}
+		if err := c.Forget(ctx, gaps...); err != nil {
+			return nil, err
+		}
+	}
+	out, err := c.Run(ctx, "state", "list")
+	if err != nil {
+		return nil, err
+	}
+	var left []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" && !strings.HasPrefix(line, "data.") {
+			left = append(left, line)
+		}
+	}
+	sort.Strings(left)
+	return left, nil
 }
 
 // Forget removes addresses from the state without deleting them: what
