@@ -169,6 +169,8 @@ func TestValidationRules(t *testing.T) {
 		{"engine version old", "database", `{"engineVersion": "12"}`, `rds-app:database.engineVersion: "12" is not a supported PostgreSQL major version; supported are 13 to 18`},
 		{"engine version new", "database", `{"engineVersion": "19"}`, `"19" is not a supported PostgreSQL major version`},
 		{"engine version patch", "database", `{"engineVersion": "17.4.1"}`, `"17.4.1" is not a PostgreSQL version`},
+		{"engine version leading zero", "database", `{"engineVersion": "017"}`, `"017" is not a PostgreSQL version`},
+		{"engine minor leading zero", "database", `{"engineVersion": "17.04"}`, `"17.04" is not a PostgreSQL version`},
 		{"instance class", "database", `{"instanceClass": "t4g.micro"}`, `rds-app:database.instanceClass: "t4g.micro" is not an RDS instance class; use a db.* class`},
 		{"storage too small", "database", `{"allocatedStorage": 10}`, `rds-app:database.allocatedStorage: 10 GiB is below the minimum of 20 GiB`},
 		{"storage above ceiling", "database", `{"allocatedStorage": 200, "maxAllocatedStorage": 100}`, `rds-app:database.allocatedStorage: 200 GiB is not below maxAllocatedStorage (100 GiB)`},

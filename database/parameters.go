@@ -7,9 +7,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Parameters are the PostgreSQL settings the stack pins. rds.force_ssl is
-// already 1 by default from PostgreSQL 15 on RDS, but SSL-only must never
-// depend on a default.
+// Parameters are the PostgreSQL settings the stack pins, the same for every
+// family from postgres13 to postgres18. rds.force_ssl is already 1 by
+// default from PostgreSQL 15 on RDS, but SSL-only must never depend on a
+// default. log_connections became a list of aspects in PostgreSQL 18, which
+// still takes the boolean forms ("1" means receipt, authentication and
+// authorization, what "1" logged before).
 var Parameters = map[string]string{
 	"rds.force_ssl":      "1",
 	"log_connections":    "1",

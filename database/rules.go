@@ -19,7 +19,9 @@ const (
 	MaxMajorVersion = 18
 )
 
-var engineVersionRE = regexp.MustCompile(`^([0-9]+)(?:\.([0-9]+))?$`)
+// engineVersionRE is the form RDS accepts: a major, or major.minor, with no
+// leading zeros ("017" and "17.04" are refused by RDS).
+var engineVersionRE = regexp.MustCompile(`^([1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?$`)
 
 // EngineVersion is a parsed PostgreSQL engine version: a major ("17") or a
 // major.minor ("17.4").
