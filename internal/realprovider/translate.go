@@ -152,9 +152,10 @@ func Translate(schema *Schema, rec *Recorder, region string) (*Translation, erro
 }
 
 // ProviderConfig is the provider block for an emulator: test credentials,
-// no calls to the real account or metadata service, and one retry only (an
-// emulator answers a missing API with HTTP 500, which the provider would
-// otherwise retry for minutes). Endpoints come from AWS_ENDPOINT_URL.
+// no calls to the real account or metadata service, and few attempts (an
+// emulator answers a missing API with HTTP 500, which the default 25 would
+// retry for minutes; one only makes a connection the busy emulator drops a
+// failure). Endpoints come from AWS_ENDPOINT_URL.
 func ProviderConfig(region string) map[string]any {
 	return map[string]any{
 		"region":                      region,
@@ -163,7 +164,7 @@ func ProviderConfig(region string) map[string]any {
 		"skip_credentials_validation": true,
 		"skip_metadata_api_check":     "true",
 		"skip_requesting_account_id":  true,
-		"max_retries":                 1,
+		"max_retries":                 3,
 	}
 }
 
