@@ -16,6 +16,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/rds-app/rds-app/internal/propval"
 )
 
 // Facts the mock answers invokes with.
@@ -291,18 +293,7 @@ func (m *Mocks) Run(stack string, fn pulumi.RunFunc, opts ...pulumi.RunOption) e
 }
 
 // Unwrap strips secret and output wrappers from a property value.
-func Unwrap(v resource.PropertyValue) resource.PropertyValue {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			v = v.OutputValue().Element
-		default:
-			return v
-		}
-	}
-}
+func Unwrap(v resource.PropertyValue) resource.PropertyValue { return propval.Unwrap(v) }
 
 // IsSecret reports whether a property value is marked secret (at any depth
 // of output wrapping).

@@ -13,6 +13,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/rds-app/rds-app/internal/propval"
 )
 
 // Facts are the answers to the invokes the program validates its
@@ -139,11 +141,14 @@ func (r *Recorder) DataSources() []DataSource {
 
 func marker(expr string) string { return "@@tf:" + expr + "@@" }
 
-var markerRE = regexp.MustCompile(`@@tf:([A-Za-z0-9_.\-\[\]]+)@@`)
+var (
+	markerRE        = regexp.MustCompile(`@@tf:([A-Za-z0-9_.\-\[\]]+)@@`)
+	nonIdentifierRE = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+)
 
 // tfIdentifier makes a Pulumi name a Terraform identifier.
 func tfIdentifier(name string) string {
-	id := regexp.MustCompile(`[^A-Za-z0-9_-]`).ReplaceAllString(name, "_")
+	id := nonIdentifierRE.ReplaceAllString(name, "_")
 	if id == "" || !(id[0] == '_' || (id[0] >= 'A' && id[0] <= 'Z') || (id[0] >= 'a' && id[0] <= 'z')) {
 		id = "r_" + id
 	}
@@ -227,7 +232,7 @@ func (r *Recorder) fail(err error) {
 func randomOutputs(token, name string, inputs, outputs resource.PropertyMap) {
 	// New keepers make a new value, as with pulumi-random.
 	seed := name
-	if k := unwrap(inputs["keepers"]); k.IsObject() {
+	if k := propval.Unwrap(inputs["keepers"]); k.IsObject() {
 		seed += fmt.Sprint(k.ObjectValue().Mappable())
 	}
 	sum := sha256.Sum256([]byte(seed))

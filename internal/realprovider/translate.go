@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/rds-app/rds-app/internal/propval"
 )
 
 // ProviderVersion is the Terraform AWS provider pulumi-aws v6.83 wraps.
@@ -187,7 +189,7 @@ func convertObject(b Block, props resource.PropertyMap, path string) (map[string
 		if strings.HasPrefix(key, "__") {
 			continue
 		}
-		v := unwrap(props[k])
+		v := propval.Unwrap(props[k])
 		if v.IsNull() {
 			continue
 		}
@@ -230,7 +232,7 @@ func convertBlockValue(nb NestedBlock, v resource.PropertyValue, path string) (a
 	}
 	out := []any{}
 	for i, item := range items {
-		item = unwrap(item)
+		item = propval.Unwrap(item)
 		if !item.IsObject() {
 			return nil, fmt.Errorf("%s[%d]: a block item, but Pulumi gave %v", path, i, item.TypeString())
 		}
@@ -253,7 +255,7 @@ func convertAttr(a Attribute, v resource.PropertyValue, path string) (any, error
 }
 
 func convertValue(v resource.PropertyValue, verbatimKeys bool, path string) (any, error) {
-	v = unwrap(v)
+	v = propval.Unwrap(v)
 	switch {
 	case v.IsNull():
 		return nil, nil
@@ -302,17 +304,4 @@ func TerraformString(s string) string {
 	s = strings.ReplaceAll(s, "${", "$${")
 	s = strings.ReplaceAll(s, "%{", "%%{")
 	return markerRE.ReplaceAllString(s, "$${$1}")
-}
-
-func unwrap(v resource.PropertyValue) resource.PropertyValue {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			v = v.OutputValue().Element
-		default:
-			return v
-		}
-	}
 }
