@@ -16,6 +16,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/pulumitest"
+	"github.com/rds-app/rds-app/program"
 )
 
 const (
@@ -270,6 +271,7 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 		"dbName":       cfg.Database.Name,
 		"dbSecretArn":  m.Named(t, typeSecret, "database-connection").Outputs["arn"].StringValue(),
 		"vpcId":        m.One(t, "aws:ec2/vpc:Vpc").ID,
+		"region":       "eu-west-1",
 		"dbTunnelCommand": fmt.Sprintf("aws ssm start-session --region eu-west-1 --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
 			host.ID, address, cfg.Database.Port, cfg.Database.Port),
 	}
@@ -392,7 +394,7 @@ func BenchmarkRun(b *testing.B) {
 			cfg := withRegion(s.Config)
 			for b.Loop() {
 				m := pulumitest.New()
-				if err := m.Run(s.Name, run, pulumitest.WithConfig(cfg)); err != nil {
+				if err := m.Run(s.Name, program.Run, pulumitest.WithConfig(cfg)); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -408,7 +410,7 @@ func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			m := pulumitest.New()
 			m.ZonesWithoutTypes = []string{"eu-west-1a"}
-			err := m.Run(s.Name, run, pulumitest.WithConfig(withRegion(s.Config)))
+			err := m.Run(s.Name, program.Run, pulumitest.WithConfig(withRegion(s.Config)))
 			var problems rdsconfig.Problems
 			require.True(t, errors.As(err, &problems), "want the config layer's Problems, got %v", err)
 			require.Len(t, problems, 1)

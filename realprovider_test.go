@@ -21,6 +21,7 @@ import (
 
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/realprovider"
+	"github.com/rds-app/rds-app/program"
 )
 
 const terraformPath = "/usr/local/bin/terraform"
@@ -97,7 +98,7 @@ type rehearsal struct {
 func translateStack(t *testing.T, schema *realprovider.Schema, stack string, cfg map[string]string) *realprovider.Translation {
 	t.Helper()
 	rec := realprovider.NewRecorder(schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, stack)
-	require.NoError(t, rec.Run(run, withRegion(cfg)), "running the program for stack %s", stack)
+	require.NoError(t, rec.Run(program.Run, withRegion(cfg)), "running the program for stack %s", stack)
 	tr, err := realprovider.Translate(schema, rec, pulumitest.Region)
 	require.NoError(t, err)
 	return tr

@@ -19,6 +19,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/pulumitest"
+	"github.com/rds-app/rds-app/program"
 )
 
 // shippedStack is one Pulumi.<stack>.yaml of the repository.
@@ -107,19 +108,19 @@ type programRun struct {
 	Err     error
 }
 
-// runProgram runs `run` (and reads the outputs `deploy` exports) for stack
+// runProgram runs program.Run (and reads the outputs program.Deploy exports) for stack
 // with the given configuration.
 func runProgram(t testing.TB, stack string, cfg map[string]string) programRun {
 	t.Helper()
 	m := pulumitest.New()
 	outputs := map[string]any{}
-	err := m.Run(stack, run, pulumitest.WithConfig(withRegion(cfg)))
+	err := m.Run(stack, program.Run, pulumitest.WithConfig(withRegion(cfg)))
 	if err == nil {
 		// A second, separate run reads the exported values: the mock engine
 		// does not hand stack outputs back.
 		m2 := pulumitest.New()
 		require.NoError(t, m2.Run(stack, func(ctx *pulumi.Context) error {
-			out, err := deploy(ctx)
+			out, err := program.Deploy(ctx)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,146 @@
+// Package program is the rds-app Pulumi program: what `pulumi up` runs
+// (through the rds-app command at the repository root), what the tests run
+// under mocks and what rds-app-rehearse runs against an emulator.
+//
+// Run wires the components in order: network, database, compute. It reads
+// no configuration keys itself; package config does.
+package program
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/database"
+	"github.com/rds-app/rds-app/internal/awsinfo"
+	"github.com/rds-app/rds-app/network"
+)
+
+// Run is the whole program: what `pulumi up` executes and what the tests
+// run under mocks.
+func Run(ctx *pulumi.Context) error {
+	outputs, err := Deploy(ctx)
+	if err != nil {
+		return err
+	}
+	for name, value := range outputs {
+		ctx.Export(name, value)
+	}
+	return nil
+}
+
+// Deploy validates the configuration, builds the stack and returns its
+// outputs. Nothing is registered unless the whole configuration is valid.
+func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
+	info, err := awsinfo.Lookup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(ctx, config.Facts{Region: info.Region, AvailabilityZones: info.AvailabilityZones, Today: time.Now().UTC()})
+	if err != nil {
+		return nil, err
+	}
+	offered, err := awsinfo.InstanceTypeZones(ctx, cfg.App.InstanceType)
+	if err != nil {
+		return nil, err
+	}
+	if err := config.CheckHostZone(ctx.Project(), cfg, offered); err != nil {
+		return nil, err
+	}
+	// Names that must be unique per account and region start with this.
+	prefix := ctx.Project() + "-" + ctx.Stack()
+
+	net, err := network.New(ctx, "network", network.Args{
+		CIDR:                 cfg.Network.CIDR,
+		Zones:                cfg.Network.AvailabilityZones,
+		IngressCIDRs:         cfg.Network.IngressCIDRs,
+		WebPorts:             []int{cfg.App.HostPort},
+		DatabasePort:         cfg.Database.Port,
+		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
+		AccountID:            info.AccountID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the network: %w", err)
+	}
+
+	db, err := database.New(ctx, "database", database.Args{
+		IdentifierPrefix:    prefix,
+		EngineVersion:       cfg.Database.EngineVersion,
+		InstanceClass:       cfg.Database.InstanceClass,
+		AllocatedStorage:    cfg.Database.AllocatedStorage,
+		MaxAllocatedStorage: cfg.Database.MaxAllocatedStorage,
+		Port:                cfg.Database.Port,
+		Username:            cfg.Database.Username,
+		DatabaseName:        cfg.Database.Name,
+		BackupRetentionDays: cfg.Database.BackupRetentionDays,
+		BackupWindow:        cfg.Database.BackupWindow,
+		MaintenanceWindow:   cfg.Database.MaintenanceWindow,
+		MultiAZ:             cfg.Database.MultiAZ,
+		DeletionProtection:  cfg.Database.DeletionProtection,
+		SkipFinalSnapshot:   cfg.Database.SkipFinalSnapshot,
+		ApplyImmediately:    cfg.Database.ApplyImmediately,
+		ExtendedSupport:     cfg.Database.ExtendedSupport,
+		MonitoringInterval:  cfg.Database.MonitoringInterval,
+		LogRetentionDays:    cfg.Database.LogRetentionDays,
+		Partition:           info.Partition,
+		AccountID:           info.AccountID,
+		SubnetIDs:           net.PrivateSubnetIDs,
+		SecurityGroupID:     net.DatabaseSecurityGroupID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the database: %w", err)
+	}
+
+	// The host gets the database's secret ARN, not the database: it boots
+	// while the database is being created and waits for the secret's value.
+	app, err := compute.New(ctx, "app", compute.Args{
+		ParameterPrefix:       "/" + ctx.Project() + "/" + ctx.Stack(),
+		Image:                 cfg.App.Image,
+		InstanceType:          cfg.App.InstanceType,
+		AMI:                   cfg.App.AMIID,
+		HostPort:              cfg.App.HostPort,
+		ContainerPort:         cfg.App.ContainerPort,
+		RootVolumeSize:        cfg.App.RootVolumeSize,
+		LogRetentionDays:      cfg.App.LogRetentionDays,
+		SecretNames:           cfg.App.SecretNames,
+		Environment:           cfg.App.Environment,
+		Region:                info.Region,
+		Partition:             info.Partition,
+		SubnetID:              net.PublicSubnetIDs.Index(pulumi.Int(0)),
+		SecurityGroupID:       net.HostSecurityGroupID,
+		DatabaseSecretArn:     db.SecretArn,
+		DatabaseSecretVersion: db.SecretVersion,
+		KmsKeyArn:             db.KmsKeyArn,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the application host: %w", err)
+	}
+
+	return pulumi.Map{
+		"url":             app.URL,
+		"publicIp":        app.PublicIP,
+		"instanceId":      app.InstanceID,
+		"sessionCommand":  app.SessionCommand,
+		"imageParameter":  app.ImageParameter,
+		"hostAmi":         app.AMI,
+		"latestAmi":       app.LatestAMI,
+		"appSecretArn":    app.AppSecretArn,
+		"dbEndpoint":      db.Address,
+		"dbPort":          db.Port,
+		"dbName":          db.DatabaseName,
+		"dbSecretArn":     db.SecretArn,
+		"vpcId":           net.VpcID,
+		"region":          pulumi.String(info.Region).ToStringOutput(),
+		"dbTunnelCommand": tunnelCommand(info.Region, app.InstanceID, db.Address, db.Port),
+	}, nil
+}
+
+// tunnelCommand forwards localhost:<port> to the database through Session
+// Manager, so psql works from a laptop without opening anything.
+func tunnelCommand(region string, instanceID, host pulumi.StringOutput, port pulumi.IntOutput) pulumi.StringOutput {
+	return pulumi.Sprintf("aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
+		region, instanceID, host, port, port)
+}
