@@ -171,7 +171,7 @@ func containerVars(t *testing.T, moto *motoServer, boot hostBoot, port int, pass
 	dbArn := moto.CreateSecret(t, "rds-app-db-contract", string(secret))
 	appArn := moto.CreateSecret(t, "rds-app-app-contract", `{"JWT_SECRET":"jwt-contract"}`)
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
-	moto.PutParameter(t, boot.HostEnv["CONTAINER_PARAMETER"], boot.Container)
+	moto.PutContainerSettings(t, boot.HostEnv["CONTAINER_PATH"], boot.Container)
 	// In the container the bundle is mounted at CONTAINER_CA_PATH; here
 	// psql reads the test CA from that path directly.
 	run := newStartScriptRun(t, moto, boot, map[string]string{

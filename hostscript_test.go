@@ -125,13 +125,22 @@ func (m *motoServer) PutParameter(t testing.TB, name, value string) {
 	m.AWS(t, "ssm", "put-parameter", "--name", name, "--type", "String", "--value", value, "--overwrite")
 }
 
+// PutContainerSettings stores the container settings under path the way
+// the program does: in pieces, the first counting them.
+func (m *motoServer) PutContainerSettings(t testing.TB, path, settings string) {
+	t.Helper()
+	for i, piece := range compute.SettingsPieces(settings) {
+		m.PutParameter(t, fmt.Sprintf("%s/%03d", path, i), piece)
+	}
+}
+
 // hostBoot is what the program's user-data puts on the host.
 type hostBoot struct {
 	StartScript string
 	// HostEnv is /etc/rds-app/host.env as KEY -> value.
 	HostEnv map[string]string
-	// Container is the container settings parameter's value (ports and
-	// plain environment, JSON) as the program stores it.
+	// Container is the container settings (ports, health check path and
+	// plain environment, JSON) as the program stores them.
 	Container string
 }
 
@@ -148,7 +157,7 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 		files := hostFiles(t, userDataOf(t, r))
 		boot := hostBoot{
 			StartScript: files[compute.StartScriptPath].Content,
-			Container:   r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container").Str("insecureValue"),
+			Container:   strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n"),
 			HostEnv:     map[string]string{},
 		}
 		require.NotEmpty(t, boot.Container)
@@ -247,7 +256,7 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 	// docker shim starts nothing).
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(app.Close)
-	env["HEALTH_CHECK_URL"] = app.URL + "/"
+	env["HEALTH_CHECK_BASE"] = app.URL
 	env["HEALTH_TIMEOUT_SECONDS"] = "20"
 	env["HEALTH_POLL_SECONDS"] = "0"
 	env["AWS_MAX_ATTEMPTS"] = "2"
@@ -400,7 +409,7 @@ func TestStartScriptHarness(t *testing.T) {
 	dbArn := moto.CreateSecret(t, "db", `{"engine":"postgres","host":"db.example.internal","port":5432,"dbname":"app","username":"app_admin","password":"pw-1","sslmode":"verify-full"}`)
 	appArn := moto.CreateSecret(t, "app", `{"JWT_SECRET":"jwt-1"}`)
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
-	moto.PutParameter(t, boot.HostEnv["CONTAINER_PARAMETER"], boot.Container)
+	moto.PutContainerSettings(t, boot.HostEnv["CONTAINER_PATH"], boot.Container)
 	run := newStartScriptRun(t, moto, boot, map[string]string{"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn}).Run()
 	require.NoError(t, run.Err, run.Output)
 	require.Len(t, run.Find("docker", "run"), 1, run.Output)

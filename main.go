@@ -11,4 +11,6 @@ import (
 	"github.com/rds-app/rds-app/program"
 )
 
+//go:generate go run ./internal/docs/gendocs
+
 func main() { pulumi.Run(program.Run) }

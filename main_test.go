@@ -15,6 +15,7 @@ import (
 
 	"github.com/rds-app/rds-app/compute"
 	rdsconfig "github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/program"
 )
@@ -239,8 +240,8 @@ func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	assert.Equal(t, cfg.App.InstanceType, host.Str("instanceType"))
 	assert.Equal(t, cfg.App.Image, m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue"))
 	var container compute.ContainerSettings
-	require.NoError(t, json.Unmarshal([]byte(m.Named(t, "aws:ssm/parameter:Parameter", "app-container").Str("insecureValue")), &container))
-	assert.Equal(t, compute.ContainerSettings{HostPort: cfg.App.HostPort, ContainerPort: cfg.App.ContainerPort, Environment: cfg.App.Environment}, container)
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")), &container))
+	assert.Equal(t, compute.ContainerSettings{HostPort: cfg.App.HostPort, ContainerPort: cfg.App.ContainerPort, HealthCheckPath: cfg.App.HealthCheckPath, Environment: cfg.App.Environment}, container)
 	var zones []string
 	for _, sn := range m.OfType(typeSubnet) {
 		if strings.Contains(sn.Name, "private") {
@@ -263,7 +264,7 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 		"sessionCommand": "aws ssm start-session --region eu-west-1 --target " + host.ID,
 		"imageParameter": "/rds-app/" + stackOf(db) + "/image",
 		// The mock's latest AMI; the host runs the one it was created from.
-		"latestAmi":    pulumitest.AMIPrefix + compute.Architecture(cfg.App.InstanceType),
+		"latestAmi":    pulumitest.AMIPrefix + awsfacts.Architecture(cfg.App.InstanceType),
 		"hostAmi":      host.Str("ami"),
 		"appSecretArn": m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
 		"dbEndpoint":   address,
@@ -416,7 +417,7 @@ func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
 			require.Len(t, problems, 1)
 			assert.Equal(t, "rds-app:app.instanceType", problems[0].Key)
 			assert.Contains(t, problems[0].Message, "is not offered in eu-west-1a, the host's zone")
-			assert.Contains(t, problems[0].Message, "zones that offer it: eu-west-1b, eu-west-1c; list one of them first in rds-app:network.availabilityZones")
+			assert.Contains(t, problems[0].Message, "zones that offer it: eu-west-1b, eu-west-1c; list one of them first in network.availabilityZones")
 			assert.Empty(t, m.Resources(), "nothing may be registered")
 		})
 	}

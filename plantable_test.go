@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/realprovider"
 )
 
@@ -26,48 +27,23 @@ import (
 type settingChange struct {
 	Key   string
 	Value any
+	// Effect is what the settings table says a change does.
+	Effect config.Effect
 	// Note is printed beside the plan when the plan's outcome is known to
 	// be wrong and an issue is open to change it.
 	Note string
 }
 
-// settingChanges covers every key of README's configuration tables (a test
-// checks it): a valid value different from dev's.
-var settingChanges = []settingChange{
-	{Key: "network.cidr", Value: "10.1.0.0/16"},
-	{Key: "network.azCount", Value: 3},
-	{Key: "network.availabilityZones", Value: []string{"eu-west-1b", "eu-west-1c"}},
-	{Key: "network.ingressCidrs", Value: []string{"203.0.113.0/24"}},
-	{Key: "network.flowLogRetentionDays", Value: 14},
-	{Key: "database.engineVersion", Value: "18"},
-	{Key: "database.instanceClass", Value: "db.t4g.small"},
-	{Key: "database.allocatedStorage", Value: 30},
-	{Key: "database.maxAllocatedStorage", Value: 100},
-	{Key: "database.port", Value: 5433},
-	{Key: "database.username", Value: "other_admin"},
-	{Key: "database.name", Value: "other"},
-	{Key: "database.backupRetentionDays", Value: 10},
-	{Key: "database.backupWindow", Value: "02:00-02:30"},
-	{Key: "database.maintenanceWindow", Value: "sat:04:30-sat:05:30"},
-	{Key: "database.multiAz", Value: true},
-	{Key: "database.deletionProtection", Value: true},
-	{Key: "database.skipFinalSnapshot", Value: false},
-	{Key: "database.applyImmediately", Value: false},
-	{Key: "database.extendedSupport", Value: true},
-	{Key: "database.monitoringInterval", Value: 30},
-	{Key: "database.logRetentionDays", Value: 14},
-	{Key: "app.image", Value: "public.ecr.aws/docker/library/nginx:1.29-alpine"},
-	{Key: "app.instanceType", Value: "t4g.small"},
-	// Another Amazon Linux 2023 arm64 AMI that moto knows (the latest
-	// is ami-00602d9e13dfdc4bd).
-	{Key: "app.amiId", Value: "ami-0f11cbb02d426f673"},
-	{Key: "app.hostPort", Value: 8080},
-	{Key: "app.containerPort", Value: 8080},
-	{Key: "app.rootVolumeSize", Value: 30},
-	{Key: "app.logRetentionDays", Value: 14},
-	{Key: "app.secretNames", Value: []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET", "EXTRA_SECRET"}},
-	{Key: "app.environment", Value: map[string]string{"NODE_ENV": "production"}},
-}
+// settingChanges covers every key of the settings table (and so of README's
+// configuration tables): each is changed to its example, a valid value
+// different from dev's.
+var settingChanges = func() []settingChange {
+	var out []settingChange
+	for _, st := range config.Settings {
+		out = append(out, settingChange{Key: st.Path(), Value: st.Example, Effect: st.Effect})
+	}
+	return out
+}()
 
 // settingRow is one setting's plan, summarised.
 type settingRow struct {

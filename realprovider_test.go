@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/program"
@@ -239,6 +240,14 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 		return
 	}
 	rows := r.settingTable(ctx)
+	for i, row := range rows {
+		// The settings table says what a change does; the plan must agree.
+		want := string(settingChanges[i].Effect)
+		if settingChanges[i].Effect == config.ReplacesHost || settingChanges[i].Effect == config.ReplacesDatabase {
+			want = "**" + want + "**"
+		}
+		assert.Equal(t, want, row.Verdict, "%s: config/settings.go says a change does %q, the provider plans %q", row.Key, want, row.Verdict)
+	}
 	table := formatSettingTable(rows)
 	t.Logf("what a change does (dev):\n%s", table)
 	checkReadmeBlock(t, "plan-table", table)

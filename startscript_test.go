@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 // Secret values with distinctive markers, so that a leak is found wherever
@@ -143,7 +145,7 @@ func newStartScriptFixture(t *testing.T, image string) startScriptFixture {
 		appArn: moto.CreateSecret(t, "rds-app/dev/app", appSecretJSON(t)),
 	}
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
-	moto.PutParameter(t, boot.HostEnv["CONTAINER_PARAMETER"], boot.Container)
+	moto.PutContainerSettings(t, boot.HostEnv["CONTAINER_PATH"], boot.Container)
 	return f
 }
 
@@ -358,7 +360,7 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 		// The contract as the config layer enforces it must be what the
 		// script writes, or a user variable could shadow a host one.
 		contract := append(sortedKeys(want), "DATABASE_URL")
-		assert.ElementsMatch(t, compute.ContractVariables, contract)
+		assert.ElementsMatch(t, awsfacts.ContractVariables, contract)
 		for k, v := range testAppSecrets {
 			want[k] = v
 		}
@@ -436,7 +438,7 @@ func TestStartScriptWaitsForDatabaseHost(t *testing.T) {
 	dbArn := moto.CreateSecret(t, "rds-app/dev/db-pending", "")
 	appArn := moto.CreateSecret(t, "rds-app/dev/app-pending", appSecretJSON(t))
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
-	moto.PutParameter(t, boot.HostEnv["CONTAINER_PARAMETER"], boot.Container)
+	moto.PutContainerSettings(t, boot.HostEnv["CONTAINER_PATH"], boot.Container)
 	s := newStartScriptRun(t, moto, boot, map[string]string{
 		"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn,
 		// Long enough that only the test decides when waiting ends.
@@ -563,7 +565,7 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	second := "docker.io/library/nginx:1.27.3"
 	f := newStartScriptFixture(t, first)
 	// Distinct ports, so a swapped --publish mapping shows.
-	f.moto.PutParameter(t, f.boot.HostEnv["CONTAINER_PARAMETER"], containerSettings(t, f.boot, 8080, 3000))
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], containerSettings(t, f.boot, 8080, 3000))
 	s := f.sandbox(t, nil)
 	run1 := s.Run()
 	require.NoError(t, run1.Err, run1.Output)
@@ -620,7 +622,7 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	changed.Environment = map[string]string{"NODE_ENV": "staging", "ADDED": "$not-expanded #kept"}
 	settings, err := changed.JSON()
 	require.NoError(t, err)
-	f.moto.PutParameter(t, f.boot.HostEnv["CONTAINER_PARAMETER"], settings)
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], settings)
 	run3 := s.Run()
 	require.NoError(t, run3.Err, run3.Output)
 	t.Run("reload after the container settings changed", func(t *testing.T) {
@@ -636,17 +638,95 @@ func TestStartScriptRefusesBadContainerSettings(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
 	for name, tc := range map[string]struct{ settings, want string }{
-		"port out of range":   {`{"hostPort":0,"containerPort":80,"environment":{}}`, "hostPort is not a port"},
-		"line break in value": {`{"hostPort":80,"containerPort":80,"environment":{"MOTD":"a\nb"}}`, "the environment value of MOTD contains a line break"},
-		"not JSON":            {`80:80`, "is not usable"},
+		"port out of range":    {`{"hostPort":0,"containerPort":80,"healthCheckPath":"/","environment":{}}`, "hostPort is not a port"},
+		"line break in value":  {`{"hostPort":80,"containerPort":80,"healthCheckPath":"/","environment":{"MOTD":"a\nb"}}`, "the environment value of MOTD contains a line break"},
+		"no health check path": {`{"hostPort":80,"containerPort":80,"environment":{}}`, "healthCheckPath is not a URL path"},
+		"not JSON":             {`80:80`, "are not usable"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f.moto.PutParameter(t, f.boot.HostEnv["CONTAINER_PARAMETER"], tc.settings)
+			f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], tc.settings)
 			run := f.sandbox(t, nil).Run()
 			require.Error(t, run.Err)
 			assert.Contains(t, run.Output, tc.want)
 			assert.Empty(t, run.Find("docker", "rm"), "the running container must stay")
 			assert.Empty(t, run.Find("docker", "run"))
+		})
+	}
+}
+
+// TestStartScriptReadsSettingsInPieces: settings of 500 variables of 1 KB
+// come in many SSM parameters; the script joins exactly the pieces the
+// first one counts (pieces left over from larger settings, which Pulumi
+// deletes only after the rollout, are ignored), and every value reaches
+// the container byte for byte.
+func TestStartScriptReadsSettingsInPieces(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	path := f.boot.HostEnv["CONTAINER_PATH"]
+	big := compute.ContainerSettings{HostPort: 8080, ContainerPort: 3000, HealthCheckPath: "/", Environment: map[string]string{}}
+	for i := 0; i < 500; i++ {
+		big.Environment[fmt.Sprintf("VAR_%03d", i)] = strings.Repeat("x", 1000) + ` ü "q" $HOME #` + fmt.Sprint(i)
+	}
+	text, err := big.JSON()
+	require.NoError(t, err)
+	require.Greater(t, len(compute.SettingsPieces(text)), 100)
+	f.moto.PutContainerSettings(t, path, text)
+	run := f.sandbox(t, nil).Run()
+	require.NoError(t, run.Err, run.Output)
+	assert.Equal(t, big.Environment, readDockerEnvFile(t, run.PlainEnvFile))
+
+	// The settings shrink to one piece; the others are still there.
+	small := compute.ContainerSettings{HostPort: 8080, ContainerPort: 3000, HealthCheckPath: "/", Environment: map[string]string{"ONLY": "one"}}
+	text, err = small.JSON()
+	require.NoError(t, err)
+	f.moto.PutContainerSettings(t, path, text)
+	run = f.sandbox(t, nil).Run()
+	require.NoError(t, run.Err, run.Output)
+	assert.Equal(t, small.Environment, readDockerEnvFile(t, run.PlainEnvFile))
+
+	// A missing piece is an error that names the path.
+	f.moto.PutContainerSettings(t, path, strings.Replace(mustJSON(t, big), "VAR_000", "VAR_AAA", 1))
+	f.moto.AWS(t, "ssm", "delete-parameter", "--name", path+"/007")
+	run = f.sandbox(t, nil).Run()
+	require.Error(t, run.Err)
+	assert.Contains(t, run.Output, "lack some of their")
+	assert.Empty(t, run.Find("docker", "run"))
+}
+
+func mustJSON(t *testing.T, s compute.ContainerSettings) string {
+	t.Helper()
+	text, err := s.JSON()
+	require.NoError(t, err)
+	return text
+}
+
+// TestStartScriptUsesTheHealthCheckPath: the new container is healthy only
+// once app.healthCheckPath answers 2xx or 3xx.
+func TestStartScriptUsesTheHealthCheckPath(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.RequestURI() {
+		case "/healthz?deep=1":
+			w.WriteHeader(http.StatusOK)
+		case "/moved":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(app.Close)
+	for path, healthy := range map[string]bool{"/healthz?deep=1": true, "/moved": true, "/": false} {
+		t.Run(path, func(t *testing.T) {
+			settings := compute.ContainerSettings{HostPort: 8080, ContainerPort: 3000, HealthCheckPath: path, Environment: map[string]string{}}
+			f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+			run := f.sandbox(t, map[string]string{"HEALTH_CHECK_BASE": app.URL, "HEALTH_TIMEOUT_SECONDS": "2", "HEALTH_POLL_SECONDS": "1"}).Run()
+			if healthy {
+				require.NoError(t, run.Err, run.Output)
+				return
+			}
+			require.Error(t, run.Err)
+			assert.Contains(t, run.Output, "does not answer "+app.URL+path+" with 2xx or 3xx after 2s")
 		})
 	}
 }
@@ -689,15 +769,17 @@ func TestStartScriptFailsWhenTheContainerDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
 	closed := httptest.NewServer(http.NotFoundHandler())
-	dead := closed.URL + "/"
+	dead := closed.URL
 	closed.Close() // nothing listens there any more
 	erroring := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
 	t.Cleanup(erroring.Close)
-	for name, url := range map[string]string{"nothing listens": dead, "answers 502": erroring.URL + "/"} {
+	missing := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(missing.Close)
+	for name, base := range map[string]string{"nothing listens": dead, "answers 502": erroring.URL, "answers 404": missing.URL} {
 		t.Run(name, func(t *testing.T) {
-			run := f.sandbox(t, map[string]string{"HEALTH_CHECK_URL": url, "HEALTH_TIMEOUT_SECONDS": "2", "HEALTH_POLL_SECONDS": "1"}).Run()
+			run := f.sandbox(t, map[string]string{"HEALTH_CHECK_BASE": base, "HEALTH_TIMEOUT_SECONDS": "2", "HEALTH_POLL_SECONDS": "1"}).Run()
 			require.Error(t, run.Err, run.Output)
-			assert.Contains(t, run.Output, "does not answer "+url+" after 2s")
+			assert.Contains(t, run.Output, "does not answer "+base+"/ with 2xx or 3xx after 2s")
 			assert.Contains(t, run.Output, "in the log group "+f.boot.HostEnv["LOG_GROUP"])
 			logs := run.Find("docker", "logs")
 			require.Len(t, logs, 1, "the container's last log lines are shown")

@@ -13,33 +13,19 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
-// Args configures the host. Values decided by configuration are plain Go
-// values; values produced by other components are Pulumi inputs.
-type Args struct {
+// Inputs is what the host needs beyond its own configuration section:
+// names, the stack's location, and values produced by other components.
+type Inputs struct {
 	// ParameterPrefix names the SSM parameter holding the image
 	// ("/rds-app/dev" gives "/rds-app/dev/image").
 	ParameterPrefix string
-	// Image is the container image reference.
-	Image string
-	// InstanceType is the EC2 instance type; its architecture picks the AMI.
-	InstanceType string
-	// AMI pins the host's AMI; empty means the latest Amazon Linux 2023 at
-	// the host's creation, kept until the host is replaced or AMI is set.
-	AMI string
-	// HostPort is published on the host and mapped to ContainerPort.
-	HostPort, ContainerPort int
-	// RootVolumeSize is the root volume in GiB.
-	RootVolumeSize int
-	// LogRetentionDays keeps the container logs this long.
-	LogRetentionDays int
-	// SecretNames are environment variables given generated random values.
-	SecretNames []string
-	// Environment holds plain variables for the container.
-	Environment map[string]string
-	// Region and Partition locate the stack.
-	Region, Partition string
+	// Region, Partition and AccountID locate the stack.
+	Region, Partition, AccountID string
 
 	// SubnetID is the public subnet the host lives in.
 	SubnetID pulumi.StringInput
@@ -53,6 +39,13 @@ type Args struct {
 	// KmsKeyArn encrypts both secrets; the host may decrypt through
 	// Secrets Manager only.
 	KmsKeyArn pulumi.StringInput
+}
+
+// Args is what the host is built from: the validated app configuration
+// section and its inputs.
+type Args struct {
+	config.App
+	Inputs
 }
 
 // Compute is the component.
@@ -80,12 +73,13 @@ type Compute struct {
 }
 
 // New creates the application host.
-func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Compute, error) {
-	image, err := ParseImage(args.Image)
+func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pulumi.ResourceOption) (*Compute, error) {
+	args := Args{App: cfg, Inputs: in}
+	image, err := awsfacts.ParseImage(args.Image)
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
-	settings, err := ContainerSettings{HostPort: args.HostPort, ContainerPort: args.ContainerPort, Environment: args.Environment}.JSON()
+	settings, err := ContainerSettings{HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath, Environment: args.Environment}.JSON()
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
@@ -107,38 +101,42 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	containerParam, err := newContainerParameter(ctx, name, args, settings, parent)
+	containerParams, err := newContainerParameters(ctx, name, args, settings, parent)
 	if err != nil {
 		return nil, err
 	}
 	identity, err := newHostIdentity(ctx, name, args, image, hostResources{
-		logGroup: logGroup, appSecret: appSecret.secret, imageParam: imageParam, containerParam: containerParam,
+		logGroup: logGroup, appSecret: appSecret.secret, imageParam: imageParam,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	userData := pulumi.All(args.DatabaseSecretArn, appSecret.secret.Arn, imageParam.Name, containerParam.Name, logGroup.Name).ApplyT(
+	userData := pulumi.All(args.DatabaseSecretArn, appSecret.secret.Arn, imageParam.Name, logGroup.Name).ApplyT(
 		func(vs []any) (string, error) {
 			cloudConfig, err := RenderUserData(HostSettings{
-				Region:             args.Region,
-				DatabaseSecretArn:  vs[0].(string),
-				AppSecretArn:       vs[1].(string),
-				ImageParameter:     vs[2].(string),
-				ContainerParameter: vs[3].(string),
-				LogGroup:           vs[4].(string),
+				Region:            args.Region,
+				DatabaseSecretArn: vs[0].(string),
+				AppSecretArn:      vs[1].(string),
+				ImageParameter:    vs[2].(string),
+				ContainerPath:     ContainerPath(args.ParameterPrefix),
+				LogGroup:          vs[3].(string),
 			})
 			if err != nil {
 				return "", err
 			}
 			return EncodeUserData(cloudConfig)
 		}).(pulumi.StringOutput)
-	host, err := newHost(ctx, name, args, userData, identity, []pulumi.Resource{appSecret.version, containerParam}, parent)
+	written := []pulumi.Resource{imageParam}
+	for _, p := range containerParams {
+		written = append(written, p)
+	}
+	host, err := newHost(ctx, name, args, userData, identity, append([]pulumi.Resource{appSecret.version}, written[1:]...), parent)
 	if err != nil {
 		return nil, err
 	}
 	release := Release{Image: args.Image, Container: settings}
 	if err := newRollout(ctx, name, release, host.instance, rolloutInputs{
-		parameters:            []pulumi.Resource{imageParam, containerParam},
+		parameters:            written,
 		databaseSecretVersion: args.DatabaseSecretVersion,
 		appSecretVersion:      appSecret.version.VersionId,
 	}, identity, parent); err != nil {

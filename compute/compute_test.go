@@ -2,8 +2,11 @@ package compute_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -12,6 +15,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
@@ -26,12 +31,16 @@ const (
 
 func testArgs() compute.Args {
 	return compute.Args{
-		ParameterPrefix: "/rds-app/test", Image: ecrImage, InstanceType: "t3.micro",
-		HostPort: 80, ContainerPort: 1337, RootVolumeSize: 20, LogRetentionDays: 14,
-		SecretNames: []string{"APP_KEYS", "JWT_SECRET"}, Environment: map[string]string{"NODE_ENV": "production"},
-		Region: "eu-west-1", Partition: "aws",
-		SubnetID: pulumi.String("subnet-public-0"), SecurityGroupID: pulumi.String("sg-host"),
-		DatabaseSecretArn: pulumi.String(dbSecretArn), DatabaseSecretVersion: pulumi.String("db-v1"), KmsKeyArn: pulumi.String(keyArn),
+		App: config.App{
+			Image: ecrImage, InstanceType: "t3.micro",
+			HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/", RootVolumeSize: 20, LogRetentionDays: 14,
+			SecretNames: []string{"APP_KEYS", "JWT_SECRET"}, Environment: map[string]string{"NODE_ENV": "production"},
+		},
+		Inputs: compute.Inputs{
+			ParameterPrefix: "/rds-app/test", Region: "eu-west-1", Partition: "aws", AccountID: "123456789012",
+			SubnetID: pulumi.String("subnet-public-0"), SecurityGroupID: pulumi.String("sg-host"),
+			DatabaseSecretArn: pulumi.String(dbSecretArn), DatabaseSecretVersion: pulumi.String("db-v1"), KmsKeyArn: pulumi.String(keyArn),
+		},
 	}
 }
 
@@ -48,7 +57,7 @@ func buildWith(t *testing.T, m *pulumitest.Mocks, args compute.Args) (*pulumites
 	t.Helper()
 	var out outputs
 	err := m.Run("test", func(ctx *pulumi.Context) error {
-		c, err := compute.New(ctx, "app", args)
+		c, err := compute.New(ctx, "app", args.App, args.Inputs)
 		if err != nil {
 			return err
 		}
@@ -93,7 +102,7 @@ func TestHostRoleIsLeastPrivilege(t *testing.T) {
 	assert.Equal(t, role.ID, policy.Str("role"))
 	logArn := m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["arn"].StringValue()
 	paramArn := m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Outputs["arn"].StringValue()
-	containerArn := m.Named(t, "aws:ssm/parameter:Parameter", "app-container").Outputs["arn"].StringValue()
+
 	type grant struct {
 		actions, resources []string
 	}
@@ -108,7 +117,8 @@ func TestHostRoleIsLeastPrivilege(t *testing.T) {
 	assert.Equal(t, map[string]grant{
 		"ReadStackSecrets":                    {[]string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, []string{dbSecretArn, out.appSecretArn}},
 		"DecryptSecretsThroughSecretsManager": {[]string{"kms:Decrypt"}, []string{keyArn}},
-		"ReadRolloutParameters":               {[]string{"ssm:GetParameter"}, []string{paramArn, containerArn}},
+		"ReadImageParameter":                  {[]string{"ssm:GetParameter"}, []string{paramArn}},
+		"ReadContainerSettings":               {[]string{"ssm:GetParametersByPath"}, []string{"arn:aws:ssm:eu-west-1:123456789012:parameter/rds-app/test/container"}},
 		"WriteContainerLogs":                  {[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{logArn, logArn + ":log-stream:*"}},
 		"LogInToECR":                          {[]string{"ecr:GetAuthorizationToken"}, []string{"*"}},
 		"PullImage":                           {[]string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{"arn:aws:ecr:eu-west-1:123456789012:repository/shop"}},
@@ -196,7 +206,7 @@ func TestGravitonTypesGetArmAMIs(t *testing.T) {
 
 func TestPinnedAMI(t *testing.T) {
 	args := testArgs()
-	args.AMI = "ami-0123456789abcdef0"
+	args.AMIID = "ami-0123456789abcdef0"
 	m, out := build(t, args)
 	host := m.One(t, typeInstance)
 	assert.Equal(t, "ami-0123456789abcdef0", host.Str("ami"))
@@ -231,7 +241,7 @@ func TestApplicationSecrets(t *testing.T) {
 	pws := m.OfType("random:index/randomPassword:RandomPassword")
 	require.Len(t, pws, 2)
 	for _, pw := range pws {
-		assert.Equal(t, float64(compute.AppSecretLength), pw.Input("length").NumberValue())
+		assert.Equal(t, float64(awsfacts.GeneratedSecretLength), pw.Input("length").NumberValue())
 		assert.False(t, pw.Input("special").BoolValue())
 		assert.Contains(t, pw.Request.GetAdditionalSecretOutputs(), "result")
 	}
@@ -284,7 +294,7 @@ func TestUserDataHoldsNoSecrets(t *testing.T) {
 	assert.Contains(t, host, "APP_SECRET_ARN="+out.appSecretArn)
 	assert.Contains(t, host, "IMAGE_PARAMETER=/rds-app/test/image")
 	assert.Contains(t, host, "LOG_GROUP="+m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["name"].StringValue())
-	assert.Contains(t, host, "CONTAINER_PARAMETER=/rds-app/test/container")
+	assert.Contains(t, host, "CONTAINER_PATH=/rds-app/test/container")
 	assert.NotContains(t, ud, "NODE_ENV", "the environment lives in SSM, not in user-data")
 	assert.Contains(t, files, compute.UnitPath)
 	assert.Contains(t, doc.RunCmd, []string{"systemctl", "enable", "--now", "--no-block", "rds-app.service"})
@@ -297,11 +307,11 @@ func TestImageRollout(t *testing.T) {
 	assert.Equal(t, "String", param.Str("type"))
 	assert.Equal(t, ecrImage, param.Str("insecureValue"))
 
-	container := m.Named(t, "aws:ssm/parameter:Parameter", "app-container")
-	assert.Equal(t, "/rds-app/test/container", container.Str("name"))
+	container := m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000")
+	assert.Equal(t, "/rds-app/test/container/000", container.Str("name"))
 	assert.Equal(t, "String", container.Str("type"))
-	assert.Equal(t, "Intelligent-Tiering", container.Str("tier"))
-	assert.JSONEq(t, `{"hostPort":80,"containerPort":1337,"environment":{"NODE_ENV":"production"}}`, container.Str("insecureValue"))
+	assert.Equal(t, "Standard", container.Str("tier"))
+	assert.Equal(t, "1\n"+`{"hostPort":80,"containerPort":1337,"healthCheckPath":"/","environment":{"NODE_ENV":"production"}}`, container.Str("insecureValue"))
 
 	assoc := m.One(t, "aws:ssm/association:Association")
 	assert.Equal(t, "AWS-RunShellScript", assoc.Str("name"))
@@ -313,7 +323,7 @@ func TestImageRollout(t *testing.T) {
 	assert.Equal(t, float64(compute.RolloutWaitSeconds), assoc.Input("waitForSuccessTimeoutSeconds").NumberValue())
 	params := assoc.Input("parameters").ObjectValue()
 	appVersion := m.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
-	assert.Equal(t, compute.RolloutCommand(compute.Release{Image: ecrImage, Container: container.Str("insecureValue")}, "db-v1", appVersion),
+	assert.Equal(t, compute.RolloutCommand(compute.Release{Image: ecrImage, Container: strings.TrimPrefix(container.Str("insecureValue"), "1\n")}, "db-v1", appVersion),
 		params["commands"].StringValue())
 	for _, p := range []pulumitest.Resource{param, container} {
 		assert.Contains(t, assoc.Request.GetDependencies(), urnOf(p), "the parameters hold the new release before the host is told")
@@ -344,10 +354,10 @@ func TestContainerChangesLeaveTheHostAlone(t *testing.T) {
 	for name, change := range map[string]func(*compute.Args) (changedResource string){
 		"environment": func(a *compute.Args) string {
 			a.Environment = map[string]string{"NODE_ENV": "staging", "NEW": "1"}
-			return "app-container"
+			return "app-container-000"
 		},
-		"container port": func(a *compute.Args) string { a.ContainerPort = 3000; return "app-container" },
-		"host port":      func(a *compute.Args) string { a.HostPort = 8080; return "app-container" },
+		"container port": func(a *compute.Args) string { a.ContainerPort = 3000; return "app-container-000" },
+		"host port":      func(a *compute.Args) string { a.HostPort = 8080; return "app-container-000" },
 		"secret names": func(a *compute.Args) string {
 			a.SecretNames = append(a.SecretNames, "EXTRA")
 			return "app-app-secrets"
@@ -390,6 +400,55 @@ func assertOnlyTheContainerChanges(t *testing.T, a, b compute.Args, changed stri
 		"the rollout must run again")
 }
 
+// TestLargeEnvironments: 100 short variables and 500 of 1 KB deploy; the
+// settings are split into standard SSM parameters under one path, the
+// pieces join back into exactly the settings, and the user-data does not
+// grow with them.
+func TestLargeEnvironments(t *testing.T) {
+	small, _ := build(t, testArgs())
+	baseUserData := small.One(t, typeInstance).Str("userDataBase64")
+	for _, tt := range []struct{ count, size int }{{100, 16}, {500, 1024}} {
+		t.Run(fmt.Sprintf("%d variables of %d bytes", tt.count, tt.size), func(t *testing.T) {
+			args := testArgs()
+			args.Environment = map[string]string{}
+			for i := 0; i < tt.count; i++ {
+				args.Environment[fmt.Sprintf("VAR_%03d", i)] = strings.Repeat(string(rune('a'+i%26)), tt.size-2) + "é"
+			}
+			m, _ := build(t, args)
+			want, err := compute.ContainerSettings{HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/", Environment: args.Environment}.JSON()
+			require.NoError(t, err)
+			var pieces []pulumitest.Resource
+			for _, r := range m.Resources() {
+				if r.Type == "aws:ssm/parameter:Parameter" && strings.HasPrefix(r.Str("name"), "/rds-app/test/container/") {
+					pieces = append(pieces, r)
+				}
+			}
+			sort.Slice(pieces, func(i, j int) bool { return pieces[i].Str("name") < pieces[j].Str("name") })
+			require.Len(t, pieces, len(compute.SettingsPieces(want)))
+			if tt.size > 100 {
+				assert.Greater(t, len(pieces), 100, "half a megabyte takes many pieces")
+			}
+			var joined strings.Builder
+			for i, p := range pieces {
+				assert.Equal(t, fmt.Sprintf("/rds-app/test/container/%03d", i), p.Str("name"))
+				assert.Equal(t, "Standard", p.Str("tier"), "free parameters")
+				assert.LessOrEqual(t, len(p.Str("insecureValue")), 4096)
+				assert.True(t, utf8.ValidString(p.Str("insecureValue")), "a piece never splits a character")
+				joined.WriteString(p.Str("insecureValue"))
+				if i == 0 {
+					assert.True(t, strings.HasPrefix(p.Str("insecureValue"), fmt.Sprintf("%d\n", len(pieces))), "the first piece counts them")
+				}
+			}
+			assert.Equal(t, fmt.Sprintf("%d\n", len(pieces))+want, joined.String())
+			assert.Equal(t, baseUserData, m.One(t, typeInstance).Str("userDataBase64"), "the user-data does not carry the environment")
+			assoc := m.One(t, "aws:ssm/association:Association")
+			for _, p := range pieces {
+				assert.Contains(t, assoc.Request.GetDependencies(), urnOf(p), "every piece is written before the rollout")
+			}
+		})
+	}
+}
+
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	m, _ := build(t, testArgs())
 	assert.Equal(t, 15, m.AssertParentedTo(t, typeComponent, "app"))
@@ -400,7 +459,7 @@ func TestBadImageRegistersNothing(t *testing.T) {
 	args.Image = "nginx"
 	m := pulumitest.New()
 	err := m.Run("test", func(ctx *pulumi.Context) error {
-		_, err := compute.New(ctx, "app", args)
+		_, err := compute.New(ctx, "app", args.App, args.Inputs)
 		return err
 	})
 	assert.ErrorContains(t, err, `"nginx" has no tag or digest`)

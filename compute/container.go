@@ -4,36 +4,43 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
-// MaxContainerSettingsBytes is the largest value of an advanced-tier SSM
-// parameter, which the container settings must fit.
-const MaxContainerSettingsBytes = 8192
+// ContainerChunkBytes is the largest piece of the container settings one
+// SSM parameter holds: the 4 KB of a standard (free) parameter.
+const ContainerChunkBytes = 4096
 
-// ContainerParameterName is the SSM parameter that holds the container's
-// settings (ports and plain environment).
-func ContainerParameterName(prefix string) string { return prefix + "/container" }
+// ContainerPath is the SSM path under which the container's settings are
+// stored, in pieces named 000, 001, ... ("/rds-app/dev/container").
+func ContainerPath(prefix string) string { return prefix + "/container" }
 
 // ContainerSettings is what the host reads, at every start and reload of
 // the unit, to run the container: not user-data, so a change reaches the
-// running container through the rollout instead of replacing the host.
+// running container through the rollout instead of replacing the host, and
+// its size is not bounded by user-data's 16 KB.
 type ContainerSettings struct {
 	// HostPort is published on the host and mapped to ContainerPort.
 	HostPort int `json:"hostPort"`
 	// ContainerPort is where the application listens in the container.
 	ContainerPort int `json:"containerPort"`
+	// HealthCheckPath is asked on the new container until it answers 2xx
+	// or 3xx.
+	HealthCheckPath string `json:"healthCheckPath"`
 	// Environment holds the plain (non-secret) variables.
 	Environment map[string]string `json:"environment"`
 }
 
-// JSON renders the settings as the parameter's value, after checking that
-// every variable can be handed to the container.
+// JSON renders the settings as the text the host reassembles, after
+// checking that every variable can be handed to the container.
 func (s ContainerSettings) JSON() (string, error) {
 	for k, v := range s.Environment {
-		if err := CheckEnvName(k); err != nil {
+		if err := awsfacts.CheckEnvName(k); err != nil {
 			return "", err
 		}
 		if strings.ContainsAny(v, "\n\r\x00") {
@@ -44,25 +51,68 @@ func (s ContainerSettings) JSON() (string, error) {
 		s.Environment = map[string]string{}
 	}
 	// encoding/json sorts map keys: the same settings are the same text.
-	b, err := json.Marshal(s)
-	return string(b), err
+	// Unicode stays as it is (no \u escapes), so values are byte-exact.
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
-// newContainerParameter stores the container settings where the host reads
-// them. The name is fixed (per project and stack) because host.env names it.
-func newContainerParameter(ctx *pulumi.Context, name string, args Args, settings string, parent pulumi.ResourceOption) (*ssm.Parameter, error) {
-	p, err := ssm.NewParameter(ctx, name+"-container", &ssm.ParameterArgs{
-		Name:        pulumi.String(ContainerParameterName(args.ParameterPrefix)),
-		Description: pulumi.String("Ports and plain environment of the rds-app container; read at every start of " + UnitName),
-		Type:        pulumi.String("String"),
-		// Standard (free) up to 4 KB, advanced only when the settings are
-		// larger: the environment's size is the user's.
-		Tier: pulumi.String("Intelligent-Tiering"),
-		// Not secret (secrets come from Secrets Manager), so it shows in diffs.
-		InsecureValue: pulumi.String(settings),
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("creating container settings parameter: %w", err)
+// Chunks splits text into pieces of at most max bytes, never inside a
+// UTF-8 sequence (SSM stores text). Joined in order, they are text again.
+func Chunks(text string, max int) []string {
+	var out []string
+	for len(text) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		out = append(out, text[:cut])
+		text = text[cut:]
 	}
-	return p, nil
+	return append(out, text)
+}
+
+// SettingsPieces splits the settings text into the values of the SSM
+// parameters that hold it. The first starts with the number of pieces and a
+// newline: when the settings shrink, Pulumi deletes the pieces no longer
+// needed only after the rollout, so the host joins exactly that many.
+func SettingsPieces(settings string) []string {
+	pieces := Chunks(settings, ContainerChunkBytes-len("999\n"))
+	pieces[0] = fmt.Sprintf("%d\n", len(pieces)) + pieces[0]
+	return pieces
+}
+
+// ChunkName is the SSM parameter holding piece i of the settings.
+func ChunkName(prefix string, i int) string {
+	return fmt.Sprintf("%s/%03d", ContainerPath(prefix), i)
+}
+
+// newContainerParameters stores the container settings where the host
+// reads them: standard SSM parameters under ContainerPath, each at most
+// ContainerChunkBytes, which the host reads by path and joins in name
+// order (SettingsPieces). Most stacks need one; 500 variables of 1 KB take about 130, all
+// free. The names are fixed (per project and stack) because host.env names
+// the path.
+func newContainerParameters(ctx *pulumi.Context, name string, args Args, settings string, parent pulumi.ResourceOption) ([]*ssm.Parameter, error) {
+	var params []*ssm.Parameter
+	for i, chunk := range SettingsPieces(settings) {
+		p, err := ssm.NewParameter(ctx, fmt.Sprintf("%s-container-%03d", name, i), &ssm.ParameterArgs{
+			Name:        pulumi.String(ChunkName(args.ParameterPrefix, i)),
+			Description: pulumi.String("Ports, health check and plain environment of the rds-app container (one piece); read at every start of " + UnitName),
+			Type:        pulumi.String("String"),
+			Tier:        pulumi.String("Standard"),
+			// Not secret (secrets come from Secrets Manager), so it shows
+			// in diffs.
+			InsecureValue: pulumi.String(chunk),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating container settings parameter %d: %w", i, err)
+		}
+		params = append(params, p)
+	}
+	return params, nil
 }

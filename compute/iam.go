@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 )
 
@@ -19,13 +20,15 @@ type HostPolicyInput struct {
 	SecretArns []string
 	// KmsKeyArn encrypts those secrets.
 	KmsKeyArn string
-	// ParameterArns are the SSM parameters holding the image and the
-	// container settings.
-	ParameterArns []string
+	// ImageParameterArn is the SSM parameter holding the image.
+	ImageParameterArn string
+	// ContainerPathArn is the SSM path holding the container settings'
+	// pieces: the host reads the path and the parameters under it.
+	ContainerPathArn string
 	// LogGroupArn is where the container's logs go.
 	LogGroupArn string
 	// ECR is the image's repository when it lives in private ECR.
-	ECR *ECRRepository
+	ECR *awsfacts.ECRRepository
 }
 
 // HostPolicy is the host's own policy: exact actions, each on exactly the
@@ -43,7 +46,8 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 				"kms:ViaService": fmt.Sprintf("secretsmanager.%s.%s", in.Region, dnsSuffix(in.Partition)),
 			}},
 		},
-		iampolicy.Allow("ReadRolloutParameters", []string{"ssm:GetParameter"}, in.ParameterArns...),
+		iampolicy.Allow("ReadImageParameter", []string{"ssm:GetParameter"}, in.ImageParameterArn),
+		iampolicy.Allow("ReadContainerSettings", []string{"ssm:GetParametersByPath"}, in.ContainerPathArn),
 		iampolicy.Allow("WriteContainerLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, in.LogGroupArn, in.LogGroupArn+":log-stream:*"),
 	}
 	if in.ECR != nil {
@@ -68,10 +72,9 @@ func SSMManagedPolicyARN(partition string) string {
 }
 
 type hostResources struct {
-	logGroup       *cloudwatch.LogGroup
-	appSecret      *secretsmanager.Secret
-	imageParam     *ssm.Parameter
-	containerParam *ssm.Parameter
+	logGroup   *cloudwatch.LogGroup
+	appSecret  *secretsmanager.Secret
+	imageParam *ssm.Parameter
 }
 
 type hostIdentity struct {
@@ -82,7 +85,7 @@ type hostIdentity struct {
 
 // newHostIdentity creates the host's role (Session Manager plus HostPolicy)
 // and its instance profile.
-func newHostIdentity(ctx *pulumi.Context, name string, args Args, image Image, res hostResources, parent pulumi.ResourceOption) (*hostIdentity, error) {
+func newHostIdentity(ctx *pulumi.Context, name string, args Args, image awsfacts.Image, res hostResources, parent pulumi.ResourceOption) (*hostIdentity, error) {
 	role, err := iam.NewRole(ctx, name+"-host", &iam.RoleArgs{
 		Description:      pulumi.String("rds-app application host"),
 		AssumeRolePolicy: pulumi.String(iampolicy.AssumeRole("ec2.amazonaws.com", "").JSON()),
@@ -97,16 +100,17 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image Image, r
 	if err != nil {
 		return nil, fmt.Errorf("attaching Session Manager policy: %w", err)
 	}
-	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.containerParam.Arn, res.logGroup.Arn).ApplyT(
+	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.logGroup.Arn).ApplyT(
 		func(vs []any) string {
 			return HostPolicy(HostPolicyInput{
-				Region:        args.Region,
-				Partition:     args.Partition,
-				SecretArns:    []string{vs[0].(string), vs[1].(string)},
-				KmsKeyArn:     vs[2].(string),
-				ParameterArns: []string{vs[3].(string), vs[4].(string)},
-				LogGroupArn:   vs[5].(string),
-				ECR:           image.ECR,
+				Region:            args.Region,
+				Partition:         args.Partition,
+				SecretArns:        []string{vs[0].(string), vs[1].(string)},
+				KmsKeyArn:         vs[2].(string),
+				ImageParameterArn: vs[3].(string),
+				ContainerPathArn:  fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, ContainerPath(args.ParameterPrefix)),
+				LogGroupArn:       vs[4].(string),
+				ECR:               image.ECR,
 			}).JSON()
 		}).(pulumi.StringOutput)
 	own, err := iam.NewRolePolicy(ctx, name+"-host", &iam.RolePolicyArgs{

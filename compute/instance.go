@@ -6,6 +6,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 // AMIParameter is AWS's public SSM parameter naming the latest Amazon Linux
@@ -31,7 +33,7 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 	// provider's `value` would show as a secret in previews), and shown as
 	// an output so the user sees when a newer release is waiting.
 	latest := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
-		Name: pulumi.String(AMIParameter(Architecture(args.InstanceType))),
+		Name: pulumi.String(AMIParameter(awsfacts.Architecture(args.InstanceType))),
 	}).InsecureValue()
 	// Unpinned, the host takes the latest AMI when it is created and keeps
 	// it: a new Amazon Linux release must not replace the host (an outage
@@ -39,8 +41,8 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 	// app.amiId (for example to latestAmi) is how the user moves on.
 	ami := latest
 	amiOpts := []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
-	if args.AMI != "" {
-		ami = pulumi.String(args.AMI).ToStringOutput()
+	if args.AMIID != "" {
+		ami = pulumi.String(args.AMIID).ToStringOutput()
 		amiOpts = nil
 	}
 

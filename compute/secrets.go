@@ -7,12 +7,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// AppSecretLength is the length of each generated application secret:
-// letters and digits only (no character needs quoting anywhere), 48 of them
-// for about 285 bits.
-const AppSecretLength = 48
+	"github.com/rds-app/rds-app/internal/awsfacts"
+)
 
 type appSecrets struct {
 	secret  *secretsmanager.Secret
@@ -27,7 +24,7 @@ func newAppSecrets(ctx *pulumi.Context, name string, args Args, parent pulumi.Re
 	values := pulumi.StringMap{}
 	for _, n := range args.SecretNames {
 		pw, err := random.NewRandomPassword(ctx, name+"-"+n, &random.RandomPasswordArgs{
-			Length:  pulumi.Int(AppSecretLength),
+			Length:  pulumi.Int(awsfacts.GeneratedSecretLength),
 			Special: pulumi.Bool(false),
 		}, parent, pulumi.AdditionalSecretOutputs([]string{"result"}))
 		if err != nil {

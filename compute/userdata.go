@@ -61,9 +61,10 @@ type HostSettings struct {
 	DatabaseSecretArn string
 	AppSecretArn      string
 	ImageParameter    string
-	// ContainerParameter holds the container's ports and plain variables.
-	ContainerParameter string
-	LogGroup           string
+	// ContainerPath holds the pieces of the container's settings: ports,
+	// health check path and plain variables.
+	ContainerPath string
+	LogGroup      string
 }
 
 // CABundleURL is where AWS publishes the CA bundle for a region's RDS
@@ -83,7 +84,7 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"DB_SECRET_ARN", s.DatabaseSecretArn},
 		{"APP_SECRET_ARN", s.AppSecretArn},
 		{"IMAGE_PARAMETER", s.ImageParameter},
-		{"CONTAINER_PARAMETER", s.ContainerParameter},
+		{"CONTAINER_PATH", s.ContainerPath},
 		{"LOG_GROUP", s.LogGroup},
 		{"CA_BUNDLE", CABundlePath},
 		{"CA_BUNDLE_URL", CABundleURL(s.Region)},

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,12 +13,12 @@ import (
 
 func testSettings() HostSettings {
 	return HostSettings{
-		Region:             "eu-west-1",
-		DatabaseSecretArn:  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
-		AppSecretArn:       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
-		ImageParameter:     "/rds-app/dev/image",
-		ContainerParameter: "/rds-app/dev/container",
-		LogGroup:           "app-app-logs-1234567",
+		Region:            "eu-west-1",
+		DatabaseSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+		AppSecretArn:      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
+		ImageParameter:    "/rds-app/dev/image",
+		ContainerPath:     "/rds-app/dev/container",
+		LogGroup:          "app-app-logs-1234567",
 	}
 }
 
@@ -52,7 +53,7 @@ func TestRenderUserData(t *testing.T) {
 		"DB_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
 		"APP_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
 		"IMAGE_PARAMETER=/rds-app/dev/image",
-		"CONTAINER_PARAMETER=/rds-app/dev/container",
+		"CONTAINER_PATH=/rds-app/dev/container",
 		"LOG_GROUP=app-app-logs-1234567",
 		"CA_BUNDLE=/etc/rds-app/rds-ca-bundle.pem",
 		"CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
@@ -126,20 +127,33 @@ func TestRenderUserDataRejectsUnusableValues(t *testing.T) {
 }
 
 func TestContainerSettings(t *testing.T) {
-	got, err := ContainerSettings{HostPort: 80, ContainerPort: 1337,
-		Environment: map[string]string{"NODE_ENV": "production", "GREETING": "a=b c#d $HOME \"q\" ünï"}}.JSON()
+	got, err := ContainerSettings{HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/healthz",
+		Environment: map[string]string{"NODE_ENV": "production", "GREETING": "a=b c#d $HOME \"q\" ünï <&>"}}.JSON()
 	require.NoError(t, err)
-	// Keys sorted, values byte-exact.
-	assert.Equal(t, `{"hostPort":80,"containerPort":1337,"environment":{"GREETING":"a=b c#d $HOME \"q\" ünï","NODE_ENV":"production"}}`, got)
+	// Keys sorted, values byte-exact (no \u escapes).
+	assert.Equal(t, `{"hostPort":80,"containerPort":1337,"healthCheckPath":"/healthz","environment":{"GREETING":"a=b c#d $HOME \"q\" ünï <&>","NODE_ENV":"production"}}`, got)
 
-	none, err := ContainerSettings{HostPort: 80, ContainerPort: 80}.JSON()
+	none, err := ContainerSettings{HostPort: 80, ContainerPort: 80, HealthCheckPath: "/"}.JSON()
 	require.NoError(t, err)
-	assert.Equal(t, `{"hostPort":80,"containerPort":80,"environment":{}}`, none)
+	assert.Equal(t, `{"hostPort":80,"containerPort":80,"healthCheckPath":"/","environment":{}}`, none)
 
 	_, err = ContainerSettings{HostPort: 80, ContainerPort: 80, Environment: map[string]string{"MOTD": "line\nbreak"}}.JSON()
 	assert.ErrorContains(t, err, "environment variable MOTD has a line break")
 	_, err = ContainerSettings{HostPort: 80, ContainerPort: 80, Environment: map[string]string{"1BAD": "x"}}.JSON()
 	assert.Error(t, err)
+}
+
+func TestChunks(t *testing.T) {
+	assert.Equal(t, []string{""}, Chunks("", 4))
+	assert.Equal(t, []string{"abcd", "ef"}, Chunks("abcdef", 4))
+	assert.Equal(t, []string{"abc", "éf"}, Chunks("abcéf", 4), "é is two bytes and stays whole")
+	text := strings.Repeat("ü€x", 3000)
+	pieces := Chunks(text, ContainerChunkBytes)
+	assert.Equal(t, text, strings.Join(pieces, ""))
+	for _, p := range pieces {
+		assert.LessOrEqual(t, len(p), ContainerChunkBytes)
+		assert.True(t, utf8.ValidString(p))
+	}
 }
 
 // TestRolloutCommandFollowsEverythingTheContainerSees: the command, and so

@@ -1,9 +1,13 @@
 // Package config reads the stack configuration of rds-app into typed structs.
-// It is the only place that knows config key names: it reads each section
-// strictly (wrong types and unknown keys are problems), fills defaults in one
-// place (defaults.go), validates every value (validate.go) and returns one
-// error listing every problem, each prefixed with the key path the user typed.
-// main.go and the components never read configuration themselves.
+// It is the only place that knows config key names. Every key is defined
+// once, in the settings table (settings.go): its type, default, rule, doc
+// and what a change does. From the table, Parse reads each section strictly
+// (wrong types and unknown keys are problems), fills defaults, checks every
+// rule against the facts AWS gives, and returns one error listing every
+// problem, each prefixed with the key path the user typed; README's
+// configuration reference and Pulumi.yaml's descriptions are rendered from
+// it too (docs.go). The program and the components never read configuration
+// themselves; components take their validated section.
 package config
 
 import (
@@ -121,6 +125,9 @@ type App struct {
 	// LogRetentionDays keeps the container logs this long. Default
 	// DefaultLogRetentionDays.
 	LogRetentionDays int
+	// HealthCheckPath is asked on a new container until it answers 2xx or
+	// 3xx. Default DefaultHealthCheckPath.
+	HealthCheckPath string
 	// SecretNames are environment variables given generated random values.
 	// Default DefaultSecretNames.
 	SecretNames []string
@@ -136,9 +143,12 @@ type Facts struct {
 	Region string
 	// AvailabilityZones are the zones the region offers, in order.
 	AvailabilityZones []string
-	// Today is the date the support calendar is checked against (zero:
-	// not checked).
+	// Today is the date the support calendar and PostgreSQL's releases are
+	// checked against (zero: not checked).
 	Today time.Time
+	// ZonesOffering returns the region's zones that offer an EC2 instance
+	// type (nil: not checked).
+	ZonesOffering func(instanceType string) ([]string, error)
 }
 
 // Source is the raw configuration: every key ("rds-app:network") and its
@@ -169,29 +179,6 @@ func FromContext(ctx *pulumi.Context) Source {
 	return src
 }
 
-// CheckHostZone checks that the host's zone (the first of
-// network.availabilityZones, where its subnet is) offers app.instanceType;
-// offered are the region's zones that do. It runs once the configuration is
-// valid, since it asks AWS about the configured type.
-func CheckHostZone(project string, cfg *Config, offered []string) error {
-	if len(cfg.Network.AvailabilityZones) == 0 {
-		return nil
-	}
-	zone := cfg.Network.AvailabilityZones[0]
-	if slices.Contains(offered, zone) {
-		return nil
-	}
-	var problems Problems
-	where := "no zone of the region offers it"
-	if len(offered) > 0 {
-		sorted := slices.Sorted(slices.Values(offered))
-		where = "zones that offer it: " + strings.Join(sorted, ", ") + "; list one of them first in " + project + ":" + SectionNetwork + ".availabilityZones"
-	}
-	problems.add(project+":"+SectionApp+".instanceType", "%q is not offered in %s, the host's zone (the first of network.availabilityZones); choose another type, or: %s",
-		cfg.App.InstanceType, zone, where)
-	return problems
-}
-
 // Load reads, defaults and validates the running stack's configuration.
 func Load(ctx *pulumi.Context, facts Facts) (*Config, error) {
 	return Parse(ctx.Project(), FromContext(ctx), facts)
@@ -205,37 +192,59 @@ func Parse(project string, src Source, facts Facts) (*Config, error) {
 	for _, k := range src.SecretKeys {
 		secret[k] = true
 	}
-	read := func(name string) *section {
+	cfg := &Config{}
+	set := map[string]bool{}
+	for _, name := range sections {
 		key := project + ":" + name
-		raw, set := src.Values[key]
+		raw, present := src.Values[key]
 		if secret[key] {
-			// Everything here ends up in plain text (tags, user-data), and
-			// the secrets the stack needs are generated, not configured.
+			// Everything here ends up in plain text (tags, the container's
+			// settings), and the secrets the stack needs are generated, not
+			// configured.
 			problems.add(key, "holds a secret value (set with --secret); rds-app takes no secrets in configuration: the database password and app.secretNames are generated")
-			return newSection(key, "", false, &problems)
+			raw, present = "", false
 		}
-		return newSection(key, raw, set, &problems)
+		s := newSection(key, raw, present, &problems)
+		s.hint = func(field string) string {
+			if st, ok := Lookup(name + "." + field); ok {
+				return st.allowed(st.Example)
+			}
+			return ""
+		}
+		for _, st := range Settings {
+			if st.Section == name {
+				set[st.Path()] = st.bind.read(s, st.Name, cfg)
+			}
+		}
+		s.unknown()
 	}
-	netRaw := readNetwork(read(SectionNetwork))
-	dbRaw := readDatabase(read(SectionDatabase))
-	appRaw := readApp(read(SectionApp))
 	for _, k := range sortedKeys(src.Values) {
 		ns, name, ok := strings.Cut(k, ":")
 		if ok && ns == project && !slices.Contains(sections, name) {
 			problems.add(k, "is not a known key; rds-app reads %s:%s, %s:%s and %s:%s", project, SectionNetwork, project, SectionDatabase, project, SectionApp)
 		}
 	}
+	deriveDefaults(cfg, set, facts)
 
-	cfg := &Config{
-		Network:  netRaw.withDefaults(facts),
-		Database: dbRaw.withDefaults(),
-		App:      appRaw.withDefaults(),
+	for _, st := range Settings {
+		if st.check != nil {
+			st.check(&checker{project: project, setting: st, facts: facts, set: set, problems: &problems}, cfg)
+		}
 	}
-	v := validator{project: project, facts: facts, problems: &problems, raw: rawSections{netRaw, dbRaw, appRaw}}
-	v.validate(cfg)
 	if len(problems) > 0 {
 		problems.sortBySection(project, sections)
 		return nil, problems
 	}
 	return cfg, nil
+}
+
+// deriveDefaults fills the defaults that depend on other keys or on AWS.
+func deriveDefaults(c *Config, set map[string]bool, facts Facts) {
+	n := &c.Network
+	if !set["network.azCount"] && set["network.availabilityZones"] {
+		n.AZCount = len(n.AvailabilityZones)
+	}
+	if !set["network.availabilityZones"] && n.AZCount > 0 && n.AZCount <= len(facts.AvailabilityZones) {
+		n.AvailabilityZones = append([]string(nil), facts.AvailabilityZones[:n.AZCount]...)
+	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,7 @@ func TestDefaults(t *testing.T) {
 		ContainerPort:    1337,
 		RootVolumeSize:   20,
 		LogRetentionDays: 30,
+		HealthCheckPath:  "/",
 		SecretNames:      []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET"},
 		Environment:      map[string]string{},
 	}, cfg.App)
@@ -84,7 +86,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
 			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365}`,
 		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 8080,
-			"containerPort": 3000, "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
+			"containerPort": 3000, "healthCheckPath": "/healthz?full=1", "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
 			"environment": {"NODE_ENV": "production"}}`,
 	})
 	require.NoError(t, err)
@@ -95,7 +97,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
 		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365}, cfg.Database)
 	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 8080,
-		ContainerPort: 3000, RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
+		ContainerPort: 3000, HealthCheckPath: "/healthz?full=1", RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
 		Environment: map[string]string{"NODE_ENV": "production"}}, cfg.App)
 }
 
@@ -112,11 +114,10 @@ func TestDependentDefaults(t *testing.T) {
 		assert.Equal(t, []string{"eu-west-1b", "eu-west-1c"}, cfg.Network.AvailabilityZones)
 	})
 	t.Run("an explicitly empty list stays empty", func(t *testing.T) {
-		cfg, err := parse(map[string]string{"rds-app:app": `{"image": "nginx:1.27", "secretNames": []}`, "rds-app:network": `{"ingressCidrs": []}`})
+		cfg, err := parse(map[string]string{"rds-app:app": `{"image": "nginx:1.27", "secretNames": []}`})
 		require.NoError(t, err)
 		assert.Empty(t, cfg.App.SecretNames)
 		assert.NotNil(t, cfg.App.SecretNames)
-		assert.Empty(t, cfg.Network.IngressCIDRs)
 	})
 }
 
@@ -140,94 +141,120 @@ func TestValidationRules(t *testing.T) {
 		value   string
 		want    string
 	}{
-		{"placeholder image", "app", `{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0"}`, `rds-app:app.image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0" is in account 123456789012, the placeholder of the example stacks (AWS's documentation account); set your own image`},
-		{"environment too large", "app", `{"image": "nginx:1", "environment": {"BIG": "` + strings.Repeat("x", 8200) + `"}}`, `rds-app:app.environment: takes 8261 bytes with the ports, above the 8192 bytes of the SSM parameter that holds them`},
+		{"placeholder image", "app", `{"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0"}`, "rds-app:app.image: \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0\" is in account 123456789012, the placeholder of the example stacks (AWS's documentation account); set your own image: `pulumi config set --path app.image <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
+
+		// Classes of values that used to pass validation and fail at AWS.
+		{"vpc multicast", "network", `{"cidr": "224.0.0.0/16"}`, "rds-app:network.cidr: \"224.0.0.0/16\" is multicast address space; a VPC block must lie in private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or shared (100.64.0.0/10) address space (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"vpc loopback", "network", `{"cidr": "127.0.0.0/16"}`, "rds-app:network.cidr: \"127.0.0.0/16\" is loopback address space; a VPC block must lie in private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or shared (100.64.0.0/10) address space (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"vpc link-local", "network", `{"cidr": "169.254.0.0/16"}`, "rds-app:network.cidr: \"169.254.0.0/16\" is link-local address space; a VPC block must lie in private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or shared (100.64.0.0/10) address space (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"vpc public", "network", `{"cidr": "8.8.0.0/16"}`, "rds-app:network.cidr: \"8.8.0.0/16\" is public address space (or overlaps it); a VPC block must lie in private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or shared (100.64.0.0/10) address space (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"vpc overlapping private space", "network", `{"cidr": "172.0.0.0/16"}`, "rds-app:network.cidr: \"172.0.0.0/16\" is public address space (or overlaps it); a VPC block must lie in private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or shared (100.64.0.0/10) address space (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"ingress empty", "network", `{"ingressCidrs": []}`, "rds-app:network.ingressCidrs: is empty, so no one could reach the application; list who may, such as [\"0.0.0.0/0\"] for everyone (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
+		{"ingress duplicated", "network", `{"ingressCidrs": ["203.0.113.0/24", "203.0.113.0/24"]}`, "rds-app:network.ingressCidrs[1]: \"203.0.113.0/24\" is listed twice (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
+		{"ingress above the rule quota", "network", `{"ingressCidrs": [` + cidrList(61) + `]}`, "rds-app:network.ingressCidrs: lists 61 blocks, above the 60 rules a security group holds (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
+		{"engine minor never released", "database", `{"engineVersion": "17.99"}`, "rds-app:database.engineVersion: \"17.99\" is not a PostgreSQL 17 release (the latest there can be on 2026-11-29 is 17.12); give the major alone (\"17\") to follow AWS's minor upgrades (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"instance class unknown size", "database", `{"instanceClass": "db.t4g.nano"}`, "rds-app:database.instanceClass: \"db.t4g.nano\" is not an RDS for PostgreSQL instance class; db.t4g comes in micro, small, medium, large, xlarge, 2xlarge (allowed: an RDS for PostgreSQL class, db.<family>.<size>; for example \"db.t4g.small\")"},
+		{"instance class unknown family", "database", `{"instanceClass": "db.q9.large"}`, "rds-app:database.instanceClass: \"db.q9.large\" is not an RDS for PostgreSQL instance class; use db.<family>.<size>, such as db.t4g.micro or db.m7g.large (families: m5, m5d, m6g, m6gd, m6i, m6id, m6idn, m6in, m7g, m7i, m8g, m8gd, r5, r5b, r5d, r6g, r6gd, r6i, r6id, r6idn, r6in, r7g, r7i, r8g, r8gd, t3, t4g, x2g, x2idn, x2iedn, x2iezn) (allowed: an RDS for PostgreSQL class, db.<family>.<size>; for example \"db.t4g.small\")"},
+		{"instance class absurdly long", "database", `{"instanceClass": "db.t4g.` + strings.Repeat("x", 200) + `"}`, "rds-app:database.instanceClass: \"db.t4g.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"… (207 bytes) is not an RDS for PostgreSQL instance class; db.t4g comes in micro, small, medium, large, xlarge, 2xlarge (allowed: an RDS for PostgreSQL class, db.<family>.<size>; for example \"db.t4g.small\")"},
+		{"storage ceiling under 110 percent", "database", `{"allocatedStorage": 100, "maxAllocatedStorage": 105}`, "rds-app:database.maxAllocatedStorage: 105 GiB is less than 110 % of allocatedStorage (100 GiB), which RDS refuses (allowed: at least 110 % of allocatedStorage (rounded up), at most 65536; for example 110)"},
+		{"instance type unknown size", "app", `{"image": "nginx:1", "instanceType": "t3.huge"}`, "rds-app:app.instanceType: \"t3.huge\" is not an EC2 instance type; t3 comes in nano, micro, small, medium, large, xlarge, 2xlarge (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
+		{"instance type absurdly long", "app", `{"image": "nginx:1", "instanceType": "` + strings.Repeat("m", 300) + `.large"}`, "rds-app:app.instanceType: \"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\"… (306 bytes) is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
+		{"ecr host upper case", "app", `{"image": "210987654321.DKR.ECR.eu-west-1.amazonaws.com/shop:1"}`, "rds-app:app.image: \"210987654321.DKR.ECR.eu-west-1.amazonaws.com/shop:1\" has upper-case letters in its registry host; write it in lower case: \"210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:1\" (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
+		{"host port ssh", "app", `{"image": "nginx:1", "hostPort": 22}`, "rds-app:app.hostPort: 22 is taken on the host by sshd (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)"},
+		{"host port dns", "app", `{"image": "nginx:1", "hostPort": 53}`, "rds-app:app.hostPort: 53 is taken on the host by systemd-resolved (DNS) (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)"},
+		{"secret names too large", "app", `{"image": "nginx:1", "secretNames": [` + nameList(1100) + `]}`, "rds-app:app.secretNames: 1100 names make a 70501-byte secret, above the 65536 bytes Secrets Manager holds (allowed: distinct variable names (letters, digits, _; not starting with a digit; at most 255 characters), none the host sets, fitting one 65536-byte secret; for example [\"APP_KEYS\",\"API_TOKEN_SALT\",\"ADMIN_JWT_SECRET\",\"JWT_SECRET\",\"EXTRA_SECRET\"])"},
+		{"secret name too long", "app", `{"image": "nginx:1", "secretNames": ["` + strings.Repeat("S", 256) + `"]}`, "rds-app:app.secretNames[0]: \"SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS\"… (256 bytes) is longer than 255 characters (allowed: distinct variable names (letters, digits, _; not starting with a digit; at most 255 characters), none the host sets, fitting one 65536-byte secret; for example [\"APP_KEYS\",\"API_TOKEN_SALT\",\"ADMIN_JWT_SECRET\",\"JWT_SECRET\",\"EXTRA_SECRET\"])"},
+		{"env entry too large", "app", `{"image": "nginx:1", "environment": {"BIG": "` + strings.Repeat("x", 128*1024) + `"}}`, "rds-app:app.environment.BIG: BIG=… is 131076 bytes, above the 131072 bytes Linux passes for one variable; move large values into the image or a file (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
+		{"env too large in all", "app", `{"image": "nginx:1", "environment": {` + envEntries(11, 100*1024) + `}}`, "rds-app:app.environment: takes 1126488 bytes, above 1048576; move large values into the image or a file the application reads (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
+		{"health path relative", "app", `{"image": "nginx:1", "healthCheckPath": "healthz"}`, "rds-app:app.healthCheckPath: \"healthz\" is not a URL path (it starts with / and holds only URL characters, no spaces or #) (allowed: a URL path starting with /, at most 1024 characters, with an optional ?query; for example \"/healthz\")"},
+		{"health path with space", "app", `{"image": "nginx:1", "healthCheckPath": "/health check"}`, "rds-app:app.healthCheckPath: \"/health check\" is not a URL path (it starts with / and holds only URL characters, no spaces or #) (allowed: a URL path starting with /, at most 1024 characters, with an optional ?query; for example \"/healthz\")"},
+		{"health path with fragment", "app", `{"image": "nginx:1", "healthCheckPath": "/health#top"}`, "rds-app:app.healthCheckPath: \"/health#top\" is not a URL path (it starts with / and holds only URL characters, no spaces or #) (allowed: a URL path starting with /, at most 1024 characters, with an optional ?query; for example \"/healthz\")"},
 		// RDS standard support (testFacts.Today is 2026-11-29)
-		{"major past standard support", "database", `{"engineVersion": "13"}`, `rds-app:database.engineVersion: "13" is past RDS standard support (it ended 2026-02-28), and RDS refuses it without paid Extended Support; upgrade to a supported major (17), or set database.extendedSupport to true to pay for Extended Support`},
-		{"pinned minor past standard support", "database", `{"engineVersion": "13.20"}`, `rds-app:database.engineVersion: "13.20" is past RDS standard support (it ended 2026-02-28)`},
+		{"major past standard support", "database", `{"engineVersion": "13"}`, "rds-app:database.engineVersion: \"13\" is past RDS standard support (it ended 2026-02-28), and RDS refuses it without paid Extended Support; upgrade to a supported major (17), or set database.extendedSupport to true to pay for Extended Support (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"pinned minor past standard support", "database", `{"engineVersion": "13.20"}`, "rds-app:database.engineVersion: \"13.20\" is past RDS standard support (it ended 2026-02-28), and RDS refuses it without paid Extended Support; upgrade to a supported major (17), or set database.extendedSupport to true to pay for Extended Support (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
 		// network
-		{"malformed cidr", "network", `{"cidr": "10.0.0/16"}`, `rds-app:network.cidr: "10.0.0/16" is not a CIDR block`},
-		{"ipv6 cidr", "network", `{"cidr": "fd00::/56"}`, `rds-app:network.cidr: "fd00::/56" is not an IPv4 CIDR block`},
-		{"cidr with host bits", "network", `{"cidr": "10.0.0.1/16"}`, `rds-app:network.cidr: "10.0.0.1/16" has host bits set; its network address is 10.0.0.0/16`},
-		{"cidr too large", "network", `{"cidr": "10.0.0.0/8"}`, `rds-app:network.cidr: "10.0.0.0/8" has a /8 netmask; AWS accepts VPCs from /16 to /28`},
-		{"cidr too small", "network", `{"cidr": "10.0.0.0/25"}`, `rds-app:network.cidr: "10.0.0.0/25" is too small`},
-		{"azCount below 2", "network", `{"azCount": 1}`, `rds-app:network.azCount: 1 is below the minimum of 2`},
-		{"azCount above region", "network", `{"azCount": 4}`, `rds-app:network.azCount: 4 is above the 3 availability zones eu-west-1 offers (eu-west-1a, eu-west-1b, eu-west-1c)`},
-		{"azCount above layout", "network", `{"azCount": 9}`, `rds-app:network.azCount: 9 is above the maximum of 8`},
-		{"unknown zone", "network", `{"availabilityZones": ["eu-west-1a", "us-east-1a"]}`, `rds-app:network.availabilityZones[1]: "us-east-1a" is not an availability zone of eu-west-1`},
-		{"duplicate zone", "network", `{"availabilityZones": ["eu-west-1a", "eu-west-1a"]}`, `rds-app:network.availabilityZones[1]: "eu-west-1a" is listed twice`},
-		{"zones disagree with azCount", "network", `{"azCount": 2, "availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}`, `rds-app:network.availabilityZones: lists 3 zones but azCount is 2`},
-		{"one zone", "network", `{"availabilityZones": ["eu-west-1a"]}`, `rds-app:network.azCount: 1 is below the minimum of 2`},
-		{"malformed ingress", "network", `{"ingressCidrs": ["0.0.0.0/0", "office"]}`, `rds-app:network.ingressCidrs[1]: "office" is not a CIDR block`},
-		{"ingress address", "network", `{"ingressCidrs": ["203.0.113.7"]}`, `rds-app:network.ingressCidrs[0]: "203.0.113.7" is an address, not a CIDR block; use 203.0.113.7/32`},
-		{"ingress host bits", "network", `{"ingressCidrs": ["203.0.113.7/24"]}`, `rds-app:network.ingressCidrs[0]: "203.0.113.7/24" has host bits set`},
-		{"ingress ipv6", "network", `{"ingressCidrs": ["::/0"]}`, `rds-app:network.ingressCidrs[0]: "::/0" is IPv6`},
-		{"flow log retention", "network", `{"flowLogRetentionDays": 10}`, `rds-app:network.flowLogRetentionDays: 10 is not a retention period CloudWatch Logs accepts; use one of 1, 3, 5, 7, 14, 30`},
-		{"flow log retention zero", "network", `{"flowLogRetentionDays": 0}`, `rds-app:network.flowLogRetentionDays: 0 is not a retention period`},
+		{"malformed cidr", "network", `{"cidr": "10.0.0/16"}`, "rds-app:network.cidr: \"10.0.0/16\" is not a CIDR block (want a.b.c.d/n, e.g. 10.0.0.0/16) (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"ipv6 cidr", "network", `{"cidr": "fd00::/56"}`, "rds-app:network.cidr: \"fd00::/56\" is not an IPv4 CIDR block; the VPC is IPv4 (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"cidr with host bits", "network", `{"cidr": "10.0.0.1/16"}`, "rds-app:network.cidr: \"10.0.0.1/16\" has host bits set; its network address is 10.0.0.0/16 (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"cidr too large", "network", `{"cidr": "10.0.0.0/8"}`, "rds-app:network.cidr: \"10.0.0.0/8\" has a /8 netmask; AWS accepts VPCs from /16 to /28 (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"cidr too small", "network", `{"cidr": "10.0.0.0/25"}`, "rds-app:network.cidr: \"10.0.0.0/25\" is too small: 2 public and 2 private subnets of at least /28 each need a VPC of /24 or larger (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")"},
+		{"azCount below 2", "network", `{"azCount": 1}`, "rds-app:network.azCount: 1 is below the minimum of 2 (allowed: 2 to the zones the region offers (at most 8); for example 3)"},
+		{"azCount above region", "network", `{"azCount": 4}`, "rds-app:network.azCount: 4 is above the 3 availability zones eu-west-1 offers (eu-west-1a, eu-west-1b, eu-west-1c) (allowed: 2 to the zones the region offers (at most 8); for example 3)"},
+		{"azCount above layout", "network", `{"azCount": 9}`, "rds-app:network.azCount: 9 is above the maximum of 8 (allowed: 2 to the zones the region offers (at most 8); for example 3)"},
+		{"unknown zone", "network", `{"availabilityZones": ["eu-west-1a", "us-east-1a"]}`, "rds-app:network.availabilityZones[1]: \"us-east-1a\" is not an availability zone of eu-west-1; it offers eu-west-1a, eu-west-1b, eu-west-1c (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
+		{"duplicate zone", "network", `{"availabilityZones": ["eu-west-1a", "eu-west-1a"]}`, "rds-app:network.availabilityZones[1]: \"eu-west-1a\" is listed twice; each zone holds one public and one private subnet (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
+		{"zones disagree with azCount", "network", `{"azCount": 2, "availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}`, "rds-app:network.availabilityZones: lists 3 zones but azCount is 2; set one or make them agree (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
+		{"one zone", "network", `{"availabilityZones": ["eu-west-1a"]}`, "rds-app:network.azCount: 1 is below the minimum of 2 (allowed: 2 to the zones the region offers (at most 8); for example 3)"},
+		{"malformed ingress", "network", `{"ingressCidrs": ["0.0.0.0/0", "office"]}`, "rds-app:network.ingressCidrs[1]: \"office\" is not a CIDR block (want a.b.c.d/n) (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
+		{"ingress address", "network", `{"ingressCidrs": ["203.0.113.7"]}`, "rds-app:network.ingressCidrs[0]: \"203.0.113.7\" is an address, not a CIDR block; use 203.0.113.7/32 for a single address (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
+		{"ingress host bits", "network", `{"ingressCidrs": ["203.0.113.7/24"]}`, "rds-app:network.ingressCidrs[0]: \"203.0.113.7/24\" has host bits set; its network address is 203.0.113.0/24 (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
+		{"ingress ipv6", "network", `{"ingressCidrs": ["::/0"]}`, "rds-app:network.ingressCidrs[0]: \"::/0\" is IPv6; the host has an IPv4 address only (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
+		{"flow log retention", "network", `{"flowLogRetentionDays": 10}`, "rds-app:network.flowLogRetentionDays: 10 is not a retention period CloudWatch Logs accepts (allowed: a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; for example 14)"},
+		{"flow log retention zero", "network", `{"flowLogRetentionDays": 0}`, "rds-app:network.flowLogRetentionDays: 0 is not a retention period CloudWatch Logs accepts (allowed: a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; for example 14)"},
 		// database
-		{"engine version word", "database", `{"engineVersion": "latest"}`, `rds-app:database.engineVersion: "latest" is not a PostgreSQL version`},
-		{"engine version old", "database", `{"engineVersion": "12"}`, `rds-app:database.engineVersion: "12" is not a supported PostgreSQL major version; supported are 13 to 18`},
-		{"engine version new", "database", `{"engineVersion": "19"}`, `"19" is not a supported PostgreSQL major version`},
-		{"engine version patch", "database", `{"engineVersion": "17.4.1"}`, `"17.4.1" is not a PostgreSQL version`},
-		{"engine version leading zero", "database", `{"engineVersion": "017"}`, `"017" is not a PostgreSQL version`},
-		{"engine minor leading zero", "database", `{"engineVersion": "17.04"}`, `"17.04" is not a PostgreSQL version`},
-		{"instance class", "database", `{"instanceClass": "t4g.micro"}`, `rds-app:database.instanceClass: "t4g.micro" is not an RDS instance class; use a db.* class`},
-		{"storage too small", "database", `{"allocatedStorage": 10}`, `rds-app:database.allocatedStorage: 10 GiB is below the minimum of 20 GiB`},
-		{"storage above ceiling", "database", `{"allocatedStorage": 200, "maxAllocatedStorage": 100}`, `rds-app:database.allocatedStorage: 200 GiB is not below maxAllocatedStorage (100 GiB)`},
-		{"storage at ceiling", "database", `{"allocatedStorage": 100, "maxAllocatedStorage": 100}`, `rds-app:database.allocatedStorage: 100 GiB is not below maxAllocatedStorage (100 GiB)`},
-		{"ceiling too high", "database", `{"maxAllocatedStorage": 70000}`, `rds-app:database.maxAllocatedStorage: 70000 GiB is above the RDS maximum of 65536 GiB`},
-		{"port too low", "database", `{"port": 1149}`, `rds-app:database.port: 1149 is outside 1150..65535`},
-		{"port too high", "database", `{"port": 65536}`, `rds-app:database.port: 65536 is outside 1150..65535`},
-		{"username postgres", "database", `{"username": "postgres"}`, `rds-app:database.username: "postgres" is reserved`},
-		{"username rdsadmin", "database", `{"username": "rdsadmin"}`, `rds-app:database.username: "rdsadmin" is reserved`},
-		{"username admin", "database", `{"username": "Admin"}`, `rds-app:database.username: "Admin" is reserved`},
-		{"username digit", "database", `{"username": "1app"}`, `rds-app:database.username: "1app" must start with a letter`},
-		{"username underscore first", "database", `{"username": "_app"}`, `rds-app:database.username: "_app" must start with a letter`},
-		{"username too long", "database", `{"username": "` + strings.Repeat("a", 64) + `"}`, `rds-app:database.username: "` + strings.Repeat("a", 64) + `" is 64 characters; PostgreSQL names are at most 63`},
-		{"username hyphen", "database", `{"username": "app-admin"}`, `rds-app:database.username: "app-admin" may contain only letters, digits and underscores`},
-		{"username empty", "database", `{"username": ""}`, `rds-app:database.username: must not be empty`},
-		{"username pg_ prefix", "database", `{"username": "pg_app"}`, `rds-app:database.username: "pg_app" starts with a prefix PostgreSQL or RDS reserves`},
-		{"username reserved word", "database", `{"username": "user"}`, `rds-app:database.username: "user" is a PostgreSQL reserved word`},
-		{"db name template", "database", `{"name": "template1"}`, `rds-app:database.name: "template1" already exists on every RDS instance`},
-		{"db name postgres", "database", `{"name": "postgres"}`, `rds-app:database.name: "postgres" already exists`},
-		{"db name hyphen", "database", `{"name": "my-app"}`, `rds-app:database.name: "my-app" may contain only letters, digits and underscores`},
-		{"db name reserved word", "database", `{"name": "select"}`, `rds-app:database.name: "select" is a PostgreSQL reserved word`},
-		{"retention zero", "database", `{"backupRetentionDays": 0}`, `rds-app:database.backupRetentionDays: 0 is outside 1..35`},
-		{"retention too long", "database", `{"backupRetentionDays": 36}`, `rds-app:database.backupRetentionDays: 36 is outside 1..35`},
-		{"retention short when protected", "database", `{"backupRetentionDays": 3, "deletionProtection": true}`, `rds-app:database.backupRetentionDays: 3 is below 7, the minimum for a stack with deletionProtection`},
-		{"backup window malformed", "database", `{"backupWindow": "3:00-4:00"}`, `rds-app:database.backupWindow: "3:00-4:00" is not a daily window; use hh24:mi-hh24:mi`},
-		{"backup window bad time", "database", `{"backupWindow": "24:00-01:00"}`, `rds-app:database.backupWindow: "24:00-01:00" has an invalid time`},
-		{"backup window short", "database", `{"backupWindow": "03:00-03:20"}`, `rds-app:database.backupWindow: "03:00-03:20" lasts 20 minutes; RDS needs at least 30`},
-		{"maintenance window malformed", "database", `{"maintenanceWindow": "sun:04:30-05:30"}`, `rds-app:database.maintenanceWindow: "sun:04:30-05:30" is not a weekly window`},
-		{"maintenance window upper-case", "database", `{"maintenanceWindow": "Sun:04:30-Sun:05:30"}`, `"Sun:04:30-Sun:05:30" is not a weekly window; use ddd:hh24:mi-ddd:hh24:mi in UTC with lower-case days`},
-		{"maintenance window bad day", "database", `{"maintenanceWindow": "sun:04:30-xyz:05:30"}`, `rds-app:database.maintenanceWindow: "sun:04:30-xyz:05:30" has an invalid day or time`},
-		{"maintenance window short", "database", `{"maintenanceWindow": "sun:04:30-sun:04:40"}`, `"sun:04:30-sun:04:40" lasts 10 minutes`},
-		{"windows overlap", "database", `{"backupWindow": "04:00-05:00", "maintenanceWindow": "sun:04:30-sun:05:30"}`, `rds-app:database.backupWindow: "04:00-05:00" overlaps maintenanceWindow "sun:04:30-sun:05:30"`},
-		{"windows overlap across midnight", "database", `{"backupWindow": "23:30-00:30", "maintenanceWindow": "mon:00:00-mon:01:00"}`, `"23:30-00:30" overlaps maintenanceWindow`},
-		{"windows overlap across the week", "database", `{"backupWindow": "00:00-00:30", "maintenanceWindow": "sun:23:00-mon:00:15"}`, `"00:00-00:30" overlaps maintenanceWindow`},
-		{"monitoring interval", "database", `{"monitoringInterval": 20}`, `rds-app:database.monitoringInterval: 20 is not an Enhanced Monitoring interval; use one of 0, 1, 5, 10, 15, 30, 60`},
-		{"db log retention", "database", `{"logRetentionDays": 2}`, `rds-app:database.logRetentionDays: 2 is not a retention period CloudWatch Logs accepts`},
+		{"engine version word", "database", `{"engineVersion": "latest"}`, "rds-app:database.engineVersion: \"latest\" is not a PostgreSQL version; give a major version such as \"17\" (or a major.minor such as \"17.4\") (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"engine version old", "database", `{"engineVersion": "12"}`, "rds-app:database.engineVersion: \"12\" is not a supported PostgreSQL major version; supported are 13 to 18 (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"engine version new", "database", `{"engineVersion": "19"}`, "rds-app:database.engineVersion: \"19\" is not a supported PostgreSQL major version; supported are 13 to 18 (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"engine version patch", "database", `{"engineVersion": "17.4.1"}`, "rds-app:database.engineVersion: \"17.4.1\" is not a PostgreSQL version; give a major version such as \"17\" (or a major.minor such as \"17.4\") (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"engine version leading zero", "database", `{"engineVersion": "017"}`, "rds-app:database.engineVersion: \"017\" is not a PostgreSQL version; give a major version such as \"17\" (or a major.minor such as \"17.4\") (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"engine minor leading zero", "database", `{"engineVersion": "17.04"}`, "rds-app:database.engineVersion: \"17.04\" is not a PostgreSQL version; give a major version such as \"17\" (or a major.minor such as \"17.4\") (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as \"17.6\", without leading zeros; for example \"18\")"},
+		{"instance class", "database", `{"instanceClass": "t4g.micro"}`, "rds-app:database.instanceClass: \"t4g.micro\" is not an RDS for PostgreSQL instance class; use db.<family>.<size>, such as db.t4g.micro or db.m7g.large (families: m5, m5d, m6g, m6gd, m6i, m6id, m6idn, m6in, m7g, m7i, m8g, m8gd, r5, r5b, r5d, r6g, r6gd, r6i, r6id, r6idn, r6in, r7g, r7i, r8g, r8gd, t3, t4g, x2g, x2idn, x2iedn, x2iezn) (allowed: an RDS for PostgreSQL class, db.<family>.<size>; for example \"db.t4g.small\")"},
+		{"storage too small", "database", `{"allocatedStorage": 10}`, "rds-app:database.allocatedStorage: 10 GiB is outside 20..65536 (allowed: 20 to 65536; for example 30)"},
+		{"storage above ceiling", "database", `{"allocatedStorage": 200, "maxAllocatedStorage": 100}`, "rds-app:database.maxAllocatedStorage: 100 GiB is less than 110 % of allocatedStorage (200 GiB), which RDS refuses (allowed: at least 110 % of allocatedStorage (rounded up), at most 65536; for example 220)"},
+		{"storage at ceiling", "database", `{"allocatedStorage": 100, "maxAllocatedStorage": 100}`, "rds-app:database.maxAllocatedStorage: 100 GiB is less than 110 % of allocatedStorage (100 GiB), which RDS refuses (allowed: at least 110 % of allocatedStorage (rounded up), at most 65536; for example 110)"},
+		{"ceiling too high", "database", `{"maxAllocatedStorage": 70000}`, "rds-app:database.maxAllocatedStorage: 70000 GiB is above the RDS maximum of 65536 GiB (allowed: at least 110 % of allocatedStorage (rounded up), at most 65536; for example 100)"},
+		{"port too low", "database", `{"port": 1149}`, "rds-app:database.port: 1149 is outside 1150..65535 (allowed: 1150 to 65535; for example 5433)"},
+		{"port too high", "database", `{"port": 65536}`, "rds-app:database.port: 65536 is outside 1150..65535 (allowed: 1150 to 65535; for example 5433)"},
+		{"username postgres", "database", `{"username": "postgres"}`, "rds-app:database.username: \"postgres\" is reserved by PostgreSQL or RDS; choose another name such as \"app_admin\" (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username rdsadmin", "database", `{"username": "rdsadmin"}`, "rds-app:database.username: \"rdsadmin\" is reserved by PostgreSQL or RDS; choose another name such as \"app_admin\" (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username admin", "database", `{"username": "Admin"}`, "rds-app:database.username: \"Admin\" is reserved by PostgreSQL or RDS; choose another name such as \"app_admin\" (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username digit", "database", `{"username": "1app"}`, "rds-app:database.username: \"1app\" must start with a letter (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username underscore first", "database", `{"username": "_app"}`, "rds-app:database.username: \"_app\" must start with a letter (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username too long", "database", `{"username": "` + strings.Repeat("a", 64) + `"}`, "rds-app:database.username: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" is 64 characters; PostgreSQL names are at most 63 (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username hyphen", "database", `{"username": "app-admin"}`, "rds-app:database.username: \"app-admin\" may contain only letters, digits and underscores (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username empty", "database", `{"username": ""}`, "rds-app:database.username: must not be empty (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username pg_ prefix", "database", `{"username": "pg_app"}`, "rds-app:database.username: \"pg_app\" starts with a prefix PostgreSQL or RDS reserves for its own roles (pg_, rds_) (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"username reserved word", "database", `{"username": "user"}`, "rds-app:database.username: \"user\" is a PostgreSQL reserved word (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example \"other_admin\")"},
+		{"db name template", "database", `{"name": "template1"}`, "rds-app:database.name: \"template1\" already exists on every RDS instance; choose another name such as \"app\" (allowed: the username's character rules; not postgres, template0, template1, rdsadmin or a reserved word; for example \"other\")"},
+		{"db name postgres", "database", `{"name": "postgres"}`, "rds-app:database.name: \"postgres\" already exists on every RDS instance; choose another name such as \"app\" (allowed: the username's character rules; not postgres, template0, template1, rdsadmin or a reserved word; for example \"other\")"},
+		{"db name hyphen", "database", `{"name": "my-app"}`, "rds-app:database.name: \"my-app\" may contain only letters, digits and underscores (allowed: the username's character rules; not postgres, template0, template1, rdsadmin or a reserved word; for example \"other\")"},
+		{"db name reserved word", "database", `{"name": "select"}`, "rds-app:database.name: \"select\" is a PostgreSQL reserved word (allowed: the username's character rules; not postgres, template0, template1, rdsadmin or a reserved word; for example \"other\")"},
+		{"retention zero", "database", `{"backupRetentionDays": 0}`, "rds-app:database.backupRetentionDays: 0 is outside 1..35 (allowed: 1 to 35, and at least 7 with deletionProtection; for example 10)"},
+		{"retention too long", "database", `{"backupRetentionDays": 36}`, "rds-app:database.backupRetentionDays: 36 is outside 1..35 (allowed: 1 to 35, and at least 7 with deletionProtection; for example 10)"},
+		{"retention short when protected", "database", `{"backupRetentionDays": 3, "deletionProtection": true}`, "rds-app:database.backupRetentionDays: 3 is below 7, the minimum for a stack with deletionProtection (allowed: 1 to 35, and at least 7 with deletionProtection; for example 10)"},
+		{"backup window malformed", "database", `{"backupWindow": "3:00-4:00"}`, "rds-app:database.backupWindow: \"3:00-4:00\" is not a daily window; use hh24:mi-hh24:mi in UTC, such as \"03:00-04:00\" (allowed: daily, UTC, hh24:mi-hh24:mi, at least 30 minutes, apart from maintenanceWindow; for example \"02:00-02:30\")"},
+		{"backup window bad time", "database", `{"backupWindow": "24:00-01:00"}`, "rds-app:database.backupWindow: \"24:00-01:00\" has an invalid time; hours run 00-23 and minutes 00-59 (allowed: daily, UTC, hh24:mi-hh24:mi, at least 30 minutes, apart from maintenanceWindow; for example \"02:00-02:30\")"},
+		{"backup window short", "database", `{"backupWindow": "03:00-03:20"}`, "rds-app:database.backupWindow: \"03:00-03:20\" lasts 20 minutes; RDS needs at least 30 (allowed: daily, UTC, hh24:mi-hh24:mi, at least 30 minutes, apart from maintenanceWindow; for example \"02:00-02:30\")"},
+		{"maintenance window malformed", "database", `{"maintenanceWindow": "sun:04:30-05:30"}`, "rds-app:database.maintenanceWindow: \"sun:04:30-05:30\" is not a weekly window; use ddd:hh24:mi-ddd:hh24:mi in UTC with lower-case days, such as \"sun:04:30-sun:05:30\" (allowed: weekly, UTC, ddd:hh24:mi-ddd:hh24:mi with lower-case days, at least 30 minutes; for example \"sat:04:30-sat:05:30\")"},
+		{"maintenance window upper-case", "database", `{"maintenanceWindow": "Sun:04:30-Sun:05:30"}`, "rds-app:database.maintenanceWindow: \"Sun:04:30-Sun:05:30\" is not a weekly window; use ddd:hh24:mi-ddd:hh24:mi in UTC with lower-case days, such as \"sun:04:30-sun:05:30\" (allowed: weekly, UTC, ddd:hh24:mi-ddd:hh24:mi with lower-case days, at least 30 minutes; for example \"sat:04:30-sat:05:30\")"},
+		{"maintenance window bad day", "database", `{"maintenanceWindow": "sun:04:30-xyz:05:30"}`, "rds-app:database.maintenanceWindow: \"sun:04:30-xyz:05:30\" has an invalid day or time; days are mon..sun, hours 00-23, minutes 00-59 (allowed: weekly, UTC, ddd:hh24:mi-ddd:hh24:mi with lower-case days, at least 30 minutes; for example \"sat:04:30-sat:05:30\")"},
+		{"maintenance window short", "database", `{"maintenanceWindow": "sun:04:30-sun:04:40"}`, "rds-app:database.maintenanceWindow: \"sun:04:30-sun:04:40\" lasts 10 minutes; RDS needs at least 30 (allowed: weekly, UTC, ddd:hh24:mi-ddd:hh24:mi with lower-case days, at least 30 minutes; for example \"sat:04:30-sat:05:30\")"},
+		{"windows overlap", "database", `{"backupWindow": "04:00-05:00", "maintenanceWindow": "sun:04:30-sun:05:30"}`, "rds-app:database.backupWindow: \"04:00-05:00\" overlaps maintenanceWindow \"sun:04:30-sun:05:30\"; RDS needs them apart (allowed: daily, UTC, hh24:mi-hh24:mi, at least 30 minutes, apart from maintenanceWindow; for example \"02:00-02:30\")"},
+		{"windows overlap across midnight", "database", `{"backupWindow": "23:30-00:30", "maintenanceWindow": "mon:00:00-mon:01:00"}`, "rds-app:database.backupWindow: \"23:30-00:30\" overlaps maintenanceWindow \"mon:00:00-mon:01:00\"; RDS needs them apart (allowed: daily, UTC, hh24:mi-hh24:mi, at least 30 minutes, apart from maintenanceWindow; for example \"02:00-02:30\")"},
+		{"windows overlap across the week", "database", `{"backupWindow": "00:00-00:30", "maintenanceWindow": "sun:23:00-mon:00:15"}`, "rds-app:database.backupWindow: \"00:00-00:30\" overlaps maintenanceWindow \"sun:23:00-mon:00:15\"; RDS needs them apart (allowed: daily, UTC, hh24:mi-hh24:mi, at least 30 minutes, apart from maintenanceWindow; for example \"02:00-02:30\")"},
+		{"monitoring interval", "database", `{"monitoringInterval": 20}`, "rds-app:database.monitoringInterval: 20 is not an Enhanced Monitoring interval (allowed: 0 (off), 1, 5, 10, 15, 30, 60; for example 30)"},
+		{"db log retention", "database", `{"logRetentionDays": 2}`, "rds-app:database.logRetentionDays: 2 is not a retention period CloudWatch Logs accepts (allowed: a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; for example 14)"},
 		// app
-		{"image required", "app", `{}`, "rds-app:app.image: is required; set it with `pulumi config set --path app.image <registry/repository:tag>`"},
-		{"image invalid", "app", `{"image": "Registry/Repo:tag"}`, `rds-app:app.image: "Registry/Repo:tag" is not a valid image reference`},
-		{"image no tag", "app", `{"image": "nginx"}`, `rds-app:app.image: "nginx" has no tag or digest`},
-		{"image short digest", "app", `{"image": "nginx@sha256:abc"}`, `rds-app:app.image: "nginx@sha256:abc" is not a valid image reference`},
-		{"image with spaces", "app", `{"image": "nginx: 1"}`, `rds-app:app.image: "nginx: 1" is not a valid image reference`},
-		{"instance type", "app", `{"image": "nginx:1", "instanceType": "micro"}`, `rds-app:app.instanceType: "micro" is not an EC2 instance type`},
-		{"ami malformed", "app", `{"image": "nginx:1", "amiId": "ami-123"}`, `rds-app:app.amiId: "ami-123" is not an AMI ID`},
-		{"ami empty", "app", `{"image": "nginx:1", "amiId": ""}`, `rds-app:app.amiId: "" is not an AMI ID`},
-		{"instance type db class", "app", `{"image": "nginx:1", "instanceType": "db.t3.micro"}`, `rds-app:app.instanceType: "db.t3.micro" is not an EC2 instance type`},
-		{"host port zero", "app", `{"image": "nginx:1", "hostPort": 0}`, `rds-app:app.hostPort: 0 is outside 1..65535`},
-		{"container port high", "app", `{"image": "nginx:1", "containerPort": 70000}`, `rds-app:app.containerPort: 70000 is outside 1..65535`},
-		{"root volume small", "app", `{"image": "nginx:1", "rootVolumeSize": 4}`, `rds-app:app.rootVolumeSize: 4 GiB is outside 8..16384 GiB`},
-		{"app log retention", "app", `{"image": "nginx:1", "logRetentionDays": 31}`, `rds-app:app.logRetentionDays: 31 is not a retention period CloudWatch Logs accepts`},
-		{"secret name invalid", "app", `{"image": "nginx:1", "secretNames": ["JWT-SECRET"]}`, `rds-app:app.secretNames[0]: "JWT-SECRET" is not a valid environment variable name`},
-		{"secret name contract", "app", `{"image": "nginx:1", "secretNames": ["DATABASE_PASSWORD"]}`, `rds-app:app.secretNames[0]: "DATABASE_PASSWORD" is set by the host from the database secret`},
-		{"secret name twice", "app", `{"image": "nginx:1", "secretNames": ["A", "A"]}`, `rds-app:app.secretNames[1]: "A" is listed twice`},
-		{"env name invalid", "app", `{"image": "nginx:1", "environment": {"1X": "y"}}`, `rds-app:app.environment.1X: "1X" is not a valid environment variable name`},
-		{"env name contract", "app", `{"image": "nginx:1", "environment": {"DATABASE_URL": "postgres://x"}}`, `rds-app:app.environment.DATABASE_URL: "DATABASE_URL" is set by the host from the database secret`},
-		{"env name generated", "app", `{"image": "nginx:1", "environment": {"JWT_SECRET": "x"}}`, `rds-app:app.environment.JWT_SECRET: "JWT_SECRET" is also in app.secretNames`},
-		{"env value newline", "app", `{"image": "nginx:1", "environment": {"MOTD": "a\nb"}}`, `rds-app:app.environment.MOTD: the value contains a line break`},
+		{"image required", "app", `{}`, "rds-app:app.image: is required; set it with `pulumi config set --path app.image <registry/repository:tag>` (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
+		{"image invalid", "app", `{"image": "Registry/Repo:tag"}`, "rds-app:app.image: \"Registry/Repo:tag\" is not a valid image reference (invalid reference format: repository name (Repo) must be lowercase); use registry/repository:tag or registry/repository@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
+		{"image no tag", "app", `{"image": "nginx"}`, "rds-app:app.image: \"nginx\" has no tag or digest; name the version explicitly, such as nginx:1.0 or nginx@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
+		{"image short digest", "app", `{"image": "nginx@sha256:abc"}`, "rds-app:app.image: \"nginx@sha256:abc\" is not a valid image reference (invalid reference format); use registry/repository:tag or registry/repository@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
+		{"image with spaces", "app", `{"image": "nginx: 1"}`, "rds-app:app.image: \"nginx: 1\" is not a valid image reference (invalid reference format); use registry/repository:tag or registry/repository@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
+		{"instance type", "app", `{"image": "nginx:1", "instanceType": "micro"}`, "rds-app:app.instanceType: \"micro\" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
+		{"ami malformed", "app", `{"image": "nginx:1", "amiId": "ami-123"}`, "rds-app:app.amiId: \"ami-123\" is not an AMI ID (ami- and 8 or 17 hex digits); leave amiId unset to use the latest Amazon Linux 2023 (allowed: an AMI ID, ami- and 8 or 17 hex digits, of Amazon Linux 2023 for the instance type's architecture; for example \"ami-0f11cbb02d426f673\")"},
+		{"ami empty", "app", `{"image": "nginx:1", "amiId": ""}`, "rds-app:app.amiId: \"\" is not an AMI ID (ami- and 8 or 17 hex digits); leave amiId unset to use the latest Amazon Linux 2023 (allowed: an AMI ID, ami- and 8 or 17 hex digits, of Amazon Linux 2023 for the instance type's architecture; for example \"ami-0f11cbb02d426f673\")"},
+		{"instance type db class", "app", `{"image": "nginx:1", "instanceType": "db.t3.micro"}`, "rds-app:app.instanceType: \"db.t3.micro\" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
+		{"host port zero", "app", `{"image": "nginx:1", "hostPort": 0}`, "rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)"},
+		{"container port high", "app", `{"image": "nginx:1", "containerPort": 70000}`, "rds-app:app.containerPort: 70000 is outside 1..65535 (allowed: 1 to 65535; for example 8080)"},
+		{"root volume small", "app", `{"image": "nginx:1", "rootVolumeSize": 4}`, "rds-app:app.rootVolumeSize: 4 GiB is outside 8..16384 (allowed: 8 to 16384; for example 30)"},
+		{"app log retention", "app", `{"image": "nginx:1", "logRetentionDays": 31}`, "rds-app:app.logRetentionDays: 31 is not a retention period CloudWatch Logs accepts (allowed: a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; for example 14)"},
+		{"secret name invalid", "app", `{"image": "nginx:1", "secretNames": ["JWT-SECRET"]}`, "rds-app:app.secretNames[0]: \"JWT-SECRET\" is not a valid environment variable name; use letters, digits and underscores, not starting with a digit (allowed: distinct variable names (letters, digits, _; not starting with a digit; at most 255 characters), none the host sets, fitting one 65536-byte secret; for example [\"APP_KEYS\",\"API_TOKEN_SALT\",\"ADMIN_JWT_SECRET\",\"JWT_SECRET\",\"EXTRA_SECRET\"])"},
+		{"secret name contract", "app", `{"image": "nginx:1", "secretNames": ["DATABASE_PASSWORD"]}`, "rds-app:app.secretNames[0]: \"DATABASE_PASSWORD\" is set by the host from the database secret; choose another name (allowed: distinct variable names (letters, digits, _; not starting with a digit; at most 255 characters), none the host sets, fitting one 65536-byte secret; for example [\"APP_KEYS\",\"API_TOKEN_SALT\",\"ADMIN_JWT_SECRET\",\"JWT_SECRET\",\"EXTRA_SECRET\"])"},
+		{"secret name twice", "app", `{"image": "nginx:1", "secretNames": ["A", "A"]}`, "rds-app:app.secretNames[1]: \"A\" is listed twice (allowed: distinct variable names (letters, digits, _; not starting with a digit; at most 255 characters), none the host sets, fitting one 65536-byte secret; for example [\"APP_KEYS\",\"API_TOKEN_SALT\",\"ADMIN_JWT_SECRET\",\"JWT_SECRET\",\"EXTRA_SECRET\"])"},
+		{"env name invalid", "app", `{"image": "nginx:1", "environment": {"1X": "y"}}`, "rds-app:app.environment.1X: \"1X\" is not a valid environment variable name; use letters, digits and underscores, not starting with a digit (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
+		{"env name contract", "app", `{"image": "nginx:1", "environment": {"DATABASE_URL": "postgres://x"}}`, "rds-app:app.environment.DATABASE_URL: \"DATABASE_URL\" is set by the host from the database secret; choose another name (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
+		{"env name generated", "app", `{"image": "nginx:1", "environment": {"JWT_SECRET": "x"}}`, "rds-app:app.environment.JWT_SECRET: \"JWT_SECRET\" is also in app.secretNames, which generates its value; remove one of them (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
+		{"env value newline", "app", `{"image": "nginx:1", "environment": {"MOTD": "a\nb"}}`, "rds-app:app.environment.MOTD: the value contains a line break or NUL, which a Docker env file cannot hold (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,9 +262,36 @@ func TestValidationRules(t *testing.T) {
 			values["rds-app:"+tt.section] = tt.value
 			problems := problemsOf(t, values)
 			require.Len(t, problems, 1, "want one problem, got %q", problems)
-			assert.Contains(t, problems[0], tt.want)
+			assert.Equal(t, tt.want, problems[0])
 		})
 	}
+}
+
+// cidrList is n distinct /32 blocks, as JSON list items.
+func cidrList(n int) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf(`"203.0.%d.%d/32"`, i/256, i%256)
+	}
+	return strings.Join(items, ", ")
+}
+
+// nameList is n distinct variable names, as JSON list items.
+func nameList(n int) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf(`"SECRET_%03d"`, i)
+	}
+	return strings.Join(items, ", ")
+}
+
+// envEntries is n variables of size bytes each, as JSON object members.
+func envEntries(n, size int) string {
+	items := make([]string, n)
+	for i := range items {
+		items[i] = fmt.Sprintf(`"VAR_%02d": "%s"`, i, strings.Repeat("v", size))
+	}
+	return strings.Join(items, ", ")
 }
 
 func TestValidValuesAccepted(t *testing.T) {
@@ -264,6 +318,19 @@ func TestValidValuesAccepted(t *testing.T) {
 		{"app", `{"image": "nginx:1", "instanceType": "c6gn.16xlarge"}`},
 		{"app", `{"image": "nginx:1", "hostPort": 65535, "containerPort": 1}`},
 		{"app", `{"image": "nginx:1", "environment": {"_private": "x", "EMPTY": ""}}`},
+		{"network", `{"cidr": "100.64.0.0/16"}`},
+		{"network", `{"cidr": "172.31.0.0/16"}`},
+		{"network", `{"ingressCidrs": [` + cidrList(60) + `]}`},
+		{"database", `{"engineVersion": "17.6"}`},
+		{"database", `{"engineVersion": "17.12"}`},
+		{"database", `{"allocatedStorage": 100, "maxAllocatedStorage": 110}`},
+		{"database", `{"instanceClass": "db.r8g.48xlarge"}`},
+		{"app", `{"image": "nginx:1", "healthCheckPath": "/api/health?deep=1&x=%20"}`},
+		{"app", `{"image": "nginx:1", "hostPort": 8443}`},
+		{"app", `{"image": "nginx:1", "secretNames": [` + nameList(1000) + `]}`},
+		// 100 short variables, and 500 of 1 KB: no size cliff.
+		{"app", `{"image": "nginx:1", "environment": {` + envEntries(100, 20) + `}}`},
+		{"app", `{"image": "nginx:1", "environment": {` + envEntries(500, 1024) + `}}`},
 	} {
 		t.Run(tt.value, func(t *testing.T) {
 			values := map[string]string{"rds-app:app": minimalApp}
@@ -272,6 +339,49 @@ func TestValidValuesAccepted(t *testing.T) {
 			assert.NoError(t, err)
 		})
 	}
+}
+
+// TestSettingsTable: every setting is documented, says what a change does,
+// and its example is a valid value.
+func TestSettingsTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, st := range Settings {
+		t.Run(st.Path(), func(t *testing.T) {
+			assert.False(t, seen[st.Path()], "defined twice")
+			seen[st.Path()] = true
+			assert.Contains(t, sections, st.Section)
+			assert.NotEmpty(t, st.Doc, "doc")
+			assert.NotEmpty(t, st.Kind, "kind")
+			assert.Contains(t, []Effect{InPlace, Redeploys, ReplacesHost, ReplacesDatabase}, st.Effect)
+			require.NotNil(t, st.Example, "example")
+			if st.Kind != Boolean {
+				assert.NotEmpty(t, st.Rule, "rule")
+			}
+			section := map[string]any{st.Name: st.Example}
+			if st.Section == SectionApp && st.Name != "image" {
+				section["image"] = "nginx:1"
+			}
+			values := map[string]string{"rds-app:app": minimalApp, "rds-app:" + st.Section: render(section)}
+			_, err := parse(values)
+			assert.NoError(t, err, "the example %s must be valid", st.ExampleText())
+		})
+	}
+}
+
+func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
+	facts := testFacts
+	facts.ZonesOffering = func(instanceType string) ([]string, error) {
+		if instanceType == "m8g.large" {
+			return []string{"eu-west-1c", "eu-west-1b"}, nil
+		}
+		return facts.AvailabilityZones, nil
+	}
+	_, err := Parse("rds-app", Source{Values: map[string]string{"rds-app:app": `{"image": "nginx:1", "instanceType": "m8g.large"}`}}, facts)
+	assert.EqualError(t, err, `invalid configuration (1 problem):
+  - rds-app:app.instanceType: "m8g.large" is not offered in eu-west-1a, the host's zone (the first of network.availabilityZones); choose another type, or: zones that offer it: eu-west-1b, eu-west-1c; list one of them first in network.availabilityZones (allowed: an EC2 instance type offered in the host's zone; for example "t4g.small")`)
+	_, err = Parse("rds-app", Source{Values: map[string]string{"rds-app:app": `{"image": "nginx:1", "instanceType": "m8g.large"}`,
+		"rds-app:network": `{"availabilityZones": ["eu-west-1b", "eu-west-1a"]}`}}, facts)
+	assert.NoError(t, err)
 }
 
 func TestWrongTypes(t *testing.T) {
@@ -319,7 +429,7 @@ func TestUnknownKeys(t *testing.T) {
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
 		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays",
-		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, rootVolumeSize, logRetentionDays, secretNames, environment",
+		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, healthCheckPath, rootVolumeSize, logRetentionDays, secretNames, environment",
 		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database and rds-app:app",
 	}, problems)
 }
@@ -332,18 +442,18 @@ func TestAllProblemsReportedTogether(t *testing.T) {
 	})
 	require.Error(t, err)
 	assert.Equal(t, `invalid configuration (12 problems):
-  - rds-app:network.cidr: "10.0.0.0/8" has a /8 netmask; AWS accepts VPCs from /16 to /28
-  - rds-app:network.azCount: 1 is below the minimum of 2
-  - rds-app:network.ingressCidrs[0]: "everyone" is not a CIDR block (want a.b.c.d/n, e.g. 203.0.113.0/24 or 0.0.0.0/0)
-  - rds-app:network.flowLogRetentionDays: 2 is not a retention period CloudWatch Logs accepts; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
-  - rds-app:database.multiAz: "maybe" is not true or false
-  - rds-app:database.engineVersion: "9.6" is not a supported PostgreSQL major version; supported are 13 to 18
-  - rds-app:database.port: 80 is outside 1150..65535
-  - rds-app:database.username: "postgres" is reserved by PostgreSQL or RDS; choose another name such as "app_admin"
-  - rds-app:database.backupRetentionDays: 0 is outside 1..35
-  - rds-app:app.image: is required; set it with `+"`pulumi config set --path app.image <registry/repository:tag>`"+`
-  - rds-app:app.instanceType: "huge" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large
-  - rds-app:app.hostPort: 0 is outside 1..65535`, err.Error())
+  - rds-app:network.cidr: "10.0.0.0/8" has a /8 netmask; AWS accepts VPCs from /16 to /28 (allowed: an IPv4 network address in private or shared space, /16 to /24; for example "10.1.0.0/16")
+  - rds-app:network.azCount: 1 is below the minimum of 2 (allowed: 2 to the zones the region offers (at most 8); for example 3)
+  - rds-app:network.ingressCidrs[0]: "everyone" is not a CIDR block (want a.b.c.d/n) (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example ["203.0.113.0/24"])
+  - rds-app:network.flowLogRetentionDays: 2 is not a retention period CloudWatch Logs accepts (allowed: a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; for example 14)
+  - rds-app:database.multiAz: "maybe" is not true or false (allowed: true or false; for example true)
+  - rds-app:database.engineVersion: "9.6" is not a supported PostgreSQL major version; supported are 13 to 18 (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as "17.6", without leading zeros; for example "18")
+  - rds-app:database.port: 80 is outside 1150..65535 (allowed: 1150 to 65535; for example 5433)
+  - rds-app:database.username: "postgres" is reserved by PostgreSQL or RDS; choose another name such as "app_admin" (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example "other_admin")
+  - rds-app:database.backupRetentionDays: 0 is outside 1..35 (allowed: 1 to 35, and at least 7 with deletionProtection; for example 10)
+  - rds-app:app.image: is required; set it with `+"`pulumi config set --path app.image <registry/repository:tag>`"+` (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example "public.ecr.aws/docker/library/nginx:1.29-alpine")
+  - rds-app:app.instanceType: "huge" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example "t4g.small")
+  - rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)`, err.Error())
 }
 
 func TestSecretSectionsAreRejected(t *testing.T) {

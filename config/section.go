@@ -19,6 +19,17 @@ type section struct {
 	fields   map[string]any
 	known    []string
 	problems *Problems
+	// hint ends a problem with a field: the setting's rule and example.
+	hint func(field string) string
+}
+
+// fail records a problem with field (item: "", "[2]" or ".NAME").
+func (s *section) fail(field, item, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if s.hint != nil {
+		msg += s.hint(field)
+	}
+	s.problems.add(s.path(field)+item, "%s", msg)
 }
 
 // newSection parses the raw JSON text of a section. A section that is not set
@@ -53,7 +64,7 @@ func (s *section) lookup(field string) (any, bool) {
 	v, ok := s.fields[field]
 	if ok && v == nil {
 		// `null` in YAML/JSON is neither a value nor a request for the default.
-		s.problems.add(s.path(field), "is null; remove the key to use the default or give a value")
+		s.fail(field, "", "is null; remove the key to use the default or give a value")
 		return nil, false
 	}
 	return v, ok
@@ -67,7 +78,7 @@ func (s *section) str(field string) *string {
 	}
 	out, ok := asString(v)
 	if !ok {
-		s.problems.add(s.path(field), "%s is not a string%s", describe(v), quoteHint(v))
+		s.fail(field, "", "%s is not a string%s", describe(v), quoteHint(v))
 		return nil
 	}
 	return &out
@@ -83,7 +94,7 @@ func (s *section) integer(field string) *int {
 	}
 	out, ok := asInt(v)
 	if !ok {
-		s.problems.add(s.path(field), "%s is not a whole number", describe(v))
+		s.fail(field, "", "%s is not a whole number", describe(v))
 		return nil
 	}
 	return &out
@@ -105,7 +116,7 @@ func (s *section) boolean(field string) *bool {
 			return &out
 		}
 	}
-	s.problems.add(s.path(field), "%s is not true or false", describe(v))
+	s.fail(field, "", "%s is not true or false", describe(v))
 	return nil
 }
 
@@ -118,7 +129,7 @@ func (s *section) strings(field string) []string {
 	}
 	list, ok := v.([]any)
 	if !ok {
-		s.problems.add(s.path(field), "%s is not a list of strings", describe(v))
+		s.fail(field, "", "%s is not a list of strings", describe(v))
 		return nil
 	}
 	out := make([]string, 0, len(list))
@@ -126,7 +137,7 @@ func (s *section) strings(field string) []string {
 	for i, item := range list {
 		str, ok := asString(item)
 		if !ok {
-			s.problems.add(fmt.Sprintf("%s[%d]", s.path(field), i), "%s is not a string", describe(item))
+			s.fail(field, fmt.Sprintf("[%d]", i), "%s is not a string", describe(item))
 			bad = true
 			continue
 		}
@@ -146,14 +157,14 @@ func (s *section) stringMap(field string) map[string]string {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		s.problems.add(s.path(field), "%s is not an object of NAME: value pairs", describe(v))
+		s.fail(field, "", "%s is not an object of NAME: value pairs", describe(v))
 		return nil
 	}
 	out := make(map[string]string, len(obj))
 	for _, k := range sortedKeys(obj) {
 		str, ok := asString(obj[k])
 		if !ok {
-			s.problems.add(s.path(field)+"."+k, "%s is not a string%s", describe(obj[k]), quoteHint(obj[k]))
+			s.fail(field, "."+k, "%s is not a string%s", describe(obj[k]), quoteHint(obj[k]))
 			continue
 		}
 		out[k] = str

@@ -68,7 +68,7 @@ func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Arg
 			Engine:   "postgres",
 			Host:     vs[0].(string),
 			Port:     vs[1].(int),
-			DBName:   args.DatabaseName,
+			DBName:   args.Name,
 			Username: args.Username,
 			Password: vs[2].(string),
 			SSLMode:  SSLMode,

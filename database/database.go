@@ -11,44 +11,17 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
-// Args configures the database. Values decided by configuration are plain Go
-// values; values produced by other components are Pulumi inputs.
-type Args struct {
+// Inputs is what the database needs beyond its own configuration section:
+// names, the account, and values produced by the network.
+type Inputs struct {
 	// IdentifierPrefix starts the RDS instance identifier and the KMS alias
 	// (usually "<project>-<stack>").
 	IdentifierPrefix string
-	// EngineVersion is a PostgreSQL major ("17") or major.minor ("17.4").
-	EngineVersion string
-	// InstanceClass is the RDS instance class, such as db.t4g.micro.
-	InstanceClass string
-	// AllocatedStorage and MaxAllocatedStorage are the starting gp3 size and
-	// the storage autoscaling ceiling, in GiB.
-	AllocatedStorage, MaxAllocatedStorage int
-	// Port is the PostgreSQL port.
-	Port int
-	// Username is the master user; DatabaseName the database created.
-	Username, DatabaseName string
-	// BackupRetentionDays keeps automated backups this long.
-	BackupRetentionDays int
-	// BackupWindow (daily) and MaintenanceWindow (weekly) are in UTC.
-	BackupWindow, MaintenanceWindow string
-	// MultiAZ runs a synchronous standby in another zone.
-	MultiAZ bool
-	// DeletionProtection blocks deletion in AWS and sets Pulumi's protect.
-	DeletionProtection bool
-	// SkipFinalSnapshot deletes without a final snapshot.
-	SkipFinalSnapshot bool
-	// ApplyImmediately applies changes now rather than in MaintenanceWindow.
-	ApplyImmediately bool
-	// ExtendedSupport allows RDS Extended Support (paid) once the major
-	// version leaves standard support; without it, RDS refuses such a major.
-	ExtendedSupport bool
-	// MonitoringInterval is the Enhanced Monitoring interval in seconds (0: off).
-	MonitoringInterval int
-	// LogRetentionDays keeps the exported PostgreSQL logs this long.
-	LogRetentionDays int
 	// Partition and AccountID build AWS managed policy ARNs and scope trust.
 	Partition, AccountID string
 
@@ -56,6 +29,13 @@ type Args struct {
 	SubnetIDs pulumi.StringArrayInput
 	// SecurityGroupID is the database's security group.
 	SecurityGroupID pulumi.StringInput
+}
+
+// Args is what the database is built from: its validated configuration
+// section and its inputs.
+type Args struct {
+	config.Database
+	Inputs
 }
 
 // Database is the component. Its outputs are plain values and ARNs.
@@ -84,8 +64,9 @@ type Database struct {
 }
 
 // New creates the database.
-func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Database, error) {
-	version, err := ParseEngineVersion(args.EngineVersion)
+func New(ctx *pulumi.Context, name string, cfg config.Database, in Inputs, opts ...pulumi.ResourceOption) (*Database, error) {
+	args := Args{Database: cfg, Inputs: in}
+	version, err := awsfacts.ParseEngineVersion(args.EngineVersion)
 	if err != nil {
 		return nil, fmt.Errorf("creating database %q: %w", name, err)
 	}
@@ -128,7 +109,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 
 	d.Address = instance.Address
 	d.Port = instance.Port
-	d.DatabaseName = pulumi.String(args.DatabaseName).ToStringOutput()
+	d.DatabaseName = pulumi.String(args.Name).ToStringOutput()
 	d.Username = pulumi.String(args.Username).ToStringOutput()
 	d.SecretArn = creds.secret.Arn
 	d.SecretVersion = connection.VersionId

@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/database"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
@@ -25,13 +27,17 @@ const (
 // devArgs and prodArgs mirror what the shipped stacks choose.
 func devArgs() database.Args {
 	return database.Args{
-		IdentifierPrefix: "rds-app-dev", EngineVersion: "17", InstanceClass: "db.t4g.micro",
-		AllocatedStorage: 20, MaxAllocatedStorage: 50, Port: 5432, Username: "app_admin", DatabaseName: "app",
-		BackupRetentionDays: 7, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
-		SkipFinalSnapshot: true, ApplyImmediately: true, MonitoringInterval: 0, LogRetentionDays: 7,
-		Partition: "aws", AccountID: pulumitest.AccountID,
-		SubnetIDs:       pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
-		SecurityGroupID: pulumi.String("sg-db"),
+		Database: config.Database{
+			EngineVersion: "17", InstanceClass: "db.t4g.micro",
+			AllocatedStorage: 20, MaxAllocatedStorage: 50, Port: 5432, Username: "app_admin", Name: "app",
+			BackupRetentionDays: 7, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
+			SkipFinalSnapshot: true, ApplyImmediately: true, MonitoringInterval: 0, LogRetentionDays: 7,
+		},
+		Inputs: database.Inputs{
+			IdentifierPrefix: "rds-app-dev", Partition: "aws", AccountID: pulumitest.AccountID,
+			SubnetIDs:       pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
+			SecurityGroupID: pulumi.String("sg-db"),
+		},
 	}
 }
 
@@ -54,7 +60,7 @@ func build(t *testing.T, args database.Args) (*pulumitest.Mocks, outputs) {
 	m := pulumitest.New()
 	var out outputs
 	err := m.Run("test", func(ctx *pulumi.Context) error {
-		d, err := database.New(ctx, "db", args)
+		d, err := database.New(ctx, "db", args.Database, args.Inputs)
 		if err != nil {
 			return err
 		}
@@ -273,7 +279,7 @@ func TestBadEngineVersionRegistersNothing(t *testing.T) {
 	args.EngineVersion = "12"
 	m := pulumitest.New()
 	err := m.Run("test", func(ctx *pulumi.Context) error {
-		_, err := database.New(ctx, "db", args)
+		_, err := database.New(ctx, "db", args.Database, args.Inputs)
 		return err
 	})
 	require.Error(t, err)
@@ -310,12 +316,12 @@ func TestStandardSupportCalendar(t *testing.T) {
 		{"15", "2028-02-29", false},
 		{"18", "2026-11-29", false},
 	} {
-		v, err := database.ParseEngineVersion(tc.version)
+		v, err := awsfacts.ParseEngineVersion(tc.version)
 		require.NoError(t, err)
 		assert.Equal(t, tc.past, v.PastStandardSupport(day(tc.today)), "%s on %s", tc.version, tc.today)
 	}
-	for major := database.MinMajorVersion; major <= database.MaxMajorVersion; major++ {
-		v, _ := database.ParseEngineVersion(fmt.Sprint(major))
+	for major := awsfacts.MinMajorVersion; major <= awsfacts.MaxMajorVersion; major++ {
+		v, _ := awsfacts.ParseEngineVersion(fmt.Sprint(major))
 		assert.NotEmpty(t, v.StandardSupportEnds(), "every supported major has a date in the calendar: %d", major)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 const (
@@ -31,7 +33,7 @@ type instanceDeps struct {
 }
 
 // newInstance creates the RDS instance and the log groups it exports to.
-func newInstance(ctx *pulumi.Context, name string, args Args, version EngineVersion, deps instanceDeps, parent pulumi.ResourceOption) (*rds.Instance, error) {
+func newInstance(ctx *pulumi.Context, name string, args Args, version awsfacts.EngineVersion, deps instanceDeps, parent pulumi.ResourceOption) (*rds.Instance, error) {
 	// The identifier is set, not auto-named, because the exported log groups
 	// are named after it and must exist (with a retention) before RDS would
 	// create them with none. Its random part is new for every stack, so the
@@ -45,7 +47,7 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version EngineVers
 		// all: Pulumi stops at its protect.
 		Keepers: pulumi.StringMap{
 			"username":     pulumi.String(args.Username),
-			"databaseName": pulumi.String(args.DatabaseName),
+			"databaseName": pulumi.String(args.Name),
 		},
 	}, parent)
 	if err != nil {
@@ -80,7 +82,7 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version EngineVers
 		AllowMajorVersionUpgrade: pulumi.Bool(true),
 		// Stated either way: left unset, RDS enrols a major past standard
 		// support in paid Extended Support without asking.
-		EngineLifecycleSupport: pulumi.String(EngineLifecycleSupport(args.ExtendedSupport)),
+		EngineLifecycleSupport: pulumi.String(awsfacts.EngineLifecycleSupport(args.ExtendedSupport)),
 		ParameterGroupName:     deps.params.Name,
 
 		AllocatedStorage:    pulumi.Int(args.AllocatedStorage),
@@ -98,7 +100,7 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version EngineVers
 
 		Username:                         pulumi.String(args.Username),
 		Password:                         pulumi.ToSecret(deps.password.Result).(pulumi.StringOutput),
-		DbName:                           pulumi.String(args.DatabaseName),
+		DbName:                           pulumi.String(args.Name),
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
 
 		BackupRetentionPeriod: pulumi.Int(args.BackupRetentionDays),

@@ -5,6 +5,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 // Parameters are the PostgreSQL settings the stack pins, the same for every
@@ -23,7 +25,7 @@ var Parameters = map[string]string{
 // version. Its physical name is left to Pulumi's auto-naming, so when the
 // major version (and with it the family) changes, the new group is created
 // and attached before the old one is deleted.
-func newParameterGroup(ctx *pulumi.Context, name string, version EngineVersion, parent pulumi.ResourceOption) (*rds.ParameterGroup, error) {
+func newParameterGroup(ctx *pulumi.Context, name string, version awsfacts.EngineVersion, parent pulumi.ResourceOption) (*rds.ParameterGroup, error) {
 	var params rds.ParameterGroupParameterArray
 	for _, k := range []string{"rds.force_ssl", "log_connections", "log_disconnections"} {
 		params = append(params, rds.ParameterGroupParameterArgs{

@@ -10,27 +10,27 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/cidr"
 )
 
-// Args configures the network. Every value is decided by configuration, so
-// all of them are plain Go values.
-type Args struct {
-	// CIDR is the VPC block; subnets are carved from it by internal/cidr.
-	CIDR string
-	// Zones are the availability zones to use, one public and one private
-	// subnet each (at least two: RDS subnet groups need two zones).
-	Zones []string
-	// IngressCIDRs may reach WebPorts on the application host.
-	IngressCIDRs []string
-	// WebPorts are the host ports open to IngressCIDRs.
+// Inputs is what the network needs beyond its own configuration section:
+// the ports other sections decide, and the account.
+type Inputs struct {
+	// WebPorts are the host ports open to network.ingressCidrs.
 	WebPorts []int
 	// DatabasePort is the PostgreSQL port.
 	DatabasePort int
-	// FlowLogRetentionDays keeps VPC flow logs this long.
-	FlowLogRetentionDays int
 	// AccountID scopes the flow-log role's trust policy to this account.
 	AccountID string
+}
+
+// Args is what the network is built from: its validated configuration
+// section (the VPC block, zones, ingress blocks, flow-log retention) and
+// its inputs.
+type Args struct {
+	config.Network
+	Inputs
 }
 
 // Network is the component. Its outputs are IDs, not resources.
@@ -51,10 +51,11 @@ type Network struct {
 }
 
 // New creates the network.
-func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*Network, error) {
+func New(ctx *pulumi.Context, name string, cfg config.Network, in Inputs, opts ...pulumi.ResourceOption) (*Network, error) {
+	args := Args{Network: cfg, Inputs: in}
 	// Plan first: a network that cannot be laid out fails before anything
 	// is registered.
-	plan, err := cidr.PlanSubnets(args.CIDR, len(args.Zones))
+	plan, err := cidr.PlanSubnets(args.CIDR, len(args.AvailabilityZones))
 	if err != nil {
 		return nil, fmt.Errorf("planning subnets of %q: %w", name, err)
 	}
@@ -68,7 +69,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	subnets, err := newSubnets(ctx, name, args.Zones, plan, vpc, parent)
+	subnets, err := newSubnets(ctx, name, args.AvailabilityZones, plan, vpc, parent)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/network"
@@ -30,13 +31,14 @@ const (
 
 func testArgs() network.Args {
 	return network.Args{
-		CIDR:                 "10.20.0.0/16",
-		Zones:                []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
-		IngressCIDRs:         []string{"0.0.0.0/0", "203.0.113.0/24"},
-		WebPorts:             []int{80},
-		DatabasePort:         5432,
-		FlowLogRetentionDays: 14,
-		AccountID:            pulumitest.AccountID,
+		Network: config.Network{
+			CIDR:                 "10.20.0.0/16",
+			AZCount:              3,
+			AvailabilityZones:    []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
+			IngressCIDRs:         []string{"0.0.0.0/0", "203.0.113.0/24"},
+			FlowLogRetentionDays: 14,
+		},
+		Inputs: network.Inputs{WebPorts: []int{80}, DatabasePort: 5432, AccountID: pulumitest.AccountID},
 	}
 }
 
@@ -47,7 +49,7 @@ func build(t *testing.T, args network.Args) (*pulumitest.Mocks, map[string]any) 
 	m := pulumitest.New()
 	outputs := map[string]any{}
 	err := m.Run("test", func(ctx *pulumi.Context) error {
-		n, err := network.New(ctx, "app", args)
+		n, err := network.New(ctx, "app", args.Network, args.Inputs)
 		if err != nil {
 			return err
 		}
@@ -131,7 +133,8 @@ func TestRoutes(t *testing.T) {
 func TestPublicSubnetsAreReadyOnlyWithARouteOut(t *testing.T) {
 	m := pulumitest.New()
 	require.NoError(t, m.Run("test", func(ctx *pulumi.Context) error {
-		n, err := network.New(ctx, "app", testArgs())
+		args := testArgs()
+		n, err := network.New(ctx, "app", args.Network, args.Inputs)
 		if err != nil {
 			return err
 		}
@@ -246,7 +249,7 @@ func TestTrafficPolicyIsExactlyAsIntended(t *testing.T) {
 }
 
 func TestTrafficRulesTable(t *testing.T) {
-	rules := network.TrafficRules(network.Args{IngressCIDRs: []string{"198.51.100.0/24"}, WebPorts: []int{80}, DatabasePort: 5432})
+	rules := network.TrafficRules(network.Args{Network: config.Network{IngressCIDRs: []string{"198.51.100.0/24"}}, Inputs: network.Inputs{WebPorts: []int{80}, DatabasePort: 5432}})
 	assert.Equal(t, []network.Rule{
 		{Group: network.GroupHost, Direction: network.Ingress, Port: 80, PeerCIDR: "198.51.100.0/24", Description: "web traffic to the application from 198.51.100.0/24"},
 		{Group: network.GroupHost, Direction: network.Egress, Port: 443, PeerCIDR: "0.0.0.0/0", Description: "HTTPS to AWS APIs, ECR and package repositories"},
@@ -265,7 +268,7 @@ func TestUnplannableNetworkFailsBeforeAnyResource(t *testing.T) {
 	args.CIDR = "10.0.0.0/26"
 	m := pulumitest.New()
 	err := m.Run("test", func(ctx *pulumi.Context) error {
-		_, err := network.New(ctx, "app", args)
+		_, err := network.New(ctx, "app", args.Network, args.Inputs)
 		return err
 	})
 	require.Error(t, err)

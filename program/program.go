@@ -39,56 +39,33 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(ctx, config.Facts{Region: info.Region, AvailabilityZones: info.AvailabilityZones, Today: time.Now().UTC()})
+	cfg, err := config.Load(ctx, config.Facts{
+		Region:            info.Region,
+		AvailabilityZones: info.AvailabilityZones,
+		Today:             time.Now().UTC(),
+		ZonesOffering:     func(instanceType string) ([]string, error) { return awsinfo.InstanceTypeZones(ctx, instanceType) },
+	})
 	if err != nil {
-		return nil, err
-	}
-	offered, err := awsinfo.InstanceTypeZones(ctx, cfg.App.InstanceType)
-	if err != nil {
-		return nil, err
-	}
-	if err := config.CheckHostZone(ctx.Project(), cfg, offered); err != nil {
 		return nil, err
 	}
 	// Names that must be unique per account and region start with this.
 	prefix := ctx.Project() + "-" + ctx.Stack()
 
-	net, err := network.New(ctx, "network", network.Args{
-		CIDR:                 cfg.Network.CIDR,
-		Zones:                cfg.Network.AvailabilityZones,
-		IngressCIDRs:         cfg.Network.IngressCIDRs,
-		WebPorts:             []int{cfg.App.HostPort},
-		DatabasePort:         cfg.Database.Port,
-		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
-		AccountID:            info.AccountID,
+	net, err := network.New(ctx, "network", cfg.Network, network.Inputs{
+		WebPorts:     []int{cfg.App.HostPort},
+		DatabasePort: cfg.Database.Port,
+		AccountID:    info.AccountID,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the network: %w", err)
 	}
 
-	db, err := database.New(ctx, "database", database.Args{
-		IdentifierPrefix:    prefix,
-		EngineVersion:       cfg.Database.EngineVersion,
-		InstanceClass:       cfg.Database.InstanceClass,
-		AllocatedStorage:    cfg.Database.AllocatedStorage,
-		MaxAllocatedStorage: cfg.Database.MaxAllocatedStorage,
-		Port:                cfg.Database.Port,
-		Username:            cfg.Database.Username,
-		DatabaseName:        cfg.Database.Name,
-		BackupRetentionDays: cfg.Database.BackupRetentionDays,
-		BackupWindow:        cfg.Database.BackupWindow,
-		MaintenanceWindow:   cfg.Database.MaintenanceWindow,
-		MultiAZ:             cfg.Database.MultiAZ,
-		DeletionProtection:  cfg.Database.DeletionProtection,
-		SkipFinalSnapshot:   cfg.Database.SkipFinalSnapshot,
-		ApplyImmediately:    cfg.Database.ApplyImmediately,
-		ExtendedSupport:     cfg.Database.ExtendedSupport,
-		MonitoringInterval:  cfg.Database.MonitoringInterval,
-		LogRetentionDays:    cfg.Database.LogRetentionDays,
-		Partition:           info.Partition,
-		AccountID:           info.AccountID,
-		SubnetIDs:           net.PrivateSubnetIDs,
-		SecurityGroupID:     net.DatabaseSecurityGroupID,
+	db, err := database.New(ctx, "database", cfg.Database, database.Inputs{
+		IdentifierPrefix: prefix,
+		Partition:        info.Partition,
+		AccountID:        info.AccountID,
+		SubnetIDs:        net.PrivateSubnetIDs,
+		SecurityGroupID:  net.DatabaseSecurityGroupID,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the database: %w", err)
@@ -96,19 +73,11 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 
 	// The host gets the database's secret ARN, not the database: it boots
 	// while the database is being created and waits for the secret's value.
-	app, err := compute.New(ctx, "app", compute.Args{
+	app, err := compute.New(ctx, "app", cfg.App, compute.Inputs{
 		ParameterPrefix:       "/" + ctx.Project() + "/" + ctx.Stack(),
-		Image:                 cfg.App.Image,
-		InstanceType:          cfg.App.InstanceType,
-		AMI:                   cfg.App.AMIID,
-		HostPort:              cfg.App.HostPort,
-		ContainerPort:         cfg.App.ContainerPort,
-		RootVolumeSize:        cfg.App.RootVolumeSize,
-		LogRetentionDays:      cfg.App.LogRetentionDays,
-		SecretNames:           cfg.App.SecretNames,
-		Environment:           cfg.App.Environment,
 		Region:                info.Region,
 		Partition:             info.Partition,
+		AccountID:             info.AccountID,
 		SubnetID:              net.PublicSubnetIDs.Index(pulumi.Int(0)),
 		SecurityGroupID:       net.HostSecurityGroupID,
 		DatabaseSecretArn:     db.SecretArn,

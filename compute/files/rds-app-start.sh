@@ -3,7 +3,9 @@
 # it on every start and reload, with the settings of /etc/rds-app/host.env in
 # its environment. It reads the database and application secrets from
 # Secrets Manager, writes them to an env file on tmpfs readable by root only,
-# reads the container's ports and plain variables from an SSM parameter,
+# reads the container's ports, health check path and plain variables from
+# the SSM parameters under CONTAINER_PATH (pieces 000, 001, ... joined in
+# order),
 # logs in to ECR afresh (tokens expire after 12 hours), pulls the image named
 # by the image parameter, and replaces the container. Everything the
 # container sees is read here, so a reload applies any change of it.
@@ -21,7 +23,7 @@ die() {
   exit 1
 }
 
-for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN IMAGE_PARAMETER CONTAINER_PARAMETER LOG_GROUP \
+for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN IMAGE_PARAMETER CONTAINER_PATH LOG_GROUP \
   CA_BUNDLE CA_BUNDLE_URL CONTAINER_CA_PATH CONTAINER_NAME; do
   [[ -n ${!var:-} ]] || die "$var is not set; rds-app.service reads it from /etc/rds-app/host.env"
 done
@@ -163,8 +165,9 @@ write_env_file() {
   mv "$tmp" "$env_file"
 }
 
-# The container settings parameter: {"hostPort": n, "containerPort": n,
-# "environment": {NAME: value}}. Errors name keys, never values.
+# The container settings: {"hostPort": n, "containerPort": n,
+# "healthCheckPath": "/...", "environment": {NAME: value}}. Errors name
+# keys, never values.
 # shellcheck disable=SC2016 # jq variables, not shell ones
 settings_program='
 def port($k):
@@ -172,25 +175,43 @@ def port($k):
   else error("\($k) is not a port") end;
 if type != "object" then error("the settings are not a JSON object") else . end
 | port("hostPort") as $h | port("containerPort") as $c
+| (if (.healthCheckPath | type) == "string" and (.healthCheckPath | test("^/[^\\s#]*$")) then .healthCheckPath
+   else error("healthCheckPath is not a URL path") end) as $path
 | if (.environment | type) != "object" then error("environment is not an object") else . end
-| "\($h) \($c)", (.environment | to_entries[]
+| "\($h) \($c) \($path)", (.environment | to_entries[]
   | if (.key | test("^[A-Za-z_][A-Za-z0-9_]*$") | not) then error("the environment has an invalid name")
     elif (.value | type) != "string" then error("the environment value of \(.key) is not a string")
     elif (.value | test("[\n\r\u0000]")) then error("the environment value of \(.key) contains a line break")
     else "\(.key)=\(.value)" end)
 '
+# The pieces, by name (000, 001, ...): the first starts with their number
+# and a newline. Pieces past that number are left over from larger settings
+# and are about to be deleted.
+# shellcheck disable=SC2016 # jq variables, not shell ones
+join_program='
+sort_by(.[0])
+| if length == 0 then error("there are no settings under \($path)") else . end
+| (.[0][1] | capture("^(?<n>[0-9]+)\n") | .n | tonumber) as $n
+| .[0:$n]
+| if [.[][0]] != [range($n) | tostring | "\($path)/" + ("00" + . | .[-3:])]
+  then error("the settings under \($path) lack some of their \($n) pieces") else . end
+| map(.[1]) | join("") | sub("^[0-9]+\n"; "")
+'
 
 read_container_settings() {
-  local settings tmp
-  if ! settings=$(aws ssm get-parameter --name "$CONTAINER_PARAMETER" --query Parameter.Value --output text); then
-    die "cannot read the container settings parameter $CONTAINER_PARAMETER"
+  local pieces settings tmp
+  if ! pieces=$(aws ssm get-parameters-by-path --path "$CONTAINER_PATH" --query 'Parameters[].[Name, Value]' --output json); then
+    die "cannot read the container settings under $CONTAINER_PATH"
+  fi
+  if ! settings=$(printf '%s' "$pieces" | jq --raw-output --arg path "$CONTAINER_PATH" "$join_program"); then
+    die "the container settings under $CONTAINER_PATH are incomplete (see the jq error above)"
   fi
   tmp=$(mktemp "$runtime_dir/plain.env.XXXXXX")
   if ! printf '%s' "$settings" | jq --raw-output "$settings_program" >"$tmp"; then
     rm -f "$tmp"
-    die "the container settings parameter $CONTAINER_PARAMETER is not usable (see the jq error above)"
+    die "the container settings under $CONTAINER_PATH are not usable (see the jq error above)"
   fi
-  read -r host_port container_port <"$tmp"
+  read -r host_port container_port health_path <"$tmp"
   sed -i 1d "$tmp"
   chmod 0600 "$tmp"
   mv "$tmp" "$plain_env_file"
@@ -203,8 +224,8 @@ read_image() {
   [[ -n $image && $image != *[[:space:]]* ]] || die "the image parameter $IMAGE_PARAMETER holds no image reference"
 }
 
-# wait_until_answering polls the new container until it answers HTTP (any
-# status below 500) or stops, or the time is up.
+# wait_until_answering polls the new container's health check path until it
+# answers 2xx or 3xx, or the container stops, or the time is up.
 wait_until_answering() {
   local deadline=$((SECONDS + health_timeout_seconds)) code running
   while :; do
@@ -214,7 +235,7 @@ wait_until_answering() {
       return 1
     fi
     code=$(curl --silent --output /dev/null --max-time 5 --write-out '%{http_code}' "$health_url" || true)
-    [[ $code =~ ^[1-4][0-9][0-9]$ ]] && return 0
+    [[ $code =~ ^[23][0-9][0-9]$ ]] && return 0
     ((SECONDS < deadline)) || return 1
     sleep "$health_poll_seconds"
   done
@@ -249,9 +270,10 @@ docker run --detach --name "$CONTAINER_NAME" --restart unless-stopped \
   "$image" >/dev/null
 
 # The rollout (and so `pulumi up`) fails unless the new container answers.
-health_url=${HEALTH_CHECK_URL:-http://127.0.0.1:$host_port/}
+# HEALTH_CHECK_BASE replaces the host's own address in tests.
+health_url=${HEALTH_CHECK_BASE:-http://127.0.0.1:$host_port}$health_path
 if ! wait_until_answering; then
   docker logs --tail 50 "$CONTAINER_NAME" >&2 || true
-  die "the container from $image does not answer $health_url after ${health_timeout_seconds}s; its last 50 log lines are above, all of them in the log group $LOG_GROUP"
+  die "the container from $image does not answer $health_url with 2xx or 3xx after ${health_timeout_seconds}s; its last 50 log lines are above, all of them in the log group $LOG_GROUP"
 fi
 log "started $CONTAINER_NAME from $image; it answers on $health_url"

@@ -56,7 +56,42 @@ func ParseVPC(s string) (netip.Prefix, error) {
 	if p.Bits() < MinVPCPrefix || p.Bits() > MaxVPCPrefix {
 		return netip.Prefix{}, fmt.Errorf("%q has a /%d netmask; AWS accepts VPCs from /%d to /%d", s, p.Bits(), MinVPCPrefix, MaxVPCPrefix)
 	}
+	if space := addressSpace(p); space != "" {
+		return netip.Prefix{}, fmt.Errorf("%q is %s; a VPC block must lie in private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or shared (100.64.0.0/10) address space", s, space)
+	}
 	return p, nil
+}
+
+// privateSpace is where a VPC block may lie: RFC 1918 private space and RFC
+// 6598 shared space. AWS refuses loopback, link-local and multicast blocks;
+// a public block it accepts would shadow real internet addresses.
+var privateSpace = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+}
+
+// addressSpace names the space p lies in when it is not private or shared;
+// "" when it is.
+func addressSpace(p netip.Prefix) string {
+	for _, ok := range privateSpace {
+		if ok.Bits() <= p.Bits() && ok.Contains(p.Addr()) {
+			return ""
+		}
+	}
+	a := p.Addr()
+	switch {
+	case a.IsLoopback():
+		return "loopback address space"
+	case a.IsLinkLocalUnicast():
+		return "link-local address space"
+	case a.IsMulticast():
+		return "multicast address space"
+	case a.As4()[0] == 0 || a.As4()[0] >= 240:
+		return "reserved address space"
+	}
+	return "public address space (or overlaps it)"
 }
 
 // PlanSubnets derives one public and one private subnet per zone from the

@@ -1,9 +1,8 @@
-package database
+package awsfacts
 
 import (
-	"regexp"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,37 +74,39 @@ func TestWindowParsing(t *testing.T) {
 	}
 }
 
-func TestInstanceIdentifier(t *testing.T) {
-	valid := regexp.MustCompile(`^[a-z](?:[a-z0-9]|-[a-z0-9])*$`)
-	for _, tt := range []struct{ prefix, suffix, want string }{
-		{"rds-app-dev", "a1b2c3d4", "rds-app-dev-a1b2c3d4"},
-		{"rds-app-Prod_EU.1", "a1b2c3d4", "rds-app-prod-eu-1-a1b2c3d4"},
-		{"rds-app--x--", "00ff00ff", "rds-app-x-00ff00ff"},
-		{"42", "a1b2c3d4", "db-42-a1b2c3d4"},
-		{"", "a1b2c3d4", "db-a1b2c3d4"},
-		{strings.Repeat("long-", 20), "a1b2c3d4", "long-long-long-long-long-long-long-long-long-long-long-a1b2c3d4"},
-	} {
-		got := InstanceIdentifier(tt.prefix, tt.suffix)
-		assert.Equal(t, tt.want, got)
-		assert.LessOrEqual(t, len(got), 63)
-		assert.Regexp(t, valid, got, "RDS identifier rules")
-		assert.Regexp(t, valid, FinalSnapshotIdentifier(got), "snapshot identifier rules")
+func TestDBInstanceClasses(t *testing.T) {
+	for _, ok := range []string{"db.t4g.micro", "db.t3.2xlarge", "db.m7g.large", "db.r6i.32xlarge", "db.x2g.large", "db.m8g.48xlarge"} {
+		assert.NoError(t, CheckInstanceClass(ok), ok)
 	}
+	for _, bad := range []string{"db.t4g.nano", "db.m7g.medium", "db.m5.metal", "db.t5.micro", "t4g.micro", "db.t4g", "DB.T4G.MICRO", "db.c6gd.large"} {
+		assert.Error(t, CheckInstanceClass(bad), bad)
+	}
+	assert.EqualError(t, CheckInstanceClass("db.t4g.nano"), `"db.t4g.nano" is not an RDS for PostgreSQL instance class; db.t4g comes in micro, small, medium, large, xlarge, 2xlarge`)
+	c, ok := LookupDBInstanceClass("db.r7g.large")
+	require.True(t, ok)
+	assert.Equal(t, DBInstanceClass{Name: "db.r7g.large", Architecture: "arm64", VCPUs: 2, MemoryMiB: 16384}, c)
 }
 
-// TestPasswordAlphabet: RDS refuses "/", "@", '"' and space in a master
-// password, and a postgres:// URL needs anything outside RFC 3986's
-// unreserved set percent-encoded. The alphabet must avoid all of them.
-func TestPasswordAlphabet(t *testing.T) {
-	alphabet := PasswordAlphabet()
-	for _, c := range `/@" ` {
-		assert.NotContains(t, alphabet, string(c), "RDS rejects %q", c)
+func TestLatestMinor(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, tt := range []struct {
+		major int
+		today string
+		want  int
+	}{
+		{17, "2025-11-20", 8},  // 17.7 released, one out-of-cycle allowed
+		{17, "2026-02-11", 8},  // the day before the February release
+		{17, "2026-02-12", 9},  // 17.8 on the second Thursday of February
+		{17, "2026-11-29", 12}, // Feb, May, Aug, Nov 2026: 17.11, plus one
+		{18, "2026-11-29", 6},
+		{13, "2026-11-29", 23}, // 13.23 was the last
+		{14, "2026-11-29", 24}, // 14.24 in November 2026 was the last
+	} {
+		assert.Equal(t, tt.want, LatestMinor(tt.major, day(tt.today)), "%d on %s", tt.major, tt.today)
 	}
-	unreserved := regexp.MustCompile(`^[A-Za-z0-9\-._~]+$`)
-	assert.Regexp(t, unreserved, alphabet, "every character must be URL-safe without escaping")
-	for _, c := range `:?#[]!$&'()*+,;=%\` + "`" {
-		assert.NotContains(t, alphabet, string(c))
-	}
-	assert.GreaterOrEqual(t, PasswordLength, 32)
-	assert.Len(t, alphabet, 26+26+10+len(PasswordSpecials))
+	v, err := ParseEngineVersion("17.99")
+	require.NoError(t, err)
+	assert.EqualError(t, v.CheckMinor(day("2026-11-29")), `"17.99" is not a PostgreSQL 17 release (the latest there can be on 2026-11-29 is 17.12); give the major alone ("17") to follow AWS's minor upgrades`)
+	v, _ = ParseEngineVersion("17.6")
+	assert.NoError(t, v.CheckMinor(day("2026-11-29")))
 }

@@ -1,4 +1,4 @@
-package compute
+package awsfacts
 
 import (
 	"strings"
@@ -45,22 +45,6 @@ func TestParseImage(t *testing.T) {
 	}
 }
 
-func TestArchitecture(t *testing.T) {
-	for typ, arch := range map[string]string{
-		"t3.micro": "x86_64", "t3a.small": "x86_64", "m7i-flex.large": "x86_64", "m5zn.large": "x86_64", "g4dn.xlarge": "x86_64",
-		"r7iz.large": "x86_64", "c5.metal": "x86_64", "u-6tb1.metal": "x86_64",
-		"t4g.micro": "arm64", "m7g.large": "arm64", "c6gn.16xlarge": "arm64", "m7gd.xlarge": "arm64", "r8g.medium": "arm64",
-		"im4gn.large": "arm64", "is4gen.large": "arm64", "x2gd.medium": "arm64", "g5g.xlarge": "arm64", "hpc7g.4xlarge": "arm64",
-		"a1.large": "arm64",
-	} {
-		assert.NoError(t, CheckInstanceType(typ), typ)
-		assert.Equal(t, arch, Architecture(typ), typ)
-	}
-	for _, bad := range []string{"", "t3", "micro", "T3.micro", "t3.Micro", "db.t3.micro", "t3.micro.large", "t3.0xlarge", "t3 .micro"} {
-		assert.Error(t, CheckInstanceType(bad), "%q", bad)
-	}
-}
-
 func TestEnvNames(t *testing.T) {
 	for _, ok := range []string{"A", "_a", "JWT_SECRET", "x1"} {
 		assert.NoError(t, CheckEnvName(ok))
@@ -70,4 +54,9 @@ func TestEnvNames(t *testing.T) {
 	}
 	assert.True(t, IsContractVariable("DATABASE_URL"))
 	assert.False(t, IsContractVariable("JWT_SECRET"))
+}
+
+func TestParseImageRegistryCase(t *testing.T) {
+	_, err := ParseImage("123456789012.DKR.ECR.eu-west-1.amazonaws.com/app:1")
+	assert.EqualError(t, err, `"123456789012.DKR.ECR.eu-west-1.amazonaws.com/app:1" has upper-case letters in its registry host; write it in lower case: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"`)
 }

@@ -1,12 +1,15 @@
-package database
+package awsfacts
 
-// This file holds the naming and scheduling rules RDS and PostgreSQL enforce,
-// as plain functions: the config layer uses them to reject bad input before
-// anything is registered, and the component uses them to derive names.
+// This file holds the versions, naming and scheduling rules RDS and
+// PostgreSQL enforce, as plain functions: the config layer uses them to
+// reject bad input before anything is registered, and the database
+// component uses them to derive its settings.
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,16 +90,6 @@ func EngineLifecycleSupport(extended bool) string {
 		return "open-source-rds-extended-support"
 	}
 	return "open-source-rds-extended-support-disabled"
-}
-
-var instanceClassRE = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-
-// CheckInstanceClass accepts RDS instance class names such as db.t4g.micro.
-func CheckInstanceClass(s string) error {
-	if !instanceClassRE.MatchString(s) {
-		return fmt.Errorf("%q is not an RDS instance class; use a db.* class such as db.t4g.micro or db.m7g.large", s)
-	}
-	return nil
 }
 
 // reservedWords are PostgreSQL's reserved key words (the "reserved" column of
@@ -282,27 +275,144 @@ func setOf(items ...string) map[string]bool {
 	return m
 }
 
-var nonIdentifierRE = regexp.MustCompile(`[^a-z0-9]+`)
-
-// InstanceIdentifier builds the RDS instance identifier from a prefix
-// (usually "<project>-<stack>") and a random suffix: lower-case letters,
-// digits and single hyphens, starting with a letter, at most 63 characters.
-// The random suffix is created once per stack, so a final snapshot named
-// after the identifier never collides with one left behind by an earlier
-// stack of the same name.
-func InstanceIdentifier(prefix, suffix string) string {
-	base := strings.Trim(nonIdentifierRE.ReplaceAllString(strings.ToLower(prefix), "-"), "-")
-	if base == "" || base[0] < 'a' || base[0] > 'z' {
-		base = strings.TrimSuffix("db-"+base, "-")
-	}
-	if max := maxIdentifierLen - len(suffix) - 1; len(base) > max {
-		base = strings.TrimRight(base[:max], "-")
-	}
-	return base + "-" + suffix
+// minorAnchor is a PostgreSQL release whose minors are known: the quarterly
+// release of 2025-11-13. Later minors are counted from it.
+var minorAnchor = struct {
+	date   time.Time
+	minors map[int]int
+}{
+	date:   time.Date(2025, 11, 13, 0, 0, 0, 0, time.UTC),
+	minors: map[int]int{13: 23, 14: 20, 15: 15, 16: 11, 17: 7, 18: 1},
 }
 
-// FinalSnapshotIdentifier names the snapshot RDS takes when the instance is
-// deleted.
-func FinalSnapshotIdentifier(instanceIdentifier string) string {
-	return instanceIdentifier + "-final"
+// finalRelease is the date of each major's last minor: PostgreSQL supports a
+// major for five years, and its last minor comes with the November release.
+var finalRelease = map[int]time.Time{
+	13: time.Date(2025, 11, 13, 0, 0, 0, 0, time.UTC),
+	14: time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC),
+	15: time.Date(2027, 11, 11, 0, 0, 0, 0, time.UTC),
+	16: time.Date(2028, 11, 9, 0, 0, 0, 0, time.UTC),
+	17: time.Date(2029, 11, 8, 0, 0, 0, 0, time.UTC),
+	18: time.Date(2030, 11, 14, 0, 0, 0, 0, time.UTC),
+}
+
+// LatestMinor is the highest minor of major that can exist by today:
+// PostgreSQL releases minors on the second Thursday of February, May, August
+// and November, and now and then out of cycle, so one more is allowed than
+// the schedule gives. A minor above it has never been released.
+func LatestMinor(major int, today time.Time) int {
+	latest := minorAnchor.minors[major]
+	for _, d := range quarterlyReleases(minorAnchor.date, today) {
+		if end, ok := finalRelease[major]; ok && d.After(end) {
+			break
+		}
+		latest++
+	}
+	if end, ok := finalRelease[major]; ok && today.After(end) {
+		return latest
+	}
+	return latest + 1
+}
+
+// quarterlyReleases are the scheduled release days after from, up to today.
+func quarterlyReleases(from, today time.Time) []time.Time {
+	var out []time.Time
+	for year := from.Year(); year <= today.Year(); year++ {
+		for _, month := range []time.Month{time.February, time.May, time.August, time.November} {
+			d := secondThursday(year, month)
+			if d.After(from) && !d.After(today) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func secondThursday(year int, month time.Month) time.Time {
+	d := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC)
+	for d.Weekday() != time.Thursday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.AddDate(0, 0, 7)
+}
+
+// CheckMinor refuses a major.minor that PostgreSQL has not released by today.
+func (v EngineVersion) CheckMinor(today time.Time) error {
+	if !v.PinsMinor() || today.IsZero() {
+		return nil
+	}
+	if latest := LatestMinor(v.Major, today); v.Minor > latest {
+		return fmt.Errorf("\"%d.%d\" is not a PostgreSQL %d release (the latest there can be on %s is %d.%d); give the major alone (\"%d\") to follow AWS's minor upgrades",
+			v.Major, v.Minor, v.Major, today.Format(time.DateOnly), v.Major, latest, v.Major)
+	}
+	return nil
+}
+
+// DBInstanceClass is what rds-app needs to know of an RDS instance class.
+type DBInstanceClass struct {
+	Name         string
+	Architecture string
+	VCPUs        int
+	MemoryMiB    int
+	// Burstable classes (db.t3, db.t4g) spend CPU credits.
+	Burstable bool
+}
+
+// postgresFamilies are the instance class families RDS for PostgreSQL runs
+// on (single-AZ and Multi-AZ DB instances), after the AWS "Supported DB
+// engines for DB instance classes" table, and the EC2 family whose sizes and
+// specifications each matches. Add a family here when AWS adds one.
+var postgresFamilies = map[string]string{
+	"t3": "t3", "t4g": "t4g",
+	"m5": "m5", "m5d": "m5d", "m6g": "m6g", "m6gd": "m6gd", "m6i": "m6i", "m6id": "m6id", "m6idn": "m6idn", "m6in": "m6in",
+	"m7g": "m7g", "m7i": "m7i", "m8g": "m8g", "m8gd": "m8gd",
+	"r5": "r5", "r5b": "r5b", "r5d": "r5d", "r6g": "r6g", "r6gd": "r6gd", "r6i": "r6i", "r6id": "r6id", "r6idn": "r6idn", "r6in": "r6in",
+	"r7g": "r7g", "r7i": "r7i", "r8g": "r8g", "r8gd": "r8gd",
+	"x2g": "x2gd", "x2idn": "x2idn", "x2iedn": "x2iedn", "x2iezn": "x2iezn",
+}
+
+// LookupDBInstanceClass returns the RDS for PostgreSQL class called name
+// ("db.t4g.micro"). RDS offers the sizes of the matching EC2 family, but no
+// nano or bare-metal size, and below large only in the burstable families.
+func LookupDBInstanceClass(name string) (DBInstanceClass, bool) {
+	rest, ok := strings.CutPrefix(name, "db.")
+	if !ok {
+		return DBInstanceClass{}, false
+	}
+	family, size, ok := strings.Cut(rest, ".")
+	ec2Family, known := postgresFamilies[family]
+	if !ok || !known || size == "nano" || strings.HasPrefix(size, "metal") {
+		return DBInstanceClass{}, false
+	}
+	t, ok := ec2Types[ec2Family+"."+size]
+	if !ok || (!t.Burstable && slices.Contains([]string{"micro", "small", "medium"}, size)) {
+		return DBInstanceClass{}, false
+	}
+	return DBInstanceClass{Name: name, Architecture: t.Architecture, VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, Burstable: t.Burstable}, true
+}
+
+// CheckInstanceClass accepts the RDS for PostgreSQL instance classes of
+// LookupDBInstanceClass.
+func CheckInstanceClass(s string) error {
+	if _, ok := LookupDBInstanceClass(s); ok {
+		return nil
+	}
+	rest, isDB := strings.CutPrefix(s, "db.")
+	family, _, _ := strings.Cut(rest, ".")
+	if _, known := postgresFamilies[family]; isDB && known {
+		var sizes []string
+		for _, size := range familySizes(postgresFamilies[family]) {
+			if _, ok := LookupDBInstanceClass("db." + family + "." + size); ok {
+				sizes = append(sizes, size)
+			}
+		}
+		return fmt.Errorf("%s is not an RDS for PostgreSQL instance class; db.%s comes in %s", Quote(s), family, strings.Join(sizes, ", "))
+	}
+	return fmt.Errorf("%s is not an RDS for PostgreSQL instance class; use db.<family>.<size>, such as db.t4g.micro or db.m7g.large (families: %s)",
+		Quote(s), strings.Join(PostgresFamilies(), ", "))
+}
+
+// PostgresFamilies are the class families RDS for PostgreSQL runs on, sorted.
+func PostgresFamilies() []string {
+	return slices.Sorted(maps.Keys(postgresFamilies))
 }

@@ -1,0 +1,44 @@
+package awsfacts
+
+// This file holds the numeric limits AWS and the host enforce.
+
+// LogRetentionDays are the retention periods CloudWatch Logs accepts.
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// MonitoringIntervals are the Enhanced Monitoring intervals RDS accepts (0
+// is off).
+var MonitoringIntervals = []int{0, 1, 5, 10, 15, 30, 60}
+
+const (
+	// MinAllocatedStorage and MaxAllocatedStorage bound gp3 storage for
+	// RDS for PostgreSQL, in GiB.
+	MinAllocatedStorage = 20
+	MaxAllocatedStorage = 65536
+	// StorageCeilingPercent: RDS refuses a storage autoscaling ceiling less
+	// than 10 % above the allocated storage.
+	StorageCeilingPercent = 110
+	// MinDatabasePort is the lowest port RDS for PostgreSQL listens on.
+	MinDatabasePort = 1150
+	// MinRootVolume is the Amazon Linux 2023 AMI's snapshot, MaxRootVolume
+	// the gp3 maximum, in GiB.
+	MinRootVolume = 8
+	MaxRootVolume = 16384
+	// MinBackupRetention and MaxBackupRetention bound automated backups, in days.
+	MinBackupRetention = 1
+	MaxBackupRetention = 35
+	// SecurityGroupRules is the default quota of inbound (and of outbound)
+	// rules per security group.
+	SecurityGroupRules = 60
+	// SecretBytes is the largest value of a Secrets Manager secret.
+	SecretBytes = 65536
+)
+
+// HostPorts are ports the host's own services hold, on every address or on
+// the loopback addresses Docker's published ports would also claim; the
+// application cannot be published on them.
+var HostPorts = map[int]string{
+	22:   "sshd",
+	53:   "systemd-resolved (DNS)",
+	323:  "chronyd",
+	5355: "systemd-resolved (LLMNR)",
+}
