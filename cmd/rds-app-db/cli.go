@@ -118,8 +118,6 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "rds-app-db: %s\n\n", uerr.msg)
 		a.printUsage()
 		return 2
-	case errors.Is(err, errSilent):
-		return 1
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(a.stderr, "rds-app-db: interrupted")
 		return 130

@@ -185,7 +185,7 @@ func (a *app) cmdDump(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	versionNum, err := a.queryOne(ctx, s, psql, serverVersionQuery)
+	versionNum, err := a.queryOne(ctx, s, psql, "its version", serverVersionQuery)
 	if err == nil {
 		var server int
 		if server, err = serverMajor(versionNum); err == nil {
@@ -254,7 +254,7 @@ func (a *app) cmdRestore(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	count, err := a.queryOne(ctx, s, psql, userObjectsQuery)
+	count, err := a.queryOne(ctx, s, psql, "whether it is empty", userObjectsQuery)
 	if err != nil {
 		return a.closeSession(s, err)
 	}

@@ -250,7 +250,8 @@ func TestThroughTheTunnel(t *testing.T) {
 				forwarded = append(forwarded, ev.Forwarded)
 			}
 		}
-		assert.Contains(t, forwarded, testEndpoint)
+		// Two: the tunnel's readiness check, then psql.
+		assert.Equal(t, []string{testEndpoint, testEndpoint}, forwarded, "the connections the session forwarded, by remote host")
 
 		conninfo := strings.TrimPrefix(psqlOf(t, r)[1], "--dbname=")
 		assert.Equal(t, fmt.Sprintf("host=%s hostaddr=127.0.0.1 port=%d dbname=app user=app_admin sslmode=verify-full sslrootcert=%s",

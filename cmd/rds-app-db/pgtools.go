@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -142,26 +140,4 @@ func isArchive(path string) (bool, error) {
 		return false, err
 	}
 	return string(head[:n]) == archiveMagic, nil
-}
-
-// errSilent is returned when the failing child has already said why on
-// standard error.
-var errSilent = errors.New("")
-
-// queryOne runs a query through the session and returns its trimmed answer.
-func (a *app) queryOne(ctx context.Context, s *session, psql, sql string) (string, error) {
-	stdout, stderr, err := a.capture(ctx, "", s.env, psql, queryArgs(s.keywords(), sql)...)
-	if err != nil {
-		return "", fmt.Errorf("querying the database (%s): %s", sql, strings.TrimSpace(firstNonEmpty(stderr, err.Error())))
-	}
-	return strings.TrimSpace(string(stdout)), nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -12,7 +12,6 @@ import (
 // session is an open way to the database: the tunnel, the password file,
 // and the environment and connection settings for the client tools.
 type session struct {
-	out    stackOutputs
 	conn   connParams
 	tunnel tunnel
 	// env is the client tools' environment: the user's, with PGPASSFILE
@@ -73,7 +72,7 @@ func (a *app) connect(ctx context.Context, tg target) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{out: tg.out, tunnel: t, conn: newConnParams(tg.out, tg.secret, t.LocalPort(), tg.caFile)}
+	s := &session{tunnel: t, conn: newConnParams(tg.out, tg.secret, t.LocalPort(), tg.caFile)}
 	if err := s.writePassfile(tg.secret.Password); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -141,4 +140,23 @@ func childEnv(env []string, passfile string) []string {
 		out = append(out, kv)
 	}
 	return append(out, "PGPASSFILE="+passfile)
+}
+
+// queryOne runs a query through the session and returns its trimmed
+// answer; what says what it asks, for the error message.
+func (a *app) queryOne(ctx context.Context, s *session, psql, what, sql string) (string, error) {
+	stdout, stderr, err := a.capture(ctx, "", s.env, psql, queryArgs(s.keywords(), sql)...)
+	if err != nil {
+		return "", fmt.Errorf("asking the database %s: %s", what, strings.TrimSpace(firstNonEmpty(stderr, err.Error())))
+	}
+	return strings.TrimSpace(string(stdout)), nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
 }
