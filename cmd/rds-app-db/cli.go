@@ -60,6 +60,9 @@ type app struct {
 	// and decides (psql cancels the query). Otherwise it cancels the run.
 	interrupts <-chan os.Signal
 	foreground atomic.Bool
+	// interrupted records Ctrl-C during the last foreground tool, so that
+	// its failure is reported as an interruption.
+	interrupted atomic.Bool
 
 	lookPath func(string) (string, error)
 	// openTunnel opens the tunnel; openSSMTunnel in production.
@@ -94,7 +97,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 			for {
 				select {
 				case <-a.interrupts:
-					if !a.foreground.Load() {
+					if a.foreground.Load() {
+						a.interrupted.Store(true)
+					} else {
 						cancel()
 					}
 				case <-ctx.Done():

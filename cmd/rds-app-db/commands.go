@@ -115,6 +115,8 @@ func (a *app) cmdLoad(ctx context.Context, g globals, args []string) error {
 	p.finish()
 	var code exitCode
 	switch {
+	case err != nil && a.interrupted.Load():
+		err = fmt.Errorf("loading %s was interrupted; it ran in one transaction, which was rolled back, so nothing was changed", file)
 	case errors.As(err, &code) && code == 3:
 		// psql's status when ON_ERROR_STOP stopped the script.
 		err = fmt.Errorf("loading %s stopped at the error above; it ran in one transaction, which was rolled back, so nothing was changed", file)
@@ -199,7 +201,13 @@ func (a *app) cmdDump(ctx context.Context, g globals, args []string) error {
 	stopWatch := watchSize(partial, p)
 	err = a.runForeground(ctx, s, pgDump, dumpArgs(s.keywords(), partial), nil)
 	stopWatch()
+	if info, err := os.Stat(partial); err == nil {
+		p.set(info.Size()) // the final size, not the last one watched
+	}
 	p.finish()
+	if err != nil && a.interrupted.Load() {
+		return a.closeSession(s, fmt.Errorf("pg_dump was interrupted; nothing was written to %s", file))
+	}
 	if err != nil {
 		return a.closeSession(s, fmt.Errorf("pg_dump failed (see above); nothing was written to %s", file))
 	}
@@ -258,16 +266,27 @@ func (a *app) cmdRestore(ctx context.Context, g globals, args []string) error {
 	if err != nil {
 		return a.closeSession(s, err)
 	}
-	if n, convErr := strconv.Atoi(count); convErr != nil || (n > 0 && !*clean) {
-		return a.closeSession(s, fmt.Errorf("database %q is not empty (%s objects): restoring into it could mix old and new data. "+
-			"Run restore --clean %s to drop the objects the archive holds first (their current data is lost)", tg.out.DBName, count, file))
+	n, err := strconv.Atoi(count)
+	if err != nil {
+		return a.closeSession(s, fmt.Errorf("asking the database whether it is empty: unexpected answer %q", count))
+	}
+	if n > 0 && !*clean {
+		objects := "objects"
+		if n == 1 {
+			objects = "object"
+		}
+		return a.closeSession(s, fmt.Errorf("database %q is not empty (it has %d %s of its own): restoring into it could mix old and new data. "+
+			"Run `rds-app-db restore --clean %s` to drop the objects the archive holds first (their current data is lost)", tg.out.DBName, n, objects, file))
 	}
 	p := newProgress(a.stderr, "restoring "+filepath.Base(file), size)
 	err = a.runForeground(ctx, s, pgRestore, restoreArgs(s.keywords(), *clean), progressReader{f, p})
 	p.finish()
-	if err != nil {
+	switch {
+	case err != nil && a.interrupted.Load():
+		err = fmt.Errorf("restoring %s was interrupted; it ran in one transaction, which was rolled back, so nothing was changed", file)
+	case err != nil:
 		err = fmt.Errorf("restoring %s failed at the error above; it ran in one transaction, which was rolled back, so nothing was changed", file)
-	} else {
+	default:
 		fmt.Fprintf(a.stderr, "rds-app-db: restored %s into %s\n", file, tg.out.DBName)
 	}
 	return a.closeSession(s, err)
@@ -300,9 +319,11 @@ func (a *app) cmdTunnel(ctx context.Context, g globals, args []string) error {
 	fmt.Fprintln(a.stdout, p.keywordString(""))
 	select {
 	case <-ctx.Done():
-		return t.Close()
+		err = t.Close()
+		fmt.Fprintln(a.stderr, "\nrds-app-db: tunnel closed")
+		return err
 	case <-t.Done():
-		return t.Close()
+		return t.Close() // why it ended
 	}
 }
 
@@ -318,6 +339,7 @@ func (a *app) runForeground(ctx context.Context, s *session, path string, args [
 	cmd.Cancel = func() error { return cmd.Process.Signal(sigTerm) }
 	cmd.WaitDelay = 10 * time.Second
 	a.observe(cmd)
+	a.interrupted.Store(false)
 	a.foreground.Store(true)
 	defer a.foreground.Store(false)
 	err := cmd.Run()
