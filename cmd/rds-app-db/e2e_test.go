@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,8 +139,21 @@ func (e *e2e) run(t *testing.T, stdin io.Reader, args ...string) result {
 }
 
 func (e *e2e) runWith(t *testing.T, stdin io.Reader, outputsFile, caFile string, args ...string) result {
+	return e.runOpts(t, runOpts{stdin: stdin, outputsFile: outputsFile, caFile: caFile}, args...)
+}
+
+// runOpts are what a run may change.
+type runOpts struct {
+	stdin               io.Reader
+	outputsFile, caFile string
+	// interrupts stands for the terminal's Ctrl-C (main's os.Interrupt).
+	interrupts <-chan os.Signal
+}
+
+func (e *e2e) runOpts(t *testing.T, o runOpts, args ...string) result {
 	var stdout, stderr bytes.Buffer
-	a := newApp(stdin, &stdout, &stderr)
+	a := newApp(o.stdin, &stdout, &stderr)
+	a.interrupts = o.interrupts
 	var mu sync.Mutex
 	var cmds []recordedCmd
 	a.observe = func(c *exec.Cmd) {
@@ -150,7 +164,7 @@ func (e *e2e) runWith(t *testing.T, stdin io.Reader, outputsFile, caFile string,
 	// A bound on a stuck run, not a timed assertion.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	code := a.run(ctx, append([]string{"--outputs", outputsFile, "--ca-bundle", caFile, "--pg-bin", pgBinDir}, args...))
+	code := a.run(ctx, append([]string{"--outputs", o.outputsFile, "--ca-bundle", o.caFile, "--pg-bin", pgBinDir}, args...))
 	r := result{code: code, stdout: strings.TrimSpace(stdout.String()), stderr: stderr.String(), cmds: cmds}
 	e.checkClean(t, r)
 	return r
@@ -266,6 +280,10 @@ func TestThroughTheTunnel(t *testing.T) {
 
 	t.Run("while psql runs, the password is in no process's command line or environment", func(t *testing.T) {
 		e.checkRunningPsql(t)
+	})
+
+	t.Run("Ctrl-C cancels psql's query through the tunnel, and the command goes on", func(t *testing.T) {
+		e.checkCtrlC(t)
 	})
 
 	t.Run("a certificate for another name is refused", func(t *testing.T) {
@@ -461,6 +479,45 @@ func (e *e2e) checkRunningPsql(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, connectedAs, r.stdout)
 	assert.NoFileExists(t, passfile)
+}
+
+// checkCtrlC does what Ctrl-C at a terminal does while psql runs a query:
+// SIGINT to psql and to this command, which are in the terminal's
+// foreground process group (the tunnel is not). psql sends PostgreSQL a
+// cancel request, over a new connection through the tunnel; the command
+// keeps the tunnel up so that the answer comes back, and psql ends with
+// the query's error.
+func (e *e2e) checkCtrlC(t *testing.T) {
+	const sleep = "select pg_sleep(600) as ctrl_c_test"
+	// Unbuffered: the command has taken the interrupt before psql gets its
+	// signal.
+	interrupts := make(chan os.Signal)
+	done := make(chan result, 1)
+	go func() {
+		done <- e.runOpts(t, runOpts{outputsFile: e.outputsFile, caFile: e.caFile, interrupts: interrupts}, "psql", "--", "-X", "-c", sleep)
+	}()
+	// Wait until the server runs the query: a signal before it is sent
+	// would test psql's start-up instead.
+	for e.pg.superSQL(t, "select count(*) from pg_stat_activity where state = 'active' and query = '"+sleep+"'") != "1" {
+		select {
+		case r := <-done:
+			t.Fatalf("psql ended before its query ran (status %d): %s", r.code, r.stderr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	var psql *process
+	for _, p := range childProcesses(t) {
+		if p.comm == "psql" {
+			psql = &p
+		}
+	}
+	require.NotNil(t, psql)
+	interrupts <- os.Interrupt
+	require.NoError(t, syscall.Kill(psql.pid, syscall.SIGINT))
+	r := <-done
+	assert.Equal(t, 1, r.code, "psql's status for a failed query")
+	assert.Contains(t, r.stderr, "canceling statement due to user request")
+	assert.NotContains(t, r.stderr, "interrupted", "the command was not stopped by Ctrl-C")
 }
 
 // checkTunnelAndURL runs `tunnel` until its context is cancelled (Ctrl-C

@@ -111,6 +111,8 @@ func forward(c net.Conn, upstream, host string) {
 	}
 	defer u.Close()
 	logEvent(fakeAWSEvent{Forwarded: host})
+	// Each direction passes its end on as soon as it ends: a client waits
+	// for the server to close first (psql's cancel request does).
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -119,6 +121,7 @@ func forward(c net.Conn, upstream, host string) {
 		_ = u.(*net.TCPConn).CloseWrite()
 	}()
 	_, _ = io.Copy(c, u)
+	_ = c.(*net.TCPConn).CloseWrite()
 	wg.Wait()
 }
 
