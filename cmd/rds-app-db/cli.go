@@ -123,7 +123,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "rds-app-db: %s\n\n", uerr.msg)
 		a.printUsage()
 		return 2
-	case errors.Is(err, context.Canceled):
+	case ctx.Err() != nil:
+		// Stopped by Ctrl-C before a client tool ran, or by SIGTERM: what
+		// failed then (a killed aws, say) is a consequence, not the news.
 		fmt.Fprintln(a.stderr, "rds-app-db: interrupted")
 		return 130
 	}

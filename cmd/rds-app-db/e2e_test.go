@@ -398,6 +398,28 @@ INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 1000) AS i;
 		assert.Contains(t, r.stderr, "the tunnel failed: host "+offlineInstance+" is not connected to Session Manager. It is not SSM-managed yet")
 	})
 
+	t.Run("Ctrl-C while the tunnel opens stops the session and the command", func(t *testing.T) {
+		out := e.outputs
+		out.InstanceID = slowInstance
+		interrupts := make(chan os.Signal)
+		done := make(chan result, 1)
+		go func() {
+			done <- e.runOpts(t, runOpts{outputsFile: writeOutputs(t, out), caFile: e.caFile, interrupts: interrupts}, "psql")
+		}()
+		for !slices.ContainsFunc(readAWSLog(t, e.awsLog), func(ev fakeAWSEvent) bool { return slices.Contains(ev.Argv, slowInstance) }) {
+			select {
+			case r := <-done:
+				t.Fatalf("the command ended before the session started (status %d): %s", r.code, r.stderr)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		interrupts <- os.Interrupt
+		// run returns only once the session's process has ended.
+		r := <-done
+		assert.Equal(t, 130, r.code)
+		assert.Equal(t, "rds-app-db: interrupted\n", r.stderr)
+	})
+
 	t.Run("tunnel stays open for other tools until stopped, and url names it", func(t *testing.T) {
 		e.checkTunnelAndURL(t)
 	})

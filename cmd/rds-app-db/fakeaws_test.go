@@ -21,6 +21,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -35,6 +36,8 @@ const (
 	fakeAWSForwardTo = "RDS_APP_DB_TEST_FORWARD_TO"
 	// offlineInstance is a host that is not connected to Session Manager.
 	offlineInstance = "i-0ffffffffffffffff"
+	// slowInstance is a host whose session starts but never listens.
+	slowInstance = "i-0eeeeeeeeeeeeeeee"
 )
 
 func TestMain(m *testing.M) {
@@ -79,6 +82,11 @@ func fakeSession(args []string) int {
 	if *target == offlineInstance {
 		fmt.Fprintf(os.Stderr, "\nAn error occurred (TargetNotConnected) when calling the StartSession operation: %s is not connected.\n", *target)
 		return 254
+	}
+	if *target == slowInstance {
+		fmt.Println("\nStarting session with SessionId: test-0123456789abcdef0")
+		time.Sleep(10 * time.Minute) // until stopped; a timer, so the runtime sees no deadlock
+		return 1
 	}
 	var params map[string][]string
 	if err := json.Unmarshal([]byte(*parameters), &params); err != nil || len(params["host"]) != 1 || len(params["localPortNumber"]) != 1 {
