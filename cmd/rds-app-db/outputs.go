@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// stackOutputs are the stack outputs this command uses, by the names the
+// program exports (program.Deploy).
+type stackOutputs struct {
+	// DBEndpoint is the RDS endpoint's host name: the tunnel's far end and
+	// the name the server certificate is checked against.
+	DBEndpoint string
+	// DBPort is the database's port on the endpoint.
+	DBPort int
+	// DBName is the application database.
+	DBName string
+	// DBSecretArn is the Secrets Manager secret with the connection JSON.
+	DBSecretArn string
+	// InstanceID is the SSM-managed host the tunnel goes through.
+	InstanceID string
+	// Region is the stack's AWS region.
+	Region string
+}
+
+// parseOutputs reads the JSON of `pulumi stack output --json` and reports
+// every missing or malformed output at once. stack names the stack in
+// messages ("" when pulumi chose the selected one).
+func parseOutputs(data []byte, stack string) (stackOutputs, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return stackOutputs{}, fmt.Errorf("reading the stack outputs: not a JSON object (%v)", err)
+	}
+	if len(raw) == 0 {
+		return stackOutputs{}, fmt.Errorf("%s has no outputs: it has not been deployed yet (run `pulumi up%s`)", stackLabel(stack), stackFlag(stack))
+	}
+	var out stackOutputs
+	var missing, problems []string
+	str := func(name string, dst *string) {
+		v, ok := raw[name]
+		if !ok {
+			missing = append(missing, name)
+			return
+		}
+		if err := json.Unmarshal(v, dst); err != nil || *dst == "" {
+			problems = append(problems, fmt.Sprintf("%s: %s is not a non-empty string", name, v))
+		}
+	}
+	str("dbEndpoint", &out.DBEndpoint)
+	if v, ok := raw["dbPort"]; !ok {
+		missing = append(missing, "dbPort")
+	} else if err := json.Unmarshal(v, &out.DBPort); err != nil || out.DBPort < 1 || out.DBPort > 65535 {
+		problems = append(problems, fmt.Sprintf("dbPort: %s is not a port number", v))
+	}
+	str("dbName", &out.DBName)
+	str("dbSecretArn", &out.DBSecretArn)
+	str("instanceId", &out.InstanceID)
+	str("region", &out.Region)
+
+	if len(missing) > 0 {
+		// An older deployment: the outputs appear with the next pulumi up.
+		problems = append([]string{fmt.Sprintf("missing %s: the stack was deployed by an older version of the program (run `pulumi up%s`)",
+			strings.Join(missing, ", "), stackFlag(stack))}, problems...)
+	}
+	if len(problems) > 0 {
+		return stackOutputs{}, fmt.Errorf("the outputs of %s are not usable:\n  - %s", stackLabel(stack), strings.Join(problems, "\n  - "))
+	}
+	return out, nil
+}
+
+func stackLabel(stack string) string {
+	if stack == "" {
+		return "the selected stack"
+	}
+	return fmt.Sprintf("stack %q", stack)
+}
+
+func stackFlag(stack string) string {
+	if stack == "" {
+		return ""
+	}
+	return " --stack " + stack
+}
+
+// pulumiOutputArgs is the pulumi command line that prints the outputs.
+// --non-interactive: without a selected stack pulumi must fail, not prompt.
+func pulumiOutputArgs(stack string) []string {
+	args := []string{"stack", "output", "--json", "--show-secrets", "--non-interactive"}
+	if stack != "" {
+		args = append(args, "--stack", stack)
+	}
+	return args
+}
+
+// loadOutputs reads the outputs from file, or else from pulumi for the
+// given (or selected) stack, run in projectDir ("" for the current
+// directory, where pulumi looks upwards for Pulumi.yaml).
+func (a *app) loadOutputs(ctx context.Context, g globals) (stackOutputs, error) {
+	if g.outputsFile != "" {
+		data, err := os.ReadFile(g.outputsFile)
+		if err != nil {
+			return stackOutputs{}, fmt.Errorf("reading stack outputs: %w", err)
+		}
+		return parseOutputs(data, g.stack)
+	}
+	stdout, stderr, err := a.capture(ctx, g.projectDir, nil, "pulumi", pulumiOutputArgs(g.stack)...)
+	if err != nil {
+		return stackOutputs{}, pulumiError(err, stderr, g.stack)
+	}
+	return parseOutputs(stdout, g.stack)
+}
+
+// pulumiError turns a failed `pulumi stack output` into what to do next.
+func pulumiError(err error, stderr string, stack string) error {
+	if errors.Is(err, exec.ErrNotFound) {
+		return errors.New("pulumi is not installed (https://www.pulumi.com/docs/install/); or pass --outputs FILE with the output of `pulumi stack output --json --show-secrets`")
+	}
+	msg := strings.TrimSpace(stderr)
+	switch {
+	case strings.Contains(msg, "no stack selected"):
+		return errors.New("no stack selected: pass --stack NAME (for example --stack dev), or run `pulumi stack select NAME` once")
+	case strings.Contains(msg, "no stack named"):
+		return fmt.Errorf("%s does not exist here (`pulumi stack ls` lists the stacks; is the backend right?): %s", stackLabel(stack), msg)
+	case strings.Contains(msg, "no Pulumi.yaml project file found"), strings.Contains(msg, "no Pulumi project found"):
+		return fmt.Errorf("pulumi found no project: run this inside the rds-app checkout, or pass --project-dir DIR: %s", msg)
+	}
+	if msg == "" {
+		msg = err.Error()
+	}
+	return fmt.Errorf("reading the outputs of %s (pulumi stack output): %s", stackLabel(stack), msg)
+}
+
+// capture runs a program to completion and returns its standard output and
+// error. Standard output is kept in memory only: the secret comes this way.
+func (a *app) capture(ctx context.Context, dir string, env []string, name string, args ...string) ([]byte, string, error) {
+	path, err := a.lookPath(name)
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	a.observe(cmd)
+	err = cmd.Run()
+	return stdout.Bytes(), stderr.String(), err
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sampleOutputs is testdata/stack-outputs.json: what `pulumi stack output
+// --json --show-secrets` prints for a deployed dev stack.
+var sampleOutputs = stackOutputs{
+	DBEndpoint:  "rds-app-dev-db-7c1e9a2b.c9akciq32xyz.eu-west-1.rds.amazonaws.com",
+	DBPort:      5432,
+	DBName:      "app",
+	DBSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:database-connection-8a4d1f3-Jk2LmN",
+	InstanceID:  "i-0a1b2c3d4e5f67890",
+	Region:      "eu-west-1",
+}
+
+func TestParseOutputsRecordedSample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "stack-outputs.json"))
+	require.NoError(t, err)
+	out, err := parseOutputs(data, "dev")
+	require.NoError(t, err)
+	assert.Equal(t, sampleOutputs, out)
+}
+
+func TestParseOutputsProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		json  string
+		stack string
+		want  []string
+	}{
+		{
+			name:  "a stack never deployed has no outputs",
+			json:  `{}`,
+			stack: "dev",
+			want:  []string{`stack "dev" has no outputs: it has not been deployed yet (run ` + "`pulumi up --stack dev`)"},
+		},
+		{
+			name: "the selected stack is named as such",
+			json: `{}`,
+			want: []string{"the selected stack has no outputs", "(run `pulumi up`)"},
+		},
+		{
+			name:  "outputs of an older program are named, all at once",
+			json:  `{"url": "http://192.0.2.1", "dbEndpoint": "db.example", "dbPort": 5432, "dbName": "app", "dbSecretArn": "arn:x"}`,
+			stack: "prod",
+			want:  []string{`the outputs of stack "prod" are not usable`, "missing instanceId, region: the stack was deployed by an older version of the program (run `pulumi up --stack prod`)"},
+		},
+		{
+			name: "every malformed output is reported",
+			json: `{"dbEndpoint": "", "dbPort": "5432", "dbName": 7, "dbSecretArn": "arn:x", "instanceId": "i-1", "region": "eu-west-1"}`,
+			want: []string{`dbEndpoint: "" is not a non-empty string`, `dbPort: "5432" is not a port number`, `dbName: 7 is not a non-empty string`},
+		},
+		{
+			name: "a port out of range",
+			json: `{"dbEndpoint": "db.example", "dbPort": 70000, "dbName": "app", "dbSecretArn": "arn:x", "instanceId": "i-1", "region": "eu-west-1"}`,
+			want: []string{"dbPort: 70000 is not a port number"},
+		},
+		{
+			name: "not JSON",
+			json: `error: something else`,
+			want: []string{"reading the stack outputs: not a JSON object"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseOutputs([]byte(tc.json), tc.stack)
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestPulumiOutputArgs(t *testing.T) {
+	assert.Equal(t, []string{"stack", "output", "--json", "--show-secrets", "--non-interactive", "--stack", "prod"}, pulumiOutputArgs("prod"))
+	assert.Equal(t, []string{"stack", "output", "--json", "--show-secrets", "--non-interactive"}, pulumiOutputArgs(""),
+		"without --stack, pulumi uses the selected stack")
+}
+
+// The messages are pulumi's own (pkg/cmd/pulumi/stack.go).
+func TestPulumiErrors(t *testing.T) {
+	failed := errors.New("exit status 255")
+	for _, tc := range []struct {
+		name, stderr, stack string
+		err                 error
+		want                string
+	}{
+		{"pulumi missing", "", "", exec.ErrNotFound, "pulumi is not installed (https://www.pulumi.com/docs/install/); or pass --outputs FILE"},
+		{"no stack selected", "error: no stack selected; please use `pulumi stack select` or `pulumi stack init` to choose one\n", "", failed,
+			"no stack selected: pass --stack NAME (for example --stack dev), or run `pulumi stack select NAME` once"},
+		{"no such stack", "error: no stack named 'staging' found\n", "staging", failed,
+			`stack "staging" does not exist here (` + "`pulumi stack ls`" + ` lists the stacks; is the backend right?): error: no stack named 'staging' found`},
+		{"no project", "error: no Pulumi.yaml project file found (searching upwards from /tmp). If you have not created a project yet, use `pulumi new` to do so: no project file found\n", "", failed,
+			"pulumi found no project: run this inside the rds-app checkout, or pass --project-dir DIR"},
+		{"anything else is passed on", "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n", "dev", failed,
+			`reading the outputs of stack "dev" (pulumi stack output): error: passphrase must be set`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Contains(t, pulumiError(tc.err, tc.stderr, tc.stack).Error(), tc.want)
+		})
+	}
+}

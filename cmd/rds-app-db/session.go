@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// session is an open way to the database: the tunnel, the password file,
+// and the environment and connection settings for the client tools.
+type session struct {
+	conn   connParams
+	tunnel tunnel
+	// env is the client tools' environment: the user's, with PGPASSFILE
+	// pointing at this session's password file and any PGPASSWORD removed
+	// (libpq would prefer it to the file).
+	env []string
+	// dir holds the password file; removed by Close.
+	dir string
+}
+
+func (s *session) keywords() string { return s.conn.keywordString("") }
+
+// Close ends the tunnel and removes the password file. It returns why the
+// tunnel had ended, if it ended by itself.
+func (s *session) Close() error {
+	var err error
+	if s.tunnel != nil {
+		err = s.tunnel.Close()
+	}
+	if s.dir != "" {
+		if rmErr := os.RemoveAll(s.dir); rmErr != nil && err == nil {
+			err = fmt.Errorf("removing the password file: %w", rmErr)
+		}
+	}
+	return err
+}
+
+// target is what every command needs before it connects: the stack's
+// outputs, the connection secret and the CA file.
+type target struct {
+	out    stackOutputs
+	secret connection
+	caFile string
+}
+
+// prepare reads the outputs and the secret and finds the CA file.
+func (a *app) prepare(ctx context.Context, g globals) (target, error) {
+	out, err := a.loadOutputs(ctx, g)
+	if err != nil {
+		return target{}, err
+	}
+	sec, err := a.fetchSecret(ctx, out)
+	if err != nil {
+		return target{}, err
+	}
+	a.warnSecretMismatch(out, sec)
+	caFile, err := a.caBundle(g, out.Region)
+	if err != nil {
+		return target{}, err
+	}
+	return target{out: out, secret: sec, caFile: caFile}, nil
+}
+
+// connect opens the tunnel on a free local port and writes the password
+// file. The caller must Close the session.
+func (a *app) connect(ctx context.Context, tg target) (*session, error) {
+	t, err := a.openTunnel(ctx, newTunnelTarget(tg.out, 0))
+	if err != nil {
+		return nil, err
+	}
+	s := &session{tunnel: t, conn: newConnParams(tg.out, tg.secret, t.LocalPort(), tg.caFile)}
+	if err := s.writePassfile(tg.secret.Password); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// warnSecretMismatch notes a secret that names another endpoint than the
+// stack's outputs: the outputs win (they name the instance the tunnel
+// reaches), but the difference means one of them is out of date.
+func (a *app) warnSecretMismatch(out stackOutputs, sec connection) {
+	if sec.Host != "" && sec.Host != out.DBEndpoint {
+		fmt.Fprintf(a.stderr, "rds-app-db: warning: the database secret names host %q but the stack output dbEndpoint is %q; using dbEndpoint (run `pulumi up` to bring them together)\n", sec.Host, out.DBEndpoint)
+	}
+}
+
+// writePassfile writes the password to a file only this user can read, in
+// a directory of its own, and points the tools' PGPASSFILE at it. libpq
+// ignores a password file that others can read.
+func (s *session) writePassfile(password string) error {
+	if strings.ContainsAny(password, "\r\n") {
+		return errors.New("the database password contains a line break, which a password file cannot hold")
+	}
+	dir, err := os.MkdirTemp(privateTempRoot(), "rds-app-db-")
+	if err != nil {
+		return fmt.Errorf("creating the password file's directory: %w", err)
+	}
+	s.dir = dir
+	path := filepath.Join(dir, "pgpass")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating the password file: %w", err)
+	}
+	_, err = f.WriteString(pgpassLine(s.conn, password))
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return fmt.Errorf("writing the password file: %w", err)
+	}
+	s.env = childEnv(os.Environ(), path)
+	return nil
+}
+
+// privateTempRoot prefers the user's runtime directory (a per-user tmpfs on
+// most Linux desktops) over the shared temporary directory.
+func privateTempRoot() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		if info, err := os.Stat(d); err == nil && info.IsDir() {
+			return d
+		}
+	}
+	return ""
+}
+
+// childEnv is env without the variables that would override or leak the
+// session's password, plus PGPASSFILE.
+func childEnv(env []string, passfile string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == "PGPASSWORD" || name == "PGPASSFILE" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "PGPASSFILE="+passfile)
+}
+
+// queryOne runs a query through the session and returns its trimmed
+// answer; what says what it asks, for the error message.
+func (a *app) queryOne(ctx context.Context, s *session, psql, what, sql string) (string, error) {
+	stdout, stderr, err := a.capture(ctx, "", s.env, psql, queryArgs(s.keywords(), sql)...)
+	if err != nil {
+		return "", fmt.Errorf("asking the database %s: %s", what, strings.TrimSpace(firstNonEmpty(stderr, err.Error())))
+	}
+	return strings.TrimSpace(string(stdout)), nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,56 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// wrapper is bin/rds-app-db, which runs this command from a checkout.
+var wrapper = filepath.Join("..", "..", "bin", "rds-app-db")
+
+func TestWrapperIsShellcheckClean(t *testing.T) {
+	shellcheck := requireTool(t, "shellcheck")
+	out, err := exec.Command(shellcheck, wrapper).CombinedOutput()
+	assert.NoError(t, err, "%s", out)
+}
+
+// The wrapper builds the command and runs it from any directory, passing
+// its exit status on.
+func TestWrapperRunsTheCommand(t *testing.T) {
+	requireTool(t, "go")
+	abs, err := filepath.Abs(wrapper)
+	require.NoError(t, err)
+	// The built binary goes to the cache directory; Go's own build cache
+	// stays where it is, so the build is quick.
+	goCache := os.Getenv("GOCACHE")
+	if goCache == "" {
+		dir, err := os.UserCacheDir()
+		require.NoError(t, err)
+		goCache = filepath.Join(dir, "go-build")
+	}
+	t.Setenv("GOCACHE", goCache)
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+
+	cmd := exec.Command(abs, "--help")
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "rds-app-db [flags] psql [-- psql arguments]")
+	assert.FileExists(t, filepath.Join(cache, "rds-app", "rds-app-db"))
+
+	cmd = exec.Command(abs, "no-such-command")
+	cmd.Dir = t.TempDir()
+	out, err = cmd.CombinedOutput()
+	var exitErr *exec.ExitError
+	require.True(t, errors.As(err, &exitErr), "%v: %s", err, out)
+	assert.Equal(t, 2, exitErr.ExitCode(), "%s", out)
+}
