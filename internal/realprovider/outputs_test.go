@@ -63,5 +63,8 @@ func TestRecordProgramError(t *testing.T) {
 	_, err := Record(testSchema(t), MotoFacts("eu-west-1"), "demo", "dev", func(*pulumi.Context) error {
 		return assert.AnError
 	}, nil)
-	assert.Equal(t, assert.AnError, err)
+	var pe *ProgramError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, assert.AnError.Error(), err.Error())
+	assert.ErrorIs(t, err, assert.AnError)
 }

@@ -99,10 +99,18 @@ func NewRecorder(schema *Schema, facts Facts, project, stack string) *Recorder {
 		dataSources: map[string]DataSource{}, tfNames: map[string]bool{}, exports: map[string]any{}}
 }
 
+// ProgramError is the program's own error: it refused to run (its
+// configuration, most often), as it would under `pulumi up`. Its message is
+// the program's, not wrapped in the SDK's list of one error.
+type ProgramError struct{ Err error }
+
+func (e *ProgramError) Error() string { return e.Err.Error() }
+func (e *ProgramError) Unwrap() error { return e.Err }
+
 // Run runs program under the recorder with the given configuration
-// (structured sections as JSON text, as Pulumi passes them). A failing
-// program's own error is returned as it is (not the SDK's list of one
-// error), so its message reads as `pulumi up` shows it.
+// (structured sections as JSON text, as Pulumi passes them). When the
+// program fails, the error is a *ProgramError; any other error is the
+// recording's.
 func (r *Recorder) Run(program pulumi.RunFunc, config map[string]string) error {
 	var programErr error
 	// The stack outputs, with the references the recorder handed out still
@@ -130,7 +138,7 @@ func (r *Recorder) Run(program pulumi.RunFunc, config map[string]string) error {
 		info.Config = config
 	})
 	if programErr != nil {
-		return programErr
+		return &ProgramError{Err: programErr}
 	}
 	if err != nil {
 		return err
