@@ -1,6 +1,9 @@
 package realprovider
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Teardown is what DestroyAll did.
 type Teardown struct {
@@ -31,8 +34,9 @@ func (tf *Terraform) DestroyAll(ctx context.Context, t *Translation, onEvent fun
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range res.Outcomes {
-			if o.Created {
+		for addr, o := range res.Outcomes {
+			// A destroy reads the data sources first: not deletions.
+			if o.Created && !strings.HasPrefix(addr, "data.") {
 				td.Deleted++
 			}
 		}
