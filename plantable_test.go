@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -79,78 +78,7 @@ func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
 // the same host), and lists the rest by action. rerun are the emulator-gap
 // resources the plan would change (the rollout association).
 func summarisePlan(changes []realprovider.Change, tr *realprovider.Translation, rerun []string) (verdict, plan string) {
-	if len(changes) == 0 && len(rerun) == 0 {
-		return "no change", "nothing"
-	}
-	byAction := map[string][]string{}
-	redeploys := false
-	for _, addr := range rerun {
-		typ, name, _ := strings.Cut(addr, ".")
-		if r, ok := tr.Addresses[addr]; ok {
-			name = r.Name
-		}
-		byAction["rerun"] = append(byAction["rerun"], "`"+strings.TrimPrefix(typ, "aws_")+" "+name+"`")
-		redeploys = redeploys || typ == "aws_ssm_association"
-	}
-	replacesHost, replacesDB := false, false
-	for _, c := range changes {
-		// "subnet network-public-0": the Pulumi name (several resources
-		// share one, such as app-host) after the Terraform type without aws_.
-		typ, name, _ := strings.Cut(c.Address, ".")
-		if r, ok := tr.Addresses[c.Address]; ok {
-			name = r.Name
-		}
-		item := "`" + strings.TrimPrefix(typ, "aws_") + " " + name + "`"
-		action := c.Actions[0]
-		switch {
-		case c.Replaced():
-			action = "replace"
-			if len(c.ReplacePaths) > 0 {
-				item += " (" + strings.Join(c.ReplacePaths, ", ") + ")"
-			}
-			replacesHost = replacesHost || c.Type == "aws_instance"
-			replacesDB = replacesDB || c.Type == "aws_db_instance"
-		case action == "update" && len(c.Attributes) > 0:
-			item += " (" + strings.Join(c.Attributes, ", ") + ")"
-		}
-		byAction[action] = append(byAction[action], item)
-	}
-	switch {
-	case replacesDB && replacesHost:
-		verdict = "**replaces the database and the host**"
-	case replacesDB:
-		verdict = "**replaces the database**"
-	case replacesHost:
-		verdict = "**replaces the host**"
-	case redeploys:
-		verdict = "in place, redeploys the container"
-	default:
-		verdict = "in place"
-	}
-	var parts []string
-	for _, action := range []string{"replace", "update", "create", "delete", "rerun"} {
-		items := byAction[action]
-		if len(items) == 0 {
-			continue
-		}
-		sort.Strings(items)
-		// The host and the database first: they are what the reader looks for.
-		sort.SliceStable(items, func(i, j int) bool { return important(items[i]) && !important(items[j]) })
-		const shown = 4
-		more := ""
-		if len(items) > shown {
-			more = fmt.Sprintf(" and %d more", len(items)-shown)
-			items = items[:shown]
-		}
-		parts = append(parts, map[string]string{"replace": "replaces ", "update": "updates ", "create": "creates ", "delete": "deletes ",
-			"rerun": "reruns (emulator gap, from its inputs) "}[action]+
-			strings.Join(items, ", ")+more)
-	}
-	return verdict, strings.Join(parts, "; ")
-}
-
-func important(item string) bool {
-	return strings.HasPrefix(item, "`instance ") || strings.HasPrefix(item, "`db_instance ")
+	return realprovider.Summarise(changes, tr, rerun).Markdown()
 }
 
 func formatSettingTable(rows []settingRow) string {

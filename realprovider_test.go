@@ -48,14 +48,7 @@ func providerSchema(t *testing.T, tfBin, mirror string) *realprovider.Schema {
 			schemaErr = err
 			return
 		}
-		if schemaErr = tf.WriteConfig(map[string]any{"terraform": map[string]any{"required_providers": map[string]any{
-			"aws": map[string]any{"source": "hashicorp/aws", "version": realprovider.ProviderVersion}}}}); schemaErr != nil {
-			return
-		}
-		if schemaErr = tf.Init(context.Background()); schemaErr != nil {
-			return
-		}
-		schemaVal, schemaErr = tf.Schema(context.Background())
+		schemaVal, schemaErr = tf.ProviderSchema(context.Background())
 	})
 	require.NoError(t, schemaErr, "reading the AWS provider's schema")
 	return schemaVal
@@ -98,10 +91,8 @@ type rehearsal struct {
 // translates what it registered.
 func translateStack(t *testing.T, schema *realprovider.Schema, stack string, cfg map[string]string) *realprovider.Translation {
 	t.Helper()
-	rec := realprovider.NewRecorder(schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, stack)
-	require.NoError(t, rec.Run(program.Run, withRegion(cfg)), "running the program for stack %s", stack)
-	tr, err := realprovider.Translate(schema, rec, pulumitest.Region)
-	require.NoError(t, err)
+	tr, err := realprovider.Record(schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, stack, program.Run, withRegion(cfg))
+	require.NoError(t, err, "running the program for stack %s", stack)
 	return tr
 }
 
@@ -170,13 +161,7 @@ func (r *rehearsal) planTranslation(ctx context.Context, label string, tr *realp
 
 // filter drops from a plan the emulator's gaps and drift.
 func (r *rehearsal) filter(planned []realprovider.Change) []realprovider.Change {
-	var changes []realprovider.Change
-	for _, c := range realprovider.WithoutDrift(planned, r.baseline) {
-		if !r.gaps[c.Address] {
-			changes = append(changes, c)
-		}
-	}
-	return changes
+	return realprovider.Meaningful(planned, r.baseline, r.gaps)
 }
 
 // withSetting returns cfg with one key ("database.port") of a section set
@@ -323,30 +308,17 @@ func (r *rehearsal) checkDestroy(ctx context.Context) {
 	}
 	applied, err := r.tf.State()
 	require.NoError(t, err)
-	require.NoError(t, r.tf.Forget(ctx, r.tr.Retained...))
-	res, err := r.tf.Destroy(ctx)
-	require.NoError(t, err)
 	// A resource the emulator cannot delete (a listed gap) leaves the state
 	// as if deleted, and the destroy goes on with the rest.
-	var gaps []string
-	for _, row := range realprovider.Failures(r.tr, res, realprovider.PhaseDestroy) {
-		if row.Verdict != realprovider.EmulatorGap {
-			t.Errorf("destroying %s: program defect: %s", row.Address, row.Detail)
-			continue
-		}
-		gaps = append(gaps, row.Address)
+	td, err := r.tf.DestroyAll(ctx, r.tr, nil)
+	require.NoError(t, err)
+	for _, row := range td.Failures {
+		t.Errorf("destroying %s: %s: %s", row.Address, row.Verdict, row.Detail)
 	}
 	if t.Failed() {
 		return
 	}
-	if len(gaps) > 0 {
-		require.NoError(t, r.tf.Forget(ctx, gaps...))
-		res, err = r.tf.Destroy(ctx)
-		require.NoError(t, err)
-		for _, row := range realprovider.Failures(r.tr, res, realprovider.PhaseDestroy) {
-			t.Errorf("destroying %s: %s: %s", row.Address, row.Verdict, row.Detail)
-		}
-	}
+	gaps := td.Gaps
 	// What still exists, as the provider reads it.
 	left, err := r.tf.Surviving(ctx, filepath.Join(t.TempDir(), "after-destroy"), applied, r.tr)
 	require.NoError(t, err)
@@ -357,22 +329,9 @@ func (r *rehearsal) checkDestroy(ctx context.Context) {
 
 // state reads the applied state's attributes per address.
 func (r *rehearsal) state() map[string]map[string]any {
-	data, err := os.ReadFile(filepath.Join(r.tf.Dir, "terraform.tfstate"))
+	data, err := r.tf.State()
 	require.NoError(r.t, err)
-	var st struct {
-		Resources []struct {
-			Mode, Type, Name string
-			Instances        []struct {
-				Attributes map[string]any `json:"attributes"`
-			} `json:"instances"`
-		} `json:"resources"`
-	}
-	require.NoError(r.t, json.Unmarshal(data, &st))
-	out := map[string]map[string]any{}
-	for _, res := range st.Resources {
-		if res.Mode == "managed" && len(res.Instances) > 0 {
-			out[res.Type+"."+res.Name] = res.Instances[0].Attributes
-		}
-	}
-	return out
+	st, err := realprovider.StateResources(data)
+	require.NoError(r.t, err)
+	return st
 }

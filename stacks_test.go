@@ -6,12 +6,9 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
@@ -19,6 +16,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/pulumitest"
+	"github.com/rds-app/rds-app/internal/stackfile"
 	"github.com/rds-app/rds-app/program"
 )
 
@@ -49,22 +47,13 @@ func loadProject(t testing.TB) *workspace.Project {
 // file added later is picked up without touching the tests.
 func shippedStacks(t testing.TB) []shippedStack {
 	t.Helper()
-	proj := loadProject(t)
-	paths, err := filepath.Glob("Pulumi.*.yaml")
+	loaded, err := stackfile.LoadAll(".")
 	require.NoError(t, err)
-	sort.Strings(paths)
 	var stacks []shippedStack
-	for _, path := range paths {
-		name := strings.TrimSuffix(strings.TrimPrefix(path, "Pulumi."), ".yaml")
-		ps, err := workspace.LoadProjectStack(nil, proj, path)
-		require.NoError(t, err, path)
-		values, err := ps.Config.Decrypt(config.NopDecrypter)
-		require.NoError(t, err, path)
-		cfg := map[string]string{}
-		for k, v := range values {
-			cfg[k.String()] = v
-		}
-		stacks = append(stacks, shippedStack{Name: name, Config: withOwnImage(t, cfg), Raw: cfg})
+	for _, s := range loaded {
+		cfg, err := s.Config()
+		require.NoError(t, err, s.Path)
+		stacks = append(stacks, shippedStack{Name: s.Name, Config: withOwnImage(t, cfg), Raw: cfg})
 	}
 	require.NotEmpty(t, stacks, "no Pulumi.<stack>.yaml found")
 	return stacks

@@ -8,4 +8,10 @@
 //
 // The emulator's missing APIs are listed in gaps.go; every other failure is
 // a defect of the program.
+//
+// The real-provider tests and the rds-app-rehearse command share all of it:
+// Record and Translate, the Terraform runner with its live events, the
+// apply report, OutputValues (stack outputs from a state), and what a plan
+// means once the emulator's gaps and drift are set aside (Meaningful,
+// GapsAffected, Summarise).
 package realprovider

@@ -107,6 +107,20 @@ func WithoutDrift(changes, baseline []Change) []Change {
 	return out
 }
 
+// Meaningful is what a plan says about the program: planned without the
+// emulator's drift (measured by baseline, the plan of the unchanged
+// program) and without the resources the emulator could not create (gaps,
+// by address), which every plan shows as still to be created.
+func Meaningful(planned, baseline []Change, gaps map[string]bool) []Change {
+	var out []Change
+	for _, c := range WithoutDrift(planned, baseline) {
+		if !gaps[c.Address] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func drifts(resourceType, attr string) bool {
 	for _, d := range EmulatorDrift {
 		if d.ResourceType == resourceType && slices.Contains(d.Attributes, attr) {

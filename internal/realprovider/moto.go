@@ -51,6 +51,9 @@ func StartMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 	}
 }
 
+// PID is the server's process ID.
+func (m *Moto) PID() int { return m.cmd.Process.Pid }
+
 // Stop ends the server.
 func (m *Moto) Stop() {
 	if m.cmd != nil && m.cmd.Process != nil {

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -87,23 +89,68 @@ type Recorder struct {
 	invokes     []Invoke
 	dataSources map[string]DataSource
 	tfNames     map[string]bool
+	exports     map[string]any
 	errs        []error
 }
 
 // NewRecorder records a run of project's stack.
 func NewRecorder(schema *Schema, facts Facts, project, stack string) *Recorder {
 	return &Recorder{schema: schema, facts: facts, project: project, name: stack,
-		dataSources: map[string]DataSource{}, tfNames: map[string]bool{}}
+		dataSources: map[string]DataSource{}, tfNames: map[string]bool{}, exports: map[string]any{}}
 }
 
+// ProgramError is the program's own error: it refused to run (its
+// configuration, most often), as it would under `pulumi up`. Its message is
+// the program's, not wrapped in the SDK's list of one error.
+type ProgramError struct{ Err error }
+
+func (e *ProgramError) Error() string { return e.Err.Error() }
+func (e *ProgramError) Unwrap() error { return e.Err }
+
 // Run runs program under the recorder with the given configuration
-// (structured sections as JSON text, as Pulumi passes them).
+// (structured sections as JSON text, as Pulumi passes them). When the
+// program fails, the error is a *ProgramError; any other error is the
+// recording's.
 func (r *Recorder) Run(program pulumi.RunFunc, config map[string]string) error {
-	err := pulumi.RunErr(program, pulumi.WithMocks(r.project, r.name, r), func(info *pulumi.RunInfo) {
+	var programErr error
+	// The stack outputs, with the references the recorder handed out still
+	// in them. An output made without the context (pulumi.String(…).
+	// ToStringOutput()) is not one the run waits for, so the run's end is
+	// not enough: each one says when it is read.
+	var exported sync.WaitGroup
+	recorded := func(ctx *pulumi.Context) error {
+		if programErr = program(ctx); programErr != nil {
+			return programErr
+		}
+		for name, value := range ctx.GetCurrentExportMap() {
+			exported.Add(1)
+			pulumi.ToOutput(value).ApplyT(func(v any) error {
+				defer exported.Done()
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				r.exports[name] = v
+				return nil
+			})
+		}
+		return nil
+	}
+	err := pulumi.RunErr(recorded, pulumi.WithMocks(r.project, r.name, r), func(info *pulumi.RunInfo) {
 		info.Config = config
 	})
+	if programErr != nil {
+		return &ProgramError{Err: programErr}
+	}
 	if err != nil {
 		return err
+	}
+	// The run has awaited every output it exported; a value that never
+	// arrives failed, and that is said, not waited for forever.
+	read := make(chan struct{})
+	go func() { exported.Wait(); close(read) }()
+	select {
+	case <-read:
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("recording the program's stack outputs: some never resolved")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -118,6 +165,16 @@ func (r *Recorder) Resources() []Resource {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Resource(nil), r.resources...)
+}
+
+// Exports returns the stack outputs the program exported, by name. A value
+// the provider computes is a reference ("@@tf:aws_eip.app_host.public_ip@@")
+// inside the string, as everywhere in the recording; OutputValues reads the
+// real values from a state.
+func (r *Recorder) Exports() map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.exports)
 }
 
 // Invokes returns every invoke, in order.

@@ -1,7 +1,6 @@
 package realprovider
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -118,15 +117,24 @@ func (tf *Terraform) env() []string {
 // Run runs terraform with args and returns its standard output; an error
 // carries its standard error.
 func (tf *Terraform) Run(ctx context.Context, args ...string) ([]byte, error) {
+	return tf.run(ctx, nil, args...)
+}
+
+// run is Run, handing each line of standard output to onLine (when set) as
+// Terraform prints it.
+func (tf *Terraform) run(ctx context.Context, onLine func([]byte), args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, tf.Bin, args...)
 	cmd.Dir = tf.Dir
 	cmd.Env = tf.env()
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if tf.Log != nil {
-		cmd.Stdout = io.MultiWriter(&stdout, tf.Log)
-		cmd.Stderr = io.MultiWriter(&stderr, tf.Log)
+	stdouts, stderrs := []io.Writer{&stdout}, []io.Writer{&stderr}
+	if onLine != nil {
+		stdouts = append(stdouts, &lineWriter{onLine: onLine})
 	}
+	if tf.Log != nil {
+		stdouts, stderrs = append(stdouts, tf.Log), append(stderrs, tf.Log)
+	}
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdouts...), io.MultiWriter(stderrs...)
 	err := cmd.Run()
 	if err != nil {
 		// Terraform prints its errors on stderr, after whatever progress
@@ -134,6 +142,24 @@ func (tf *Terraform) Run(ctx context.Context, args ...string) ([]byte, error) {
 		return stdout.Bytes(), fmt.Errorf("terraform %s: %w\n%s\n%s", args[0], err, lastLines(stdout.String(), 10), lastLines(stderr.String(), 40))
 	}
 	return stdout.Bytes(), nil
+}
+
+// lineWriter hands each complete line written to it to onLine.
+type lineWriter struct {
+	onLine  func([]byte)
+	partial []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.onLine(w.partial[:i])
+		w.partial = w.partial[i+1:]
+	}
 }
 
 func lastLines(s string, n int) string {
@@ -148,6 +174,26 @@ func lastLines(s string, n int) string {
 func (tf *Terraform) Init(ctx context.Context) error {
 	_, err := tf.Run(ctx, "init", "-input=false", "-no-color", "-backend=false")
 	return err
+}
+
+// ProviderDocument is a configuration that names the AWS provider and
+// nothing else: enough for Init and Schema before there is a translation.
+func ProviderDocument() map[string]any {
+	return map[string]any{"terraform": map[string]any{"required_providers": map[string]any{
+		"aws": map[string]any{"source": "hashicorp/aws", "version": ProviderVersion}}}}
+}
+
+// ProviderSchema installs the provider in the working directory (writing
+// ProviderDocument there) and reads its schema, which Record needs. The
+// directory is then ready for WriteConfig and Apply.
+func (tf *Terraform) ProviderSchema(ctx context.Context) (*Schema, error) {
+	if err := tf.WriteConfig(ProviderDocument()); err != nil {
+		return nil, err
+	}
+	if err := tf.Init(ctx); err != nil {
+		return nil, err
+	}
+	return tf.Schema(ctx)
 }
 
 // Schema returns the provider's schema (after Init).
@@ -179,24 +225,55 @@ type ApplyResult struct {
 	Errors []string
 }
 
+// Event is one step of an apply or a destroy, as Terraform reports it while
+// it runs.
+type Event struct {
+	Kind EventKind
+	// Address is the resource's ("" for EventPlanned).
+	Address string
+	// Action is what is done to it: "create", "update", "delete", ...
+	Action string
+	// Elapsed is how long the resource has taken so far, in seconds.
+	Elapsed float64
+	// Total is, for EventPlanned, how many resources the run changes.
+	Total int
+}
+
+// EventKind says what an Event reports.
+type EventKind string
+
+const (
+	// EventPlanned: Terraform has planned the run; Total is known.
+	EventPlanned EventKind = "planned"
+	// EventStart: the provider starts on a resource.
+	EventStart EventKind = "start"
+	// EventProgress: the provider is still at it (Terraform says so every
+	// 10 seconds).
+	EventProgress EventKind = "progress"
+	// EventComplete: the resource is done.
+	EventComplete EventKind = "complete"
+	// EventErrored: the provider failed on the resource (the outcome has
+	// its message once the run ends).
+	EventErrored EventKind = "errored"
+)
+
 // Apply runs `terraform apply` and reports each resource: created, or
 // failed with the provider's message. A failed apply is not an error here;
-// the outcomes say what failed. onEvent, if set, sees each resource as it
-// starts and completes.
-func (tf *Terraform) Apply(ctx context.Context, onEvent func(addr, what string)) (*ApplyResult, error) {
+// the outcomes say what failed. onEvent, if set, sees each step as
+// Terraform reports it.
+func (tf *Terraform) Apply(ctx context.Context, onEvent func(Event)) (*ApplyResult, error) {
 	return tf.runJSON(ctx, onEvent, "apply", "-auto-approve", "-input=false", "-json")
 }
 
 // Destroy runs `terraform destroy`; like Apply, its outcomes say what
 // could not be deleted.
-func (tf *Terraform) Destroy(ctx context.Context) (*ApplyResult, error) {
-	return tf.runJSON(ctx, nil, "destroy", "-auto-approve", "-input=false", "-json")
+func (tf *Terraform) Destroy(ctx context.Context, onEvent func(Event)) (*ApplyResult, error) {
+	return tf.runJSON(ctx, onEvent, "destroy", "-auto-approve", "-input=false", "-json")
 }
 
 // runJSON runs an apply or destroy with machine-readable output and
-// collects each resource's outcome.
-func (tf *Terraform) runJSON(ctx context.Context, onEvent func(addr, what string), args ...string) (*ApplyResult, error) {
-	out, err := tf.Run(ctx, args...)
+// collects each resource's outcome, as Terraform prints it.
+func (tf *Terraform) runJSON(ctx context.Context, onEvent func(Event), args ...string) (*ApplyResult, error) {
 	res := &ApplyResult{Outcomes: map[string]*Outcome{}}
 	get := func(addr string) *Outcome {
 		if res.Outcomes[addr] == nil {
@@ -204,17 +281,27 @@ func (tf *Terraform) runJSON(ctx context.Context, onEvent func(addr, what string
 		}
 		return res.Outcomes[addr]
 	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
+	emit := func(e Event) {
+		if onEvent != nil {
+			onEvent(e)
+		}
+	}
+	planned := false
+	onLine := func(line []byte) {
 		var msg struct {
 			Type string `json:"type"`
 			Hook struct {
 				Resource struct {
 					Addr string `json:"addr"`
 				} `json:"resource"`
+				Action  string  `json:"action"`
 				Elapsed float64 `json:"elapsed_seconds"`
 			} `json:"hook"`
+			Changes struct {
+				Add    int `json:"add"`
+				Change int `json:"change"`
+				Remove int `json:"remove"`
+			} `json:"changes"`
 			Diagnostic struct {
 				Severity string `json:"severity"`
 				Summary  string `json:"summary"`
@@ -225,30 +312,37 @@ func (tf *Terraform) runJSON(ctx context.Context, onEvent func(addr, what string
 				} `json:"snippet"`
 			} `json:"diagnostic"`
 		}
-		if json.Unmarshal(sc.Bytes(), &msg) != nil {
-			continue
+		if json.Unmarshal(line, &msg) != nil {
+			return
 		}
 		addr := msg.Hook.Resource.Addr
+		event := Event{Address: addr, Action: msg.Hook.Action, Elapsed: msg.Hook.Elapsed}
 		switch msg.Type {
-		case "apply_start":
-			if onEvent != nil {
-				onEvent(addr, "start")
+		case "change_summary":
+			// The first is the plan's; the last says what the run did.
+			if !planned {
+				planned = true
+				emit(Event{Kind: EventPlanned, Total: msg.Changes.Add + msg.Changes.Change + msg.Changes.Remove})
 			}
+		case "apply_start":
+			event.Kind = EventStart
+			emit(event)
+		case "apply_progress":
+			event.Kind = EventProgress
+			emit(event)
 		case "apply_complete":
 			get(addr).Created = true
 			get(addr).Seconds = msg.Hook.Elapsed
-			if onEvent != nil {
-				onEvent(addr, "complete")
-			}
+			event.Kind = EventComplete
+			emit(event)
 		case "apply_errored":
 			get(addr).Seconds = msg.Hook.Elapsed
 			get(addr).errored = true
-			if onEvent != nil {
-				onEvent(addr, "errored")
-			}
+			event.Kind = EventErrored
+			emit(event)
 		case "diagnostic":
 			if msg.Diagnostic.Severity != "error" {
-				continue
+				return
 			}
 			text := strings.TrimSpace(msg.Diagnostic.Summary + " " + msg.Diagnostic.Detail)
 			addr := msg.Diagnostic.Address
@@ -266,6 +360,7 @@ func (tf *Terraform) runJSON(ctx context.Context, onEvent func(addr, what string
 			}
 		}
 	}
+	_, err := tf.run(ctx, onLine, args...)
 	// A destroy's diagnostics name no address; the resource that errored
 	// is the one they are about when only one did.
 	var silent []*Outcome

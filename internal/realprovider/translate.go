@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rds-app/rds-app/internal/propval"
 )
@@ -27,6 +28,23 @@ type Translation struct {
 	// Protected are the addresses with Pulumi's protect, which become
 	// lifecycle.prevent_destroy.
 	Protected []string
+	// Outputs are the program's stack outputs, computed values still as
+	// references (see Recorder.Exports and OutputValues).
+	Outputs map[string]any
+}
+
+// Record runs program for project's stack under a Recorder that answers
+// the program's questions with facts, and translates what it registered
+// for the region in facts. cfg is the configuration as Pulumi hands it to a
+// program: every key ("aws:region", "rds-app:app") with structured sections
+// as JSON text. A configuration the program refuses returns the program's
+// own error, the one `pulumi up` would show.
+func Record(schema *Schema, facts Facts, project, stack string, program pulumi.RunFunc, cfg map[string]string) (*Translation, error) {
+	rec := NewRecorder(schema, facts, project, stack)
+	if err := rec.Run(program, cfg); err != nil {
+		return nil, err
+	}
+	return Translate(schema, rec, facts.Region)
 }
 
 // Translate turns a recorded run into Terraform JSON for the AWS provider
@@ -66,7 +84,7 @@ func Translate(schema *Schema, rec *Recorder, region string) (*Translation, erro
 		return out
 	}
 
-	t := &Translation{Addresses: map[string]Resource{}}
+	t := &Translation{Addresses: map[string]Resource{}, Outputs: rec.Exports()}
 	blocks := map[string]map[string]any{}
 	var errs []string
 	for _, r := range resources {
