@@ -131,7 +131,7 @@ func TestRefusedChange(t *testing.T) {
 	assert.Equal(t, exitSetup, code)
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, "invalid configuration (3 problems):")
-	assert.Contains(t, errOut, "  - rds-app:database.port: 80 is outside 1150..65535\n")
+	assert.Contains(t, errOut, "  - rds-app:database.port: 80 is outside 1150..65535 (allowed: 1150 to 65535; for example 5433)\n")
 	assert.Contains(t, errOut, "  - rds-app:database.prot: ")
 	assert.Contains(t, errOut, "  - rds-app:netwrok: is not a known key")
 	assert.Contains(t, errOut, "fix: correct the --change values")
