@@ -61,7 +61,7 @@ func TestUserDataScriptsPassShellcheck(t *testing.T) {
 				out, err := shellcheck(t, path, f.Content)
 				assert.NoError(t, err, "%s:\n%s", path, out)
 			}
-			assert.Equal(t, 2, scripts, "the install and start scripts")
+			assert.Equal(t, 3, scripts, "the install, start and health scripts")
 		})
 	}
 }

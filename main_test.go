@@ -102,7 +102,7 @@ func TestShippedStacks(t *testing.T) {
 				}
 			})
 			t.Run("encryption", func(t *testing.T) {
-				keyArn := m.One(t, typeKey).Outputs["arn"].StringValue()
+				keyArn := m.Named(t, typeKey, "database-key").Outputs["arn"].StringValue()
 				assert.True(t, db.Input("storageEncrypted").BoolValue())
 				assert.Equal(t, keyArn, db.Str("kmsKeyId"))
 				assert.Equal(t, keyArn, db.Str("performanceInsightsKmsKeyId"))
@@ -278,6 +278,11 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	}
 	if cfg.App.HostPort != 80 {
 		want["url"] = fmt.Sprintf("http://203.0.113.10:%d", cfg.App.HostPort)
+	}
+	want["alarmTopicArn"] = m.One(t, "aws:sns/topic:Topic").Outputs["arn"].StringValue()
+	if cfg.Ops.BackupPlan {
+		want["backupVault"] = m.One(t, "aws:backup/vault:Vault").Outputs["name"].StringValue()
+		want["backupRoleArn"] = m.Named(t, "aws:iam/role:Role", "ops-backup").Outputs["arn"].StringValue()
 	}
 	assert.Equal(t, want, o)
 }

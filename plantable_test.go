@@ -31,6 +31,17 @@ type settingChange struct {
 	// Note is printed beside the plan when the plan's outcome is known to
 	// be wrong and an issue is open to change it.
 	Note string
+	// Needs are the other keys set with it (the setting's ExampleNeeds).
+	Needs map[string]any
+}
+
+// config is cfg with the change (and what it needs) made.
+func (sc settingChange) config(t *testing.T, cfg map[string]string) map[string]string {
+	t.Helper()
+	for _, key := range sortedKeys(sc.Needs) {
+		cfg = withSetting(t, cfg, key, sc.Needs[key])
+	}
+	return withSetting(t, cfg, sc.Key, sc.Value)
 }
 
 // settingChanges covers every key of the settings table (and so of README's
@@ -39,7 +50,7 @@ type settingChange struct {
 var settingChanges = func() []settingChange {
 	var out []settingChange
 	for _, st := range config.Settings {
-		out = append(out, settingChange{Key: st.Path(), Value: st.Example, Effect: st.Effect})
+		out = append(out, settingChange{Key: st.Path(), Value: st.Example, Effect: st.Effect, Needs: st.ExampleNeeds})
 	}
 	return out
 }()
@@ -60,8 +71,12 @@ func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
 			defer func() { done <- struct{}{} }()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			changes, tr := r.plan(ctx, sc.Key, withSetting(r.t, r.stack.Config, sc.Key, sc.Value))
+			changes, tr := r.plan(ctx, sc.Key, sc.config(r.t, r.stack.Config))
 			value, _ := json.Marshal(sc.Value)
+			for _, key := range sortedKeys(sc.Needs) {
+				need, _ := json.Marshal(sc.Needs[key])
+				value = fmt.Appendf(value, "` with `%s: %s", key, need)
+			}
 			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(r.tr, tr, changes, r.gaps))
 			rows[i] = settingRow{Key: sc.Key, Value: string(value), Verdict: verdict, Plan: plan, Note: sc.Note}
 		}()

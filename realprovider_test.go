@@ -213,6 +213,8 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 		assert.True(t, rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.gaps)), "a new %s must redeploy the container", sc.Key)
 	}
 
+	r.checkPasswordRotation(ctx)
+
 	minor, _ := r.plan(ctx, "database.engineVersion", withSetting(t, r.stack.Config, "database.engineVersion", "17.5"))
 	db := changeOfType(minor, "aws_db_instance")
 	if assert.NotNil(t, db, "a minor version bump must change the database") {
@@ -236,6 +238,27 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 	table := formatSettingTable(rows)
 	t.Logf("what a change does (dev):\n%s", table)
 	checkReadmeBlock(t, "plan-table", table)
+}
+
+// checkPasswordRotation: a new database.passwordVersion sets a new master
+// password on the same instance, in place, writes the connection secret's
+// new version and reruns the rollout, and changes nothing else.
+func (r *rehearsal) checkPasswordRotation(ctx context.Context) {
+	t := r.t
+	changes, tr := r.plan(ctx, "database.passwordVersion", withSetting(t, r.stack.Config, "database.passwordVersion", 2))
+	got := map[string]string{}
+	for _, c := range changes {
+		action := strings.Join(c.Actions, ",")
+		if c.Replaced() {
+			action = "replace"
+		}
+		got[c.Type] = action + " " + strings.Join(c.Attributes, ",")
+	}
+	assert.Equal(t, map[string]string{
+		"aws_db_instance":                   "update password",
+		"aws_secretsmanager_secret_version": "replace secret_string",
+	}, got, "a rotation changes the password of the same instance and the secret's value, and nothing else")
+	assert.True(t, rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.gaps)), "a rotation redeploys the container")
 }
 
 // checkNewerAMI: a newer Amazon Linux release behind AWS's public "latest

@@ -178,7 +178,7 @@ func readDockerEnvFile(t *testing.T, path string) map[string]string {
 	return vars
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

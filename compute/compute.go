@@ -70,6 +70,11 @@ type Compute struct {
 	// LatestAMI is the newest Amazon Linux 2023 AMI for the host's
 	// architecture; when it differs from AMI, a newer release is waiting.
 	LatestAMI pulumi.StringOutput `pulumi:"latestAmi"`
+	// HealthNamespace and HealthMetric name the CloudWatch metric the host
+	// publishes every minute: 1 while the application answers its health
+	// check, 0 while it does not.
+	HealthNamespace pulumi.StringOutput `pulumi:"healthNamespace"`
+	HealthMetric    pulumi.StringOutput `pulumi:"healthMetric"`
 }
 
 // New creates the application host.
@@ -120,6 +125,7 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 				ImageParameter:    vs[2].(string),
 				ContainerPath:     ContainerPath(args.ParameterPrefix),
 				LogGroup:          vs[3].(string),
+				HealthNamespace:   HealthNamespace(args.ParameterPrefix),
 			})
 			if err != nil {
 				return "", err
@@ -151,15 +157,19 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	c.ImageParameter = imageParam.Name
 	c.AMI = host.instance.Ami
 	c.LatestAMI = host.latestAMI
+	c.HealthNamespace = pulumi.String(HealthNamespace(args.ParameterPrefix)).ToStringOutput()
+	c.HealthMetric = pulumi.String(HealthMetricName).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"ami":            c.AMI,
-		"latestAmi":      c.LatestAMI,
-		"instanceId":     c.InstanceID,
-		"publicIp":       c.PublicIP,
-		"url":            c.URL,
-		"sessionCommand": c.SessionCommand,
-		"appSecretArn":   c.AppSecretArn,
-		"imageParameter": c.ImageParameter,
+		"ami":             c.AMI,
+		"latestAmi":       c.LatestAMI,
+		"instanceId":      c.InstanceID,
+		"publicIp":        c.PublicIP,
+		"url":             c.URL,
+		"sessionCommand":  c.SessionCommand,
+		"appSecretArn":    c.AppSecretArn,
+		"imageParameter":  c.ImageParameter,
+		"healthNamespace": c.HealthNamespace,
+		"healthMetric":    c.HealthMetric,
 	}); err != nil {
 		return nil, fmt.Errorf("registering compute outputs: %w", err)
 	}

@@ -122,7 +122,12 @@ func TestHostRoleIsLeastPrivilege(t *testing.T) {
 		"WriteContainerLogs":                  {[]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{logArn, logArn + ":log-stream:*"}},
 		"LogInToECR":                          {[]string{"ecr:GetAuthorizationToken"}, []string{"*"}},
 		"PullImage":                           {[]string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{"arn:aws:ecr:eu-west-1:123456789012:repository/shop"}},
+		"PublishHealthMetric":                 {[]string{"cloudwatch:PutMetricData"}, []string{"*"}},
 	}, got)
+	// PutMetricData takes no resource: the condition holds the host to the
+	// stack's own namespace.
+	publish := statements(policyOf(t, policy, "policy"))["PublishHealthMetric"]
+	assert.Equal(t, map[string]map[string]string{"StringEquals": {"cloudwatch:namespace": "rds-app/test"}}, publish.Condition)
 	decrypt := statements(policyOf(t, policy, "policy"))["DecryptSecretsThroughSecretsManager"]
 	assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}, decrypt.Condition)
 }

@@ -29,11 +29,14 @@ type HostPolicyInput struct {
 	LogGroupArn string
 	// ECR is the image's repository when it lives in private ECR.
 	ECR *awsfacts.ECRRepository
+	// HealthNamespace is where the host publishes its health metric.
+	HealthNamespace string
 }
 
 // HostPolicy is the host's own policy: exact actions, each on exactly the
-// resources the host uses. Only ecr:GetAuthorizationToken, which AWS does
-// not scope to resources, has "*".
+// resources the host uses. Only ecr:GetAuthorizationToken and
+// cloudwatch:PutMetricData, which AWS does not scope to resources, have
+// "*"; the latter is held to the stack's own namespace by a condition.
 func HostPolicy(in HostPolicyInput) iampolicy.Document {
 	statements := []iampolicy.Statement{
 		iampolicy.Allow("ReadStackSecrets", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, in.SecretArns...),
@@ -49,6 +52,13 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 		iampolicy.Allow("ReadImageParameter", []string{"ssm:GetParameter"}, in.ImageParameterArn),
 		iampolicy.Allow("ReadContainerSettings", []string{"ssm:GetParametersByPath"}, in.ContainerPathArn),
 		iampolicy.Allow("WriteContainerLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, in.LogGroupArn, in.LogGroupArn+":log-stream:*"),
+		{
+			Sid:       "PublishHealthMetric",
+			Effect:    "Allow",
+			Action:    []string{"cloudwatch:PutMetricData"},
+			Resource:  []string{"*"},
+			Condition: map[string]map[string]string{"StringEquals": {"cloudwatch:namespace": in.HealthNamespace}},
+		},
 	}
 	if in.ECR != nil {
 		statements = append(statements,
@@ -111,6 +121,7 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image awsfacts
 				ContainerPathArn:  fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, ContainerPath(args.ParameterPrefix)),
 				LogGroupArn:       vs[4].(string),
 				ECR:               image.ECR,
+				HealthNamespace:   HealthNamespace(args.ParameterPrefix),
 			}).JSON()
 		}).(pulumi.StringOutput)
 	own, err := iam.NewRolePolicy(ctx, name+"-host", &iam.RolePolicyArgs{

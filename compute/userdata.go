@@ -65,6 +65,8 @@ type HostSettings struct {
 	// health check path and plain variables.
 	ContainerPath string
 	LogGroup      string
+	// HealthNamespace is where the health reporter publishes.
+	HealthNamespace string
 }
 
 // CABundleURL is where AWS publishes the CA bundle for a region's RDS
@@ -90,6 +92,8 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"CA_BUNDLE_URL", CABundleURL(s.Region)},
 		{"CONTAINER_CA_PATH", ContainerCAPath},
 		{"CONTAINER_NAME", ContainerName},
+		{"HEALTH_NAMESPACE", s.HealthNamespace},
+		{"HEALTH_METRIC", HealthMetricName},
 	}
 	var b strings.Builder
 	b.WriteString("# rds-app host settings, read by " + UnitName + ". No secrets here.\n")
@@ -132,8 +136,10 @@ func RenderUserData(s HostSettings) (string, error) {
 		RunCmd: [][]string{
 			{"systemctl", "daemon-reload"},
 			{"systemctl", "enable", "--now", "--no-block", UnitName},
+			healthStart,
 		},
 	}
+	doc.WriteFiles = append(doc.WriteFiles, healthFiles()...)
 	body, err := yaml.Marshal(doc)
 	if err != nil {
 		return "", fmt.Errorf("rendering cloud-config: %w", err)

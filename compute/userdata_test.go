@@ -19,6 +19,7 @@ func testSettings() HostSettings {
 		ImageParameter:    "/rds-app/dev/image",
 		ContainerPath:     "/rds-app/dev/container",
 		LogGroup:          "app-app-logs-1234567",
+		HealthNamespace:   "rds-app/dev",
 	}
 }
 
@@ -44,7 +45,7 @@ func TestRenderUserData(t *testing.T) {
 	out, err := RenderUserData(testSettings())
 	require.NoError(t, err)
 	doc, files := parseUserData(t, out)
-	assert.Len(t, files, 4)
+	assert.Len(t, files, 4+len(healthFiles()))
 
 	host := files[HostEnvPath]
 	assert.Equal(t, "0644", host.Permissions)
@@ -59,6 +60,8 @@ func TestRenderUserData(t *testing.T) {
 		"CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
 		"CONTAINER_CA_PATH=/etc/rds-app/rds-ca-bundle.pem",
 		"CONTAINER_NAME=app",
+		"HEALTH_NAMESPACE=rds-app/dev",
+		"HEALTH_METRIC=AppHealthy",
 	} {
 		assert.Contains(t, strings.Split(host.Content, "\n"), line)
 	}
@@ -75,7 +78,8 @@ func TestRenderUserData(t *testing.T) {
 	for _, f := range files {
 		assert.Equal(t, "root:root", f.Owner, f.Path)
 	}
-	assert.Equal(t, [][]string{{"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "--no-block", "rds-app.service"}}, doc.RunCmd)
+	assert.Equal(t, [][]string{{"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "--no-block", "rds-app.service"},
+		{"systemctl", "enable", "--now", "rds-app-health.timer"}}, doc.RunCmd)
 	encoded, err := EncodeUserData(out)
 	require.NoError(t, err)
 	raw, err := base64.StdEncoding.DecodeString(encoded)

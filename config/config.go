@@ -26,15 +26,20 @@ const (
 	SectionNetwork  = "network"
 	SectionDatabase = "database"
 	SectionApp      = "app"
+	SectionOps      = "ops"
 )
 
-var sections = []string{SectionNetwork, SectionDatabase, SectionApp}
+var sections = []string{SectionNetwork, SectionDatabase, SectionApp, SectionOps}
+
+// Sections are the configuration sections, in README's order.
+func Sections() []string { return append([]string(nil), sections...) }
 
 // Config is the validated configuration of one stack.
 type Config struct {
 	Network  Network
 	Database Database
 	App      App
+	Ops      Ops
 }
 
 // Network configures the VPC and the traffic allowed into it.
@@ -102,6 +107,12 @@ type Database struct {
 	// LogRetentionDays keeps the exported PostgreSQL logs this long. Default
 	// DefaultLogRetentionDays.
 	LogRetentionDays int
+	// InsightsMode is the Database Insights mode, "standard" or "advanced".
+	// Default DefaultInsightsMode.
+	InsightsMode string
+	// PasswordVersion numbers the master password: any change generates a
+	// new one. Default DefaultPasswordVersion.
+	PasswordVersion int
 }
 
 // App configures the application host and its container.
@@ -134,6 +145,18 @@ type App struct {
 	// Environment holds plain (non-secret) variables for the container.
 	// Default empty.
 	Environment map[string]string
+}
+
+// Ops configures what watches the stack once it runs: alarms, where they
+// are sent, and backups that are restored on a schedule.
+type Ops struct {
+	// Alarms creates the CloudWatch alarms. Default DefaultAlarms (on).
+	Alarms bool
+	// AlarmEmails are subscribed to the notification topic. Default none.
+	AlarmEmails []string
+	// BackupPlan adds an AWS Backup vault, a daily plan and restore testing
+	// for the database. Default DefaultBackupPlan (off).
+	BackupPlan bool
 }
 
 // Facts are what the program learns from AWS before validating: limits that
@@ -221,7 +244,7 @@ func Parse(project string, src Source, facts Facts) (*Config, error) {
 	for _, k := range sortedKeys(src.Values) {
 		ns, name, ok := strings.Cut(k, ":")
 		if ok && ns == project && !slices.Contains(sections, name) {
-			problems.add(k, "is not a known key; rds-app reads %s:%s, %s:%s and %s:%s", project, SectionNetwork, project, SectionDatabase, project, SectionApp)
+			problems.add(k, "is not a known key; rds-app reads %s", knownSections(project))
 		}
 	}
 	deriveDefaults(cfg, set, facts)
@@ -236,6 +259,15 @@ func Parse(project string, src Source, facts Facts) (*Config, error) {
 		return nil, problems
 	}
 	return cfg, nil
+}
+
+// knownSections lists the sections as keys ("rds-app:network, …").
+func knownSections(project string) string {
+	keys := make([]string, len(sections))
+	for i, s := range sections {
+		keys[i] = project + ":" + s
+	}
+	return strings.Join(keys[:len(keys)-1], ", ") + " and " + keys[len(keys)-1]
 }
 
 // deriveDefaults fills the defaults that depend on other keys or on AWS.

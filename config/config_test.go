@@ -62,6 +62,8 @@ func TestDefaults(t *testing.T) {
 		ApplyImmediately:    false,
 		MonitoringInterval:  60,
 		LogRetentionDays:    30,
+		InsightsMode:        "standard",
+		PasswordVersion:     1,
 	}, cfg.Database)
 	assert.Equal(t, App{
 		Image:            "public.ecr.aws/docker/library/nginx:stable-alpine",
@@ -74,6 +76,7 @@ func TestDefaults(t *testing.T) {
 		SecretNames:      []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET"},
 		Environment:      map[string]string{},
 	}, cfg.App)
+	assert.Equal(t, Ops{Alarms: true, AlarmEmails: []string{}, BackupPlan: false}, cfg.Ops)
 }
 
 func TestEveryKeyIsRead(t *testing.T) {
@@ -84,10 +87,12 @@ func TestEveryKeyIsRead(t *testing.T) {
 		"rds-app:database": `{"engineVersion": "16.4", "instanceClass": "db.m7g.large", "allocatedStorage": 50, "maxAllocatedStorage": 500,
 			"port": 6432, "username": "owner", "name": "shop", "backupRetentionDays": 14, "backupWindow": "01:00-01:30",
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
-			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365}`,
+			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365,
+			"insightsMode": "advanced", "passwordVersion": 3}`,
 		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 8080,
 			"containerPort": 3000, "healthCheckPath": "/healthz?full=1", "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
 			"environment": {"NODE_ENV": "production"}}`,
+		"rds-app:ops": `{"alarms": false, "alarmEmail": ["ops@example.com", "db-team+pager@example.co.uk"], "backupPlan": true}`,
 	})
 	require.NoError(t, err)
 	assert.Equal(t, Network{CIDR: "10.20.0.0/20", AZCount: 3, AvailabilityZones: []string{"eu-west-1c", "eu-west-1a", "eu-west-1b"},
@@ -95,10 +100,12 @@ func TestEveryKeyIsRead(t *testing.T) {
 	assert.Equal(t, Database{EngineVersion: "16.4", InstanceClass: "db.m7g.large", AllocatedStorage: 50, MaxAllocatedStorage: 500,
 		Port: 6432, Username: "owner", Name: "shop", BackupRetentionDays: 14, BackupWindow: "01:00-01:30",
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
-		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365}, cfg.Database)
+		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365,
+		InsightsMode: "advanced", PasswordVersion: 3}, cfg.Database)
 	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 8080,
 		ContainerPort: 3000, HealthCheckPath: "/healthz?full=1", RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
 		Environment: map[string]string{"NODE_ENV": "production"}}, cfg.App)
+	assert.Equal(t, Ops{Alarms: false, AlarmEmails: []string{"ops@example.com", "db-team+pager@example.co.uk"}, BackupPlan: true}, cfg.Ops)
 }
 
 func TestDependentDefaults(t *testing.T) {
@@ -137,7 +144,7 @@ func TestLenientScalarsLikePulumi(t *testing.T) {
 func TestValidationRules(t *testing.T) {
 	tests := []struct {
 		name    string
-		section string // "network", "database" or "app"
+		section string // "network", "database", "app" or "ops"
 		value   string
 		want    string
 	}{
@@ -234,6 +241,14 @@ func TestValidationRules(t *testing.T) {
 		{"windows overlap across the week", "database", `{"backupWindow": "00:00-00:30", "maintenanceWindow": "sun:23:00-mon:00:15"}`, "rds-app:database.backupWindow: \"00:00-00:30\" overlaps maintenanceWindow \"sun:23:00-mon:00:15\"; RDS needs them apart (allowed: daily, UTC, hh24:mi-hh24:mi, at least 30 minutes, apart from maintenanceWindow; for example \"02:00-02:30\")"},
 		{"monitoring interval", "database", `{"monitoringInterval": 20}`, "rds-app:database.monitoringInterval: 20 is not an Enhanced Monitoring interval (allowed: 0 (off), 1, 5, 10, 15, 30, 60; for example 30)"},
 		{"db log retention", "database", `{"logRetentionDays": 2}`, "rds-app:database.logRetentionDays: 2 is not a retention period CloudWatch Logs accepts (allowed: a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; for example 14)"},
+		{"insights mode unknown", "database", `{"insightsMode": "premium"}`, "rds-app:database.insightsMode: \"premium\" is not a Database Insights mode (allowed: standard or advanced; advanced needs monitoringInterval above 0; for example \"advanced\")"},
+		{"insights advanced without monitoring", "database", `{"insightsMode": "advanced", "monitoringInterval": 0}`, "rds-app:database.insightsMode: \"advanced\" needs Enhanced Monitoring, which shows it the operating system's processes, but database.monitoringInterval is 0; set it to 1, 5, 10, 15, 30, 60 (allowed: standard or advanced; advanced needs monitoringInterval above 0; for example \"advanced\")"},
+		{"password version zero", "database", `{"passwordVersion": 0}`, "rds-app:database.passwordVersion: 0 is below 1 (allowed: a whole number from 1; raise it by one to rotate the password; for example 2)"},
+		// ops
+		{"alarm email malformed", "ops", `{"alarmEmail": ["ops@example.com", "pager"]}`, "rds-app:ops.alarmEmail[1]: \"pager\" is not an email address (allowed: distinct email addresses, at most 254 characters each; for example [\"ops@example.com\"])"},
+		{"alarm email with a display name", "ops", `{"alarmEmail": ["Ops <ops@example.com>"]}`, "rds-app:ops.alarmEmail[0]: \"Ops <ops@example.com>\" is not an email address (allowed: distinct email addresses, at most 254 characters each; for example [\"ops@example.com\"])"},
+		{"alarm email twice", "ops", `{"alarmEmail": ["ops@example.com", "ops@example.com"]}`, "rds-app:ops.alarmEmail[1]: \"ops@example.com\" is listed twice (allowed: distinct email addresses, at most 254 characters each; for example [\"ops@example.com\"])"},
+		{"alarm email too long", "ops", `{"alarmEmail": ["` + strings.Repeat("a", 250) + `@example.com"]}`, "rds-app:ops.alarmEmail[0]: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"… (262 bytes) is longer than 254 characters (allowed: distinct email addresses, at most 254 characters each; for example [\"ops@example.com\"])"},
 		// app
 		{"image required", "app", `{}`, "rds-app:app.image: is required; set it with `pulumi config set --path app.image <registry/repository:tag>` (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
 		{"image invalid", "app", `{"image": "Registry/Repo:tag"}`, "rds-app:app.image: \"Registry/Repo:tag\" is not a valid image reference (invalid reference format: repository name (Repo) must be lowercase); use registry/repository:tag or registry/repository@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
@@ -358,6 +373,12 @@ func TestSettingsTable(t *testing.T) {
 				assert.NotEmpty(t, st.Rule, "rule")
 			}
 			section := map[string]any{st.Name: st.Example}
+			for path, v := range st.ExampleNeeds {
+				need, ok := Lookup(path)
+				require.True(t, ok, "ExampleNeeds names %s, which is not a setting", path)
+				require.Equal(t, st.Section, need.Section, "ExampleNeeds stays in the example's section")
+				section[need.Name] = v
+			}
 			if st.Section == SectionApp && st.Name != "image" {
 				section["image"] = "nginx:1"
 			}
@@ -395,6 +416,8 @@ func TestWrongTypes(t *testing.T) {
 		{"network", `{"ingressCidrs": ["0.0.0.0/0", 5]}`, `rds-app:network.ingressCidrs[1]: 5 is not a string`},
 		{"network", `{"cidr": null}`, `rds-app:network.cidr: is null; remove the key to use the default or give a value`},
 		{"database", `{"multiAz": "yes"}`, `rds-app:database.multiAz: "yes" is not true or false`},
+		{"ops", `{"alarms": "on"}`, `rds-app:ops.alarms: "on" is not true or false`},
+		{"ops", `{"alarmEmail": "ops@example.com"}`, `rds-app:ops.alarmEmail: "ops@example.com" is not a list of strings`},
 		{"database", `{"deletionProtection": 1}`, `rds-app:database.deletionProtection: 1 is not true or false`},
 		{"database", `{"port": "5432x"}`, `rds-app:database.port: "5432x" is not a whole number`},
 		{"app", `{"image": ["nginx:1"]}`, `rds-app:app.image: ["nginx:1"] is not a string`},
@@ -428,9 +451,9 @@ func TestUnknownKeys(t *testing.T) {
 	})
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
-		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays",
+		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays, insightsMode, passwordVersion",
 		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, healthCheckPath, rootVolumeSize, logRetentionDays, secretNames, environment",
-		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database and rds-app:app",
+		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database, rds-app:app and rds-app:ops",
 	}, problems)
 }
 

@@ -26,11 +26,26 @@ const (
 	DefaultBackupWindow       = "03:00-04:00"
 	DefaultMaintenanceWindow  = "sun:04:30-sun:05:30"
 	DefaultMonitoringInterval = 60
+	// DefaultInsightsMode is Database Insights' free mode.
+	DefaultInsightsMode = "standard"
+	// DefaultPasswordVersion is the first master password's number.
+	DefaultPasswordVersion = 1
 
 	DefaultInstanceType    = "t3.micro"
 	DefaultContainerPort   = 1337
 	DefaultRootVolumeSize  = 20
 	DefaultHealthCheckPath = "/"
+
+	// DefaultAlarms: every stack is watched unless it says otherwise.
+	DefaultAlarms = true
+	// DefaultBackupPlan: AWS Backup costs a copy of the database per
+	// retained day, so a stack asks for it (Pulumi.prod.yaml does).
+	DefaultBackupPlan = false
+	// BackupPlanRetentionDays is how long ops.backupPlan keeps each daily
+	// recovery point: five weeks, so a problem found at the end of a month
+	// can still be undone from before it began. Not a setting: the vault
+	// outlives the stack, and a shorter life is one `aws backup` call away.
+	BackupPlanRetentionDays = 35
 )
 
 // DefaultIngressCIDRs lets everyone reach the web port.
@@ -38,6 +53,10 @@ var DefaultIngressCIDRs = []string{"0.0.0.0/0"}
 
 // DefaultSecretNames are the secrets a Strapi application needs.
 var DefaultSecretNames = []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET"}
+
+// DefaultAlarmEmails subscribes no one: an address must confirm AWS's
+// mail, so it is the user's to give.
+var DefaultAlarmEmails = []string{}
 
 // PlaceholderAccount is the AWS account of the example image in
 // Pulumi.prod.yaml: AWS's documentation account, which no one deploys from.

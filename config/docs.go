@@ -80,6 +80,7 @@ var sectionTitle = map[string]string{
 	SectionNetwork:  "The VPC and who may reach the application.",
 	SectionDatabase: "The RDS PostgreSQL instance.",
 	SectionApp:      "The application host and its container.",
+	SectionOps:      "Day-2 operations: alarms, where they are sent, and backups restored on a schedule.",
 }
 
 // wrap folds text into lines of at most width, each with indent.

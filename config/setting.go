@@ -55,6 +55,10 @@ type Setting struct {
 	// Example is a valid value, different from the dev stack's: problems
 	// show it, and the real-provider tests change the dev stack to it.
 	Example any
+	// ExampleNeeds are other keys ("database.monitoringInterval") the
+	// example is valid with only when they hold these values; the
+	// real-provider tests set them along with the example.
+	ExampleNeeds map[string]any
 	// Effect is what a change of the key does to a deployed stack.
 	Effect Effect
 

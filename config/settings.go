@@ -305,6 +305,36 @@ var Settings = []Setting{
 		Example: 14, Effect: InPlace,
 		check: func(v *checker, c *Config) { v.retention(c.Database.LogRetentionDays) },
 	},
+	{
+		Section: SectionDatabase, Name: "insightsMode", Kind: String,
+		bind: stringField(func(c *Config) *string { return &c.Database.InsightsMode }, DefaultInsightsMode),
+		Rule: "standard or advanced; advanced needs monitoringInterval above 0",
+		Doc: "[Database Insights](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.html), always stated on the instance: Performance Insights' own console reached end of life on 2026-07-31, and its data is read in CloudWatch Database Insights. " +
+			"`standard` is free and keeps Performance Insights 7 days; `advanced` is charged per vCPU-hour, keeps it 465 days (15 months, as AWS requires) and shows the operating system's processes from Enhanced Monitoring, hence needs `monitoringInterval`. Both use the stack's KMS key.",
+		Example: "advanced", ExampleNeeds: map[string]any{"database.monitoringInterval": 60}, Effect: InPlace,
+		check: func(v *checker, c *Config) {
+			d := c.Database
+			switch {
+			case !slices.Contains(awsfacts.DatabaseInsightsModes, d.InsightsMode):
+				v.fail("%s is not a Database Insights mode", awsfacts.Quote(d.InsightsMode))
+			case d.InsightsMode == "advanced" && d.MonitoringInterval == 0:
+				v.fail("%q needs Enhanced Monitoring, which shows it the operating system's processes, but database.monitoringInterval is 0; set it to %s", d.InsightsMode, joinInts(awsfacts.MonitoringIntervals[1:]))
+			}
+		},
+	},
+	{
+		Section: SectionDatabase, Name: "passwordVersion", Kind: Integer,
+		bind: intField(func(c *Config) *int { return &c.Database.PasswordVersion }, DefaultPasswordVersion),
+		Rule: "a whole number from 1; raise it by one to rotate the password",
+		Doc: "Numbers the generated master password. A change generates a new password, sets it on the instance in place (RDS applies it at once and without an outage, whatever `applyImmediately` says), " +
+			"stores it in the connection secret and redeploys the container with it: see [Rotating the database password](#rotating-the-database-password).",
+		Example: 2, Effect: Redeploys,
+		check: func(v *checker, c *Config) {
+			if c.Database.PasswordVersion < 1 {
+				v.fail("%d is below 1", c.Database.PasswordVersion)
+			}
+		},
+	},
 
 	// rds-app:app
 	{
@@ -477,10 +507,49 @@ var Settings = []Setting{
 			}
 		},
 	},
+
+	// rds-app:ops
+	{
+		Section: SectionOps, Name: "alarms", Kind: Boolean,
+		bind: boolField(func(c *Config) *bool { return &c.Ops.Alarms }, DefaultAlarms),
+		Doc: "The CloudWatch alarms of [Operations](#operations) on the database, the host and the application's health, with thresholds derived from the instance class, the storage and the host's type; each notifies the topic on ALARM and OK. " +
+			"Off suits a throwaway stack: the topic, the RDS event subscription and the host's health metric stay.",
+		Example: false, Effect: InPlace,
+	},
+	{
+		Section: SectionOps, Name: "alarmEmail", Kind: StringList,
+		bind:    listField(func(c *Config) *[]string { return &c.Ops.AlarmEmails }, DefaultAlarmEmails),
+		Rule:    fmt.Sprintf("distinct email addresses, at most %d characters each", maxEmail),
+		Doc:     "Addresses subscribed by email to the stack's notification topic (output `alarmTopicArn`). AWS mails each a confirmation link, and nothing reaches an address until it is followed. Subscribe Slack, PagerDuty or a phone to the topic yourself.",
+		Example: []string{"ops@example.com"}, Effect: InPlace,
+		check: func(v *checker, c *Config) {
+			list := c.Ops.AlarmEmails
+			for i, s := range list {
+				item := fmt.Sprintf("[%d]", i)
+				switch {
+				case len(s) > maxEmail:
+					v.failAt(item, "%s is longer than %d characters", awsfacts.Quote(s), maxEmail)
+				case !emailRE.MatchString(s):
+					v.failAt(item, "%s is not an email address", awsfacts.Quote(s))
+				case slices.Index(list, s) != i:
+					v.failAt(item, "%q is listed twice", s)
+				}
+			}
+		},
+	},
+	{
+		Section: SectionOps, Name: "backupPlan", Kind: Boolean,
+		bind: boolField(func(c *Config) *bool { return &c.Ops.BackupPlan }, DefaultBackupPlan),
+		Doc: "AWS Backup for the database: a vault with its own KMS key (kept when the stack is deleted, with its recovery points), a daily backup kept " + fmt.Sprint(BackupPlanRetentionDays) + " days, " +
+			"and a weekly restore test that restores the latest backup into a new instance, reports to the topic and deletes it: see [Operations](#operations).",
+		Example: true, Effect: InPlace,
+	},
 }
 
 const (
 	minAZCount = 2
+	// maxEmail is the longest address SMTP carries (RFC 5321's path limit).
+	maxEmail = 254
 	// protectedMinBackupRetention is the least retention a stack that
 	// protects its database from deletion may keep.
 	protectedMinBackupRetention = 7
@@ -508,6 +577,9 @@ func Lookup(path string) (Setting, bool) {
 // healthPathRE is an absolute URL path with an optional query, of RFC 3986
 // characters (percent-escapes included).
 var healthPathRE = regexp.MustCompile(`^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)?$`)
+
+// emailRE is an address SNS can mail: local part, @, a dotted domain.
+var emailRE = regexp.MustCompile(`^[^@\s"(),:;<>\[\]\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$`)
 
 var retentionRule = "a CloudWatch Logs retention: " + joinInts(awsfacts.LogRetentionDays)
 

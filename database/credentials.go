@@ -35,20 +35,10 @@ type credentials struct {
 // newCredentials generates the master password and creates the secret. The
 // secret depends on the key only, not on the instance, so the application
 // host can be given its ARN at once and boot while the database is created.
-func newCredentials(ctx *pulumi.Context, name string, key *kms.Key, parent pulumi.ResourceOption) (*credentials, error) {
-	password, err := random.NewRandomPassword(ctx, name+"-master-password", &random.RandomPasswordArgs{
-		Length:          pulumi.Int(PasswordLength),
-		Upper:           pulumi.Bool(true),
-		Lower:           pulumi.Bool(true),
-		Numeric:         pulumi.Bool(true),
-		Special:         pulumi.Bool(true),
-		OverrideSpecial: pulumi.String(PasswordSpecials),
-		MinUpper:        pulumi.Int(1),
-		MinLower:        pulumi.Int(1),
-		MinNumeric:      pulumi.Int(1),
-	}, parent, pulumi.AdditionalSecretOutputs([]string{"result"}))
+func newCredentials(ctx *pulumi.Context, name string, args Args, key *kms.Key, parent pulumi.ResourceOption) (*credentials, error) {
+	password, err := newPassword(ctx, name, args, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating master password: %w", err)
+		return nil, err
 	}
 	secret, err := secretsmanager.NewSecret(ctx, name+"-connection", &secretsmanager.SecretArgs{
 		Description: pulumi.String("rds-app database connection settings (JSON: engine, host, port, dbname, username, password, sslmode)"),

@@ -29,6 +29,11 @@ type Inputs struct {
 	SubnetIDs pulumi.StringArrayInput
 	// SecurityGroupID is the database's security group.
 	SecurityGroupID pulumi.StringInput
+	// RecoveryPointsOutliveStack says that AWS Backup keeps recovery points
+	// of the instance in a vault that outlives the stack (ops.backupPlan).
+	// They stay encrypted with the stack's key, which must then outlive
+	// the stack too.
+	RecoveryPointsOutliveStack bool
 }
 
 // Args is what the database is built from: its validated configuration
@@ -61,6 +66,10 @@ type Database struct {
 	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
 	// InstanceIdentifier is the RDS instance identifier.
 	InstanceIdentifier pulumi.StringOutput `pulumi:"instanceIdentifier"`
+	// InstanceArn is the RDS instance's ARN (what AWS Backup protects).
+	InstanceArn pulumi.StringOutput `pulumi:"instanceArn"`
+	// SubnetGroupName is the DB subnet group (where a restored copy goes).
+	SubnetGroupName pulumi.StringOutput `pulumi:"subnetGroupName"`
 }
 
 // New creates the database.
@@ -88,7 +97,7 @@ func New(ctx *pulumi.Context, name string, cfg config.Database, in Inputs, opts 
 	if err != nil {
 		return nil, err
 	}
-	creds, err := newCredentials(ctx, name, key, parent)
+	creds, err := newCredentials(ctx, name, args, key, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +124,8 @@ func New(ctx *pulumi.Context, name string, cfg config.Database, in Inputs, opts 
 	d.SecretVersion = connection.VersionId
 	d.KmsKeyArn = key.Arn
 	d.InstanceIdentifier = instance.Identifier
+	d.InstanceArn = instance.Arn
+	d.SubnetGroupName = subnetGroup.Name
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
 		"address":            d.Address,
 		"port":               d.Port,
@@ -124,6 +135,8 @@ func New(ctx *pulumi.Context, name string, cfg config.Database, in Inputs, opts 
 		"secretVersion":      d.SecretVersion,
 		"kmsKeyArn":          d.KmsKeyArn,
 		"instanceIdentifier": d.InstanceIdentifier,
+		"instanceArn":        d.InstanceArn,
+		"subnetGroupName":    d.SubnetGroupName,
 	}); err != nil {
 		return nil, fmt.Errorf("registering database outputs: %w", err)
 	}

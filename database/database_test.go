@@ -32,6 +32,7 @@ func devArgs() database.Args {
 			AllocatedStorage: 20, MaxAllocatedStorage: 50, Port: 5432, Username: "app_admin", Name: "app",
 			BackupRetentionDays: 7, BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30",
 			SkipFinalSnapshot: true, ApplyImmediately: true, MonitoringInterval: 0, LogRetentionDays: 7,
+			InsightsMode: "standard", PasswordVersion: 1,
 		},
 		Inputs: database.Inputs{
 			IdentifierPrefix: "rds-app-dev", Partition: "aws", AccountID: pulumitest.AccountID,
@@ -102,15 +103,15 @@ func TestKeySubnetGroupAndParameters(t *testing.T) {
 	assert.False(t, pg.Request.GetDeleteBeforeReplace())
 }
 
-// TestKeyOutlivesTheStackWithTheFinalSnapshot: the final snapshot is
-// encrypted with the stack's key, so the key and its alias are retained on
-// delete when a final snapshot is taken, and deleted with a dev stack that
-// takes none.
+// TestKeyOutlivesTheStackWithTheFinalSnapshot: the final snapshot and AWS
+// Backup's recovery points are encrypted with the stack's key, so the key
+// and its alias are retained on delete when either outlives the stack, and
+// deleted with a dev stack that leaves neither.
 func TestKeyOutlivesTheStackWithTheFinalSnapshot(t *testing.T) {
 	for name, tc := range map[string]struct {
 		args   database.Args
 		retain bool
-	}{"prod (final snapshot)": {prodArgs(), true}, "dev (no final snapshot)": {devArgs(), false}} {
+	}{"prod (final snapshot)": {prodArgs(), true}, "dev (no final snapshot)": {devArgs(), false}, "dev with AWS Backup": {withBackups(devArgs()), true}} {
 		m, _ := build(t, tc.args)
 		assert.Equal(t, tc.retain, m.One(t, "aws:kms/key:Key").Request.GetRetainOnDelete(), "%s: key", name)
 		assert.Equal(t, tc.retain, m.One(t, "aws:kms/alias:Alias").Request.GetRetainOnDelete(), "%s: alias", name)
@@ -338,4 +339,85 @@ func TestSettingsThatReplaceTheInstanceGetANewIdentifier(t *testing.T) {
 	assert.Equal(t, "app", keepers["databaseName"].StringValue())
 	assert.Len(t, keepers, 2, "only settings that force a new instance may renew the identifier")
 	assert.False(t, m.One(t, typeInstance).Request.GetDeleteBeforeReplace(), "a replacement is created before the old instance is deleted")
+}
+
+func withBackups(a database.Args) database.Args {
+	a.RecoveryPointsOutliveStack = true
+	return a
+}
+
+// TestDatabaseInsightsIsExplicit: the mode is written out in both cases,
+// with the Performance Insights retention each needs and the stack's key.
+func TestDatabaseInsightsIsExplicit(t *testing.T) {
+	for mode, retention := range map[string]float64{"standard": 7, "advanced": 465} {
+		args := prodArgs()
+		args.InsightsMode = mode
+		m, out := build(t, args)
+		inst := m.One(t, typeInstance)
+		assert.Equal(t, mode, inst.Str("databaseInsightsMode"))
+		assert.True(t, inst.Input("performanceInsightsEnabled").BoolValue(), mode)
+		assert.Equal(t, retention, inst.Input("performanceInsightsRetentionPeriod").NumberValue(), mode)
+		assert.Equal(t, out.keyArn, inst.Str("performanceInsightsKmsKeyId"), mode)
+	}
+}
+
+// TestPasswordVersionRenewsOnlyThePassword: a new passwordVersion is a new
+// keeper of the password (and so a new password), and of nothing else: the
+// instance identifier keeps its keepers, so RDS updates the master password
+// of the same instance.
+func TestPasswordVersionRenewsOnlyThePassword(t *testing.T) {
+	m, _ := build(t, devArgs())
+	pw := m.One(t, "random:index/randomPassword:RandomPassword")
+	assert.True(t, pw.Input("keepers").IsNull(), "the first password has no keepers, as stacks made before passwordVersion have none")
+
+	args := devArgs()
+	args.PasswordVersion = 2
+	m2, _ := build(t, args)
+	pw2 := m2.One(t, "random:index/randomPassword:RandomPassword")
+	assert.Equal(t, map[string]any{"passwordVersion": "2"}, pw2.Input("keepers").ObjectValue().Mappable())
+	inst := m2.One(t, typeInstance)
+	assert.Equal(t, m2.Sentinels()[0], inst.Str("password"), "the instance takes the (new) password")
+
+	// Everything but the password is registered exactly as before.
+	before, after := inputsByName(m), inputsByName(m2)
+	delete(before, "db-master-password")
+	delete(after, "db-master-password")
+	assert.Equal(t, before, after)
+	assert.Equal(t, m.One(t, "random:index/randomId:RandomId").Inputs, m2.One(t, "random:index/randomId:RandomId").Inputs,
+		"the identifier's suffix does not follow the password")
+}
+
+// inputsByName is every registration's inputs, by name.
+func inputsByName(m *pulumitest.Mocks) map[string]resource.PropertyMap {
+	out := map[string]resource.PropertyMap{}
+	for _, r := range m.Resources() {
+		out[r.Name] = r.Inputs
+	}
+	return out
+}
+
+func TestPasswordKeepers(t *testing.T) {
+	assert.Nil(t, database.PasswordKeepers(1))
+	assert.Equal(t, map[string]string{"passwordVersion": "2"}, database.PasswordKeepers(2))
+	assert.Equal(t, map[string]string{"passwordVersion": "17"}, database.PasswordKeepers(17))
+}
+
+// TestBackupOutputs: what AWS Backup and its restore tests need.
+func TestBackupOutputs(t *testing.T) {
+	m := pulumitest.New()
+	var arn, group string
+	require.NoError(t, m.Run("test", func(ctx *pulumi.Context) error {
+		args := devArgs()
+		d, err := database.New(ctx, "db", args.Database, args.Inputs)
+		if err != nil {
+			return err
+		}
+		pulumi.All(d.InstanceArn, d.SubnetGroupName).ApplyT(func(vs []any) error {
+			arn, group = vs[0].(string), vs[1].(string)
+			return nil
+		})
+		return nil
+	}))
+	assert.Equal(t, m.One(t, typeInstance).Outputs["arn"].StringValue(), arn)
+	assert.Equal(t, m.One(t, "aws:rds/subnetGroup:SubnetGroup").Outputs["name"].StringValue(), group)
 }

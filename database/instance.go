@@ -17,8 +17,6 @@ const (
 	// CACertIdentifier pins the server certificate's CA, so a CA rotation is
 	// a reviewed change and not a surprise for clients verifying it.
 	CACertIdentifier = "rds-ca-rsa2048-g1"
-	// performanceInsightsRetentionDays is the free retention tier.
-	performanceInsightsRetentionDays = 7
 )
 
 // ExportedLogs are the PostgreSQL logs RDS publishes to CloudWatch.
@@ -111,10 +109,14 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version awsfacts.E
 		SkipFinalSnapshot:     pulumi.Bool(args.SkipFinalSnapshot),
 		ApplyImmediately:      pulumi.Bool(args.ApplyImmediately),
 
-		EnabledCloudwatchLogsExports:       pulumi.ToStringArray(ExportedLogs),
+		EnabledCloudwatchLogsExports: pulumi.ToStringArray(ExportedLogs),
+		// Stated either way: Performance Insights' own console reached end
+		// of life on 2026-07-31, and Database Insights (in CloudWatch) is
+		// where its data is read; advanced mode needs 465 days of it.
+		DatabaseInsightsMode:               pulumi.String(args.InsightsMode),
 		PerformanceInsightsEnabled:         pulumi.Bool(true),
 		PerformanceInsightsKmsKeyId:        deps.key.Arn,
-		PerformanceInsightsRetentionPeriod: pulumi.Int(performanceInsightsRetentionDays),
+		PerformanceInsightsRetentionPeriod: pulumi.Int(awsfacts.PerformanceInsightsRetentionDays(args.InsightsMode)),
 		MonitoringInterval:                 pulumi.Int(args.MonitoringInterval),
 
 		Tags: pulumi.StringMap{"Name": identifier},

@@ -11,12 +11,15 @@ import (
 // destroyed: a deleted stack's backups stay recoverable for a month.
 const keyDeletionWindowDays = 30
 
-// keepsFinalSnapshot reports whether deleting the stack leaves a final
-// snapshot behind. That snapshot is encrypted with the stack's key, so the
-// key (and its alias, to find it by) must outlive the stack: a key that
-// `pulumi destroy` scheduled for deletion would make the snapshot
-// unrestorable once its waiting period ends.
-func keepsFinalSnapshot(args Args) bool { return !args.SkipFinalSnapshot }
+// keyOutlivesStack reports whether deleting the stack leaves backups
+// encrypted with the stack's key behind: a final snapshot, or AWS Backup's
+// recovery points in a vault that is retained. The key (and its alias, to
+// find it by) must then outlive the stack: a key that `pulumi destroy`
+// scheduled for deletion would make them unrestorable once its waiting
+// period ends.
+func keyOutlivesStack(args Args) bool {
+	return !args.SkipFinalSnapshot || args.RecoveryPointsOutliveStack
+}
 
 // newKey creates the stack's customer-managed key, used for the storage, for
 // Performance Insights and for the connection secret, with yearly rotation
@@ -27,7 +30,7 @@ func newKey(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceO
 		Description:          pulumi.Sprintf("rds-app %s: database storage, Performance Insights and secrets", args.IdentifierPrefix),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(keyDeletionWindowDays),
-	}, parent, pulumi.RetainOnDelete(keepsFinalSnapshot(args)))
+	}, parent, pulumi.RetainOnDelete(keyOutlivesStack(args)))
 	if err != nil {
 		return nil, fmt.Errorf("creating KMS key: %w", err)
 	}
@@ -36,7 +39,7 @@ func newKey(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceO
 		// and a re-created stack must not collide with one pending deletion.
 		NamePrefix:  pulumi.Sprintf("alias/%s-", args.IdentifierPrefix),
 		TargetKeyId: key.KeyId,
-	}, parent, pulumi.RetainOnDelete(keepsFinalSnapshot(args))); err != nil {
+	}, parent, pulumi.RetainOnDelete(keyOutlivesStack(args))); err != nil {
 		return nil, fmt.Errorf("creating KMS alias: %w", err)
 	}
 	return key, nil

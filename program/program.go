@@ -2,8 +2,9 @@
 // (through the rds-app command at the repository root), what the tests run
 // under mocks and what rds-app-rehearse runs against an emulator.
 //
-// Run wires the components in order: network, database, compute. It reads
-// no configuration keys itself; package config does.
+// Run wires the components in order: network, database, compute, then
+// operations, which watch the other three. It reads no configuration keys
+// itself; package config does.
 package program
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/rds-app/rds-app/database"
 	"github.com/rds-app/rds-app/internal/awsinfo"
 	"github.com/rds-app/rds-app/network"
+	"github.com/rds-app/rds-app/ops"
 )
 
 // Run is the whole program: what `pulumi up` executes and what the tests
@@ -66,6 +68,9 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		AccountID:        info.AccountID,
 		SubnetIDs:        net.PrivateSubnetIDs,
 		SecurityGroupID:  net.DatabaseSecurityGroupID,
+		// AWS Backup's recovery points outlive the stack, encrypted with
+		// the database's key.
+		RecoveryPointsOutliveStack: cfg.Ops.BackupPlan,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the database: %w", err)
@@ -88,7 +93,24 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, fmt.Errorf("building the application host: %w", err)
 	}
 
-	return pulumi.Map{
+	watch, err := ops.New(ctx, "ops", cfg.Ops, ops.Inputs{
+		NamePrefix:           prefix,
+		Region:               info.Region,
+		Partition:            info.Partition,
+		AccountID:            info.AccountID,
+		Database:             cfg.Database,
+		App:                  cfg.App,
+		DBInstanceIdentifier: db.InstanceIdentifier,
+		DBInstanceArn:        db.InstanceArn,
+		DBSubnetGroupName:    db.SubnetGroupName,
+		HostInstanceID:       app.InstanceID,
+		HealthNamespace:      app.HealthNamespace,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building operations: %w", err)
+	}
+
+	outputs := pulumi.Map{
 		"url":             app.URL,
 		"publicIp":        app.PublicIP,
 		"instanceId":      app.InstanceID,
@@ -104,7 +126,13 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"vpcId":           net.VpcID,
 		"region":          pulumi.String(info.Region).ToStringOutput(),
 		"dbTunnelCommand": tunnelCommand(info.Region, app.InstanceID, db.Address, db.Port),
-	}, nil
+		"alarmTopicArn":   watch.TopicArn,
+	}
+	if cfg.Ops.BackupPlan {
+		outputs["backupVault"] = watch.BackupVault
+		outputs["backupRoleArn"] = watch.BackupRoleArn
+	}
+	return outputs, nil
 }
 
 // tunnelCommand forwards localhost:<port> to the database through Session

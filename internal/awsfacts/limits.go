@@ -9,6 +9,20 @@ var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 // is off).
 var MonitoringIntervals = []int{0, 1, 5, 10, 15, 30, 60}
 
+// DatabaseInsightsModes are the modes of RDS Database Insights: standard
+// (free) and advanced (charged per vCPU-hour).
+var DatabaseInsightsModes = []string{"standard", "advanced"}
+
+// PerformanceInsightsRetentionDays is how long Performance Insights keeps
+// its data in a Database Insights mode: the free 7 days in standard, and
+// the 465 days (15 months) AWS requires for advanced.
+func PerformanceInsightsRetentionDays(mode string) int {
+	if mode == "advanced" {
+		return 465
+	}
+	return 7
+}
+
 const (
 	// MinAllocatedStorage and MaxAllocatedStorage bound gp3 storage for
 	// RDS for PostgreSQL, in GiB.

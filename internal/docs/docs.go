@@ -1,5 +1,6 @@
 // Package docs renders the parts of README.md and Pulumi.yaml that come
-// from the settings table (config.Settings) and the shipped stack files.
+// from the settings table (config.Settings), the alarm thresholds
+// (ops.Alarms) and the shipped stack files.
 // `go generate ./...` writes them (through ./gendocs); a test fails when
 // the checked-in files differ.
 package docs
@@ -48,7 +49,7 @@ func Render(root string) (map[string]string, error) {
 		return nil, err
 	}
 	text := string(readme)
-	for _, section := range []string{config.SectionNetwork, config.SectionDatabase, config.SectionApp} {
+	for _, section := range config.Sections() {
 		perStack := map[string]map[string]any{}
 		for _, stack := range Stacks {
 			perStack[stack] = values[stack][section]
@@ -57,6 +58,13 @@ func Render(root string) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("README.md: %w", err)
 		}
+	}
+	alarms, err := AlarmTable(Stacks, values)
+	if err != nil {
+		return nil, fmt.Errorf("README.md's alarm table: %w", err)
+	}
+	if text, err = replaceBetween(text, "<!-- BEGIN alarms-table -->\n", "<!-- END alarms-table -->", alarms); err != nil {
+		return nil, fmt.Errorf("README.md: %w", err)
 	}
 	out["README.md"] = text
 

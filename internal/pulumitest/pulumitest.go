@@ -212,6 +212,9 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("endpoint", resource.NewProperty(fmt.Sprintf("%s:%v", addr, Unwrap(args.Inputs["port"]).NumberValue())))
 		set("resourceId", resource.NewProperty("db-ABCDEFGHIJKLMNOP"))
 		arn("rds", "db:"+str("identifier"))
+	case "aws:sns/topic:Topic":
+		// As SNS does: the ARN ends with the topic's name.
+		arn("sns", str("name"))
 	case "aws:ec2/instance:Instance":
 		id = "i-0123456789abcdef0"
 		arn("ec2", "instance/"+id)

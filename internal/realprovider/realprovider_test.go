@@ -24,7 +24,8 @@ const schemaJSON = `{"format_version":"1.0","provider_schemas":{"registry.terraf
      "vpc_security_group_ids":{"type":["set","string"],"optional":true}}}},
   "aws_db_parameter_group":{"block":{"attributes":{"family":{"type":"string","required":true}},
    "block_types":{"parameter":{"nesting_mode":"set","block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","required":true}}}}}}},
-  "aws_vpc_security_group_ingress_rule":{"block":{"attributes":{"cidr_ipv4":{"type":"string","optional":true}}}}
+  "aws_vpc_security_group_ingress_rule":{"block":{"attributes":{"cidr_ipv4":{"type":"string","optional":true}}}},
+  "aws_cloudwatch_metric_alarm":{"block":{"attributes":{"alarm_name":{"type":"string","required":true},"threshold":{"type":"number","optional":true}}}}
  },
  "data_source_schemas":{"aws_ssm_parameter":{"block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","computed":true}}}}}
 }}}`
@@ -169,4 +170,47 @@ func TestGapsAffected(t *testing.T) {
 	// A value it takes is replaced.
 	assert.Equal(t, []string{"aws_ssm_association.rollout"},
 		GapsAffected(base, base, []Change{{Address: "aws_secretsmanager_secret_version.db", Actions: []string{"create", "delete"}}}, gaps))
+}
+
+// TestRenamedProperties: the bridge calls a metric alarm's alarm_name
+// "name"; the translation finds it.
+func TestRenamedProperties(t *testing.T) {
+	s := testSchema(t)
+	typ, err := s.TerraformType("aws:cloudwatch/metricAlarm:MetricAlarm", []string{"name", "threshold"})
+	require.NoError(t, err)
+	assert.Equal(t, "aws_cloudwatch_metric_alarm", typ)
+	body, err := convertObject(s.Resources[typ], resource.NewPropertyMapFromMap(map[string]any{"name": "rds-app-dev-database-cpu", "threshold": 80}), "aws_cloudwatch_metric_alarm.x")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"alarm_name": "rds-app-dev-database-cpu", "threshold": int64(80)}, body)
+}
+
+// TestNotReachedBehindAGap: a resource the emulator never reached because
+// it needs a gap's resource is a gap too; one behind a real failure is not.
+func TestNotReachedBehindAGap(t *testing.T) {
+	doc := map[string]any{"resource": map[string]map[string]any{
+		"aws_backup_restore_testing_plan":      {"plan": map[string]any{}},
+		"aws_backup_restore_testing_selection": {"sel": map[string]any{"depends_on": []string{"aws_backup_restore_testing_plan.plan"}}},
+		"aws_db_instance":                      {"db": map[string]any{}},
+		"aws_db_event_subscription":            {"events": map[string]any{"depends_on": []string{"aws_db_instance.db"}}},
+	}}
+	tr := &Translation{Document: doc, Addresses: map[string]Resource{}}
+	for typ, names := range doc["resource"].(map[string]map[string]any) {
+		for name := range names {
+			tr.Addresses[typ+"."+name] = Resource{TFType: typ, TFName: name}
+		}
+	}
+	res := &ApplyResult{Outcomes: map[string]*Outcome{
+		"aws_backup_restore_testing_plan.plan": {Error: "operation error Backup: CreateRestoreTestingPlan, https response error StatusCode: 404, RequestID: "},
+		"aws_db_instance.db":                   {Error: "operation error RDS: CreateDBInstance, InvalidParameterCombination"},
+	}}
+	verdicts := map[string]Verdict{}
+	for _, row := range Report(tr, res) {
+		verdicts[row.Address] = row.Verdict
+	}
+	assert.Equal(t, map[string]Verdict{
+		"aws_backup_restore_testing_plan.plan":     EmulatorGap,
+		"aws_backup_restore_testing_selection.sel": EmulatorGap,
+		"aws_db_instance.db":                       ProgramDefect,
+		"aws_db_event_subscription.events":         NotReached,
+	}, verdicts)
 }

@@ -130,11 +130,21 @@ func singulars(name string) []string {
 	return out
 }
 
+// renamed are the Terraform names of properties the Pulumi bridge renamed
+// (aws_cloudwatch_metric_alarm's alarm_name is Pulumi's name,
+// aws_sns_topic_subscription's topic_arn its topic), tried when the
+// property's own name is not an attribute of the block.
+var renamed = map[string][]string{
+	"name":  {"alarm_name"},
+	"topic": {"topic_arn"},
+}
+
 // field finds the Terraform attribute or nested block a Pulumi property
-// names: the snake_case form, or its singular when Pulumi pluralised it.
+// names: the snake_case form, its singular when Pulumi pluralised it, or
+// the name the bridge renamed it from.
 func (b Block) field(pulumiKey string) (name string, attr *Attribute, nested *NestedBlock, ok bool) {
 	base := snake(pulumiKey)
-	for _, cand := range append([]string{base}, singulars(base)...) {
+	for _, cand := range append(append([]string{base}, singulars(base)...), renamed[base]...) {
 		if a, found := b.Attributes[cand]; found {
 			return cand, &a, nil, true
 		}

@@ -1,0 +1,52 @@
+package compute
+
+// The host's health reporter: a script and a systemd timer, written by
+// user-data, that ask the application for its health every minute and
+// publish the answer as a CloudWatch metric, which the stack's app-health
+// alarm watches. It runs whether or not alarms are on, so turning them on
+// never touches the host.
+
+import (
+	_ "embed"
+	"strings"
+)
+
+// Where the reporter lives on the host, and what it publishes.
+const (
+	HealthScriptPath  = "/usr/local/sbin/rds-app-health"
+	HealthServiceName = "rds-app-health.service"
+	HealthServicePath = "/etc/systemd/system/" + HealthServiceName
+	HealthTimerName   = "rds-app-health.timer"
+	HealthTimerPath   = "/etc/systemd/system/" + HealthTimerName
+	// HealthMetricName is 1 while the application answers its health check
+	// and 0 while it does not.
+	HealthMetricName = "AppHealthy"
+)
+
+var (
+	//go:embed files/rds-app-health.sh
+	healthScript string
+	//go:embed files/rds-app-health.service
+	healthService string
+	//go:embed files/rds-app-health.timer
+	healthTimer string
+)
+
+// HealthNamespace is the CloudWatch namespace of a stack's health metric:
+// the stack's own ("/rds-app/dev" gives "rds-app/dev"), so the host may
+// publish there and nowhere else.
+func HealthNamespace(parameterPrefix string) string {
+	return strings.TrimPrefix(parameterPrefix, "/")
+}
+
+// healthFiles are the reporter's files in user-data.
+func healthFiles() []writeFile {
+	return []writeFile{
+		{Path: HealthScriptPath, Owner: "root:root", Permissions: "0755", Content: healthScript},
+		{Path: HealthServicePath, Owner: "root:root", Permissions: "0644", Content: healthService},
+		{Path: HealthTimerPath, Owner: "root:root", Permissions: "0644", Content: healthTimer},
+	}
+}
+
+// healthStart starts the timer at boot, after the units are written.
+var healthStart = []string{"systemctl", "enable", "--now", HealthTimerName}

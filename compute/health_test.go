@@ -1,0 +1,74 @@
+package compute_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/pulumitest"
+)
+
+// TestHealthReporterIsInstalledAndStarted: user-data writes the reporter's
+// script, service and timer, the service reads host.env (which names the
+// namespace and metric the component outputs for the alarm), and the
+// timer is started at boot and fires on every minute.
+func TestHealthReporterIsInstalledAndStarted(t *testing.T) {
+	m, _ := build(t, testArgs())
+	ud, err := compute.DecodeUserData(m.One(t, typeInstance).Str("userDataBase64"))
+	require.NoError(t, err)
+	var doc cloudConfig
+	require.NoError(t, yaml.Unmarshal([]byte(ud), &doc))
+	files := map[string]string{}
+	perms := map[string]string{}
+	for _, f := range doc.WriteFiles {
+		files[f.Path], perms[f.Path] = f.Content, f.Permissions
+	}
+	require.Contains(t, files, compute.HealthScriptPath)
+	assert.Equal(t, "0755", perms[compute.HealthScriptPath])
+	assert.True(t, strings.HasPrefix(files[compute.HealthScriptPath], "#!/bin/bash\n"))
+
+	service := strings.Split(files[compute.HealthServicePath], "\n")
+	for _, line := range []string{
+		"Type=oneshot",
+		"EnvironmentFile=" + compute.HostEnvPath,
+		"ExecStart=" + compute.HealthScriptPath,
+		"StateDirectory=rds-app-health",
+	} {
+		assert.Contains(t, service, line)
+	}
+	timer := strings.Split(files[compute.HealthTimerPath], "\n")
+	assert.Contains(t, timer, "OnCalendar=minutely", "one report in each one-minute period of the alarm")
+	assert.Contains(t, timer, "WantedBy=timers.target")
+	assert.Contains(t, doc.RunCmd, []string{"systemctl", "enable", "--now", compute.HealthTimerName})
+
+	host := strings.Split(files[compute.HostEnvPath], "\n")
+	assert.Contains(t, host, "HEALTH_NAMESPACE=rds-app/test")
+	assert.Contains(t, host, "HEALTH_METRIC="+compute.HealthMetricName)
+}
+
+// TestHealthMetricOutputs: the component names the metric its host
+// publishes, so the alarm watches exactly that one.
+func TestHealthMetricOutputs(t *testing.T) {
+	var namespace, metric string
+	err := pulumitest.New().Run("test", func(ctx *pulumi.Context) error {
+		args := testArgs()
+		c, err := compute.New(ctx, "app", args.App, args.Inputs)
+		if err != nil {
+			return err
+		}
+		pulumi.All(c.HealthNamespace, c.HealthMetric).ApplyT(func(vs []any) error {
+			namespace, metric = vs[0].(string), vs[1].(string)
+			return nil
+		})
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "rds-app/test", namespace)
+	assert.Equal(t, "AppHealthy", metric)
+	assert.Equal(t, "rds-app/prod", compute.HealthNamespace("/rds-app/prod"))
+}

@@ -1,0 +1,117 @@
+package docs
+
+// README's alarm table: every alarm ops.Alarms derives, with its formula
+// and its threshold in each shipped stack.
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/ops"
+)
+
+// stackConfig parses a shipped stack's configuration the way the program
+// does. The image is replaced by a public one: prod ships a placeholder the
+// program refuses, and no threshold depends on the image.
+func stackConfig(sections map[string]map[string]any) (*config.Config, error) {
+	values := map[string]string{}
+	for section, v := range sections {
+		if section == config.SectionApp {
+			copied := map[string]any{}
+			for k, val := range v {
+				copied[k] = val
+			}
+			copied["image"] = "public.ecr.aws/docker/library/nginx:stable-alpine"
+			v = copied
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		values[project+":"+section] = string(b)
+	}
+	return config.Parse(project, config.Source{Values: values}, config.Facts{})
+}
+
+var comparisonSymbols = map[string]string{
+	"GreaterThanThreshold":          ">",
+	"GreaterThanOrEqualToThreshold": "≥",
+	"LessThanThreshold":             "<",
+}
+
+// AlarmTable renders the alarms of the stacks (in column order), each
+// given its sections' values as the stack file sets them.
+func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (string, error) {
+	perStack := map[string]map[string]ops.Alarm{}
+	var order []ops.Alarm
+	seen := map[string]bool{}
+	for _, stack := range stacks {
+		cfg, err := stackConfig(values[stack])
+		if err != nil {
+			return "", fmt.Errorf("reading stack %s: %w", stack, err)
+		}
+		alarms, err := ops.Alarms(ops.Deployment{Database: cfg.Database, App: cfg.App})
+		if err != nil {
+			return "", fmt.Errorf("stack %s: %w", stack, err)
+		}
+		perStack[stack] = map[string]ops.Alarm{}
+		for _, a := range alarms {
+			perStack[stack][a.Key] = a
+			if !seen[a.Key] {
+				seen[a.Key] = true
+				order = append(order, a)
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| Alarm | Metric | Fires when | Threshold formula | ")
+	b.WriteString(strings.Join(stacks, " | "))
+	b.WriteString(" | Then |\n| --- | --- | --- | --- |")
+	for range stacks {
+		b.WriteString(" --- |")
+	}
+	b.WriteString(" --- |\n")
+	for _, a := range order {
+		metric := "`" + a.Metric + "`"
+		namespace := a.Namespace
+		if a.Target == ops.TargetApp {
+			namespace = "rds-app/&lt;stack&gt;"
+		}
+		if len(a.Queries) > 0 {
+			var names []string
+			for _, q := range a.Queries {
+				if q.Metric != "" {
+					names = append(names, "`"+q.Metric+"`")
+				}
+			}
+			metric = strings.Join(names, " and ")
+		}
+		minutes := a.DatapointsToAlarm * a.Period / 60
+		when := fmt.Sprintf("%s %s threshold for %d minutes", strings.ToLower(a.Statistic), comparisonSymbols[a.Comparison], minutes)
+		if len(a.Queries) > 0 {
+			when = fmt.Sprintf("both hold for %d minutes", minutes)
+		}
+		if a.TreatMissingData == "breaching" {
+			when += ", or no report"
+		}
+		then := "notifies the topic"
+		switch a.EC2Action {
+		case ops.ActionRecover:
+			then = "**EC2 recovers the host** onto other hardware, and notifies"
+		case ops.ActionReboot:
+			then = "**EC2 reboots the host**, and notifies"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s %s | %s | %s |", a.Key, namespace, metric, when, a.Formula)
+		for _, stack := range stacks {
+			if s, ok := perStack[stack][a.Key]; ok {
+				fmt.Fprintf(&b, " %s |", s.Value)
+			} else {
+				b.WriteString(" — (not burstable) |")
+			}
+		}
+		fmt.Fprintf(&b, " %s |\n", then)
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,118 @@
+// Package ops owns what watches the stack once it runs: one encrypted SNS
+// topic per stack that pages someone, CloudWatch alarms with thresholds
+// derived from what is deployed (thresholds.go, pure), the database's RDS
+// event subscription, and, with ops.backupPlan, AWS Backup with a weekly
+// restore test that proves the backups restore.
+//
+// New calls the steps in a fixed order; each AWS concern has its own file.
+package ops
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/config"
+)
+
+// Inputs is what operations need beyond their own configuration section:
+// what the thresholds follow from, names, the stack's location, and what
+// the other components produced.
+type Inputs struct {
+	// NamePrefix starts the names that must be stable ("rds-app-dev"): the
+	// topic, the alarms, the restore test.
+	NamePrefix string
+	// Region, Partition and AccountID locate the stack.
+	Region, Partition, AccountID string
+	// Database and App are the validated sections the thresholds and the
+	// backup schedule follow from.
+	Database config.Database
+	App      config.App
+
+	// DBInstanceIdentifier, DBInstanceArn and DBSubnetGroupName are the
+	// database's.
+	DBInstanceIdentifier pulumi.StringInput
+	DBInstanceArn        pulumi.StringInput
+	DBSubnetGroupName    pulumi.StringInput
+	// HostInstanceID is the host the status check alarms watch.
+	HostInstanceID pulumi.StringInput
+	// HealthNamespace is where the host publishes its health metric.
+	HealthNamespace pulumi.StringInput
+}
+
+// Args is what operations are built from: the validated ops section and
+// the inputs.
+type Args struct {
+	Ops config.Ops
+	Inputs
+}
+
+// Ops is the component.
+type Ops struct {
+	pulumi.ResourceState
+
+	// TopicArn is the notification topic: subscribe Slack, PagerDuty or a
+	// phone to it.
+	TopicArn pulumi.StringOutput `pulumi:"topicArn"`
+	// AlarmNames are the CloudWatch alarms (none with ops.alarms off).
+	AlarmNames pulumi.StringArrayOutput `pulumi:"alarmNames"`
+	// BackupVault is the AWS Backup vault ("" without ops.backupPlan).
+	BackupVault pulumi.StringOutput `pulumi:"backupVault"`
+	// BackupRoleArn is the role AWS Backup backs up and restores with, for
+	// a restore by hand ("" without ops.backupPlan).
+	BackupRoleArn pulumi.StringOutput `pulumi:"backupRoleArn"`
+}
+
+// New creates the topic, the alarms, the event subscription and the
+// backups. Thresholds are derived before anything is registered.
+func New(ctx *pulumi.Context, name string, cfg config.Ops, in Inputs, opts ...pulumi.ResourceOption) (*Ops, error) {
+	args := Args{Ops: cfg, Inputs: in}
+	var alarms []Alarm
+	if args.Ops.Alarms {
+		var err error
+		if alarms, err = Alarms(Deployment{Database: args.Database, App: args.App}); err != nil {
+			return nil, fmt.Errorf("creating operations %q: %w", name, err)
+		}
+	}
+	o := &Ops{}
+	if err := ctx.RegisterComponentResource("rds-app:ops:Ops", name, o, opts...); err != nil {
+		return nil, fmt.Errorf("registering operations component %q: %w", name, err)
+	}
+	parent := pulumi.Parent(o)
+
+	t, err := newTopic(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := newAlarms(ctx, name, args, alarms, t.topic.Arn, parent); err != nil {
+		return nil, err
+	}
+	if err := newEventSubscription(ctx, name, args, t.topic.Arn, parent); err != nil {
+		return nil, err
+	}
+	o.BackupVault = pulumi.String("").ToStringOutput()
+	o.BackupRoleArn = pulumi.String("").ToStringOutput()
+	if args.Ops.BackupPlan {
+		b, err := newBackups(ctx, name, args, t.topic.Arn, parent)
+		if err != nil {
+			return nil, err
+		}
+		o.BackupVault, o.BackupRoleArn = b.vault.Name, b.role.Arn
+	}
+
+	names := make([]string, len(alarms))
+	for i, a := range alarms {
+		names[i] = AlarmName(args.NamePrefix, a.Key)
+	}
+	o.TopicArn = t.topic.Arn
+	o.AlarmNames = pulumi.ToStringArray(names).ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(o, pulumi.Map{
+		"topicArn":      o.TopicArn,
+		"alarmNames":    o.AlarmNames,
+		"backupVault":   o.BackupVault,
+		"backupRoleArn": o.BackupRoleArn,
+	}); err != nil {
+		return nil, fmt.Errorf("registering operations outputs: %w", err)
+	}
+	return o, nil
+}

@@ -1,0 +1,343 @@
+package ops_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/iampolicy"
+	"github.com/rds-app/rds-app/internal/pulumitest"
+	"github.com/rds-app/rds-app/ops"
+)
+
+const (
+	typeAlarm     = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	typeTopic     = "aws:sns/topic:Topic"
+	typeComponent = "rds-app:ops:Ops"
+	dbArn         = "arn:aws:rds:eu-west-1:123456789012:db:rds-app-dev-a1b2c3d4"
+	topicArn      = "arn:aws:sns:eu-west-1:123456789012:rds-app-dev-alarms"
+)
+
+// devArgs mirror the dev stack: the smallest classes, alarms on, no
+// AWS Backup.
+func devArgs() (config.Ops, ops.Inputs) {
+	return config.Ops{Alarms: true, AlarmEmails: []string{}}, ops.Inputs{
+		NamePrefix: "rds-app-dev", Region: "eu-west-1", Partition: "aws", AccountID: pulumitest.AccountID,
+		Database: config.Database{InstanceClass: "db.t4g.micro", AllocatedStorage: 20, MaxAllocatedStorage: 50,
+			BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30"},
+		App:                  config.App{InstanceType: "t4g.micro"},
+		DBInstanceIdentifier: pulumi.String("rds-app-dev-a1b2c3d4"),
+		DBInstanceArn:        pulumi.String(dbArn),
+		DBSubnetGroupName:    pulumi.String("database-subnets-1234"),
+		HostInstanceID:       pulumi.String("i-0123456789abcdef0"),
+		HealthNamespace:      pulumi.String("rds-app/dev"),
+	}
+}
+
+type outputs struct {
+	topicArn, vault, role string
+	alarms                []string
+}
+
+func build(t *testing.T, cfg config.Ops, in ops.Inputs) (*pulumitest.Mocks, outputs) {
+	t.Helper()
+	m := pulumitest.New()
+	var out outputs
+	require.NoError(t, m.Run("dev", func(ctx *pulumi.Context) error {
+		o, err := ops.New(ctx, "ops", cfg, in)
+		if err != nil {
+			return err
+		}
+		pulumi.All(o.TopicArn, o.BackupVault, o.AlarmNames, o.BackupRoleArn).ApplyT(func(vs []any) error {
+			out = outputs{topicArn: vs[0].(string), vault: vs[1].(string), alarms: vs[2].([]string), role: vs[3].(string)}
+			return nil
+		})
+		return nil
+	}))
+	return m, out
+}
+
+func policy(t *testing.T, r pulumitest.Resource, key string) map[string]iampolicy.Statement {
+	t.Helper()
+	var doc iampolicy.Document
+	require.NoError(t, json.Unmarshal([]byte(r.Str(key)), &doc))
+	out := map[string]iampolicy.Statement{}
+	for _, s := range doc.Statement {
+		out[s.Sid] = s
+	}
+	return out
+}
+
+func strs(v resource.PropertyValue) []string {
+	var out []string
+	for _, item := range v.ArrayValue() {
+		out = append(out, pulumitest.Unwrap(item).StringValue())
+	}
+	return out
+}
+
+// TestTopicIsEncryptedAndServicesMayPublish: one topic per stack, with a
+// key of its own whose policy lets each publishing service encrypt for
+// exactly this topic, and a topic policy naming AWS Backup and the
+// EventBridge rule.
+func TestTopicIsEncryptedAndServicesMayPublish(t *testing.T) {
+	cfg, in := devArgs()
+	m, out := build(t, cfg, in)
+	topic := m.One(t, typeTopic)
+	key := m.Named(t, "aws:kms/key:Key", "ops-topic-key")
+	assert.Equal(t, "rds-app-dev-alarms", topic.Str("name"))
+	assert.Equal(t, key.Outputs["arn"].StringValue(), topic.Str("kmsMasterKeyId"))
+	assert.True(t, key.Input("enableKeyRotation").BoolValue())
+	assert.Equal(t, topic.Outputs["arn"].StringValue(), out.topicArn)
+	assert.Equal(t, topicArn, out.topicArn, "the policies name the topic's real ARN")
+	assert.Equal(t, "alias/rds-app-dev-alarms-", m.Named(t, "aws:kms/alias:Alias", "ops-topic-key").Str("namePrefix"))
+
+	kp := policy(t, key, "policy")
+	assert.Equal(t, map[string]string{"AWS": "arn:aws:iam::123456789012:root"}, kp["AccountAdministersTheKey"].Principal)
+	for sid, service := range ops.Publishers {
+		st, ok := kp[sid+"EncryptForTheTopic"]
+		require.True(t, ok, sid)
+		assert.Equal(t, map[string]string{"Service": service}, st.Principal)
+		assert.ElementsMatch(t, []string{"kms:GenerateDataKey*", "kms:Decrypt"}, st.Action)
+		assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topicArn}}, st.Condition)
+	}
+	assert.Len(t, kp, 1+len(ops.Publishers))
+	assert.ElementsMatch(t, []string{"cloudwatch.amazonaws.com", "events.rds.amazonaws.com", "backup.amazonaws.com", "events.amazonaws.com"},
+		[]string{ops.Publishers["CloudWatchAlarms"], ops.Publishers["RDSEvents"], ops.Publishers["AWSBackup"], ops.Publishers["EventBridge"]})
+
+	tp := m.One(t, "aws:sns/topicPolicy:TopicPolicy")
+	assert.Equal(t, topic.Outputs["arn"].StringValue(), tp.Str("arn"))
+	sp := policy(t, tp, "policy")
+	assert.Equal(t, map[string]map[string]string{"StringEquals": {"AWS:SourceOwner": "123456789012"}}, sp["AccountUsesTheTopic"].Condition)
+	assert.Equal(t, map[string]string{"Service": "backup.amazonaws.com"}, sp["AWSBackupPublishes"].Principal)
+	assert.Equal(t, map[string]map[string]string{"ArnEquals": {"aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/rds-app-dev-backup-failures"}},
+		sp["EventBridgePublishesFailedBackups"].Condition)
+	for _, st := range sp {
+		assert.Equal(t, []string{topicArn}, st.Resource, st.Sid)
+	}
+	assert.Empty(t, m.OfType("aws:sns/topicSubscription:TopicSubscription"), "no address configured, no subscription")
+}
+
+func TestEmailsAreSubscribed(t *testing.T) {
+	cfg, in := devArgs()
+	cfg.AlarmEmails = []string{"ops@example.com", "oncall@example.org"}
+	m, _ := build(t, cfg, in)
+	subs := m.OfType("aws:sns/topicSubscription:TopicSubscription")
+	require.Len(t, subs, 2)
+	var endpoints []string
+	for _, s := range subs {
+		assert.Equal(t, "email", s.Str("protocol"))
+		assert.Equal(t, m.One(t, typeTopic).Outputs["arn"].StringValue(), s.Str("topic"))
+		endpoints = append(endpoints, s.Str("endpoint"))
+	}
+	assert.ElementsMatch(t, cfg.AlarmEmails, endpoints)
+}
+
+// TestAlarmsMatchTheirThresholds: every alarm Alarms derives is created,
+// named after the stack, on the right metric and dimension, with its
+// threshold, notifying the topic on ALARM and on OK.
+func TestAlarmsMatchTheirThresholds(t *testing.T) {
+	cfg, in := devArgs()
+	m, out := build(t, cfg, in)
+	want, err := ops.Alarms(ops.Deployment{Database: in.Database, App: in.App})
+	require.NoError(t, err)
+	alarms := m.OfType(typeAlarm)
+	require.Len(t, alarms, len(want))
+	topic := m.One(t, typeTopic).Outputs["arn"].StringValue()
+	var names []string
+	for _, a := range want {
+		r := m.Named(t, typeAlarm, "ops-"+a.Key)
+		names = append(names, r.Str("name"))
+		assert.Equal(t, "rds-app-dev-"+a.Key, r.Str("name"))
+		assert.Equal(t, a.Threshold, r.Input("threshold").NumberValue(), a.Key)
+		assert.Equal(t, a.Comparison, r.Str("comparisonOperator"), a.Key)
+		assert.Equal(t, float64(a.EvaluationPeriods), r.Input("evaluationPeriods").NumberValue(), a.Key)
+		assert.Equal(t, float64(a.DatapointsToAlarm), r.Input("datapointsToAlarm").NumberValue(), a.Key)
+		assert.Equal(t, a.TreatMissingData, r.Str("treatMissingData"), a.Key)
+		assert.Equal(t, a.Description, r.Str("alarmDescription"), a.Key)
+		assert.True(t, r.Input("actionsEnabled").BoolValue())
+		assert.Equal(t, []string{topic}, strs(r.Input("okActions")), "%s: OK is notified", a.Key)
+		actions := strs(r.Input("alarmActions"))
+		assert.Equal(t, topic, actions[0], "%s: ALARM is notified", a.Key)
+		switch a.EC2Action {
+		case ops.ActionRecover:
+			assert.Equal(t, []string{topic, "arn:aws:automate:eu-west-1:ec2:recover"}, actions)
+		case ops.ActionReboot:
+			assert.Equal(t, []string{topic, "arn:aws:automate:eu-west-1:ec2:reboot"}, actions)
+		default:
+			assert.Len(t, actions, 1, a.Key)
+		}
+
+		wantDims := map[ops.Target]map[string]any{
+			ops.TargetDatabase: {"DBInstanceIdentifier": "rds-app-dev-a1b2c3d4"},
+			ops.TargetHost:     {"InstanceId": "i-0123456789abcdef0"},
+			ops.TargetApp:      nil,
+		}[a.Target]
+		if len(a.Queries) == 0 {
+			assert.Equal(t, a.Metric, r.Str("metricName"), a.Key)
+			assert.Equal(t, a.Statistic, r.Str("statistic"), a.Key)
+			assert.Equal(t, float64(a.Period), r.Input("period").NumberValue(), a.Key)
+			if a.Target == ops.TargetApp {
+				assert.Equal(t, "rds-app/dev", r.Str("namespace"), "the namespace the host publishes in")
+				assert.True(t, r.Input("dimensions").IsNull(), "the health metric has no dimension")
+			} else {
+				assert.Equal(t, a.Namespace, r.Str("namespace"), a.Key)
+				assert.Equal(t, wantDims, r.Input("dimensions").ObjectValue().Mappable(), a.Key)
+			}
+			continue
+		}
+		assert.True(t, r.Input("metricName").IsNull(), "%s: a metric-math alarm names its metrics in queries", a.Key)
+		queries := r.Input("metricQueries").ArrayValue()
+		require.Len(t, queries, len(a.Queries), a.Key)
+		for i, q := range a.Queries {
+			got := pulumitest.Unwrap(queries[i]).ObjectValue()
+			assert.Equal(t, q.ID, got["id"].StringValue())
+			assert.Equal(t, i == len(a.Queries)-1, got["returnData"].BoolValue(), "only the expression is the alarm's value")
+			if q.Expression != "" {
+				assert.Equal(t, q.Expression, got["expression"].StringValue())
+				continue
+			}
+			metric := pulumitest.Unwrap(got["metric"]).ObjectValue()
+			assert.Equal(t, q.Metric, metric["metricName"].StringValue())
+			assert.Equal(t, q.Statistic, metric["stat"].StringValue())
+			assert.Equal(t, a.Namespace, metric["namespace"].StringValue())
+			assert.Equal(t, wantDims, pulumitest.Unwrap(metric["dimensions"]).ObjectValue().Mappable())
+		}
+	}
+	assert.Equal(t, names, out.alarms)
+}
+
+// TestAlarmsOffKeepTheTopicAndEvents: a throwaway stack loses its alarms
+// but keeps the topic and the database's events.
+func TestAlarmsOffKeepTheTopicAndEvents(t *testing.T) {
+	cfg, in := devArgs()
+	cfg.Alarms = false
+	m, out := build(t, cfg, in)
+	assert.Empty(t, m.OfType(typeAlarm))
+	assert.Empty(t, out.alarms)
+	m.One(t, typeTopic)
+	m.One(t, "aws:rds/eventSubscription:EventSubscription")
+}
+
+func TestDatabaseEventsGoToTheTopic(t *testing.T) {
+	cfg, in := devArgs()
+	m, _ := build(t, cfg, in)
+	sub := m.One(t, "aws:rds/eventSubscription:EventSubscription")
+	assert.Equal(t, m.One(t, typeTopic).Outputs["arn"].StringValue(), sub.Str("snsTopic"))
+	assert.Equal(t, "db-instance", sub.Str("sourceType"))
+	assert.Equal(t, []string{"rds-app-dev-a1b2c3d4"}, strs(sub.Input("sourceIds")))
+	assert.ElementsMatch(t, []string{"failover", "failure", "low storage", "maintenance", "notification"}, strs(sub.Input("eventCategories")))
+	assert.True(t, sub.Input("enabled").BoolValue())
+}
+
+func TestNoBackupsUnlessAsked(t *testing.T) {
+	cfg, in := devArgs()
+	m, out := build(t, cfg, in)
+	for _, r := range m.Resources() {
+		assert.NotContains(t, r.Type, "aws:backup/", r.Name)
+	}
+	assert.Empty(t, out.vault)
+	assert.Empty(t, out.role)
+}
+
+// TestBackupsAreRestoredOnASchedule: the vault (retained, with its own
+// key), the daily plan and its selection, the weekly restore test into the
+// stack's private subnets, and their reports to the topic.
+func TestBackupsAreRestoredOnASchedule(t *testing.T) {
+	cfg, in := devArgs()
+	cfg.BackupPlan = true
+	m, out := build(t, cfg, in)
+	topic := m.One(t, typeTopic).Outputs["arn"].StringValue()
+
+	vault := m.One(t, "aws:backup/vault:Vault")
+	vaultKey := m.Named(t, "aws:kms/key:Key", "ops-vault-key")
+	assert.Equal(t, vaultKey.Outputs["arn"].StringValue(), vault.Str("kmsKeyArn"))
+	assert.False(t, vault.Input("forceDestroy").BoolValue())
+	assert.Equal(t, "rds-app-dev-backups-a1b2c3d4", vault.Str("name"), "a suffix of its own: the vault outlives the stack")
+	for _, r := range []pulumitest.Resource{vault, vaultKey, m.Named(t, "aws:kms/alias:Alias", "ops-vault-key")} {
+		assert.True(t, r.Request.GetRetainOnDelete(), "%s is kept when the stack is deleted", r.Name)
+	}
+	assert.Equal(t, vault.Outputs["name"].StringValue(), out.vault)
+
+	role := m.One(t, "aws:iam/role:Role")
+	assert.Equal(t, role.Outputs["arn"].StringValue(), out.role)
+	var trust iampolicy.Document
+	require.NoError(t, json.Unmarshal([]byte(role.Str("assumeRolePolicy")), &trust))
+	assert.Equal(t, map[string]string{"Service": "backup.amazonaws.com"}, trust.Statement[0].Principal)
+	var attached []string
+	for _, a := range m.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		assert.Equal(t, role.Outputs["name"].StringValue(), a.Str("role"))
+		attached = append(attached, a.Str("policyArn"))
+	}
+	assert.ElementsMatch(t, []string{
+		"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+		"arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+	}, attached)
+
+	plan := m.One(t, "aws:backup/plan:Plan")
+	rules := plan.Input("rules").ArrayValue()
+	require.Len(t, rules, 1)
+	rule := pulumitest.Unwrap(rules[0]).ObjectValue()
+	assert.Equal(t, vault.Outputs["name"].StringValue(), pulumitest.Unwrap(rule["targetVaultName"]).StringValue())
+	assert.Equal(t, "cron(0 6 * * ? *)", rule["schedule"].StringValue(), "clear of the 03:00-04:00 backup and Sunday's 04:30 maintenance")
+	assert.Equal(t, float64(config.BackupPlanRetentionDays), pulumitest.Unwrap(rule["lifecycle"]).ObjectValue()["deleteAfter"].NumberValue())
+
+	assert.Equal(t, "rds-app-dev-daily", plan.Str("name"))
+	sel := m.One(t, "aws:backup/selection:Selection")
+	assert.Equal(t, "rds-app-dev-database", sel.Str("name"))
+	assert.Equal(t, plan.ID, sel.Str("planId"))
+	assert.Equal(t, role.Outputs["arn"].StringValue(), sel.Str("iamRoleArn"))
+	assert.Equal(t, []string{dbArn}, strs(sel.Input("resources")))
+
+	test := m.One(t, "aws:backup/restoreTestingPlan:RestoreTestingPlan")
+	assert.Equal(t, "rds_app_dev_restore_test", test.Str("name"))
+	assert.Equal(t, "cron(0 8 ? * WED *)", test.Str("scheduleExpression"))
+	pick := test.Input("recoveryPointSelection").ObjectValue()
+	assert.Equal(t, "LATEST_WITHIN_WINDOW", pick["algorithm"].StringValue())
+	assert.Equal(t, []string{vault.Outputs["arn"].StringValue()}, strs(pick["includeVaults"]))
+	assert.Equal(t, []string{"SNAPSHOT"}, strs(pick["recoveryPointTypes"]))
+	assert.Equal(t, 7.0, pick["selectionWindowDays"].NumberValue())
+
+	testSel := m.One(t, "aws:backup/restoreTestingSelection:RestoreTestingSelection")
+	assert.Equal(t, "rds_app_dev_restore_test", testSel.Str("restoreTestingPlanName"))
+	assert.Equal(t, "RDS", testSel.Str("protectedResourceType"))
+	assert.Equal(t, []string{dbArn}, strs(testSel.Input("protectedResourceArns")))
+	assert.Equal(t, role.Outputs["arn"].StringValue(), testSel.Str("iamRoleArn"))
+	assert.Equal(t, map[string]any{"dbSubnetGroupName": "database-subnets-1234"}, testSel.Input("restoreMetadataOverrides").ObjectValue().Mappable(),
+		"the restored copy lands in the stack's private subnets, not the default VPC")
+
+	notes := m.One(t, "aws:backup/vaultNotifications:VaultNotifications")
+	assert.Equal(t, vault.Outputs["name"].StringValue(), notes.Str("backupVaultName"))
+	assert.Equal(t, topic, notes.Str("snsTopicArn"))
+	assert.Equal(t, []string{"RESTORE_JOB_COMPLETED"}, strs(notes.Input("backupVaultEvents")))
+
+	rule2 := m.One(t, "aws:cloudwatch/eventRule:EventRule")
+	assert.Equal(t, "rds-app-dev-backup-failures", rule2.Str("name"), "the name the topic policy allows")
+	var pattern map[string]any
+	require.NoError(t, json.Unmarshal([]byte(rule2.Str("eventPattern")), &pattern))
+	assert.Equal(t, []any{"aws.backup"}, pattern["source"])
+	assert.Equal(t, map[string]any{
+		"state":          []any{"FAILED", "ABORTED", "EXPIRED", "PARTIAL"},
+		"backupVaultArn": []any{vault.Outputs["arn"].StringValue()},
+	}, pattern["detail"])
+	target := m.One(t, "aws:cloudwatch/eventTarget:EventTarget")
+	assert.Equal(t, topic, target.Str("arn"))
+	assert.Equal(t, rule2.Outputs["name"].StringValue(), target.Str("rule"))
+}
+
+func TestEveryChildIsParentedToTheComponent(t *testing.T) {
+	cfg, in := devArgs()
+	cfg.BackupPlan = true
+	cfg.AlarmEmails = []string{"ops@example.com"}
+	m, _ := build(t, cfg, in)
+	// topic key, alias, topic, policy, subscription, 11 alarms, event
+	// subscription; vault key, alias, name suffix, vault, role, 2
+	// attachments, plan, selection, restore plan and selection,
+	// notifications, rule, target.
+	assert.Equal(t, 5+11+1+14, m.AssertParentedTo(t, typeComponent, "ops"))
+}
