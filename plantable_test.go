@@ -10,8 +10,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -27,6 +30,9 @@ import (
 type settingChange struct {
 	Key   string
 	Value any
+	// With are other keys the value needs set beside it; the plan shown is
+	// what the change does on the stack that already has them.
+	With map[string]any
 	// Effect is what the settings table says a change does.
 	Effect config.Effect
 	// Note is printed beside the plan when the plan's outcome is known to
@@ -40,14 +46,14 @@ type settingChange struct {
 var settingChanges = func() []settingChange {
 	var out []settingChange
 	for _, st := range config.Settings {
-		out = append(out, settingChange{Key: st.Path(), Value: st.Example, Effect: st.Effect})
+		out = append(out, settingChange{Key: st.Path(), Value: st.Example, With: st.ExampleWith, Effect: st.Effect})
 	}
 	return out
 }()
 
 // settingRow is one setting's plan, summarised.
 type settingRow struct {
-	Key, Value, Verdict, Plan, Note string
+	Key, Value, With, Verdict, Plan, Note string
 }
 
 // settingTable plans every setting change on the applied stack, two at a
@@ -61,16 +67,41 @@ func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
 			defer func() { done <- struct{}{} }()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			changes, tr := r.plan(ctx, sc.Key, withSetting(r.t, r.stack.Config, sc.Key, sc.Value))
+			base, baseTr := r.stack.Config, r.tr
+			var baseChanges []realprovider.Change
+			var with []string
+			for _, k := range slices.Sorted(maps.Keys(sc.With)) {
+				base = withSetting(r.t, base, k, sc.With[k])
+				v, _ := json.Marshal(sc.With[k])
+				with = append(with, fmt.Sprintf("`%s` `%s`", k, v))
+			}
+			if len(sc.With) > 0 {
+				// What the other keys do alone is not this setting's.
+				baseChanges, baseTr = r.plan(ctx, sc.Key+" without it", base)
+			}
+			changes, tr := r.plan(ctx, sc.Key, withSetting(r.t, base, sc.Key, sc.Value))
+			changes = without(changes, baseChanges)
 			value, _ := json.Marshal(sc.Value)
-			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(r.tr, tr, changes, r.gaps))
-			rows[i] = settingRow{Key: sc.Key, Value: string(value), Verdict: verdict, Plan: plan, Note: sc.Note}
+			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(baseTr, tr, changes, r.gaps))
+			rows[i] = settingRow{Key: sc.Key, Value: string(value), With: strings.Join(with, ", "), Verdict: verdict, Plan: plan, Note: sc.Note}
 		}()
 	}
 	for range settingChanges {
 		<-done
 	}
 	return rows
+}
+
+// without is changes less those in base (the same change of the same
+// resource).
+func without(changes, base []realprovider.Change) []realprovider.Change {
+	var out []realprovider.Change
+	for _, c := range changes {
+		if !slices.ContainsFunc(base, func(b realprovider.Change) bool { return reflect.DeepEqual(b, c) }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // summarisePlan says what a plan does to the two resources whose
@@ -161,7 +192,11 @@ func formatSettingTable(rows []settingRow) string {
 		if r.Note != "" {
 			outcome += " — " + r.Note
 		}
-		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", r.Key, r.Value, outcome, r.Plan)
+		value := "`" + r.Value + "`"
+		if r.With != "" {
+			value += " (with " + r.With + ")"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Key, value, outcome, r.Plan)
 	}
 	return b.String()
 }

@@ -55,6 +55,9 @@ type Setting struct {
 	// Example is a valid value, different from the dev stack's: problems
 	// show it, and the real-provider tests change the dev stack to it.
 	Example any
+	// ExampleWith are other keys ("app.domain") that the example needs set
+	// beside it; the tests set them too.
+	ExampleWith map[string]any
 	// Effect is what a change of the key does to a deployed stack.
 	Effect Effect
 
