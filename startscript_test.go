@@ -695,6 +695,25 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 		checkRun(t, run3.Commands[len(run2.Commands):], second, "blue", base.SlotPorts[0])
 		assert.Equal(t, changed.Environment, readDockerEnvFile(t, run3.PlainEnvFile))
 	})
+
+	// A new proxy image (app.proxyImage) replaces the proxy, which starts
+	// from the configuration on disk, before the swap.
+	changed.ProxyImage = "docker.io/library/caddy:2.6.2"
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, changed))
+	run4 := s.Run()
+	require.NoError(t, run4.Err, run4.Output)
+	t.Run("reload after the proxy image changed", func(t *testing.T) {
+		commands := run4.Commands[len(run3.Commands):]
+		pull := commandIndex(commands, "docker", "pull", "--quiet", changed.ProxyImage)
+		rm := commandIndex(commands, "docker", "rm", "--force", "proxy")
+		start := commandIndex(commands, "docker", "run", "--detach", "--name", "proxy")
+		require.True(t, pull >= 0 && rm > pull && start > rm, "pulled, then the old proxy removed, then the new one started:\n%s", run4.Output)
+		assert.Equal(t, changed.ProxyImage, commands[start][len(commands[start])-5])
+		assert.Contains(t, run4.Output, "replacing the proxy's image "+base.ProxyImage+" with "+changed.ProxyImage)
+		code, body := served(t, settings, "/")
+		assert.Equal(t, http.StatusOK, code)
+		assert.Equal(t, second, body)
+	})
 }
 
 // TestStartScriptRefusesBadContainerSettings: settings the container cannot

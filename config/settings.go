@@ -458,7 +458,7 @@ var Settings = []Setting{
 		bind: stringField(func(c *Config) *string { return &c.App.ProxyImage }, DefaultProxyImage),
 		Rule: "a public image reference with an explicit tag or digest, as for image, of Caddy 2.6 or later",
 		Doc: "The reverse proxy in front of the application: Caddy's official image, pinned to a release. Set it to move to another release " +
-			"or to pin a digest; the host pulls it anonymously. A change restarts the proxy, which refuses connections for about a second.",
+			"or to pin a digest; the host pulls it anonymously. A change restarts the proxy, which refuses connections while it starts.",
 		Example: "public.ecr.aws/docker/library/caddy:2.10.2", Effect: Redeploys,
 		check: func(v *checker, c *Config) {
 			img, err := awsfacts.ParseImage(c.App.ProxyImage)
