@@ -108,16 +108,16 @@ func reported(t *testing.T, moto *motoServer, namespace, metric string) []float6
 	return values
 }
 
-// fakeApp answers the health check with status and records the paths asked.
-type fakeApp struct {
+// healthProbeApp answers the health check with status and records the paths asked.
+type healthProbeApp struct {
 	*httptest.Server
 	mu    sync.Mutex
 	paths []string
 }
 
-func newFakeApp(t *testing.T, status int) *fakeApp {
+func newHealthProbeApp(t *testing.T, status int) *healthProbeApp {
 	t.Helper()
-	a := &fakeApp{}
+	a := &healthProbeApp{}
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		a.paths = append(a.paths, r.URL.RequestURI())
@@ -128,7 +128,7 @@ func newFakeApp(t *testing.T, status int) *fakeApp {
 	return a
 }
 
-func (a *fakeApp) asked() []string {
+func (a *healthProbeApp) asked() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]string(nil), a.paths...)
@@ -154,7 +154,7 @@ func TestHealthReporter(t *testing.T) {
 	metric := h.hostEnv["HEALTH_METRIC"]
 
 	t.Run("a healthy application reports 1, asked on its own health check path", func(t *testing.T) {
-		app := newFakeApp(t, http.StatusNoContent)
+		app := newHealthProbeApp(t, http.StatusNoContent)
 		ns := "rds-app-test/healthy"
 		path := storeHealthSettings(t, moto, "healthy", 8080, "/healthz?full=1")
 		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
@@ -164,7 +164,7 @@ func TestHealthReporter(t *testing.T) {
 		assert.Empty(t, run.output, "a healthy minute leaves the journal alone")
 	})
 	t.Run("a redirect counts as healthy, as at deploys", func(t *testing.T) {
-		app := newFakeApp(t, http.StatusPermanentRedirect)
+		app := newHealthProbeApp(t, http.StatusPermanentRedirect)
 		ns := "rds-app-test/redirect"
 		path := storeHealthSettings(t, moto, "redirect", 8080, "/")
 		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
@@ -172,7 +172,7 @@ func TestHealthReporter(t *testing.T) {
 		assert.Equal(t, []float64{1}, reported(t, moto, ns, metric))
 	})
 	t.Run("an error answer reports 0 and says what came back", func(t *testing.T) {
-		app := newFakeApp(t, http.StatusServiceUnavailable)
+		app := newHealthProbeApp(t, http.StatusServiceUnavailable)
 		ns := "rds-app-test/failing"
 		path := storeHealthSettings(t, moto, "failing", 8080, "/healthz")
 		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
@@ -192,7 +192,7 @@ func TestHealthReporter(t *testing.T) {
 		assert.Contains(t, run.output, fmt.Sprintf("unhealthy: http://127.0.0.1:%d/ answered nothing", port))
 	})
 	t.Run("without SSM it asks where the settings last pointed", func(t *testing.T) {
-		app := newFakeApp(t, http.StatusOK)
+		app := newHealthProbeApp(t, http.StatusOK)
 		ns := "rds-app-test/cached"
 		state := t.TempDir()
 		path := storeHealthSettings(t, moto, "cached", 8080, "/ready")
@@ -207,7 +207,7 @@ func TestHealthReporter(t *testing.T) {
 		assert.Equal(t, []float64{1, 1}, reported(t, moto, ns, metric))
 	})
 	t.Run("no settings ever read reports 0", func(t *testing.T) {
-		app := newFakeApp(t, http.StatusOK)
+		app := newHealthProbeApp(t, http.StatusOK)
 		ns := "rds-app-test/unset"
 		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": "/rds-app-health-test/never", "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
 		require.NoError(t, run.err, run.output)
@@ -216,7 +216,7 @@ func TestHealthReporter(t *testing.T) {
 		assert.Contains(t, run.output, "unhealthy: the container settings under /rds-app-health-test/never cannot be read, and none were read before")
 	})
 	t.Run("a report CloudWatch does not take fails the unit", func(t *testing.T) {
-		app := newFakeApp(t, http.StatusOK)
+		app := newHealthProbeApp(t, http.StatusOK)
 		path := storeHealthSettings(t, moto, "unpublished", 8080, "/")
 		// The emulator answers SSM, then the endpoint goes away for
 		// CloudWatch: a port nothing listens on.

@@ -1,17 +1,19 @@
 package main
 
-// A harness that runs the host's start script for real: the script exactly
-// as the program's user-data installs it, the real AWS CLI and jq against a
-// moto_server (an AWS API emulator) on loopback, and recording shims for
-// docker and systemctl first on PATH.
+// A harness that runs the host's start script for real: the scripts exactly
+// as the program's user-data installs them, the real AWS CLI and jq against
+// a moto_server (an AWS API emulator) on loopback, the real caddy as the
+// proxy, a stand-in for docker (fakedocker_test.go) that runs the proxy and
+// fake applications as local processes, and a recording shim for
+// systemctl, first on PATH.
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,9 +136,43 @@ func (m *motoServer) PutContainerSettings(t testing.TB, path, settings string) {
 	}
 }
 
+// freePort is a loopback port nothing listens on (as far as the kernel
+// knows now).
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// localPorts gives settings ports of their own: the proxy's, its admin
+// API's and the slots', so that tests run side by side and as any user.
+// Health checks run every second.
+func localPorts(t testing.TB, s *compute.ContainerSettings) {
+	t.Helper()
+	s.HostPort, s.ProxyAdminPort = freePort(t), freePort(t)
+	s.SlotPorts = [2]int{freePort(t), freePort(t)}
+	s.HealthCheckInterval = 1
+}
+
+// localSettings is settings JSON with localPorts.
+func localSettings(t testing.TB, settings string) string {
+	t.Helper()
+	var s compute.ContainerSettings
+	require.NoError(t, json.Unmarshal([]byte(settings), &s))
+	localPorts(t, &s)
+	out, err := s.JSON()
+	require.NoError(t, err)
+	return out
+}
+
 // hostBoot is what the program's user-data puts on the host.
 type hostBoot struct {
 	StartScript string
+	SwapScript  string
+	// Sysctl is the host's kernel settings file.
+	Sysctl string
 	// HostEnv is /etc/rds-app/host.env as KEY -> value.
 	HostEnv map[string]string
 	// Container is the container settings (ports, health check path and
@@ -157,11 +193,14 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 		files := hostFiles(t, userDataOf(t, r))
 		boot := hostBoot{
 			StartScript: files[compute.StartScriptPath].Content,
+			SwapScript:  files[compute.SwapScriptPath].Content,
+			Sysctl:      files[compute.SysctlPath].Content,
 			Container:   strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n"),
 			HostEnv:     map[string]string{},
 		}
 		require.NotEmpty(t, boot.Container)
 		require.NotEmpty(t, boot.StartScript)
+		require.NotEmpty(t, boot.SwapScript)
 		sc := bufio.NewScanner(strings.NewReader(files[compute.HostEnvPath].Content))
 		for sc.Scan() {
 			line := sc.Text()
@@ -179,23 +218,15 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 }
 
 // recordingShim is a shell script that appends its name and arguments to
-// $SHIM_LOG (NUL between words, RS after each command line), and for
-// `docker login` saves what it reads on stdin.
+// $SHIM_LOG (NUL between words, RS after each command line), as the fake
+// docker does too.
 const recordingShim = `#!/bin/bash
 set -euo pipefail
-name=$(basename "$0")
 {
-  printf '%s' "$name"
+  printf '%s' "$(basename "$0")"
   printf '\0%s' "$@"
   printf '\036'
 } >>"$SHIM_LOG"
-if [[ $name == docker && ${1:-} == login ]]; then
-  cat >>"$SHIM_STDIN"
-fi
-if [[ $name == docker && ${1:-} == run ]]; then
-  echo 0123456789abcdef
-fi
-exit "${SHIM_EXIT:-0}"
 `
 
 // scriptRun is one run of the start script.
@@ -214,8 +245,8 @@ type scriptRun struct {
 	Err    error
 }
 
-// startScriptRun prepares a sandbox for the start script: the script file
-// as user-data installs it, its host settings (with sandbox paths and the
+// startScriptRun prepares a sandbox for the start script: the scripts as
+// user-data installs them, their host settings (with sandbox paths and the
 // given overrides), the shims, and the CA bundle.
 type startScriptRun struct {
 	t       testing.TB
@@ -223,6 +254,8 @@ type startScriptRun struct {
 	Script  string
 	Env     map[string]string
 	shimDir string
+	// Args are the start script's arguments ("boot"; none: a deploy).
+	Args []string
 }
 
 func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides map[string]string) *startScriptRun {
@@ -230,16 +263,22 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 	requireTool(t, "jq")
 	requireTool(t, "curl")
 	requireTool(t, "bash")
+	caddy := requireTool(t, "caddy")
 	dir := t.TempDir()
 	shimDir := filepath.Join(dir, "shims")
 	require.NoError(t, os.Mkdir(shimDir, 0o755))
-	for _, name := range []string{"docker", "systemctl"} {
-		writeTemp(t, shimDir, name, recordingShim, 0o755)
-	}
+	writeTemp(t, shimDir, "systemctl", recordingShim, 0o755)
+	writeTemp(t, shimDir, "docker", fakeDockerShim(t), 0o755)
 	script := writeTemp(t, dir, "rds-app-start", boot.StartScript, 0o755)
+	writeTemp(t, dir, "rds-app-swap", boot.SwapScript, 0o755)
 	ca := writeTemp(t, dir, "rds-ca-bundle.pem", "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n", 0o644)
 	runtimeDir := filepath.Join(dir, "run", "rds-app")
 	require.NoError(t, os.MkdirAll(runtimeDir, 0o700))
+	dockerState := filepath.Join(dir, "docker")
+	require.NoError(t, os.Mkdir(dockerState, 0o700))
+	// Containers outlive the script, as they would on the host: they are
+	// ended when the test is.
+	t.Cleanup(func() { killFakeContainers(dockerState) })
 
 	env := map[string]string{}
 	for k, v := range boot.HostEnv {
@@ -248,20 +287,16 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 	// Host paths become sandbox paths; everything else is as rendered.
 	env["CA_BUNDLE"] = ca
 	env["RUNTIME_DIRECTORY"] = runtimeDir // systemd sets this from RuntimeDirectory=
+	env["STATE_DIR"] = filepath.Join(dir, "state")
 	env["DB_POLL_SECONDS"] = "1"
 	env["DB_WAIT_SECONDS"] = "30"
 	env["RETRY_DELAY_SECONDS"] = "0"
 	env["RETRY_ATTEMPTS"] = "2"
-	// The new container "answers": a local server stands in for it (the
-	// docker shim starts nothing).
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
-	t.Cleanup(app.Close)
-	env["HEALTH_CHECK_BASE"] = app.URL
-	env["HEALTH_TIMEOUT_SECONDS"] = "20"
-	env["HEALTH_POLL_SECONDS"] = "0"
 	env["AWS_MAX_ATTEMPTS"] = "2"
 	env["SHIM_LOG"] = filepath.Join(dir, "commands.log")
 	env["SHIM_STDIN"] = filepath.Join(dir, "login-stdin")
+	env["FAKE_DOCKER_STATE"] = dockerState
+	env["FAKE_DOCKER_CADDY"] = caddy
 	for _, kv := range moto.env() {
 		k, v, _ := strings.Cut(kv, "=")
 		if k != "AWS_REGION" { // the rendered region stays
@@ -326,7 +361,7 @@ func (w *watchedRun) Wait(t testing.TB, timeout time.Duration) scriptRun {
 func (s *startScriptRun) Start(t testing.TB) *watchedRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	cmd := exec.CommandContext(ctx, "bash", s.Script)
+	cmd := exec.CommandContext(ctx, "bash", append([]string{s.Script}, s.Args...)...)
 	for k, v := range s.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -409,9 +444,9 @@ func TestStartScriptHarness(t *testing.T) {
 	dbArn := moto.CreateSecret(t, "db", `{"engine":"postgres","host":"db.example.internal","port":5432,"dbname":"app","username":"app_admin","password":"pw-1","sslmode":"verify-full"}`)
 	appArn := moto.CreateSecret(t, "app", `{"JWT_SECRET":"jwt-1"}`)
 	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
-	moto.PutContainerSettings(t, boot.HostEnv["CONTAINER_PATH"], boot.Container)
+	moto.PutContainerSettings(t, boot.HostEnv["CONTAINER_PATH"], localSettings(t, boot.Container))
 	run := newStartScriptRun(t, moto, boot, map[string]string{"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn}).Run()
 	require.NoError(t, run.Err, run.Output)
-	require.Len(t, run.Find("docker", "run"), 1, run.Output)
+	require.Len(t, run.Find("docker", "run"), 2, "the proxy and the application:\n%s", run.Output)
 	require.Equal(t, "db.example.internal", run.EnvFileVars(t)["DATABASE_HOST"])
 }

@@ -1,10 +1,12 @@
 package main
 
 // The host's boot configuration checked with the tools that will read it:
-// cloud-init's own schema validator for the user-data, and shellcheck for
-// every shell script it writes.
+// cloud-init's own schema validator for the user-data, shellcheck for
+// every shell script it writes, and caddy for the proxy's configuration.
 
 import (
+	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -61,8 +63,52 @@ func TestUserDataScriptsPassShellcheck(t *testing.T) {
 				out, err := shellcheck(t, path, f.Content)
 				assert.NoError(t, err, "%s:\n%s", path, out)
 			}
-			assert.Equal(t, 3, scripts, "the install, start and health scripts")
+			assert.Equal(t, 4, scripts, "the install, start, swap and health scripts")
 		})
+	}
+}
+
+// caddyValidate runs `caddy validate` on a JSON configuration.
+func caddyValidate(t *testing.T, config string) (string, error) {
+	t.Helper()
+	tool := requireTool(t, "caddy")
+	dir := t.TempDir()
+	path := writeTemp(t, dir, "caddy.json", config, 0o600)
+	cmd := exec.Command(tool, "validate", "--config", path)
+	// validate provisions the TLS app, which sets up certificate storage.
+	cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir, "HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestProxyConfigIsValid: the proxy's configuration as each shipped stack
+// stores it, and with a domain, is what Caddy accepts; the deploy script's
+// rendering (the upstream pointed at a slot) is checked in the start-script
+// tests, which run Caddy with it.
+func TestProxyConfigIsValid(t *testing.T) {
+	for _, s := range shippedStacks(t) {
+		for name, domain := range map[string]string{"HTTP": "", "HTTPS": "app.example.com"} {
+			t.Run(s.Name+" "+name, func(t *testing.T) {
+				cfg := s.Config
+				if domain != "" {
+					cfg = withSetting(t, cfg, "app.domain", domain)
+				}
+				r := runProgram(t, s.Name, cfg)
+				require.NoError(t, r.Err)
+				var settings struct {
+					Proxy json.RawMessage `json:"proxy"`
+				}
+				text := strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")
+				require.NoError(t, json.Unmarshal([]byte(text), &settings))
+				require.NotEmpty(t, settings.Proxy)
+				out, err := caddyValidate(t, string(settings.Proxy))
+				require.NoError(t, err, out)
+				assert.Contains(t, out, "Valid configuration")
+				if domain != "" {
+					assert.Contains(t, out, "enabling automatic HTTP->HTTPS redirects", "80 redirects to 443")
+				}
+			})
+		}
 	}
 }
 
@@ -73,6 +119,11 @@ func TestHostToolChecksCanFail(t *testing.T) {
 		out, err := cloudInitSchema(t, "#cloud-config\nwrite_files:\n  - path: /x\n    permissions: 0644\n    contents: x\nruncmd: echo\n")
 		assert.Error(t, err, out)
 		assert.Contains(t, out, "'contents' was unexpected")
+	})
+	t.Run("caddy", func(t *testing.T) {
+		out, err := caddyValidate(t, `{"apps":{"http":{"servers":{"app":{"listen":[":80"],"grace":"10s"}}}}}`)
+		assert.Error(t, err, out)
+		assert.Contains(t, out, `unknown field "grace"`)
 	})
 	t.Run("shellcheck", func(t *testing.T) {
 		out, err := shellcheck(t, "bad.sh", "#!/bin/bash\nfiles=$(ls *.txt)\nrm $files\n")

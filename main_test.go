@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,7 +242,31 @@ func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	assert.Equal(t, cfg.App.Image, m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue"))
 	var container compute.ContainerSettings
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")), &container))
-	assert.Equal(t, compute.ContainerSettings{HostPort: cfg.App.HostPort, ContainerPort: cfg.App.ContainerPort, HealthCheckPath: cfg.App.HealthCheckPath, Environment: cfg.App.Environment}, container)
+	a := cfg.App
+	assert.Equal(t, compute.ContainerSettings{HostPort: a.HostPort, ContainerPort: a.ContainerPort, HealthCheckPath: a.HealthCheckPath,
+		HealthCheckTimeout: a.HealthCheckTimeout, HealthCheckInterval: a.HealthCheckInterval, HealthCheckRetries: a.HealthCheckRetries,
+		DrainSeconds: a.DrainSeconds, ProxyImage: a.ProxyImage, Domain: a.Domain,
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: a.Environment}, container)
+	// The web ports follow the domain: the application's own ports never
+	// face the world.
+	web, public := compute.ListenPorts(a)
+	var opened []float64
+	for _, rule := range m.OfType(typeIngress) {
+		if rule.Str("securityGroupId") == m.Named(t, typeSG, "network-host").ID {
+			opened = append(opened, rule.Input("fromPort").NumberValue())
+		}
+	}
+	var want []float64
+	for _, p := range append(web, public...) {
+		n := len(cfg.Network.IngressCIDRs)
+		if slices.Contains(public, p) {
+			n = 1
+		}
+		for range n {
+			want = append(want, float64(p))
+		}
+	}
+	assert.ElementsMatch(t, want, opened, "the host's ingress rules")
 	var zones []string
 	for _, sn := range m.OfType(typeSubnet) {
 		if strings.Contains(sn.Name, "private") {
@@ -284,6 +309,10 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 		want["backupVault"] = m.One(t, "aws:backup/vault:Vault").Outputs["name"].StringValue()
 		want["backupRoleArn"] = m.Named(t, "aws:iam/role:Role", "ops-backup").Outputs["arn"].StringValue()
 	}
+	if cfg.App.Domain != "" {
+		want["url"] = "https://" + cfg.App.Domain
+	}
+	want["version"] = cfg.App.Image
 	assert.Equal(t, want, o)
 }
 

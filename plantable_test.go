@@ -10,8 +10,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,22 +29,14 @@ import (
 type settingChange struct {
 	Key   string
 	Value any
+	// With are other keys the value needs set beside it; the plan shown is
+	// what the change does on the stack that already has them.
+	With map[string]any
 	// Effect is what the settings table says a change does.
 	Effect config.Effect
 	// Note is printed beside the plan when the plan's outcome is known to
 	// be wrong and an issue is open to change it.
 	Note string
-	// Needs are the other keys set with it (the setting's ExampleNeeds).
-	Needs map[string]any
-}
-
-// config is cfg with the change (and what it needs) made.
-func (sc settingChange) config(t *testing.T, cfg map[string]string) map[string]string {
-	t.Helper()
-	for _, key := range sortedKeys(sc.Needs) {
-		cfg = withSetting(t, cfg, key, sc.Needs[key])
-	}
-	return withSetting(t, cfg, sc.Key, sc.Value)
 }
 
 // settingChanges covers every key of the settings table (and so of README's
@@ -50,14 +45,14 @@ func (sc settingChange) config(t *testing.T, cfg map[string]string) map[string]s
 var settingChanges = func() []settingChange {
 	var out []settingChange
 	for _, st := range config.Settings {
-		out = append(out, settingChange{Key: st.Path(), Value: st.Example, Effect: st.Effect, Needs: st.ExampleNeeds})
+		out = append(out, settingChange{Key: st.Path(), Value: st.Example, With: st.ExampleNeeds, Effect: st.Effect})
 	}
 	return out
 }()
 
 // settingRow is one setting's plan, summarised.
 type settingRow struct {
-	Key, Value, Verdict, Plan, Note string
+	Key, Value, With, Verdict, Plan, Note string
 }
 
 // settingTable plans every setting change on the applied stack, two at a
@@ -71,20 +66,41 @@ func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
 			defer func() { done <- struct{}{} }()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			changes, tr := r.plan(ctx, sc.Key, sc.config(r.t, r.stack.Config))
-			value, _ := json.Marshal(sc.Value)
-			for _, key := range sortedKeys(sc.Needs) {
-				need, _ := json.Marshal(sc.Needs[key])
-				value = fmt.Appendf(value, "` with `%s: %s", key, need)
+			base, baseTr := r.stack.Config, r.tr
+			var baseChanges []realprovider.Change
+			var with []string
+			for _, k := range slices.Sorted(maps.Keys(sc.With)) {
+				base = withSetting(r.t, base, k, sc.With[k])
+				v, _ := json.Marshal(sc.With[k])
+				with = append(with, fmt.Sprintf("`%s` `%s`", k, v))
 			}
-			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(r.tr, tr, changes, r.gaps))
-			rows[i] = settingRow{Key: sc.Key, Value: string(value), Verdict: verdict, Plan: plan, Note: sc.Note}
+			if len(sc.With) > 0 {
+				// What the other keys do alone is not this setting's.
+				baseChanges, baseTr = r.plan(ctx, sc.Key+" without it", base)
+			}
+			changes, tr := r.plan(ctx, sc.Key, withSetting(r.t, base, sc.Key, sc.Value))
+			changes = changesWithout(changes, baseChanges)
+			value, _ := json.Marshal(sc.Value)
+			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(baseTr, tr, changes, r.gaps))
+			rows[i] = settingRow{Key: sc.Key, Value: string(value), With: strings.Join(with, ", "), Verdict: verdict, Plan: plan, Note: sc.Note}
 		}()
 	}
 	for range settingChanges {
 		<-done
 	}
 	return rows
+}
+
+// changesWithout is changes less those in base (the same change of the same
+// resource).
+func changesWithout(changes, base []realprovider.Change) []realprovider.Change {
+	var out []realprovider.Change
+	for _, c := range changes {
+		if !slices.ContainsFunc(base, func(b realprovider.Change) bool { return reflect.DeepEqual(b, c) }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // summarisePlan says what a plan does to the two resources whose
@@ -104,7 +120,11 @@ func formatSettingTable(rows []settingRow) string {
 		if r.Note != "" {
 			outcome += " — " + r.Note
 		}
-		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", r.Key, r.Value, outcome, r.Plan)
+		value := "`" + r.Value + "`"
+		if r.With != "" {
+			value += " (with " + r.With + ")"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Key, value, outcome, r.Plan)
 	}
 	return b.String()
 }

@@ -10,13 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -106,22 +107,41 @@ func devBoot(t *testing.T) hostBoot {
 		devBootCache.boot = &b
 	}
 	boot := *devBootCache.boot
-	boot.Container = containerSettings(t, boot, 0, 0)
+	boot.Container = containerSettings(t, boot, 0)
 	return boot
 }
 
-// containerSettings is the boot's container settings with testPlainEnv and,
-// when not 0, other ports.
-func containerSettings(t *testing.T, boot hostBoot, hostPort, containerPort int) string {
+// baseSettings is the boot's container settings with ports of the test's
+// own (localPorts) and testPlainEnv.
+func baseSettings(t *testing.T, boot hostBoot) compute.ContainerSettings {
 	t.Helper()
 	var s compute.ContainerSettings
 	require.NoError(t, json.Unmarshal([]byte(boot.Container), &s))
+	localPorts(t, &s)
 	s.Environment = testPlainEnv
-	if hostPort != 0 {
-		s.HostPort, s.ContainerPort = hostPort, containerPort
+	return s
+}
+
+// containerSettings is baseSettings as the program stores them, with
+// another container port when not 0.
+func containerSettings(t *testing.T, boot hostBoot, containerPort int) string {
+	t.Helper()
+	s := baseSettings(t, boot)
+	if containerPort != 0 {
+		s.ContainerPort = containerPort
 	}
-	out, err := s.JSON()
-	require.NoError(t, err)
+	return mustJSON(t, s)
+}
+
+// appRuns are the recorded `docker run`s of the application (not the
+// proxy).
+func appRuns(r scriptRun) [][]string {
+	var out [][]string
+	for _, argv := range r.Find("docker", "run") {
+		if name := flagValues(argv, "--name"); len(name) == 1 && strings.HasPrefix(name[0], compute.ContainerName+"-") {
+			out = append(out, argv)
+		}
+	}
 	return out
 }
 
@@ -394,7 +414,7 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 	})
 
 	t.Run("plain variables reach the container through plain.env", func(t *testing.T) {
-		runs := run.Find("docker", "run")
+		runs := appRuns(run)
 		require.Len(t, runs, 1, run.Output)
 		envFiles := flagValues(runs[0], "--env-file")
 		require.Equal(t, []string{run.EnvFile, run.PlainEnvFile}, envFiles)
@@ -471,7 +491,7 @@ func TestStartScriptWaitsForDatabaseHost(t *testing.T) {
 	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, finalHost, testDBPassword))
 	run := w.Wait(t, 90*time.Second)
 	require.NoError(t, run.Err, run.Output)
-	runs := run.Find("docker", "run")
+	runs := appRuns(run)
 	require.Len(t, runs, 1, run.Output)
 	assert.Equal(t, image, runs[0][len(runs[0])-1])
 	vars := run.EnvFileVars(t)
@@ -554,48 +574,88 @@ func TestStartScriptFailsWithoutCredentials(t *testing.T) {
 	}
 }
 
+// served is what the proxy of settings answers on path: the status and
+// the body (a fake application's body is its image).
+func served(t *testing.T, settings string, path string) (int, string) {
+	t.Helper()
+	var cs compute.ContainerSettings
+	require.NoError(t, json.Unmarshal([]byte(settings), &cs))
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", cs.HostPort, path))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
 // TestStartScriptRunsTheImageParameter checks the docker commands: the image
-// comes from the SSM parameter, is pulled before the old container is
-// replaced, and runs with the flags the host depends on. A second run in the
-// same sandbox is a reload after the parameter changed, which is how a new
-// image rolls out.
+// comes from the SSM parameter and is pulled before anything changes, the
+// proxy runs once, on the host's network, and the application runs in a
+// slot on loopback with the flags the host depends on, and is served
+// through the proxy. A second run in the same sandbox is a reload after the
+// parameter changed, which is how a new image rolls out: the new container
+// starts in the other slot, and the old one is stopped after the switch.
 func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	t.Parallel()
 	first := "public.ecr.aws/docker/library/nginx:stable-alpine"
 	second := "docker.io/library/nginx:1.27.3"
 	f := newStartScriptFixture(t, first)
-	// Distinct ports, so a swapped --publish mapping shows.
-	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], containerSettings(t, f.boot, 8080, 3000))
+	base := baseSettings(t, f.boot)
+	base.ContainerPort = 3000
+	settings := mustJSON(t, base)
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], settings)
 	s := f.sandbox(t, nil)
 	run1 := s.Run()
 	require.NoError(t, run1.Err, run1.Output)
+	app := f.boot.HostEnv["CONTAINER_NAME"]
 
-	checkRun := func(t *testing.T, commands [][]string, image, publish string) {
+	checkRun := func(t *testing.T, commands [][]string, image, slot string, port int) {
 		t.Helper()
-		pull := commandIndex(commands, "docker", "pull")
-		rm := commandIndex(commands, "docker", "rm")
-		runAt := commandIndex(commands, "docker", "run")
-		require.GreaterOrEqual(t, runAt, 0, "no docker run")
-		require.GreaterOrEqual(t, pull, 0, "no docker pull")
-		require.GreaterOrEqual(t, rm, 0, "the old container was not removed")
+		name := app + "-" + slot
+		pull := commandIndex(commands, "docker", "pull", "--quiet", image)
+		rm := commandIndex(commands, "docker", "rm", "--force", name)
+		runAt := -1
+		for i, argv := range commands {
+			if len(argv) > 2 && argv[1] == "run" && slices.Equal(flagValues(argv, "--name"), []string{name}) {
+				runAt = i
+			}
+		}
+		update := commandIndex(commands, "docker", "update", "--restart", "unless-stopped", name)
+		require.GreaterOrEqual(t, runAt, 0, "no docker run of %s", name)
+		require.GreaterOrEqual(t, pull, 0, "no docker pull of %s", image)
 		assert.Less(t, pull, runAt, "pulled after running")
-		assert.True(t, pull < rm && rm < runAt, "the old container must go only after the pull and before the run")
-		assert.Equal(t, image, commands[pull][len(commands[pull])-1], "pulled image")
-		assert.Equal(t, []string{"docker", "rm", "--force", f.boot.HostEnv["CONTAINER_NAME"]}, commands[rm])
+		assert.True(t, rm >= 0 && rm < runAt, "a leftover in the slot is removed before the run")
+		assert.Greater(t, update, runAt, "the restart policy is set once the container is healthy")
 		argv := commands[runAt]
 		assert.Equal(t, image, argv[len(argv)-1], "the image is docker run's last argument")
-		assert.Equal(t, []string{f.boot.HostEnv["CONTAINER_NAME"]}, flagValues(argv, "--name"))
 		assert.Equal(t, []string{filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"), filepath.Join(s.Env["RUNTIME_DIRECTORY"], "plain.env")}, flagValues(argv, "--env-file"))
-		assert.Equal(t, []string{publish}, flagValues(argv, "--publish"))
+		assert.Equal(t, []string{fmt.Sprintf("127.0.0.1:%d:%d", port, base.ContainerPort)}, flagValues(argv, "--publish"), "published on loopback only, at the slot's port")
 		assert.Equal(t, []string{s.Env["CA_BUNDLE"] + ":" + f.boot.HostEnv["CONTAINER_CA_PATH"] + ":ro"}, flagValues(argv, "--volume"))
-		assert.Equal(t, []string{"unless-stopped"}, flagValues(argv, "--restart"))
+		assert.Equal(t, []string{"no"}, flagValues(argv, "--restart"), "no restart policy until healthy: a crash is seen as one")
+		assert.Empty(t, flagValues(argv, "--network"), "the application is on Docker's bridge, not the host's network")
 		assert.Equal(t, []string{"awslogs"}, flagValues(argv, "--log-driver"))
 		assert.Contains(t, flagValues(argv, "--log-opt"), "awslogs-group="+f.boot.HostEnv["LOG_GROUP"])
 		assert.Contains(t, flagValues(argv, "--log-opt"), "awslogs-region="+f.boot.HostEnv["AWS_REGION"])
+		assert.Contains(t, flagValues(argv, "--log-opt"), "tag={{.Name}}/{{.ID}}")
 		assert.Contains(t, argv, "--detach")
 		assert.Equal(t, -1, commandIndex(commands, "docker", "login"), "logged in to a registry that is not ECR")
 	}
-	t.Run("first start", func(t *testing.T) { checkRun(t, run1.Commands, first, "8080:3000") })
+	t.Run("first start", func(t *testing.T) {
+		checkRun(t, run1.Commands, first, "blue", base.SlotPorts[0])
+		proxies := run1.Find("docker", "run", "--detach", "--name", f.boot.HostEnv["PROXY_NAME"])
+		require.Len(t, proxies, 1, "the proxy is started once")
+		argv := proxies[0]
+		assert.Equal(t, []string{base.ProxyImage, "caddy", "run", "--config", "/etc/caddy/rds-app/caddy.json"}, argv[len(argv)-5:])
+		assert.Equal(t, []string{"host"}, flagValues(argv, "--network"), "Caddy binds the public ports and sees clients' addresses")
+		assert.Equal(t, []string{"unless-stopped"}, flagValues(argv, "--restart"))
+		assert.Equal(t, []string{s.Env["STATE_DIR"] + "/proxy:/etc/caddy/rds-app:ro", s.Env["STATE_DIR"] + "/caddy:/data"}, flagValues(argv, "--volume"),
+			"the configuration read-only; the certificates on the host, kept across restarts of the proxy")
+		assert.Contains(t, flagValues(argv, "--log-opt"), "awslogs-group="+f.boot.HostEnv["LOG_GROUP"])
+		assert.Less(t, commandIndex(run1.Commands, "docker", "pull", "--quiet", base.ProxyImage), commandIndex(run1.Commands, "docker", "run", "--detach", "--name", "proxy"))
+		code, body := served(t, settings, "/")
+		assert.Equal(t, http.StatusOK, code)
+		assert.Equal(t, first, body, "the proxy serves the new container")
+	})
 
 	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], second)
 	run2 := s.Run()
@@ -605,10 +665,18 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	require.Greater(t, len(run2.Commands), len(run1.Commands))
 	reload := run2.Commands[len(run1.Commands):]
 	t.Run("reload after the parameter changed", func(t *testing.T) {
-		checkRun(t, reload, second, "8080:3000")
+		checkRun(t, reload, second, "green", base.SlotPorts[1])
 		for _, argv := range reload {
 			assert.NotContains(t, argv, first, "the reload used the old image")
 		}
+		assert.Equal(t, -1, commandIndex(reload, "docker", "run", "--detach", "--name", "proxy"), "the running proxy is kept")
+		assert.Equal(t, -1, commandIndex(reload, "docker", "pull", "--quiet", base.ProxyImage), "the proxy's image is there already")
+		stop := commandIndex(reload, "docker", "stop", "--time", "10", app+"-blue")
+		assert.Greater(t, stop, commandIndex(reload, "docker", "update", "--restart", "unless-stopped", app+"-green"), "the old container is stopped after the new one is healthy")
+		assert.Greater(t, commandIndex(reload, "docker", "rm", "--force", app+"-blue"), stop)
+		code, body := served(t, settings, "/")
+		assert.Equal(t, http.StatusOK, code)
+		assert.Equal(t, second, body)
 	})
 	t.Run("no secret on a command line", func(t *testing.T) {
 		assertNoSecretLeaked(t, run2, allSecretForms())
@@ -616,39 +684,73 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 
 	// A reload after the container settings changed (what the rollout does
 	// for a new port or environment) runs the container with them.
-	settings := containerSettings(t, f.boot, 9090, 4000)
-	var changed compute.ContainerSettings
-	require.NoError(t, json.Unmarshal([]byte(settings), &changed))
+	changed := base
+	changed.ContainerPort = 4000
 	changed.Environment = map[string]string{"NODE_ENV": "staging", "ADDED": "$not-expanded #kept"}
-	settings, err := changed.JSON()
-	require.NoError(t, err)
-	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], settings)
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, changed))
 	run3 := s.Run()
 	require.NoError(t, run3.Err, run3.Output)
 	t.Run("reload after the container settings changed", func(t *testing.T) {
-		checkRun(t, run3.Commands[len(run2.Commands):], second, "9090:4000")
+		base.ContainerPort = 4000
+		checkRun(t, run3.Commands[len(run2.Commands):], second, "blue", base.SlotPorts[0])
 		assert.Equal(t, changed.Environment, readDockerEnvFile(t, run3.PlainEnvFile))
+	})
+
+	// A new proxy image (app.proxyImage) replaces the proxy, which starts
+	// from the configuration on disk, before the swap.
+	changed.ProxyImage = "docker.io/library/caddy:2.6.2"
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, changed))
+	run4 := s.Run()
+	require.NoError(t, run4.Err, run4.Output)
+	t.Run("reload after the proxy image changed", func(t *testing.T) {
+		commands := run4.Commands[len(run3.Commands):]
+		pull := commandIndex(commands, "docker", "pull", "--quiet", changed.ProxyImage)
+		rm := commandIndex(commands, "docker", "rm", "--force", "proxy")
+		start := commandIndex(commands, "docker", "run", "--detach", "--name", "proxy")
+		require.True(t, pull >= 0 && rm > pull && start > rm, "pulled, then the old proxy removed, then the new one started:\n%s", run4.Output)
+		assert.Equal(t, changed.ProxyImage, commands[start][len(commands[start])-5])
+		assert.Contains(t, run4.Output, "replacing the proxy's image "+base.ProxyImage+" with "+changed.ProxyImage)
+		code, body := served(t, settings, "/")
+		assert.Equal(t, http.StatusOK, code)
+		assert.Equal(t, second, body)
 	})
 }
 
 // TestStartScriptRefusesBadContainerSettings: settings the container cannot
 // be run with stop the script with a message that names the key, before
-// the running container is touched.
+// anything is touched.
 func TestStartScriptRefusesBadContainerSettings(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
-	for name, tc := range map[string]struct{ settings, want string }{
-		"port out of range":    {`{"hostPort":0,"containerPort":80,"healthCheckPath":"/","environment":{}}`, "hostPort is not a port"},
-		"line break in value":  {`{"hostPort":80,"containerPort":80,"healthCheckPath":"/","environment":{"MOTD":"a\nb"}}`, "the environment value of MOTD contains a line break"},
-		"no health check path": {`{"hostPort":80,"containerPort":80,"environment":{}}`, "healthCheckPath is not a URL path"},
-		"not JSON":             {`80:80`, "are not usable"},
+	good := func() map[string]any {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(f.boot.Container), &m))
+		return m
+	}
+	for name, tc := range map[string]struct {
+		change func(map[string]any)
+		want   string
+	}{
+		"port out of range":    {func(m map[string]any) { m["containerPort"] = 0 }, "containerPort is not a port"},
+		"line break in value":  {func(m map[string]any) { m["environment"] = map[string]any{"MOTD": "a\nb"} }, "the environment value of MOTD contains a line break"},
+		"no health check path": {func(m map[string]any) { delete(m, "healthCheckPath") }, "healthCheckPath is not a URL path"},
+		"one slot twice":       {func(m map[string]any) { m["slotPorts"] = []int{18001, 18001} }, "slotPorts are not two ports"},
+		"not JSON":             {nil, "are not usable"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], tc.settings)
+			settings := "80:80"
+			if tc.change != nil {
+				m := good()
+				tc.change(m)
+				b, err := json.Marshal(m)
+				require.NoError(t, err)
+				settings = string(b)
+			}
+			f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], settings)
 			run := f.sandbox(t, nil).Run()
 			require.Error(t, run.Err)
 			assert.Contains(t, run.Output, tc.want)
-			assert.Empty(t, run.Find("docker", "rm"), "the running container must stay")
+			assert.Empty(t, run.Find("docker", "rm"), "nothing is touched")
 			assert.Empty(t, run.Find("docker", "run"))
 		})
 	}
@@ -663,24 +765,24 @@ func TestStartScriptReadsSettingsInPieces(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
 	path := f.boot.HostEnv["CONTAINER_PATH"]
-	big := compute.ContainerSettings{HostPort: 8080, ContainerPort: 3000, HealthCheckPath: "/", Environment: map[string]string{}}
+	big := baseSettings(t, f.boot)
+	big.Environment = map[string]string{}
 	for i := 0; i < 500; i++ {
 		big.Environment[fmt.Sprintf("VAR_%03d", i)] = strings.Repeat("x", 1000) + ` ü "q" $HOME #` + fmt.Sprint(i)
 	}
-	text, err := big.JSON()
-	require.NoError(t, err)
+	text := mustJSON(t, big)
 	require.Greater(t, len(compute.SettingsPieces(text)), 100)
 	f.moto.PutContainerSettings(t, path, text)
-	run := f.sandbox(t, nil).Run()
+	s := f.sandbox(t, nil)
+	run := s.Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Equal(t, big.Environment, readDockerEnvFile(t, run.PlainEnvFile))
 
 	// The settings shrink to one piece; the others are still there.
-	small := compute.ContainerSettings{HostPort: 8080, ContainerPort: 3000, HealthCheckPath: "/", Environment: map[string]string{"ONLY": "one"}}
-	text, err = small.JSON()
-	require.NoError(t, err)
-	f.moto.PutContainerSettings(t, path, text)
-	run = f.sandbox(t, nil).Run()
+	small := big
+	small.Environment = map[string]string{"ONLY": "one"}
+	f.moto.PutContainerSettings(t, path, mustJSON(t, small))
+	run = s.Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Equal(t, small.Environment, readDockerEnvFile(t, run.PlainEnvFile))
 
@@ -693,7 +795,7 @@ func TestStartScriptReadsSettingsInPieces(t *testing.T) {
 	assert.Empty(t, run.Find("docker", "run"))
 }
 
-func mustJSON(t *testing.T, s compute.ContainerSettings) string {
+func mustJSON(t testing.TB, s compute.ContainerSettings) string {
 	t.Helper()
 	text, err := s.JSON()
 	require.NoError(t, err)
@@ -701,32 +803,27 @@ func mustJSON(t *testing.T, s compute.ContainerSettings) string {
 }
 
 // TestStartScriptUsesTheHealthCheckPath: the new container is healthy only
-// once app.healthCheckPath answers 2xx or 3xx.
+// once app.healthCheckPath, asked on the container itself, answers 2xx or
+// 3xx.
 func TestStartScriptUsesTheHealthCheckPath(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.RequestURI() {
-		case "/healthz?deep=1":
-			w.WriteHeader(http.StatusOK)
-		case "/moved":
-			http.Redirect(w, r, "/elsewhere", http.StatusFound)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(app.Close)
-	for path, healthy := range map[string]bool{"/healthz?deep=1": true, "/moved": true, "/": false} {
+	for path, healthy := range map[string]bool{"/healthz?deep=1": true, "/moved": true, "/notfound": false} {
 		t.Run(path, func(t *testing.T) {
-			settings := compute.ContainerSettings{HostPort: 8080, ContainerPort: 3000, HealthCheckPath: path, Environment: map[string]string{}}
+			settings := baseSettings(t, f.boot)
+			settings.HealthCheckPath, settings.HealthCheckTimeout, settings.HealthCheckRetries = path, 20, 2
 			f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
-			run := f.sandbox(t, map[string]string{"HEALTH_CHECK_BASE": app.URL, "HEALTH_TIMEOUT_SECONDS": "2", "HEALTH_POLL_SECONDS": "1"}).Run()
+			s := f.sandbox(t, nil)
+			run := s.Run()
+			log, err := os.ReadFile(filepath.Join(s.Env["FAKE_DOCKER_STATE"], "app-blue.log"))
+			require.NoError(t, err)
+			assert.Contains(t, string(log), "GET "+path+"\n", "the health check asks the configured path")
 			if healthy {
 				require.NoError(t, run.Err, run.Output)
 				return
 			}
 			require.Error(t, run.Err)
-			assert.Contains(t, run.Output, "does not answer "+app.URL+path+" with 2xx or 3xx after 2s")
+			assert.Contains(t, run.Output, fmt.Sprintf("http://127.0.0.1:%d%s answered 404, and 2 answers were not 2xx or 3xx", settings.SlotPorts[0], path))
 		})
 	}
 }
@@ -752,38 +849,105 @@ func TestStartScriptLogsInToECR(t *testing.T) {
 	pull := commandIndex(run.Commands, "docker", "pull")
 	require.GreaterOrEqual(t, pull, 0, "no docker pull")
 	assert.Less(t, login, pull, "the pull must come after the login")
-	runs := run.Find("docker", "run")
+	runs := appRuns(run)
 	require.Len(t, runs, 1)
 	assert.Equal(t, image, runs[0][len(runs[0])-1])
 
 	assert.NotEmpty(t, run.LoginStdin, "docker login read no password on stdin")
 	assert.Equal(t, token, strings.TrimSpace(run.LoginStdin), "docker login got something other than the ECR token")
-	// The shim's copy of stdin is the test's record, not the script's.
+	// The fake's copy of stdin is the test's record, not the script's.
 	assertNoSecretLeaked(t, run, append(leakForms(token), allSecretForms()...), s.Env["SHIM_STDIN"])
 }
 
-// TestStartScriptFailsWhenTheContainerDoesNotAnswer: a new container that
-// never answers HTTP fails the script (and so the rollout and `pulumi up`),
-// with its last log lines and the log group named.
-func TestStartScriptFailsWhenTheContainerDoesNotAnswer(t *testing.T) {
+// TestStartScriptRefusesAnUnhealthyContainer: a new container that never
+// answers, answers 500, or crashes is removed, and the script (and so the
+// rollout and `pulumi up`) fails with its last 50 log lines and the log
+// group named; nothing is recorded as serving.
+func TestStartScriptRefusesAnUnhealthyContainer(t *testing.T) {
 	t.Parallel()
-	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
-	closed := httptest.NewServer(http.NotFoundHandler())
-	dead := closed.URL
-	closed.Close() // nothing listens there any more
-	erroring := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
-	t.Cleanup(erroring.Close)
-	missing := httptest.NewServer(http.NotFoundHandler())
-	t.Cleanup(missing.Close)
-	for name, base := range map[string]string{"nothing listens": dead, "answers 502": erroring.URL, "answers 404": missing.URL} {
-		t.Run(name, func(t *testing.T) {
-			run := f.sandbox(t, map[string]string{"HEALTH_CHECK_BASE": base, "HEALTH_TIMEOUT_SECONDS": "2", "HEALTH_POLL_SECONDS": "1"}).Run()
-			require.Error(t, run.Err, run.Output)
-			assert.Contains(t, run.Output, "does not answer "+base+"/ with 2xx or 3xx after 2s")
-			assert.Contains(t, run.Output, "in the log group "+f.boot.HostEnv["LOG_GROUP"])
-			logs := run.Find("docker", "logs")
-			require.Len(t, logs, 1, "the container's last log lines are shown")
-			assert.Equal(t, []string{"docker", "logs", "--tail", "50", f.boot.HostEnv["CONTAINER_NAME"]}, logs[0])
+	for tag, why := range map[string]string{
+		"v1-never": "did not answer with 2xx or 3xx within 4s",
+		"v1-500":   "answered 500, and 3 answers were not 2xx or 3xx",
+		"v1-crash": "it stopped",
+	} {
+		t.Run(tag, func(t *testing.T) {
+			t.Parallel()
+			f := newStartScriptFixture(t, "registry.example.com/shop:"+tag)
+			settings := baseSettings(t, f.boot)
+			settings.HealthCheckTimeout, settings.HealthCheckRetries = 4, 3
+			f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+			s := f.sandbox(t, nil)
+			run := s.Run()
+			var exit *exec.ExitError
+			require.ErrorAs(t, run.Err, &exit, run.Output)
+			assert.Contains(t, run.Output, "rds-app-swap: error: the new container from registry.example.com/shop:"+tag+" was refused: ")
+			assert.Contains(t, run.Output, why)
+			assert.Contains(t, run.Output, "its last 50 log lines are above, all of them in the log group "+f.boot.HostEnv["LOG_GROUP"])
+			logs := commandIndex(run.Commands, "docker", "logs", "--tail", "50", "app-blue")
+			require.GreaterOrEqual(t, logs, 0, "the container's last log lines are shown")
+			assert.Equal(t, 1, commandIndex(run.Commands[logs:], "docker", "rm", "--force", "app-blue"), "and then it is removed")
+			if tag == "v1-crash" {
+				assert.Contains(t, run.Output, "panic: cannot connect to the database")
+				assert.NotContains(t, run.Output, "boot line 10\n", "the last 50 lines only")
+			}
+			assert.Empty(t, run.Find("docker", "update"), "never promoted")
+			assert.NoFileExists(t, filepath.Join(s.Env["STATE_DIR"], "live.json"), "nothing serves")
 		})
 	}
+}
+
+// TestStartScriptBootBringsBackTheLastHealthyRelease: at boot the host
+// serves the last release that was healthy, not the last one configured,
+// and without reading secrets or pulling; with nothing served before, or
+// with that release's container gone, it deploys the configured one.
+func TestStartScriptBootBringsBackTheLastHealthyRelease(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
+	settings := baseSettings(t, f.boot)
+	settings.HealthCheckTimeout, settings.HealthCheckRetries = 10, 2
+	text := mustJSON(t, settings)
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], text)
+	s := f.sandbox(t, nil)
+
+	s.Args = []string{"boot"}
+	first := s.Run()
+	require.NoError(t, first.Err, first.Output)
+	assert.Contains(t, first.Output, "no release has served on this host yet")
+	assert.Contains(t, first.Output, "now serving registry.example.com/shop:v1 from app-blue")
+	_, body := served(t, text, "/")
+	require.Equal(t, "registry.example.com/shop:v1", body)
+
+	// A deploy of a version that answers 500 is refused.
+	s.Args = nil
+	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:v2-500")
+	refused := s.Run()
+	require.Error(t, refused.Err, refused.Output)
+
+	// The host reboots: every container stops.
+	killFakeContainers(s.Env["FAKE_DOCKER_STATE"])
+	_, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", settings.HostPort))
+	require.Error(t, err, "nothing serves while the host is down")
+	s.Args = []string{"boot"}
+	boot := s.Run()
+	require.NoError(t, boot.Err, boot.Output)
+	commands := boot.Commands[len(refused.Commands):]
+	assert.Contains(t, boot.Output, "serving registry.example.com/shop:v1 from app-blue again: the last release that was healthy")
+	assert.Equal(t, -1, commandIndex(commands, "docker", "pull"), "nothing is pulled")
+	assert.Empty(t, appRuns(scriptRun{Commands: commands}), "no new container")
+	assert.NotContains(t, boot.Output, "database secret", "the secrets are not read")
+	code, body := served(t, text, "/")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "registry.example.com/shop:v1", body, "the last healthy version serves again, not the refused one")
+
+	// Its container is gone: the configured release is deployed (and
+	// refused again, so the unit fails and systemd tries again later).
+	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:v3")
+	killFakeContainers(s.Env["FAKE_DOCKER_STATE"])
+	require.NoError(t, os.Remove(filepath.Join(s.Env["FAKE_DOCKER_STATE"], "app-blue.json")))
+	gone := s.Run()
+	require.NoError(t, gone.Err, gone.Output)
+	assert.Contains(t, gone.Output, "app-blue, which served registry.example.com/shop:v1, is gone")
+	assert.Contains(t, gone.Output, "now serving registry.example.com/shop:v3 from app-green")
+	_, body = served(t, text, "/")
+	assert.Equal(t, "registry.example.com/shop:v3", body)
 }

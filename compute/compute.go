@@ -1,12 +1,13 @@
 // Package compute owns the application host: an EC2 instance that runs the
 // application's container with the database settings injected at start,
 // its IAM role, its Elastic IP, its log group, the generated application
-// secrets, and the SSM parameter and association that roll out a new image
-// in place.
+// secrets, the SSM parameter and association that roll out a new image on
+// the same host (a health-gated blue/green swap behind the host's proxy,
+// Caddy), and the domain's DNS record.
 //
 // New calls the steps in a fixed order; each AWS concern has its own file.
-// userdata.go renders the boot configuration and rules.go holds the pure
-// rules about images, instance types and variable names.
+// userdata.go renders the boot configuration, container.go the settings
+// every deploy reads, and proxy.go the proxy's configuration.
 package compute
 
 import (
@@ -56,8 +57,12 @@ type Compute struct {
 	InstanceID pulumi.StringOutput `pulumi:"instanceId"`
 	// PublicIP is the Elastic IP; it survives a replacement of the host.
 	PublicIP pulumi.StringOutput `pulumi:"publicIp"`
-	// URL is where the application answers.
+	// URL is where the application answers: https://<domain> with a
+	// domain, else http://<Elastic IP>[:port].
 	URL pulumi.StringOutput `pulumi:"url"`
+	// Version is the image the host serves, as deployed by the rollout; it
+	// resolves only once the rollout has succeeded.
+	Version pulumi.StringOutput `pulumi:"version"`
 	// SessionCommand opens a shell on the host through Session Manager.
 	SessionCommand pulumi.StringOutput `pulumi:"sessionCommand"`
 	// AppSecretArn is the secret holding the generated application secrets.
@@ -84,7 +89,13 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
-	settings, err := ContainerSettings{HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath, Environment: args.Environment}.JSON()
+	settings, err := ContainerSettings{
+		HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath,
+		HealthCheckTimeout: args.HealthCheckTimeout, HealthCheckInterval: args.HealthCheckInterval, HealthCheckRetries: args.HealthCheckRetries,
+		DrainSeconds: args.DrainSeconds, ProxyImage: args.ProxyImage, Domain: args.Domain,
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort,
+		Environment: args.Environment,
+	}.JSON()
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
@@ -140,18 +151,24 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
+	if err := newDNSRecord(ctx, name, args, host.eip, parent); err != nil {
+		return nil, err
+	}
 	release := Release{Image: args.Image, Container: settings}
-	if err := newRollout(ctx, name, release, host.instance, rolloutInputs{
+	rollout, err := newRollout(ctx, name, release, host.instance, rolloutInputs{
 		parameters:            written,
 		databaseSecretVersion: args.DatabaseSecretVersion,
 		appSecretVersion:      appSecret.version.VersionId,
-	}, identity, parent); err != nil {
+	}, identity, parent)
+	if err != nil {
 		return nil, err
 	}
 
 	c.InstanceID = host.instance.ID().ToStringOutput()
 	c.PublicIP = host.eip.PublicIp
-	c.URL = host.eip.PublicIp.ApplyT(func(ip string) string { return URL(ip, args.HostPort) }).(pulumi.StringOutput)
+	c.URL = host.eip.PublicIp.ApplyT(func(ip string) string { return URL(ip, args.HostPort, args.Domain) }).(pulumi.StringOutput)
+	// Known once the rollout has succeeded: the image the host now serves.
+	c.Version = rollout.ID().ApplyT(func(pulumi.ID) string { return args.Image }).(pulumi.StringOutput)
 	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.InstanceID)
 	c.AppSecretArn = appSecret.secret.Arn
 	c.ImageParameter = imageParam.Name
@@ -168,6 +185,7 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 		"sessionCommand":  c.SessionCommand,
 		"appSecretArn":    c.AppSecretArn,
 		"imageParameter":  c.ImageParameter,
+		"version":         c.Version,
 		"healthNamespace": c.HealthNamespace,
 		"healthMetric":    c.HealthMetric,
 	}); err != nil {
@@ -176,8 +194,12 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	return c, nil
 }
 
-// URL is the application's address for a host IP and port.
-func URL(ip string, port int) string {
+// URL is the application's address: its domain over HTTPS when it has one,
+// else the host's IP and port over plain HTTP.
+func URL(ip string, port int, domain string) string {
+	if domain != "" {
+		return "https://" + domain
+	}
 	if port == 80 {
 		return "http://" + ip
 	}

@@ -35,6 +35,8 @@ func testArgs() compute.Args {
 			Image: ecrImage, InstanceType: "t3.micro",
 			HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/", RootVolumeSize: 20, LogRetentionDays: 14,
 			SecretNames: []string{"APP_KEYS", "JWT_SECRET"}, Environment: map[string]string{"NODE_ENV": "production"},
+			HealthCheckTimeout: 120, HealthCheckInterval: 2, HealthCheckRetries: 10, DrainSeconds: 10,
+			ProxyImage: "public.ecr.aws/docker/library/caddy:2.11.4",
 		},
 		Inputs: compute.Inputs{
 			ParameterPrefix: "/rds-app/test", Region: "eu-west-1", Partition: "aws", AccountID: "123456789012",
@@ -45,7 +47,20 @@ func testArgs() compute.Args {
 }
 
 type outputs struct {
-	instanceID, publicIP, url, session, appSecretArn, imageParameter, ami, latestAMI string
+	instanceID, publicIP, url, session, appSecretArn, imageParameter, ami, latestAMI, version string
+}
+
+// settingsOf is the container settings the host is given for args.
+func settingsOf(t *testing.T, args compute.Args) string {
+	t.Helper()
+	s, err := compute.ContainerSettings{
+		HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath,
+		HealthCheckTimeout: args.HealthCheckTimeout, HealthCheckInterval: args.HealthCheckInterval, HealthCheckRetries: args.HealthCheckRetries,
+		DrainSeconds: args.DrainSeconds, ProxyImage: args.ProxyImage, Domain: args.Domain,
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: args.Environment,
+	}.JSON()
+	require.NoError(t, err)
+	return s
 }
 
 func build(t *testing.T, args compute.Args) (*pulumitest.Mocks, outputs) {
@@ -61,8 +76,8 @@ func buildWith(t *testing.T, m *pulumitest.Mocks, args compute.Args) (*pulumites
 		if err != nil {
 			return err
 		}
-		pulumi.All(c.InstanceID, c.PublicIP, c.URL, c.SessionCommand, c.AppSecretArn, c.ImageParameter, c.AMI, c.LatestAMI).ApplyT(func(vs []any) error {
-			out = outputs{vs[0].(string), vs[1].(string), vs[2].(string), vs[3].(string), vs[4].(string), vs[5].(string), vs[6].(string), vs[7].(string)}
+		pulumi.All(c.InstanceID, c.PublicIP, c.URL, c.SessionCommand, c.AppSecretArn, c.ImageParameter, c.AMI, c.LatestAMI, c.Version).ApplyT(func(vs []any) error {
+			out = outputs{vs[0].(string), vs[1].(string), vs[2].(string), vs[3].(string), vs[4].(string), vs[5].(string), vs[6].(string), vs[7].(string), vs[8].(string)}
 			return nil
 		})
 		return nil
@@ -306,7 +321,7 @@ func TestUserDataHoldsNoSecrets(t *testing.T) {
 }
 
 func TestImageRollout(t *testing.T) {
-	m, _ := build(t, testArgs())
+	m, out := build(t, testArgs())
 	param := m.Named(t, "aws:ssm/parameter:Parameter", "app-image")
 	assert.Equal(t, "/rds-app/test/image", param.Str("name"))
 	assert.Equal(t, "String", param.Str("type"))
@@ -316,7 +331,19 @@ func TestImageRollout(t *testing.T) {
 	assert.Equal(t, "/rds-app/test/container/000", container.Str("name"))
 	assert.Equal(t, "String", container.Str("type"))
 	assert.Equal(t, "Standard", container.Str("tier"))
-	assert.Equal(t, "1\n"+`{"hostPort":80,"containerPort":1337,"healthCheckPath":"/","environment":{"NODE_ENV":"production"}}`, container.Str("insecureValue"))
+	assert.Equal(t, "1\n"+settingsOf(t, testArgs()), container.Str("insecureValue"))
+	var settings struct {
+		compute.ContainerSettings
+		Proxy struct {
+			Admin struct{ Listen string } `json:"admin"`
+		} `json:"proxy"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(container.Str("insecureValue"), "1\n")), &settings))
+	assert.Equal(t, [2]int{18001, 18002}, settings.SlotPorts, "the slots are the host's reserved ports")
+	assert.Equal(t, "127.0.0.1:2019", settings.Proxy.Admin.Listen, "the proxy's admin API is on loopback, at the reserved port")
+	assert.Equal(t, "public.ecr.aws/docker/library/caddy:2.11.4", settings.ProxyImage)
+	assert.Equal(t, 10, settings.DrainSeconds)
+	assert.Equal(t, ecrImage, out.version, "the version output is the image the rollout deployed")
 
 	assoc := m.One(t, "aws:ssm/association:Association")
 	assert.Equal(t, "AWS-RunShellScript", assoc.Str("name"))
@@ -362,6 +389,10 @@ func TestContainerChangesLeaveTheHostAlone(t *testing.T) {
 			return "app-container-000"
 		},
 		"container port": func(a *compute.Args) string { a.ContainerPort = 3000; return "app-container-000" },
+		"domain":         func(a *compute.Args) string { a.Domain = "app.example.com"; return "app-container-000" },
+		"proxy image":    func(a *compute.Args) string { a.ProxyImage = "caddy:2.10.2"; return "app-container-000" },
+		"drain":          func(a *compute.Args) string { a.DrainSeconds = 30; return "app-container-000" },
+		"health check":   func(a *compute.Args) string { a.HealthCheckTimeout = 300; return "app-container-000" },
 		"host port":      func(a *compute.Args) string { a.HostPort = 8080; return "app-container-000" },
 		"secret names": func(a *compute.Args) string {
 			a.SecretNames = append(a.SecretNames, "EXTRA")
@@ -420,8 +451,7 @@ func TestLargeEnvironments(t *testing.T) {
 				args.Environment[fmt.Sprintf("VAR_%03d", i)] = strings.Repeat(string(rune('a'+i%26)), tt.size-2) + "é"
 			}
 			m, _ := build(t, args)
-			want, err := compute.ContainerSettings{HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/", Environment: args.Environment}.JSON()
-			require.NoError(t, err)
+			want := settingsOf(t, args)
 			var pieces []pulumitest.Resource
 			for _, r := range m.Resources() {
 				if r.Type == "aws:ssm/parameter:Parameter" && strings.HasPrefix(r.Str("name"), "/rds-app/test/container/") {
@@ -457,6 +487,39 @@ func TestLargeEnvironments(t *testing.T) {
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	m, _ := build(t, testArgs())
 	assert.Equal(t, 15, m.AssertParentedTo(t, typeComponent, "app"))
+	args := testArgs()
+	args.Domain, args.HostedZoneID = "app.example.com", "Z0123456789ABCDEFGHIJ"
+	m, _ = build(t, args)
+	assert.Equal(t, 16, m.AssertParentedTo(t, typeComponent, "app"), "and the DNS record")
+}
+
+// TestHTTPS: with a domain the URL is https://<domain>, the proxy's
+// settings carry it, and with a hosted zone the stack points the name at
+// the Elastic IP; without a zone it creates no record.
+func TestHTTPS(t *testing.T) {
+	args := testArgs()
+	args.Domain = "app.example.com"
+	m, out := build(t, args)
+	assert.Equal(t, "https://app.example.com", out.url)
+	assert.Empty(t, m.OfType("aws:route53/record:Record"), "no zone, no record: the user points the name")
+	assert.Equal(t, "1\n"+settingsOf(t, args), m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"))
+	assert.Contains(t, settingsOf(t, args), `"domain":"app.example.com"`)
+
+	args.HostedZoneID = "Z0123456789ABCDEFGHIJ"
+	m, out = build(t, args)
+	record := m.One(t, "aws:route53/record:Record")
+	assert.Equal(t, "app-dns", record.Name)
+	assert.Equal(t, "Z0123456789ABCDEFGHIJ", record.Str("zoneId"))
+	assert.Equal(t, "app.example.com", record.Str("name"))
+	assert.Equal(t, "A", record.Str("type"))
+	assert.Equal(t, float64(compute.DNSRecordTTL), record.Input("ttl").NumberValue())
+	assert.Equal(t, []resource.PropertyValue{resource.NewProperty(out.publicIP)}, record.Input("records").ArrayValue())
+	assert.False(t, record.Input("allowOverwrite").BoolValue(), "an existing record is not taken over")
+	assert.NotContains(t, record.Request.GetDependencies(), urnOf(m.One(t, typeInstance)), "the name resolves before the host asks for a certificate")
+
+	// The domain reaches the host through the rollout, never user-data.
+	plain, _ := build(t, testArgs())
+	assert.Equal(t, plain.One(t, typeInstance).Inputs, m.One(t, typeInstance).Inputs, "a domain does not touch the host")
 }
 
 func TestBadImageRegistersNothing(t *testing.T) {

@@ -25,19 +25,53 @@ func ContainerPath(prefix string) string { return prefix + "/container" }
 // running container through the rollout instead of replacing the host, and
 // its size is not bounded by user-data's 16 KB.
 type ContainerSettings struct {
-	// HostPort is published on the host and mapped to ContainerPort.
+	// HostPort is where the proxy serves plain HTTP (without a domain).
 	HostPort int `json:"hostPort"`
 	// ContainerPort is where the application listens in the container.
 	ContainerPort int `json:"containerPort"`
 	// HealthCheckPath is asked on the new container until it answers 2xx
 	// or 3xx.
 	HealthCheckPath string `json:"healthCheckPath"`
+	// HealthCheckTimeout, HealthCheckInterval (seconds) and
+	// HealthCheckRetries (bad answers) bound the wait for a new container.
+	HealthCheckTimeout  int `json:"healthCheckTimeout"`
+	HealthCheckInterval int `json:"healthCheckInterval"`
+	HealthCheckRetries  int `json:"healthCheckRetries"`
+	// DrainSeconds is the proxy's grace period for requests in flight on
+	// the old container.
+	DrainSeconds int `json:"drainSeconds"`
+	// ProxyImage is the Caddy image of the proxy.
+	ProxyImage string `json:"proxyImage"`
+	// Domain is served over HTTPS when set.
+	Domain string `json:"domain"`
+	// SlotPorts are the two loopback ports the application's containers
+	// take turns on (awsfacts.AppSlotPorts).
+	SlotPorts [2]int `json:"slotPorts"`
+	// ProxyAdminPort is where Caddy's admin API listens on loopback
+	// (awsfacts.ProxyAdminPort).
+	ProxyAdminPort int `json:"proxyAdminPort"`
 	// Environment holds the plain (non-secret) variables.
 	Environment map[string]string `json:"environment"`
 }
 
-// JSON renders the settings as the text the host reassembles, after
-// checking that every variable can be handed to the container.
+// Proxy is the proxy's configuration for these settings, pointing at the
+// first slot.
+func (s ContainerSettings) Proxy() ([]byte, error) {
+	for _, p := range s.SlotPorts {
+		if p == s.HostPort || p == s.ProxyAdminPort {
+			return nil, fmt.Errorf("slot port %d is also the proxy's", p)
+		}
+	}
+	if s.SlotPorts[0] == s.SlotPorts[1] {
+		return nil, fmt.Errorf("both slots have port %d", s.SlotPorts[0])
+	}
+	return ProxyConfig(ProxySettings{Domain: s.Domain, HostPort: s.HostPort, DrainSeconds: s.DrainSeconds,
+		AdminPort: s.ProxyAdminPort, UpstreamPort: s.SlotPorts[0]})
+}
+
+// JSON renders the settings, with the proxy's configuration under
+// "proxy", as the text the host reassembles, after checking that every
+// variable can be handed to the container.
 func (s ContainerSettings) JSON() (string, error) {
 	for k, v := range s.Environment {
 		if err := awsfacts.CheckEnvName(k); err != nil {
@@ -52,10 +86,17 @@ func (s ContainerSettings) JSON() (string, error) {
 	}
 	// encoding/json sorts map keys: the same settings are the same text.
 	// Unicode stays as it is (no \u escapes), so values are byte-exact.
+	proxy, err := s.Proxy()
+	if err != nil {
+		return "", fmt.Errorf("rendering the proxy's configuration: %w", err)
+	}
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
+	if err := enc.Encode(struct {
+		ContainerSettings
+		Proxy json.RawMessage `json:"proxy"`
+	}{s, proxy}); err != nil {
 		return "", err
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil

@@ -20,17 +20,24 @@ type Release struct {
 	Container string
 }
 
+// rolloutLogLines is how much of the unit's journal a failed rollout
+// prints: the deploy's own error, which names the log group, and the new
+// container's last 50 lines, so they are in the association's output.
+const rolloutLogLines = 80
+
 // RolloutCommand is what the host runs when anything the container sees
 // changes: reload the unit (which re-reads the image, the container
-// settings and both secrets, pulls, then replaces the container) if it is
+// settings and both secrets, pulls, starts the new container beside the
+// old one and switches the proxy to it once it is healthy) if it is
 // running; before the first start it does nothing, as the first start reads
-// everything anyway. The command names the image, a digest of the container
+// everything anyway. A failed reload prints the unit's last journal lines.
+// The command names the image, a digest of the container
 // settings and both secrets' current version IDs (which are not secret), so
 // that any change of them changes the command and so runs it again.
 func RolloutCommand(r Release, databaseSecretVersion, appSecretVersion string) string {
 	sum := sha256.Sum256([]byte(r.Container))
-	return fmt.Sprintf("systemctl try-reload-or-restart %s # image: %s; settings: %s; secrets: %s %s",
-		UnitName, r.Image, hex.EncodeToString(sum[:6]), databaseSecretVersion, appSecretVersion)
+	return fmt.Sprintf("systemctl try-reload-or-restart %s || { journalctl --unit %s --lines %d --no-pager --output cat; exit 1; } # image: %s; settings: %s; secrets: %s %s",
+		UnitName, UnitName, rolloutLogLines, r.Image, hex.EncodeToString(sum[:6]), databaseSecretVersion, appSecretVersion)
 }
 
 // newImageParameter stores the image reference where the host reads it at
@@ -69,12 +76,12 @@ type rolloutInputs struct {
 // sees, so such a change reaches the running container (a new container on
 // the same host) while the instance, its user-data and its address stay as
 // they are.
-func newRollout(ctx *pulumi.Context, name string, release Release, instance *ec2.Instance, in rolloutInputs, identity *hostIdentity, parent pulumi.ResourceOption) error {
+func newRollout(ctx *pulumi.Context, name string, release Release, instance *ec2.Instance, in rolloutInputs, identity *hostIdentity, parent pulumi.ResourceOption) (*ssm.Association, error) {
 	command := pulumi.All(in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
 		return RolloutCommand(release, vs[0].(string), vs[1].(string))
 	}).(pulumi.StringOutput)
 	deps := append(append([]pulumi.Resource{identity.profile}, in.parameters...), identity.grants...)
-	if _, err := ssm.NewAssociation(ctx, name+"-rollout", &ssm.AssociationArgs{
+	association, err := ssm.NewAssociation(ctx, name+"-rollout", &ssm.AssociationArgs{
 		Name: pulumi.String("AWS-RunShellScript"),
 		Targets: ssm.AssociationTargetArray{ssm.AssociationTargetArgs{
 			Key:    pulumi.String("InstanceIds"),
@@ -95,8 +102,9 @@ func newRollout(ctx *pulumi.Context, name string, release Release, instance *ec2
 		// and the host must be allowed to read them (and the secrets, and to
 		// run as a managed instance) before the command runs on a first
 		// deploy.
-		pulumi.DependsOn(deps)); err != nil {
-		return fmt.Errorf("creating rollout association: %w", err)
+		pulumi.DependsOn(deps))
+	if err != nil {
+		return nil, fmt.Errorf("creating rollout association: %w", err)
 	}
-	return nil
+	return association, nil
 }

@@ -2,7 +2,8 @@ package compute
 
 // User-data rendering: pure Go, no Pulumi types. The host's boot
 // configuration is a #cloud-config document that writes a settings file,
-// two scripts and a systemd unit, then enables the unit. It holds only ARNs,
+// three scripts, a systemd unit and kernel settings, applies the settings
+// and enables the unit. It holds only ARNs,
 // names and paths, which change only with the stack itself: everything the
 // container sees (image, ports, environment, secrets, database settings) is
 // read by the host at every start and reload, so changing it redeploys the
@@ -39,19 +40,39 @@ const (
 	PlainEnvFilePath = RuntimeDir + "/plain.env"
 	// ContainerCAPath is where the container sees the RDS CA bundle.
 	ContainerCAPath = "/etc/rds-app/rds-ca-bundle.pem"
-	// ContainerName is the Docker container's name.
+	// ContainerName is the prefix of the application's containers' names:
+	// app-blue and app-green, one per slot.
 	ContainerName = "app"
+	// ProxyName is the proxy's container.
+	ProxyName = "proxy"
+	// StateDir holds what serves (a reboot brings it back) and the proxy's
+	// certificates; the unit's StateDirectory= makes it, root only.
+	StateDir = "/var/lib/rds-app"
 	// maxUserDataBytes is EC2's limit for user-data.
 	maxUserDataBytes = 16 * 1024
+)
+
+// Paths of the deploys on the host.
+const (
+	// SwapScriptPath is beside StartScriptPath, where the start script
+	// finds it.
+	SwapScriptPath = "/usr/local/sbin/rds-app-swap"
+	// SysctlPath holds the host's kernel settings; systemd-sysctl applies
+	// it at every boot, cloud-init at the first.
+	SysctlPath = "/etc/sysctl.d/90-rds-app.conf"
 )
 
 var (
 	//go:embed files/rds-app-start.sh
 	startScript string
+	//go:embed files/rds-app-swap.sh
+	swapScript string
 	//go:embed files/rds-app-install.sh
 	installScript string
 	//go:embed files/rds-app.service
 	unitFile string
+	//go:embed files/90-rds-app.conf
+	sysctlFile string
 )
 
 // HostSettings is everything the host needs to know at boot. None of it is
@@ -94,6 +115,8 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"CONTAINER_NAME", ContainerName},
 		{"HEALTH_NAMESPACE", s.HealthNamespace},
 		{"HEALTH_METRIC", HealthMetricName},
+		{"PROXY_NAME", ProxyName},
+		{"STATE_DIR", StateDir},
 	}
 	var b strings.Builder
 	b.WriteString("# rds-app host settings, read by " + UnitName + ". No secrets here.\n")
@@ -129,11 +152,14 @@ func RenderUserData(s HostSettings) (string, error) {
 			{Path: HostEnvPath, Owner: "root:root", Permissions: "0644", Content: hostEnv},
 			{Path: InstallScriptPath, Owner: "root:root", Permissions: "0755", Content: installScript},
 			{Path: StartScriptPath, Owner: "root:root", Permissions: "0755", Content: startScript},
+			{Path: SwapScriptPath, Owner: "root:root", Permissions: "0755", Content: swapScript},
 			{Path: UnitPath, Owner: "root:root", Permissions: "0644", Content: unitFile},
+			{Path: SysctlPath, Owner: "root:root", Permissions: "0644", Content: sysctlFile},
 		},
 		// --no-block: the unit may wait a long time for the database, and
 		// cloud-init must finish booting meanwhile.
 		RunCmd: [][]string{
+			{"sysctl", "-p", SysctlPath},
 			{"systemctl", "daemon-reload"},
 			{"systemctl", "enable", "--now", "--no-block", UnitName},
 			healthStart,

@@ -2,6 +2,7 @@ package compute
 
 import (
 	"encoding/base64"
+	"path"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -45,7 +46,7 @@ func TestRenderUserData(t *testing.T) {
 	out, err := RenderUserData(testSettings())
 	require.NoError(t, err)
 	doc, files := parseUserData(t, out)
-	assert.Len(t, files, 4+len(healthFiles()))
+	assert.Len(t, files, 6+len(healthFiles()))
 
 	host := files[HostEnvPath]
 	assert.Equal(t, "0644", host.Permissions)
@@ -62,6 +63,8 @@ func TestRenderUserData(t *testing.T) {
 		"CONTAINER_NAME=app",
 		"HEALTH_NAMESPACE=rds-app/dev",
 		"HEALTH_METRIC=AppHealthy",
+		"PROXY_NAME=proxy",
+		"STATE_DIR=/var/lib/rds-app",
 	} {
 		assert.Contains(t, strings.Split(host.Content, "\n"), line)
 	}
@@ -72,14 +75,19 @@ func TestRenderUserData(t *testing.T) {
 	}
 	assert.Equal(t, startScript, files[StartScriptPath].Content)
 	assert.Equal(t, "0755", files[StartScriptPath].Permissions)
+	assert.Equal(t, swapScript, files[SwapScriptPath].Content)
+	assert.Equal(t, "0755", files[SwapScriptPath].Permissions)
 	assert.Equal(t, installScript, files[InstallScriptPath].Content)
 	assert.Equal(t, "0755", files[InstallScriptPath].Permissions)
 	assert.Equal(t, unitFile, files[UnitPath].Content)
 	for _, f := range files {
 		assert.Equal(t, "root:root", f.Owner, f.Path)
 	}
-	assert.Equal(t, [][]string{{"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "--no-block", "rds-app.service"},
-		{"systemctl", "enable", "--now", "rds-app-health.timer"}}, doc.RunCmd)
+	assert.Equal(t, [][]string{{"sysctl", "-p", SysctlPath}, {"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "--no-block", "rds-app.service"},
+		{"systemctl", "enable", "--now", "rds-app-health.timer"}}, doc.RunCmd, "the kernel settings hold before the first deploy")
+	assert.Equal(t, sysctlFile, files[SysctlPath].Content)
+	assert.Equal(t, "0644", files[SysctlPath].Permissions)
+	assert.Contains(t, strings.Split(sysctlFile, "\n"), "net.ipv4.tcp_migrate_req = 1", "a reload of the proxy must not reset waiting connections")
 	encoded, err := EncodeUserData(out)
 	require.NoError(t, err)
 	raw, err := base64.StdEncoding.DecodeString(encoded)
@@ -101,9 +109,11 @@ func TestUnitFile(t *testing.T) {
 	for _, want := range []string{
 		"EnvironmentFile=" + HostEnvPath,
 		"ExecStartPre=" + InstallScriptPath,
-		"ExecStart=" + StartScriptPath,
-		"ExecReload=" + StartScriptPath,
-		"ExecStop=-/usr/bin/docker stop ${CONTAINER_NAME}",
+		"ExecStart=" + StartScriptPath + " boot",
+		"ExecReload=" + StartScriptPath + " deploy",
+		"ExecStop=-" + SwapScriptPath + " stop",
+		"StateDirectory=" + strings.TrimPrefix(StateDir, "/var/lib/"),
+		"StateDirectoryMode=0700",
 		"Type=oneshot",
 		"RemainAfterExit=yes",
 		"Restart=on-failure",
@@ -120,6 +130,12 @@ func TestUnitFile(t *testing.T) {
 	assert.Contains(t, startScript, "env_file=$runtime_dir/"+strings.TrimPrefix(EnvFilePath, RuntimeDir+"/"))
 	assert.Contains(t, startScript, "plain_env_file=$runtime_dir/"+strings.TrimPrefix(PlainEnvFilePath, RuntimeDir+"/"))
 	assert.Contains(t, startScript, `chmod 0600 "$tmp"`)
+	// The start script finds the swap script beside itself.
+	assert.Equal(t, path.Dir(StartScriptPath), path.Dir(SwapScriptPath))
+	assert.Equal(t, "rds-app-swap", path.Base(SwapScriptPath))
+	assert.Contains(t, startScript, "swap=${BASH_SOURCE[0]%/*}/rds-app-swap")
+	// The swap script points the upstream the proxy's configuration marks.
+	assert.Contains(t, swapScript, `select(.["@id"]? == "`+UpstreamID+`")`)
 }
 
 func TestRenderUserDataRejectsUnusableValues(t *testing.T) {
@@ -130,21 +146,50 @@ func TestRenderUserDataRejectsUnusableValues(t *testing.T) {
 
 }
 
+// testContainer is container settings as the program makes them.
+func testContainer() ContainerSettings {
+	return ContainerSettings{HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/healthz",
+		HealthCheckTimeout: 120, HealthCheckInterval: 2, HealthCheckRetries: 10, DrainSeconds: 10,
+		ProxyImage: "public.ecr.aws/docker/library/caddy:2.11.4", SlotPorts: [2]int{18001, 18002}, ProxyAdminPort: 2019}
+}
+
 func TestContainerSettings(t *testing.T) {
-	got, err := ContainerSettings{HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/healthz",
-		Environment: map[string]string{"NODE_ENV": "production", "GREETING": "a=b c#d $HOME \"q\" ünï <&>"}}.JSON()
+	s := testContainer()
+	s.Environment = map[string]string{"NODE_ENV": "production", "GREETING": "a=b c#d $HOME \"q\" ünï <&>"}
+	got, err := s.JSON()
 	require.NoError(t, err)
-	// Keys sorted, values byte-exact (no \u escapes).
-	assert.Equal(t, `{"hostPort":80,"containerPort":1337,"healthCheckPath":"/healthz","environment":{"GREETING":"a=b c#d $HOME \"q\" ünï <&>","NODE_ENV":"production"}}`, got)
-
-	none, err := ContainerSettings{HostPort: 80, ContainerPort: 80, HealthCheckPath: "/"}.JSON()
+	proxy, err := s.Proxy()
 	require.NoError(t, err)
-	assert.Equal(t, `{"hostPort":80,"containerPort":80,"healthCheckPath":"/","environment":{}}`, none)
+	// Keys sorted, values byte-exact (no \u escapes), the proxy's
+	// configuration last.
+	assert.Equal(t, `{"hostPort":80,"containerPort":1337,"healthCheckPath":"/healthz","healthCheckTimeout":120,"healthCheckInterval":2,"healthCheckRetries":10,`+
+		`"drainSeconds":10,"proxyImage":"public.ecr.aws/docker/library/caddy:2.11.4","domain":"","slotPorts":[18001,18002],"proxyAdminPort":2019,`+
+		`"environment":{"GREETING":"a=b c#d $HOME \"q\" ünï <&>","NODE_ENV":"production"},"proxy":`+string(proxy)+`}`, got)
 
-	_, err = ContainerSettings{HostPort: 80, ContainerPort: 80, Environment: map[string]string{"MOTD": "line\nbreak"}}.JSON()
+	none, err := testContainer().JSON()
+	require.NoError(t, err)
+	assert.Contains(t, none, `"environment":{},"proxy":{`)
+
+	bad := testContainer()
+	bad.Environment = map[string]string{"MOTD": "line\nbreak"}
+	_, err = bad.JSON()
 	assert.ErrorContains(t, err, "environment variable MOTD has a line break")
-	_, err = ContainerSettings{HostPort: 80, ContainerPort: 80, Environment: map[string]string{"1BAD": "x"}}.JSON()
+	bad.Environment = map[string]string{"1BAD": "x"}
+	_, err = bad.JSON()
 	assert.Error(t, err)
+
+	for name, change := range map[string]func(*ContainerSettings){
+		"slot on the proxy's port": func(s *ContainerSettings) { s.SlotPorts[1] = s.HostPort },
+		"slot on the admin port":   func(s *ContainerSettings) { s.SlotPorts[0] = s.ProxyAdminPort },
+		"one port for both slots":  func(s *ContainerSettings) { s.SlotPorts[1] = s.SlotPorts[0] },
+		"no drain":                 func(s *ContainerSettings) { s.DrainSeconds = 0 },
+		"no admin port":            func(s *ContainerSettings) { s.ProxyAdminPort = 0 },
+	} {
+		bad := testContainer()
+		change(&bad)
+		_, err := bad.JSON()
+		assert.ErrorContains(t, err, "rendering the proxy's configuration", name)
+	}
 }
 
 func TestChunks(t *testing.T) {
@@ -166,7 +211,7 @@ func TestChunks(t *testing.T) {
 func TestRolloutCommandFollowsEverythingTheContainerSees(t *testing.T) {
 	base := Release{Image: "nginx:1", Container: `{"hostPort":80}`}
 	cmd := RolloutCommand(base, "db-v1", "app-v1")
-	assert.Regexp(t, `^systemctl try-reload-or-restart rds-app\.service # image: nginx:1; settings: [0-9a-f]{12}; secrets: db-v1 app-v1$`, cmd)
+	assert.Regexp(t, `^systemctl try-reload-or-restart rds-app\.service \|\| \{ journalctl --unit rds-app\.service --lines 80 --no-pager --output cat; exit 1; \} # image: nginx:1; settings: [0-9a-f]{12}; secrets: db-v1 app-v1$`, cmd)
 	assert.Equal(t, cmd, RolloutCommand(base, "db-v1", "app-v1"), "the same release is the same command")
 	for name, other := range map[string]string{
 		"image":              RolloutCommand(Release{Image: "nginx:2", Container: base.Container}, "db-v1", "app-v1"),
@@ -179,6 +224,7 @@ func TestRolloutCommandFollowsEverythingTheContainerSees(t *testing.T) {
 }
 
 func TestURL(t *testing.T) {
-	assert.Equal(t, "http://203.0.113.10", URL("203.0.113.10", 80))
-	assert.Equal(t, "http://203.0.113.10:8080", URL("203.0.113.10", 8080))
+	assert.Equal(t, "http://203.0.113.10", URL("203.0.113.10", 80, ""))
+	assert.Equal(t, "http://203.0.113.10:8080", URL("203.0.113.10", 8080, ""))
+	assert.Equal(t, "https://app.example.com", URL("203.0.113.10", 80, "app.example.com"))
 }

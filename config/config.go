@@ -145,6 +145,28 @@ type App struct {
 	// Environment holds plain (non-secret) variables for the container.
 	// Default empty.
 	Environment map[string]string
+	// HealthCheckTimeout is how long, in seconds, a new container has to
+	// become healthy. Default DefaultHealthCheckTimeout.
+	HealthCheckTimeout int
+	// HealthCheckInterval is the time, in seconds, between two health
+	// checks. Default DefaultHealthCheckInterval.
+	HealthCheckInterval int
+	// HealthCheckRetries is how many answers other than 2xx or 3xx in a row
+	// refuse a new container before the timeout. Default
+	// DefaultHealthCheckRetries.
+	HealthCheckRetries int
+	// DrainSeconds is how long requests in flight on the old container may
+	// take to finish after the switch. Default DefaultDrainSeconds.
+	DrainSeconds int
+	// ProxyImage is the Caddy image of the host's reverse proxy. Default
+	// DefaultProxyImage.
+	ProxyImage string
+	// Domain is the DNS name the application is served on over HTTPS.
+	// Default "": plain HTTP on HostPort.
+	Domain string
+	// HostedZoneID is the Route 53 hosted zone in which the stack creates
+	// Domain's A record. Default "": the user points the name themselves.
+	HostedZoneID string
 }
 
 // Ops configures what watches the stack once it runs: alarms, where they

@@ -75,6 +75,12 @@ func TestDefaults(t *testing.T) {
 		HealthCheckPath:  "/",
 		SecretNames:      []string{"APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "JWT_SECRET"},
 		Environment:      map[string]string{},
+		// The deploy gate and the proxy; no domain: plain HTTP.
+		HealthCheckTimeout:  120,
+		HealthCheckInterval: 2,
+		HealthCheckRetries:  10,
+		DrainSeconds:        10,
+		ProxyImage:          "public.ecr.aws/docker/library/caddy:2.11.4",
 	}, cfg.App)
 	assert.Equal(t, Ops{Alarms: true, AlarmEmails: []string{}, BackupPlan: false}, cfg.Ops)
 }
@@ -89,9 +95,10 @@ func TestEveryKeyIsRead(t *testing.T) {
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
 			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365,
 			"insightsMode": "advanced", "passwordVersion": 3}`,
-		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 8080,
+		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 80,
 			"containerPort": 3000, "healthCheckPath": "/healthz?full=1", "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
-			"environment": {"NODE_ENV": "production"}}`,
+			"environment": {"NODE_ENV": "production"}, "healthCheckTimeout": 300, "healthCheckInterval": 3, "healthCheckRetries": 4, "drainSeconds": 60,
+			"proxyImage": "public.ecr.aws/docker/library/caddy@sha256:` + strings.Repeat("c", 64) + `", "domain": "shop.example.org", "hostedZoneId": "Z2ABCDEF123456"}`,
 		"rds-app:ops": `{"alarms": false, "alarmEmail": ["ops@example.com", "db-team+pager@example.co.uk"], "backupPlan": true}`,
 	})
 	require.NoError(t, err)
@@ -102,9 +109,10 @@ func TestEveryKeyIsRead(t *testing.T) {
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
 		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365,
 		InsightsMode: "advanced", PasswordVersion: 3}, cfg.Database)
-	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 8080,
+	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 80,
 		ContainerPort: 3000, HealthCheckPath: "/healthz?full=1", RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
-		Environment: map[string]string{"NODE_ENV": "production"}}, cfg.App)
+		Environment: map[string]string{"NODE_ENV": "production"}, HealthCheckTimeout: 300, HealthCheckInterval: 3, HealthCheckRetries: 4, DrainSeconds: 60,
+		ProxyImage: "public.ecr.aws/docker/library/caddy@sha256:" + strings.Repeat("c", 64), Domain: "shop.example.org", HostedZoneID: "Z2ABCDEF123456"}, cfg.App)
 	assert.Equal(t, Ops{Alarms: false, AlarmEmails: []string{"ops@example.com", "db-team+pager@example.co.uk"}, BackupPlan: true}, cfg.Ops)
 }
 
@@ -167,8 +175,8 @@ func TestValidationRules(t *testing.T) {
 		{"instance type unknown size", "app", `{"image": "nginx:1", "instanceType": "t3.huge"}`, "rds-app:app.instanceType: \"t3.huge\" is not an EC2 instance type; t3 comes in nano, micro, small, medium, large, xlarge, 2xlarge (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
 		{"instance type absurdly long", "app", `{"image": "nginx:1", "instanceType": "` + strings.Repeat("m", 300) + `.large"}`, "rds-app:app.instanceType: \"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\"… (306 bytes) is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
 		{"ecr host upper case", "app", `{"image": "210987654321.DKR.ECR.eu-west-1.amazonaws.com/shop:1"}`, "rds-app:app.image: \"210987654321.DKR.ECR.eu-west-1.amazonaws.com/shop:1\" has upper-case letters in its registry host; write it in lower case: \"210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:1\" (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
-		{"host port ssh", "app", `{"image": "nginx:1", "hostPort": 22}`, "rds-app:app.hostPort: 22 is taken on the host by sshd (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)"},
-		{"host port dns", "app", `{"image": "nginx:1", "hostPort": 53}`, "rds-app:app.hostPort: 53 is taken on the host by systemd-resolved (DNS) (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)"},
+		{"host port ssh", "app", `{"image": "nginx:1", "hostPort": 22}`, "rds-app:app.hostPort: 22 is taken on the host by sshd (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
+		{"host port dns", "app", `{"image": "nginx:1", "hostPort": 53}`, "rds-app:app.hostPort: 53 is taken on the host by systemd-resolved (DNS) (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
 		{"secret names too large", "app", `{"image": "nginx:1", "secretNames": [` + nameList(1100) + `]}`, "rds-app:app.secretNames: 1100 names make a 70501-byte secret, above the 65536 bytes Secrets Manager holds (allowed: distinct variable names (letters, digits, _; not starting with a digit; at most 255 characters), none the host sets, fitting one 65536-byte secret; for example [\"APP_KEYS\",\"API_TOKEN_SALT\",\"ADMIN_JWT_SECRET\",\"JWT_SECRET\",\"EXTRA_SECRET\"])"},
 		{"secret name too long", "app", `{"image": "nginx:1", "secretNames": ["` + strings.Repeat("S", 256) + `"]}`, "rds-app:app.secretNames[0]: \"SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS\"… (256 bytes) is longer than 255 characters (allowed: distinct variable names (letters, digits, _; not starting with a digit; at most 255 characters), none the host sets, fitting one 65536-byte secret; for example [\"APP_KEYS\",\"API_TOKEN_SALT\",\"ADMIN_JWT_SECRET\",\"JWT_SECRET\",\"EXTRA_SECRET\"])"},
 		{"env entry too large", "app", `{"image": "nginx:1", "environment": {"BIG": "` + strings.Repeat("x", 128*1024) + `"}}`, "rds-app:app.environment.BIG: BIG=… is 131076 bytes, above the 131072 bytes Linux passes for one variable; move large values into the image or a file (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
@@ -259,7 +267,7 @@ func TestValidationRules(t *testing.T) {
 		{"ami malformed", "app", `{"image": "nginx:1", "amiId": "ami-123"}`, "rds-app:app.amiId: \"ami-123\" is not an AMI ID (ami- and 8 or 17 hex digits); leave amiId unset to use the latest Amazon Linux 2023 (allowed: an AMI ID, ami- and 8 or 17 hex digits, of Amazon Linux 2023 for the instance type's architecture; for example \"ami-0f11cbb02d426f673\")"},
 		{"ami empty", "app", `{"image": "nginx:1", "amiId": ""}`, "rds-app:app.amiId: \"\" is not an AMI ID (ami- and 8 or 17 hex digits); leave amiId unset to use the latest Amazon Linux 2023 (allowed: an AMI ID, ami- and 8 or 17 hex digits, of Amazon Linux 2023 for the instance type's architecture; for example \"ami-0f11cbb02d426f673\")"},
 		{"instance type db class", "app", `{"image": "nginx:1", "instanceType": "db.t3.micro"}`, "rds-app:app.instanceType: \"db.t3.micro\" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
-		{"host port zero", "app", `{"image": "nginx:1", "hostPort": 0}`, "rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)"},
+		{"host port zero", "app", `{"image": "nginx:1", "hostPort": 0}`, "rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
 		{"container port high", "app", `{"image": "nginx:1", "containerPort": 70000}`, "rds-app:app.containerPort: 70000 is outside 1..65535 (allowed: 1 to 65535; for example 8080)"},
 		{"root volume small", "app", `{"image": "nginx:1", "rootVolumeSize": 4}`, "rds-app:app.rootVolumeSize: 4 GiB is outside 8..16384 (allowed: 8 to 16384; for example 30)"},
 		{"app log retention", "app", `{"image": "nginx:1", "logRetentionDays": 31}`, "rds-app:app.logRetentionDays: 31 is not a retention period CloudWatch Logs accepts (allowed: a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; for example 14)"},
@@ -270,6 +278,31 @@ func TestValidationRules(t *testing.T) {
 		{"env name contract", "app", `{"image": "nginx:1", "environment": {"DATABASE_URL": "postgres://x"}}`, "rds-app:app.environment.DATABASE_URL: \"DATABASE_URL\" is set by the host from the database secret; choose another name (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
 		{"env name generated", "app", `{"image": "nginx:1", "environment": {"JWT_SECRET": "x"}}`, "rds-app:app.environment.JWT_SECRET: \"JWT_SECRET\" is also in app.secretNames, which generates its value; remove one of them (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
 		{"env value newline", "app", `{"image": "nginx:1", "environment": {"MOTD": "a\nb"}}`, "rds-app:app.environment.MOTD: the value contains a line break or NUL, which a Docker env file cannot hold (allowed: variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most 131072 bytes, 1048576 bytes in all; for example {\"NODE_ENV\":\"production\"})"},
+		// the deploy gate and the proxy
+		{"health timeout short", "app", `{"image": "nginx:1", "healthCheckTimeout": 2}`, "rds-app:app.healthCheckTimeout: 2 is outside 5..600 (allowed: 5 to 600; for example 180)"},
+		{"health timeout long", "app", `{"image": "nginx:1", "healthCheckTimeout": 3600}`, "rds-app:app.healthCheckTimeout: 3600 is outside 5..600 (allowed: 5 to 600; for example 180)"},
+		{"health interval zero", "app", `{"image": "nginx:1", "healthCheckInterval": 0}`, "rds-app:app.healthCheckInterval: 0 is outside 1..60 (allowed: 1 to 60, less than healthCheckTimeout; for example 5)"},
+		{"health interval not below timeout", "app", `{"image": "nginx:1", "healthCheckTimeout": 10, "healthCheckInterval": 10}`, "rds-app:app.healthCheckInterval: 10 is not less than healthCheckTimeout (10), so a new container would be checked once at most (allowed: 1 to 60, less than healthCheckTimeout; for example 5)"},
+		{"health retries zero", "app", `{"image": "nginx:1", "healthCheckRetries": 0}`, "rds-app:app.healthCheckRetries: 0 is outside 1..100 (allowed: 1 to 100; for example 5)"},
+		{"drain zero", "app", `{"image": "nginx:1", "drainSeconds": 0}`, "rds-app:app.drainSeconds: 0 is outside 1..300 (allowed: 1 to 300; for example 30)"},
+		{"drain long", "app", `{"image": "nginx:1", "drainSeconds": 301}`, "rds-app:app.drainSeconds: 301 is outside 1..300 (allowed: 1 to 300; for example 30)"},
+		{"proxy image without tag", "app", `{"image": "nginx:1", "proxyImage": "caddy"}`, "rds-app:app.proxyImage: \"caddy\" has no tag or digest; name the version explicitly, such as caddy:1.0 or caddy@sha256:<64 hex digits> (allowed: a public image reference with an explicit tag or digest, as for image, of Caddy 2.6 or later; for example \"public.ecr.aws/docker/library/caddy:2.10.2\")"},
+		{"proxy image private ECR", "app", `{"image": "nginx:1", "proxyImage": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/caddy:2"}`, "rds-app:app.proxyImage: \"210987654321.dkr.ecr.eu-west-1.amazonaws.com/caddy:2\" is in a private ECR registry; the host pulls the proxy anonymously, so use a public image such as \"public.ecr.aws/docker/library/caddy:2.11.4\" (allowed: a public image reference with an explicit tag or digest, as for image, of Caddy 2.6 or later; for example \"public.ecr.aws/docker/library/caddy:2.10.2\")"},
+		{"domain empty", "app", `{"image": "nginx:1", "domain": ""}`, "rds-app:app.domain: \"\" is empty; leave the key unset for plain HTTP (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain ip", "app", `{"image": "nginx:1", "domain": "203.0.113.10"}`, "rds-app:app.domain: \"203.0.113.10\" is an IP address; a certificate needs a DNS name that points at the Elastic IP (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain upper case", "app", `{"image": "nginx:1", "domain": "App.Example.com"}`, "rds-app:app.domain: \"App.Example.com\" has upper-case letters; write it in lower case: \"app.example.com\" (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain trailing dot", "app", `{"image": "nginx:1", "domain": "app.example.com."}`, "rds-app:app.domain: \"app.example.com.\" ends with a dot; give the name without it: \"app.example.com\" (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain wildcard", "app", `{"image": "nginx:1", "domain": "*.example.com"}`, "rds-app:app.domain: \"*.example.com\" is a wildcard; HTTP-01 validation issues certificates for exact names only (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain single label", "app", `{"image": "nginx:1", "domain": "localhost"}`, "rds-app:app.domain: \"localhost\" is a single label; give the full name, such as app.example.com (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain bad label", "app", `{"image": "nginx:1", "domain": "-app.example.com"}`, "rds-app:app.domain: \"-app.example.com\" has an invalid label \"-app\"; labels are 1 to 63 letters, digits and inner hyphens (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain underscore", "app", `{"image": "nginx:1", "domain": "my_app.example.com"}`, "rds-app:app.domain: \"my_app.example.com\" has an invalid label \"my_app\"; labels are 1 to 63 letters, digits and inner hyphens (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain too long", "app", `{"image": "nginx:1", "domain": "` + strings.Repeat("a.", 127) + `com"}`, "rds-app:app.domain: \"a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.\"… (257 bytes) is 257 characters, above the 253 a DNS name may have (allowed: a DNS name of lower-case labels, at most 253 characters, not an IP address; for example \"app.example.com\")"},
+		{"domain with other host port", "app", `{"image": "nginx:1", "domain": "app.example.com", "hostPort": 8080}`, "rds-app:app.hostPort: 8080 is not used with app.domain: HTTPS is served on 443 and 80 redirects to it; remove hostPort (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
+		{"host port caddy admin", "app", `{"image": "nginx:1", "hostPort": 2019}`, "rds-app:app.hostPort: 2019 is taken on the host by Caddy's admin API (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
+		{"host port app slot", "app", `{"image": "nginx:1", "hostPort": 18002}`, "rds-app:app.hostPort: 18002 is taken on the host by the application's second slot (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
+		{"zone without domain", "app", `{"image": "nginx:1", "hostedZoneId": "Z2ABCDEF123456"}`, "rds-app:app.hostedZoneId: \"Z2ABCDEF123456\" is set but app.domain is not; set the name the record is for (allowed: a Route 53 hosted zone ID (Z and upper-case letters and digits) of the zone that holds domain; needs domain; for example \"Z0123456789ABCDEFGHIJ\")"},
+		{"zone malformed", "app", `{"image": "nginx:1", "domain": "app.example.com", "hostedZoneId": "z2abc"}`, "rds-app:app.hostedZoneId: \"z2abc\" is not a Route 53 hosted zone ID (Z and up to 32 upper-case letters and digits) (allowed: a Route 53 hosted zone ID (Z and upper-case letters and digits) of the zone that holds domain; needs domain; for example \"Z0123456789ABCDEFGHIJ\")"},
+		{"zone with API prefix", "app", `{"image": "nginx:1", "domain": "app.example.com", "hostedZoneId": "/hostedzone/Z2ABC"}`, "rds-app:app.hostedZoneId: \"/hostedzone/Z2ABC\" has the API's /hostedzone/ prefix; give the ID alone: \"Z2ABC\" (allowed: a Route 53 hosted zone ID (Z and upper-case letters and digits) of the zone that holds domain; needs domain; for example \"Z0123456789ABCDEFGHIJ\")"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -342,6 +375,12 @@ func TestValidValuesAccepted(t *testing.T) {
 		{"database", `{"instanceClass": "db.r8g.48xlarge"}`},
 		{"app", `{"image": "nginx:1", "healthCheckPath": "/api/health?deep=1&x=%20"}`},
 		{"app", `{"image": "nginx:1", "hostPort": 8443}`},
+		{"app", `{"image": "nginx:1", "hostPort": 443}`},
+		{"app", `{"image": "nginx:1", "domain": "app.example.com", "hostPort": 80}`},
+		{"app", `{"image": "nginx:1", "domain": "xn--bcher-kva.example", "hostedZoneId": "Z0123456789ABCDEFGHIJKLMNOPQRSTUV"}`},
+		{"app", `{"image": "nginx:1", "domain": "` + strings.Repeat("a", 63) + `.b.example.com"}`},
+		{"app", `{"image": "nginx:1", "healthCheckTimeout": 5, "healthCheckInterval": 4, "healthCheckRetries": 100, "drainSeconds": 300}`},
+		{"app", `{"image": "nginx:1", "proxyImage": "docker.io/library/caddy:2.6.2"}`},
 		{"app", `{"image": "nginx:1", "secretNames": [` + nameList(1000) + `]}`},
 		// 100 short variables, and 500 of 1 KB: no size cliff.
 		{"app", `{"image": "nginx:1", "environment": {` + envEntries(100, 20) + `}}`},
@@ -381,6 +420,12 @@ func TestSettingsTable(t *testing.T) {
 			}
 			if st.Section == SectionApp && st.Name != "image" {
 				section["image"] = "nginx:1"
+			}
+			for path, v := range st.ExampleNeeds {
+				other, ok := Lookup(path)
+				require.True(t, ok, "ExampleNeeds names %s, which is not a key", path)
+				require.Equal(t, st.Section, other.Section, "ExampleNeeds names a key of another section")
+				section[other.Name] = v
 			}
 			values := map[string]string{"rds-app:app": minimalApp, "rds-app:" + st.Section: render(section)}
 			_, err := parse(values)
@@ -452,7 +497,7 @@ func TestUnknownKeys(t *testing.T) {
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
 		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays, insightsMode, passwordVersion",
-		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, healthCheckPath, rootVolumeSize, logRetentionDays, secretNames, environment",
+		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, healthCheckPath, healthCheckTimeout, healthCheckInterval, healthCheckRetries, drainSeconds, proxyImage, domain, hostedZoneId, rootVolumeSize, logRetentionDays, secretNames, environment",
 		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database, rds-app:app and rds-app:ops",
 	}, problems)
 }
@@ -476,7 +521,7 @@ func TestAllProblemsReportedTogether(t *testing.T) {
   - rds-app:database.backupRetentionDays: 0 is outside 1..35 (allowed: 1 to 35, and at least 7 with deletionProtection; for example 10)
   - rds-app:app.image: is required; set it with `+"`pulumi config set --path app.image <registry/repository:tag>`"+` (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example "public.ecr.aws/docker/library/nginx:1.29-alpine")
   - rds-app:app.instanceType: "huge" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example "t4g.small")
-  - rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 5355 (systemd-resolved (LLMNR)); for example 8080)`, err.Error())
+  - rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)`, err.Error())
 }
 
 func TestSecretSectionsAreRejected(t *testing.T) {

@@ -46,7 +46,21 @@ const (
 	// can still be undone from before it began. Not a setting: the vault
 	// outlives the stack, and a shorter life is one `aws backup` call away.
 	BackupPlanRetentionDays = 35
+
+	// A new container has two minutes to answer, checked every two
+	// seconds; ten bad answers in a row refuse it sooner.
+	DefaultHealthCheckTimeout  = 120
+	DefaultHealthCheckInterval = 2
+	DefaultHealthCheckRetries  = 10
+	DefaultDrainSeconds        = 10
+	// DefaultProxyImage is Caddy's official image on public ECR, pinned to
+	// an exact release so that a host built next month runs the same proxy.
+	DefaultProxyImage = "public.ecr.aws/docker/library/caddy:2.11.4"
 )
+
+// HealthCheckRequestSeconds is how long one health check waits for an
+// answer.
+const HealthCheckRequestSeconds = 5
 
 // DefaultIngressCIDRs lets everyone reach the web port.
 var DefaultIngressCIDRs = []string{"0.0.0.0/0"}

@@ -84,7 +84,7 @@ var Settings = []Setting{
 		bind: listField(func(c *Config) *[]string { return &c.Network.IngressCIDRs }, DefaultIngressCIDRs),
 		Rule: fmt.Sprintf("1 to %d distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds %d)",
 			awsfacts.SecurityGroupRules, awsfacts.SecurityGroupRules),
-		Doc:     "Who may reach `app.hostPort`.",
+		Doc:     "Who may reach `app.hostPort` (with `app.domain`: 443; port 80, which then only answers ACME's challenge and redirects, is open to everyone).",
 		Example: []string{"203.0.113.0/24"}, Effect: InPlace,
 		check: func(v *checker, c *Config) {
 			list := c.Network.IngressCIDRs
@@ -399,7 +399,7 @@ var Settings = []Setting{
 		Section: SectionApp, Name: "hostPort", Kind: Integer,
 		bind:    intField(func(c *Config) *int { return &c.App.HostPort }, DefaultHostPort),
 		Rule:    "1 to 65535, except the host's own " + hostPortsText(),
-		Doc:     "The port the host publishes, opened to `network.ingressCidrs`.",
+		Doc:     "The port the proxy serves plain HTTP on, opened to `network.ingressCidrs`; the application's own port is never published. With `domain` it stays 80: HTTPS is served on 443 and 80 redirects to it.",
 		Example: 8080, Effect: Redeploys,
 		check: func(v *checker, c *Config) {
 			p := c.App.HostPort
@@ -408,6 +408,9 @@ var Settings = []Setting{
 				return
 			}
 			v.between(p, 1, 65535, "")
+			if c.App.Domain != "" && p != DefaultHostPort {
+				v.fail("%d is not used with app.domain: HTTPS is served on 443 and %d redirects to it; remove hostPort", p, DefaultHostPort)
+			}
 		},
 	},
 	{
@@ -422,7 +425,7 @@ var Settings = []Setting{
 		Section: SectionApp, Name: "healthCheckPath", Kind: String,
 		bind:    stringField(func(c *Config) *string { return &c.App.HealthCheckPath }, DefaultHealthCheckPath),
 		Rule:    fmt.Sprintf("a URL path starting with /, at most %d characters, with an optional ?query", maxHealthCheckPath),
-		Doc:     "Asked on the new container at every deploy: it is healthy once this answers 2xx or 3xx; otherwise the deploy fails with its last log lines.",
+		Doc:     "Asked on the new container at every deploy, beside the running one: the proxy switches to it once this answers 2xx or 3xx; otherwise it is removed, the old one keeps serving, and the deploy fails with its last log lines.",
 		Example: "/healthz", Effect: Redeploys,
 		check: func(v *checker, c *Config) {
 			p := c.App.HealthCheckPath
@@ -431,6 +434,105 @@ var Settings = []Setting{
 				v.fail("%s is longer than %d characters", awsfacts.Quote(p), maxHealthCheckPath)
 			case !healthPathRE.MatchString(p):
 				v.fail("%s is not a URL path (it starts with / and holds only URL characters, no spaces or #)", awsfacts.Quote(p))
+			}
+		},
+	},
+	{
+		Section: SectionApp, Name: "healthCheckTimeout", Kind: Integer, Unit: "seconds",
+		bind: intField(func(c *Config) *int { return &c.App.HealthCheckTimeout }, DefaultHealthCheckTimeout),
+		Rule: fmt.Sprintf("%d to %d", minHealthCheckTimeout, maxHealthCheckTimeout),
+		Doc:  "How long a new container has to become healthy before the deploy gives up on it (the old one keeps serving).",
+		// Long enough for the slowest boots; with drainSeconds and the image
+		// pull it fits the 20 minutes `pulumi up` waits for a rollout.
+		Example: 180, Effect: Redeploys,
+		check: func(v *checker, c *Config) {
+			v.between(c.App.HealthCheckTimeout, minHealthCheckTimeout, maxHealthCheckTimeout, "")
+		},
+	},
+	{
+		Section: SectionApp, Name: "healthCheckInterval", Kind: Integer, Unit: "seconds",
+		bind:    intField(func(c *Config) *int { return &c.App.HealthCheckInterval }, DefaultHealthCheckInterval),
+		Rule:    fmt.Sprintf("1 to %d, less than healthCheckTimeout", maxHealthCheckInterval),
+		Doc:     fmt.Sprintf("The time between two health checks of a new container; each check waits at most %d seconds for an answer.", HealthCheckRequestSeconds),
+		Example: 5, Effect: Redeploys,
+		check: func(v *checker, c *Config) {
+			n := c.App.HealthCheckInterval
+			switch {
+			case n < 1 || n > maxHealthCheckInterval:
+				v.fail("%d is outside 1..%d", n, maxHealthCheckInterval)
+			case n >= c.App.HealthCheckTimeout && c.App.HealthCheckTimeout >= minHealthCheckTimeout:
+				v.fail("%d is not less than healthCheckTimeout (%d), so a new container would be checked once at most", n, c.App.HealthCheckTimeout)
+			}
+		},
+	},
+	{
+		Section: SectionApp, Name: "healthCheckRetries", Kind: Integer,
+		bind: intField(func(c *Config) *int { return &c.App.HealthCheckRetries }, DefaultHealthCheckRetries),
+		Rule: fmt.Sprintf("1 to %d", maxHealthCheckRetries),
+		Doc: "How many answers other than 2xx or 3xx in a row refuse a new container before healthCheckTimeout. " +
+			"A container that does not answer at all yet (still starting) is waited for.",
+		Example: 5, Effect: Redeploys,
+		check: func(v *checker, c *Config) { v.between(c.App.HealthCheckRetries, 1, maxHealthCheckRetries, "") },
+	},
+	{
+		Section: SectionApp, Name: "drainSeconds", Kind: Integer, Unit: "seconds",
+		bind: intField(func(c *Config) *int { return &c.App.DrainSeconds }, DefaultDrainSeconds),
+		Rule: fmt.Sprintf("1 to %d", maxDrainSeconds),
+		Doc: "After the proxy switches to the new container, how long requests in flight on the old one may take to finish " +
+			"(the proxy's grace period; longer ones, such as WebSockets, are then closed) before the old container is stopped.",
+		Example: 30, Effect: Redeploys,
+		check: func(v *checker, c *Config) { v.between(c.App.DrainSeconds, 1, maxDrainSeconds, "") },
+	},
+	{
+		Section: SectionApp, Name: "proxyImage", Kind: String,
+		bind: stringField(func(c *Config) *string { return &c.App.ProxyImage }, DefaultProxyImage),
+		Rule: "a public image reference with an explicit tag or digest, as for image, of Caddy 2.6 or later",
+		Doc: "The reverse proxy in front of the application: Caddy's official image, pinned to a release. Set it to move to another release " +
+			"or to pin a digest; the host pulls it anonymously. A change restarts the proxy, which refuses connections while it starts.",
+		Example: "public.ecr.aws/docker/library/caddy:2.10.2", Effect: Redeploys,
+		check: func(v *checker, c *Config) {
+			img, err := awsfacts.ParseImage(c.App.ProxyImage)
+			switch {
+			case err != nil:
+				v.fail("%v", err)
+			case img.ECR != nil:
+				v.fail("%s is in a private ECR registry; the host pulls the proxy anonymously, so use a public image such as %q",
+					awsfacts.Quote(c.App.ProxyImage), DefaultProxyImage)
+			}
+		},
+	},
+	{
+		Section: SectionApp, Name: "domain", Kind: String,
+		bind:    stringField(func(c *Config) *string { return &c.App.Domain }, ""),
+		Default: "none: plain HTTP on `hostPort`",
+		Rule:    fmt.Sprintf("a DNS name of lower-case labels, at most %d characters, not an IP address", awsfacts.MaxDomainName),
+		Doc: "Serves the application over HTTPS on this name: the proxy obtains a certificate from Let's Encrypt and renews it, serves 443, " +
+			"redirects 80 to 443 and sends HSTS. Point the name at the Elastic IP (`publicIp`), or set `hostedZoneId`; see [HTTPS](#https).",
+		Example: "app.example.com", Effect: Redeploys,
+		check: func(v *checker, c *Config) {
+			if v.isSet("app.domain") {
+				if err := awsfacts.CheckDomainName(c.App.Domain); err != nil {
+					v.fail("%v", err)
+				}
+			}
+		},
+	},
+	{
+		Section: SectionApp, Name: "hostedZoneId", Kind: String,
+		bind:    stringField(func(c *Config) *string { return &c.App.HostedZoneID }, ""),
+		Default: "none: you point the name",
+		Rule:    "a Route 53 hosted zone ID (Z and upper-case letters and digits) of the zone that holds domain; needs domain",
+		Doc:     "The stack creates `domain`'s A record, pointing at the Elastic IP, in this Route 53 hosted zone of the account.",
+		Example: "Z0123456789ABCDEFGHIJ", ExampleNeeds: map[string]any{"app.domain": "app.example.com"}, Effect: InPlace,
+		check: func(v *checker, c *Config) {
+			if !v.isSet("app.hostedZoneId") {
+				return
+			}
+			if err := awsfacts.CheckHostedZoneID(c.App.HostedZoneID); err != nil {
+				v.fail("%v", err)
+			}
+			if c.App.Domain == "" {
+				v.fail("%s is set but app.domain is not; set the name the record is for", awsfacts.Quote(c.App.HostedZoneID))
 			}
 		},
 	},
@@ -554,6 +656,13 @@ const (
 	// protects its database from deletion may keep.
 	protectedMinBackupRetention = 7
 	maxHealthCheckPath          = 1024
+	// A new container's health check: the timeout, with drainSeconds and
+	// the image pull, fits the 20 minutes `pulumi up` waits for a rollout.
+	minHealthCheckTimeout  = 5
+	maxHealthCheckTimeout  = 600
+	maxHealthCheckInterval = 60
+	maxHealthCheckRetries  = 100
+	maxDrainSeconds        = 300
 	// maxEnvName bounds a variable name; nothing else does.
 	maxEnvName = 255
 	// maxEnvEntry is Linux's MAX_ARG_STRLEN: the longest NAME=value string

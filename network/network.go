@@ -19,6 +19,9 @@ import (
 type Inputs struct {
 	// WebPorts are the host ports open to network.ingressCidrs.
 	WebPorts []int
+	// PublicPorts are host ports open to everyone, whatever
+	// network.ingressCidrs says (ACME's HTTP-01 challenge on 80).
+	PublicPorts []int
 	// DatabasePort is the PostgreSQL port.
 	DatabasePort int
 	// AccountID scopes the flow-log role's trust policy to this account.

@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/network"
@@ -256,6 +258,70 @@ func TestTrafficRulesTable(t *testing.T) {
 		{Group: network.GroupHost, Direction: network.Egress, Port: 5432, PeerGroup: network.GroupDatabase, Description: "PostgreSQL to the database"},
 		{Group: network.GroupDatabase, Direction: network.Ingress, Port: 5432, PeerGroup: network.GroupHost, Description: "PostgreSQL from the application host only"},
 	}, rules)
+}
+
+// TestHTTPSTraffic: with a domain (the program's compute.ListenPorts), 443
+// is open to the ingress blocks and 80 to everyone, for ACME's HTTP-01
+// challenge and the redirect; nothing else, and no rule twice when the
+// ingress blocks already hold everyone.
+func TestHTTPSTraffic(t *testing.T) {
+	args := testArgs()
+	args.IngressCIDRs = []string{"203.0.113.0/24"}
+	args.WebPorts, args.PublicPorts = []int{443}, []int{80}
+	m, _ := build(t, args)
+	host, db := "app-host-id", "app-database-id"
+	want := []rule{
+		{db, "in", "5432", "sg:" + host},
+		{host, "in", "443", "203.0.113.0/24"},
+		{host, "in", "80", "0.0.0.0/0"},
+		{host, "out", "443", "0.0.0.0/0"},
+		{host, "out", "5432", "sg:" + db},
+	}
+	sort.Slice(want, func(i, j int) bool { return fmt.Sprint(want[i]) < fmt.Sprint(want[j]) })
+	assert.Equal(t, want, recordedRules(m))
+	for _, r := range m.OfType(typeIngress) {
+		if r.Input("fromPort").NumberValue() == 80 {
+			assert.Equal(t, "HTTP from anywhere: ACME's HTTP-01 challenge and the redirect to HTTPS", r.Str("description"))
+			assert.Equal(t, "app-host-ingress-80-0-0-0-0-0", r.Name, "the same name as a plain-HTTP stack's rule: adding a domain keeps it")
+		}
+	}
+
+	args.IngressCIDRs = []string{"0.0.0.0/0"}
+	args.WebPorts, args.PublicPorts = []int{80}, []int{80}
+	rules := network.TrafficRules(args)
+	var on80 int
+	for _, r := range rules {
+		if r.Direction == network.Ingress && r.Port == 80 {
+			on80++
+		}
+	}
+	assert.Equal(t, 1, on80, "a port open to everyone is opened once")
+}
+
+// TestApplicationPortsAreNotReachable: whatever the stack serves, the
+// host's group opens only the proxy's ports; the application's slots and
+// the proxy's admin API (loopback ports on the host) are never opened.
+func TestApplicationPortsAreNotReachable(t *testing.T) {
+	for _, app := range []config.App{{HostPort: 80}, {HostPort: 8080}, {HostPort: 80, Domain: "app.example.com"}} {
+		args := testArgs()
+		args.WebPorts, args.PublicPorts = compute.ListenPorts(app)
+		m, _ := build(t, args)
+		opened := map[float64]bool{}
+		for _, r := range m.OfType(typeIngress) {
+			if r.Str("securityGroupId") == "app-host-id" {
+				assert.Equal(t, r.Input("fromPort").NumberValue(), r.Input("toPort").NumberValue(), "one port per rule")
+				opened[r.Input("fromPort").NumberValue()] = true
+			}
+		}
+		want := map[float64]bool{float64(app.HostPort): true}
+		if app.Domain != "" {
+			want = map[float64]bool{80: true, 443: true}
+		}
+		assert.Equal(t, want, opened, "%+v", app)
+		for _, p := range append(awsfacts.AppSlotPorts[:], awsfacts.ProxyAdminPort) {
+			assert.False(t, opened[float64(p)], "port %d is the host's own", p)
+		}
+	}
 }
 
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {

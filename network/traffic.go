@@ -7,6 +7,7 @@ package network
 // without a dependency cycle.
 //
 //	world (IngressCIDRs) --tcp WebPorts--> host
+//	world (anywhere)     --tcp PublicPorts--> host
 //	host --tcp 443--> anywhere        (ECR, Secrets Manager, SSM, packages)
 //	host --tcp DatabasePort--> database
 //	database: no egress at all
@@ -17,6 +18,7 @@ package network
 import (
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -42,6 +44,9 @@ const (
 // HTTPSPort is the only port the host may use to reach the internet.
 const HTTPSPort = 443
 
+// Anywhere is every IPv4 address.
+const Anywhere = "0.0.0.0/0"
+
 // Rule is one allowed TCP path. Exactly one of PeerCIDR and PeerGroup is set.
 type Rule struct {
 	Group       Group
@@ -60,6 +65,15 @@ func TrafficRules(args Args) []Rule {
 			rules = append(rules, Rule{Group: GroupHost, Direction: Ingress, Port: port, PeerCIDR: c,
 				Description: fmt.Sprintf("web traffic to the application from %s", c)})
 		}
+	}
+	for _, port := range args.PublicPorts {
+		// A web port already open to everyone needs no second rule (AWS
+		// refuses a duplicate).
+		if slices.Contains(args.WebPorts, port) && slices.Contains(args.IngressCIDRs, Anywhere) {
+			continue
+		}
+		rules = append(rules, Rule{Group: GroupHost, Direction: Ingress, Port: port, PeerCIDR: Anywhere,
+			Description: "HTTP from anywhere: ACME's HTTP-01 challenge and the redirect to HTTPS"})
 	}
 	rules = append(rules,
 		Rule{Group: GroupHost, Direction: Egress, Port: HTTPSPort, PeerCIDR: "0.0.0.0/0",

@@ -53,8 +53,10 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	// Names that must be unique per account and region start with this.
 	prefix := ctx.Project() + "-" + ctx.Stack()
 
+	webPorts, publicPorts := compute.ListenPorts(cfg.App)
 	net, err := network.New(ctx, "network", cfg.Network, network.Inputs{
-		WebPorts:     []int{cfg.App.HostPort},
+		WebPorts:     webPorts,
+		PublicPorts:  publicPorts,
 		DatabasePort: cfg.Database.Port,
 		AccountID:    info.AccountID,
 	})
@@ -112,6 +114,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 
 	outputs := pulumi.Map{
 		"url":             app.URL,
+		"version":         app.Version,
 		"publicIp":        app.PublicIP,
 		"instanceId":      app.InstanceID,
 		"sessionCommand":  app.SessionCommand,

@@ -1,14 +1,18 @@
 #!/bin/bash
-# rds-app-start: (re)starts the application container. rds-app.service runs
-# it on every start and reload, with the settings of /etc/rds-app/host.env in
-# its environment. It reads the database and application secrets from
-# Secrets Manager, writes them to an env file on tmpfs readable by root only,
-# reads the container's ports, health check path and plain variables from
-# the SSM parameters under CONTAINER_PATH (pieces 000, 001, ... joined in
-# order),
-# logs in to ECR afresh (tokens expire after 12 hours), pulls the image named
-# by the image parameter, and replaces the container. Everything the
-# container sees is read here, so a reload applies any change of it.
+# rds-app-start: deploys the configured release. rds-app.service runs it
+# on every start (`rds-app-start boot`) and reload (`rds-app-start deploy`),
+# with the settings of /etc/rds-app/host.env in its environment. At boot it
+# first brings back the last release that was healthy, if there is one
+# (rds-app-swap restore), and stops there. Otherwise it reads the database
+# and application secrets from Secrets Manager, writes them to an env file
+# on tmpfs readable by root only, reads the container's settings (ports,
+# health check, proxy, plain variables) from the SSM parameters under
+# CONTAINER_PATH (pieces 000, 001, ... joined in order), logs in to ECR
+# afresh (tokens expire after 12 hours), pulls the image named by the image
+# parameter and the proxy's image, and hands over to rds-app-swap, which
+# starts the new container beside the old one and switches to it once it is
+# healthy. Everything the container sees is read here, so a reload applies
+# any change of it.
 #
 # No secret value is ever printed, logged or put on a command line: secrets
 # travel through pipes into jq and from jq into the env file only.
@@ -23,6 +27,11 @@ die() {
   exit 1
 }
 
+mode=${1:-deploy}
+[[ $mode == boot || $mode == deploy ]] || die "usage: rds-app-start boot|deploy"
+# The swap script is installed beside this one.
+swap=${BASH_SOURCE[0]%/*}/rds-app-swap
+
 for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN IMAGE_PARAMETER CONTAINER_PATH LOG_GROUP \
   CA_BUNDLE CA_BUNDLE_URL CONTAINER_CA_PATH CONTAINER_NAME; do
   [[ -n ${!var:-} ]] || die "$var is not set; rds-app.service reads it from /etc/rds-app/host.env"
@@ -33,8 +42,6 @@ done
 
 db_wait_seconds=${DB_WAIT_SECONDS:-3600}
 db_poll_seconds=${DB_POLL_SECONDS:-15}
-health_timeout_seconds=${HEALTH_TIMEOUT_SECONDS:-180}
-health_poll_seconds=${HEALTH_POLL_SECONDS:-3}
 retry_attempts=${RETRY_ATTEMPTS:-5}
 retry_delay_seconds=${RETRY_DELAY_SECONDS:-5}
 # The AWS CLI retries throttling and server errors itself.
@@ -44,6 +51,7 @@ export AWS_DEFAULT_REGION=$AWS_REGION
 runtime_dir=${RUNTIME_DIRECTORY:-/run/rds-app}
 env_file=$runtime_dir/app.env
 plain_env_file=$runtime_dir/plain.env
+settings_file=$runtime_dir/settings.json
 # docker login stores the ECR token in DOCKER_CONFIG: keep it on tmpfs too.
 export DOCKER_CONFIG=$runtime_dir/docker
 
@@ -165,20 +173,27 @@ write_env_file() {
   mv "$tmp" "$env_file"
 }
 
-# The container settings: {"hostPort": n, "containerPort": n,
-# "healthCheckPath": "/...", "environment": {NAME: value}}. Errors name
-# keys, never values.
+# The container settings (compute.ContainerSettings): ports, the health
+# check, the proxy's image and configuration, and the plain variables. The
+# program wrote them; this checks what the scripts rely on. The output is
+# the proxy's image, then the env file. Errors name keys, never values.
 # shellcheck disable=SC2016 # jq variables, not shell ones
 settings_program='
-def port($k):
-  if (.[$k] | type) == "number" and .[$k] >= 1 and .[$k] <= 65535 and (.[$k] | floor) == .[$k] then .[$k]
-  else error("\($k) is not a port") end;
-if type != "object" then error("the settings are not a JSON object") else . end
-| port("hostPort") as $h | port("containerPort") as $c
-| (if (.healthCheckPath | type) == "string" and (.healthCheckPath | test("^/[^\\s#]*$")) then .healthCheckPath
-   else error("healthCheckPath is not a URL path") end) as $path
-| if (.environment | type) != "object" then error("environment is not an object") else . end
-| "\($h) \($c) \($path)", (.environment | to_entries[]
+def check(ok; message): if ok then . else error(message) end;
+def whole($min; $max): type == "number" and . >= $min and . <= $max and floor == .;
+def port($k): check(.[$k] | whole(1; 65535); "\($k) is not a port");
+def count($k; $max): check(.[$k] | whole(1; $max); "\($k) is not a whole number from 1 to \($max)");
+check(type == "object"; "the settings are not a JSON object")
+| port("hostPort") | port("containerPort") | port("proxyAdminPort")
+| count("healthCheckTimeout"; 3600) | count("healthCheckInterval"; 3600) | count("healthCheckRetries"; 1000)
+| count("drainSeconds"; 3600)
+| check((.slotPorts | type) == "array" and (.slotPorts | length) == 2 and all(.slotPorts[]; whole(1; 65535))
+    and .slotPorts[0] != .slotPorts[1]; "slotPorts are not two ports")
+| check((.healthCheckPath | type) == "string" and (.healthCheckPath | test("^/[^\\s#]*$")); "healthCheckPath is not a URL path")
+| check((.proxyImage | type) == "string" and (.proxyImage | test("^[^\\s]+$")); "proxyImage is not an image reference")
+| check((.proxy | type) == "object"; "proxy is not an object")
+| check((.environment | type) == "object"; "environment is not an object")
+| .proxyImage, (.environment | to_entries[]
   | if (.key | test("^[A-Za-z_][A-Za-z0-9_]*$") | not) then error("the environment has an invalid name")
     elif (.value | type) != "string" then error("the environment value of \(.key) is not a string")
     elif (.value | test("[\n\r\u0000]")) then error("the environment value of \(.key) contains a line break")
@@ -211,10 +226,11 @@ read_container_settings() {
     rm -f "$tmp"
     die "the container settings under $CONTAINER_PATH are not usable (see the jq error above)"
   fi
-  read -r host_port container_port health_path <"$tmp"
+  read -r proxy_image <"$tmp"
   sed -i 1d "$tmp"
   chmod 0600 "$tmp"
   mv "$tmp" "$plain_env_file"
+  printf '%s' "$settings" >"$settings_file"
 }
 
 read_image() {
@@ -224,27 +240,14 @@ read_image() {
   [[ -n $image && $image != *[[:space:]]* ]] || die "the image parameter $IMAGE_PARAMETER holds no image reference"
 }
 
-# wait_until_answering polls the new container's health check path until it
-# answers 2xx or 3xx, or the container stops, or the time is up.
-wait_until_answering() {
-  local deadline=$((SECONDS + health_timeout_seconds)) code running
-  while :; do
-    running=$(docker inspect --format '{{.State.Running}}' "$CONTAINER_NAME" 2>/dev/null || true)
-    if [[ $running == false ]]; then
-      log "the container has stopped"
-      return 1
-    fi
-    code=$(curl --silent --output /dev/null --max-time 5 --write-out '%{http_code}' "$health_url" || true)
-    [[ $code =~ ^[23][0-9][0-9]$ ]] && return 0
-    ((SECONDS < deadline)) || return 1
-    sleep "$health_poll_seconds"
-  done
-}
-
 ecr_login() {
   aws ecr get-login-password --region "$2" | docker login --username AWS --password-stdin "$1" >/dev/null
 }
 
+if [[ $mode == boot ]]; then
+  "$swap" restore && exit 0
+  log "deploying the configured release"
+fi
 ensure_ca_bundle
 read_db_secret
 read_app_secret
@@ -258,22 +261,10 @@ if [[ $registry =~ ^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.
     die "cannot log in to $registry"
 fi
 retry "pulling $image" docker pull --quiet "$image" >/dev/null || die "cannot pull $image"
-
-# Pulled first, replaced second: a failed pull leaves the old container serving.
-docker rm --force "$CONTAINER_NAME" >/dev/null 2>&1 || true
-docker run --detach --name "$CONTAINER_NAME" --restart unless-stopped \
-  --env-file "$env_file" --env-file "$plain_env_file" \
-  --publish "$host_port:$container_port" \
-  --volume "$CA_BUNDLE:$CONTAINER_CA_PATH:ro" \
-  --log-driver awslogs --log-opt "awslogs-region=$AWS_REGION" --log-opt "awslogs-group=$LOG_GROUP" \
-  --log-opt mode=non-blocking \
-  "$image" >/dev/null
-
-# The rollout (and so `pulumi up`) fails unless the new container answers.
-# HEALTH_CHECK_BASE replaces the host's own address in tests.
-health_url=${HEALTH_CHECK_BASE:-http://127.0.0.1:$host_port}$health_path
-if ! wait_until_answering; then
-  docker logs --tail 50 "$CONTAINER_NAME" >&2 || true
-  die "the container from $image does not answer $health_url with 2xx or 3xx after ${health_timeout_seconds}s; its last 50 log lines are above, all of them in the log group $LOG_GROUP"
+# Pulled before anything changes: a failed pull leaves everything serving.
+if ! docker image inspect "$proxy_image" >/dev/null 2>&1; then
+  retry "pulling $proxy_image" docker pull --quiet "$proxy_image" >/dev/null || die "cannot pull the proxy image $proxy_image"
 fi
-log "started $CONTAINER_NAME from $image; it answers on $health_url"
+
+export IMAGE=$image SETTINGS_FILE=$settings_file ENV_FILE=$env_file PLAIN_ENV_FILE=$plain_env_file
+exec "$swap" deploy

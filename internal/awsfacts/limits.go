@@ -55,4 +55,16 @@ var HostPorts = map[int]string{
 	53:   "systemd-resolved (DNS)",
 	323:  "chronyd",
 	5355: "systemd-resolved (LLMNR)",
+	// rds-app's own: the proxy's admin API and the application's two slots.
+	ProxyAdminPort:  "Caddy's admin API",
+	AppSlotPorts[0]: "the application's first slot",
+	AppSlotPorts[1]: "the application's second slot",
 }
+
+// ProxyAdminPort is where Caddy's admin API listens, on loopback only.
+const ProxyAdminPort = 2019
+
+// AppSlotPorts are the two loopback ports the application's containers
+// take turns on: a deploy starts the new container on the port the running
+// one does not hold, and the proxy switches to it once it is healthy.
+var AppSlotPorts = [2]int{18001, 18002}

@@ -1,0 +1,36 @@
+package compute
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DNSRecordTTL is the A record's time to live, in seconds: the Elastic IP
+// never changes, so caches may keep it a while.
+const DNSRecordTTL = 300
+
+// newDNSRecord points app.domain at the Elastic IP in app.hostedZoneId,
+// when one is set. It depends on the Elastic IP only, so the name resolves
+// before the host boots and Caddy asks for a certificate. An existing
+// record of that name is not taken over: Route 53 refuses, and README says
+// how to import or remove it.
+func newDNSRecord(ctx *pulumi.Context, name string, args Args, eip *ec2.Eip, parent pulumi.ResourceOption) error {
+	if args.HostedZoneID == "" {
+		return nil
+	}
+	if _, err := route53.NewRecord(ctx, name+"-dns", &route53.RecordArgs{
+		ZoneId:  pulumi.String(args.HostedZoneID),
+		Name:    pulumi.String(args.Domain),
+		Type:    pulumi.String("A"),
+		Ttl:     pulumi.Int(DNSRecordTTL),
+		Records: pulumi.StringArray{eip.PublicIp},
+		// Never take over a record someone else made.
+		AllowOverwrite: pulumi.Bool(false),
+	}, parent); err != nil {
+		return fmt.Errorf("creating DNS record for %q: %w", args.Domain, err)
+	}
+	return nil
+}
