@@ -248,11 +248,12 @@ func (r *rehearsal) checkPasswordRotation(ctx context.Context) {
 	changes, tr := r.plan(ctx, "database.passwordVersion", withSetting(t, r.stack.Config, "database.passwordVersion", 2))
 	got := map[string]string{}
 	for _, c := range changes {
-		action := strings.Join(c.Actions, ",")
+		// A replacement is told by what forces it; an update by what changes.
 		if c.Replaced() {
-			action = "replace"
+			got[c.Type] = "replace " + strings.Join(c.ReplacePaths, ",")
+			continue
 		}
-		got[c.Type] = action + " " + strings.Join(c.Attributes, ",")
+		got[c.Type] = strings.Join(c.Actions, ",") + " " + strings.Join(c.Attributes, ",")
 	}
 	assert.Equal(t, map[string]string{
 		"aws_db_instance":                   "update password",
