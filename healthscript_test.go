@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 )
 
@@ -138,7 +139,9 @@ func (a *healthProbeApp) asked() []string {
 // path under a fresh path, and returns that path.
 func storeHealthSettings(t *testing.T, moto *motoServer, name string, port int, path string) string {
 	t.Helper()
-	settings, err := compute.ContainerSettings{HostPort: port, ContainerPort: 80, HealthCheckPath: path, Environment: map[string]string{"A": "b"}}.JSON()
+	settings, err := compute.ContainerSettings{HostPort: port, ContainerPort: 80, HealthCheckPath: path, HealthCheckTimeout: 120, HealthCheckInterval: 2,
+		HealthCheckRetries: 10, DrainSeconds: 10, ProxyImage: "public.ecr.aws/docker/library/caddy:2.11.4",
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: map[string]string{"A": "b"}}.JSON()
 	require.NoError(t, err)
 	prefix := "/rds-app-health-test/" + name + "/container"
 	moto.PutContainerSettings(t, prefix, settings)
