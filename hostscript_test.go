@@ -356,11 +356,11 @@ func (w *watchedRun) Wait(t testing.TB, timeout time.Duration) scriptRun {
 	}
 }
 
-// Start runs the script in the background (killed after three minutes or
+// Start runs the script in the background (killed after five minutes or
 // when the test ends).
 func (s *startScriptRun) Start(t testing.TB) *watchedRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	cmd := exec.CommandContext(ctx, "bash", append([]string{s.Script}, s.Args...)...)
 	for k, v := range s.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -382,10 +382,11 @@ func (s *startScriptRun) Start(t testing.TB) *watchedRun {
 	return w
 }
 
-// Run runs the script to completion (at most a minute).
+// Run runs the script to completion. The limit only stops a hung script:
+// a deploy on a busy machine (the AWS CLI starts slowly) takes a minute.
 func (s *startScriptRun) Run() scriptRun {
 	s.t.Helper()
-	return s.Start(s.t).Wait(s.t, time.Minute)
+	return s.Start(s.t).Wait(s.t, 4*time.Minute)
 }
 
 func (s *startScriptRun) result(output string, err error) scriptRun {

@@ -865,17 +865,18 @@ func TestStartScriptLogsInToECR(t *testing.T) {
 // group named; nothing is recorded as serving.
 func TestStartScriptRefusesAnUnhealthyContainer(t *testing.T) {
 	t.Parallel()
+	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
+	settings := baseSettings(t, f.boot)
+	settings.HealthCheckTimeout, settings.HealthCheckRetries = 4, 3
+	f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+	// One after the other: each is a first deploy on a host of its own.
 	for tag, why := range map[string]string{
 		"v1-never": "did not answer with 2xx or 3xx within 4s",
 		"v1-500":   "answered 500, and 3 answers were not 2xx or 3xx",
 		"v1-crash": "it stopped",
 	} {
 		t.Run(tag, func(t *testing.T) {
-			t.Parallel()
-			f := newStartScriptFixture(t, "registry.example.com/shop:"+tag)
-			settings := baseSettings(t, f.boot)
-			settings.HealthCheckTimeout, settings.HealthCheckRetries = 4, 3
-			f.moto.PutContainerSettings(t, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+			f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:"+tag)
 			s := f.sandbox(t, nil)
 			run := s.Run()
 			var exit *exec.ExitError

@@ -79,11 +79,12 @@ render_proxy() {
   jq --arg dial "127.0.0.1:$1" "${3:-}"'.proxy | (.. | objects | select(.["@id"]? == "rds-app-upstream") | .dial) |= $dial' "$2"
 }
 
-# load_proxy FILE: makes FILE the proxy's running configuration. Caddy
-# starts the new configuration beside the old one on the same sockets, so no
-# connection is refused, and returns once the old one's requests are done
-# (its grace period); a configuration equal to the running one changes
-# nothing.
+# load_proxy FILE: makes FILE the proxy's running configuration, a reload
+# and not a restart. Caddy binds new listening sockets beside the old ones
+# (SO_REUSEPORT), closes the old ones (connections still waiting in them
+# move over: net.ipv4.tcp_migrate_req, set by the host), and answers once
+# the old configuration's requests are done (its grace period). A
+# configuration equal to the running one changes nothing.
 load_proxy() {
   curl --silent --show-error --fail-with-body --max-time "$load_seconds" \
     --header 'Content-Type: application/json' --data-binary "@$1" "$(admin_url)/load" >&2
