@@ -263,11 +263,12 @@ func (r *rehearsal) checkPasswordRotation(ctx context.Context) {
 	changes, tr := r.plan(ctx, "database.passwordVersion", withSetting(t, r.stack.Config, "database.passwordVersion", 2))
 	got := map[string]string{}
 	for _, c := range changes {
-		action := strings.Join(c.Actions, ",")
+		// An update by the attributes it sets, a replacement by those that
+		// force it.
+		got[c.Type] = "update " + strings.Join(c.Attributes, ",")
 		if c.Replaced() {
-			action = "replace"
+			got[c.Type] = "replace " + strings.Join(c.ReplacePaths, ",")
 		}
-		got[c.Type] = action + " " + strings.Join(c.Attributes, ",")
 	}
 	assert.Equal(t, map[string]string{
 		"aws_db_instance":                   "update password",
