@@ -37,6 +37,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/database"
+	"github.com/rds-app/rds-app/internal/dbsecret"
 )
 
 const (
@@ -157,14 +158,14 @@ func TestDatabaseContract(t *testing.T) {
 // the container's variables from the env file the script writes.
 func containerVars(t *testing.T, moto *motoServer, boot hostBoot, port int, password, caFile string) map[string]string {
 	t.Helper()
-	secret, err := json.Marshal(database.Connection{
+	secret, err := json.Marshal(dbsecret.Connection{
 		Engine:   "postgres",
 		Host:     "localhost",
 		Port:     port,
 		DBName:   contractDB,
 		Username: contractUser,
 		Password: password,
-		SSLMode:  database.SSLMode,
+		SSLMode:  dbsecret.SSLMode,
 	})
 	require.NoError(t, err)
 	// CreateSecret hands the value over as file://, off the command line.

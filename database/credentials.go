@@ -9,23 +9,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/rds-app/rds-app/internal/dbsecret"
 )
-
-// SSLMode is what clients must use: encrypt and verify the server's
-// certificate and host name against the RDS CA.
-const SSLMode = "verify-full"
-
-// Connection is the JSON stored in the secret: what a client needs to
-// connect. The field names follow AWS's own RDS secret format.
-type Connection struct {
-	Engine   string `json:"engine"`
-	Host     string `json:"host"`
-	Port     int    `json:"port"`
-	DBName   string `json:"dbname"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-	SSLMode  string `json:"sslmode"`
-}
 
 type credentials struct {
 	password *random.RandomPassword
@@ -54,14 +40,14 @@ func newCredentials(ctx *pulumi.Context, name string, args Args, key *kms.Key, p
 // instance exists. The value is a Pulumi secret.
 func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Args, instance *rds.Instance, parent pulumi.ResourceOption) (*secretsmanager.SecretVersion, error) {
 	value := pulumi.All(instance.Address, instance.Port, c.password.Result).ApplyT(func(vs []any) (string, error) {
-		b, err := json.Marshal(Connection{
+		b, err := json.Marshal(dbsecret.Connection{
 			Engine:   "postgres",
 			Host:     vs[0].(string),
 			Port:     vs[1].(int),
 			DBName:   args.Name,
 			Username: args.Username,
 			Password: vs[2].(string),
-			SSLMode:  SSLMode,
+			SSLMode:  dbsecret.SSLMode,
 		})
 		return string(b), err
 	}).(pulumi.StringOutput)

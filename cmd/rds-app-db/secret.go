@@ -7,20 +7,12 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+
+	"github.com/rds-app/rds-app/internal/dbsecret"
 )
 
-// connection is the database secret's JSON, as the program stores it
-// (database.Connection; a test checks that the field names agree). It is
-// declared again here so that this command does not link the Pulumi SDK.
-type connection struct {
-	Engine   string `json:"engine"`
-	Host     string `json:"host"`
-	Port     int    `json:"port"`
-	DBName   string `json:"dbname"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-	SSLMode  string `json:"sslmode"`
-}
+// connection is the database secret's JSON, as the program stores it.
+type connection = dbsecret.Connection
 
 // secretArgs is the aws command line that prints the secret's value. The
 // value comes back on a pipe and is never printed or logged.

@@ -2,13 +2,7 @@ package main
 
 import (
 	"errors"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os/exec"
-	"path/filepath"
-	"reflect"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,35 +60,4 @@ func TestSecretErrors(t *testing.T) {
 			assert.Contains(t, secretError(tc.err, tc.stderr, "arn:x").Error(), tc.want)
 		})
 	}
-}
-
-// The secret's JSON is written by the program (database.Connection) and
-// read here; connection is declared again so that this command does not
-// link the Pulumi SDK. This test reads the program's declaration from
-// source (importing it would link that SDK into the test too) and checks
-// that every field agrees in JSON name and type.
-func TestConnectionMatchesTheProgramsSecret(t *testing.T) {
-	file, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "database", "credentials.go"), nil, 0)
-	require.NoError(t, err)
-	program := map[string]string{} // JSON name -> Go type
-	ast.Inspect(file, func(n ast.Node) bool {
-		spec, ok := n.(*ast.TypeSpec)
-		if !ok || spec.Name.Name != "Connection" {
-			return true
-		}
-		for _, f := range spec.Type.(*ast.StructType).Fields.List {
-			tag, err := strconv.Unquote(f.Tag.Value)
-			require.NoError(t, err)
-			program[reflect.StructTag(tag).Get("json")] = f.Type.(*ast.Ident).Name
-		}
-		return false
-	})
-	require.NotEmpty(t, program, "database.Connection not found in database/credentials.go")
-
-	ours := map[string]string{}
-	typ := reflect.TypeOf(connection{})
-	for i := range typ.NumField() {
-		ours[typ.Field(i).Tag.Get("json")] = typ.Field(i).Type.Name()
-	}
-	assert.Equal(t, program, ours)
 }
