@@ -28,10 +28,19 @@ type Inputs struct {
 	// Region, Partition and AccountID locate the stack.
 	Region, Partition, AccountID string
 
-	// SubnetID is the public subnet the host lives in.
-	SubnetID pulumi.StringInput
-	// SecurityGroupID is the host's security group.
+	// SubnetIDs are the public subnets, one per zone: a single host lives
+	// in the first, an Auto Scaling group and its load balancer span all.
+	SubnetIDs pulumi.StringArrayInput
+	// VpcID is the VPC (the load balancer's target group lives in it).
+	VpcID pulumi.StringInput
+	// SecurityGroupID is the hosts' security group.
 	SecurityGroupID pulumi.StringInput
+	// LoadBalancerSecurityGroupID is the load balancer's security group
+	// (app.LoadBalanced() only).
+	LoadBalancerSecurityGroupID pulumi.StringInput
+	// DatabaseConnectArn, when set, is the rds-db:connect resource the
+	// hosts' role may use (database.proxyIamAuth).
+	DatabaseConnectArn pulumi.StringInput
 	// DatabaseSecretArn is the secret holding the connection JSON.
 	DatabaseSecretArn pulumi.StringInput
 	// DatabaseSecretVersion changes whenever the connection settings do: a

@@ -40,7 +40,7 @@ func testArgs() compute.Args {
 		},
 		Inputs: compute.Inputs{
 			ParameterPrefix: "/rds-app/test", Region: "eu-west-1", Partition: "aws", AccountID: "123456789012",
-			SubnetID: pulumi.String("subnet-public-0"), SecurityGroupID: pulumi.String("sg-host"),
+			SubnetIDs: pulumi.StringArray{pulumi.String("subnet-public-0"), pulumi.String("subnet-public-1")}, SecurityGroupID: pulumi.String("sg-host"),
 			DatabaseSecretArn: pulumi.String(dbSecretArn), DatabaseSecretVersion: pulumi.String("db-v1"), KmsKeyArn: pulumi.String(keyArn),
 		},
 	}

@@ -47,7 +47,7 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 	}
 
 	eni, err := ec2.NewNetworkInterface(ctx, name+"-host", &ec2.NetworkInterfaceArgs{
-		SubnetId:       args.SubnetID,
+		SubnetId:       args.SubnetIDs.ToStringArrayOutput().Index(pulumi.Int(0)),
 		SecurityGroups: pulumi.StringArray{args.SecurityGroupID},
 		Description:    pulumi.String("rds-app application host"),
 		Tags:           pulumi.StringMap{"Name": pulumi.String(name + "-host")},

@@ -32,15 +32,20 @@ const (
 	HTTPPort  = 80
 )
 
-// ListenPorts are the ports the proxy serves to the world: web ports, open
-// to network.ingressCidrs, and public ones, open to everyone. Without a
-// domain that is app.hostPort alone. With one, 443 is the web port and 80
-// is public: it serves only ACME's HTTP-01 challenge (whose validators may
-// come from any address) and the redirect to HTTPS, nothing of the
-// application.
+// ListenPorts are the ports the application is served on to the world: web
+// ports, open to network.ingressCidrs, and public ones, open to everyone.
+// Without a domain that is app.hostPort alone. With one, on a single host,
+// 443 is the web port and 80 is public: the host's proxy serves only ACME's
+// HTTP-01 challenge (whose validators may come from any address) and the
+// redirect to HTTPS on it, nothing of the application. Behind a load
+// balancer the certificate comes from ACM, so both 443 and the redirect on
+// 80 follow network.ingressCidrs.
 func ListenPorts(app config.App) (web, public []int) {
-	if app.Domain == "" {
+	switch {
+	case app.Domain == "":
 		return []int{app.HostPort}, nil
+	case app.LoadBalanced():
+		return []int{HTTPSPort, HTTPPort}, nil
 	}
 	return []int{HTTPSPort}, []int{HTTPPort}
 }

@@ -113,12 +113,28 @@ type Database struct {
 	// PasswordVersion numbers the master password: any change generates a
 	// new one. Default DefaultPasswordVersion.
 	PasswordVersion int
+	// Proxy puts an RDS Proxy between the hosts and the instance; the
+	// application is given the proxy's endpoint. Default false.
+	Proxy bool
+	// ProxyIAMAuth makes the proxy require IAM authentication tokens
+	// instead of the password. Needs Proxy. Default false.
+	ProxyIAMAuth bool
+	// ReadReplicas is how many read replicas run in other zones. Default 0.
+	ReadReplicas int
 }
 
 // App configures the application host and its container.
 type App struct {
 	// Image is the container image reference. Required.
 	Image string
+	// Hosts is how many hosts run the application: 1 is a single host with
+	// an Elastic IP; 2 or more run in an Auto Scaling group behind an
+	// Application Load Balancer. Default DefaultHosts.
+	Hosts int
+	// Scaling, when set, lets the Auto Scaling group grow and shrink
+	// between Min and Max hosts to hold a target; it implies the load
+	// balancer. Default nil: a fixed Hosts.
+	Scaling *Scaling
 	// InstanceType is the EC2 instance type. Default DefaultInstanceType.
 	InstanceType string
 	// AMIID pins the host's AMI (an Amazon Linux 2023 AMI of the instance
@@ -167,6 +183,30 @@ type App struct {
 	// HostedZoneID is the Route 53 hosted zone in which the stack creates
 	// Domain's A record. Default "": the user points the name themselves.
 	HostedZoneID string
+}
+
+// Scaling is the target tracking of app.scaling: the group keeps between
+// Min and Max hosts, adding and removing hosts to hold TargetCPU (average
+// CPU percent) or TargetRequests (requests per host per minute, counted by
+// the load balancer); exactly one target is set.
+type Scaling struct {
+	Min, Max       int
+	TargetCPU      int
+	TargetRequests int
+}
+
+// LoadBalanced reports whether the application runs in an Auto Scaling
+// group behind a load balancer (app.hosts above 1, or app.scaling), rather
+// than on one host with an Elastic IP.
+func (a App) LoadBalanced() bool { return a.Hosts > 1 || a.Scaling != nil }
+
+// Capacity is the Auto Scaling group's size: the fixed Hosts, or Scaling's
+// bounds (starting at Min).
+func (a App) Capacity() (min, desired, max int) {
+	if a.Scaling != nil {
+		return a.Scaling.Min, a.Scaling.Min, a.Scaling.Max
+	}
+	return a.Hosts, a.Hosts, a.Hosts
 }
 
 // Ops configures what watches the stack once it runs: alarms, where they

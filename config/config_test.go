@@ -64,9 +64,11 @@ func TestDefaults(t *testing.T) {
 		LogRetentionDays:    30,
 		InsightsMode:        "standard",
 		PasswordVersion:     1,
+		// No proxy, no replicas.
 	}, cfg.Database)
 	assert.Equal(t, App{
 		Image:            "public.ecr.aws/docker/library/nginx:stable-alpine",
+		Hosts:            1,
 		InstanceType:     "t3.micro",
 		HostPort:         80,
 		ContainerPort:    1337,
@@ -94,8 +96,8 @@ func TestEveryKeyIsRead(t *testing.T) {
 			"port": 6432, "username": "owner", "name": "shop", "backupRetentionDays": 14, "backupWindow": "01:00-01:30",
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
 			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365,
-			"insightsMode": "advanced", "passwordVersion": 3}`,
-		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 80,
+			"insightsMode": "advanced", "passwordVersion": 3, "proxy": true, "proxyIamAuth": true, "readReplicas": 2}`,
+		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "scaling": {"min": 2, "max": 6, "targetRequests": 1200}, "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 80,
 			"containerPort": 3000, "healthCheckPath": "/healthz?full=1", "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
 			"environment": {"NODE_ENV": "production"}, "healthCheckTimeout": 300, "healthCheckInterval": 3, "healthCheckRetries": 4, "drainSeconds": 60,
 			"proxyImage": "public.ecr.aws/docker/library/caddy@sha256:` + strings.Repeat("c", 64) + `", "domain": "shop.example.org", "hostedZoneId": "Z2ABCDEF123456"}`,
@@ -108,8 +110,8 @@ func TestEveryKeyIsRead(t *testing.T) {
 		Port: 6432, Username: "owner", Name: "shop", BackupRetentionDays: 14, BackupWindow: "01:00-01:30",
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
 		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365,
-		InsightsMode: "advanced", PasswordVersion: 3}, cfg.Database)
-	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 80,
+		InsightsMode: "advanced", PasswordVersion: 3, Proxy: true, ProxyIAMAuth: true, ReadReplicas: 2}, cfg.Database)
+	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", Hosts: 1, Scaling: &Scaling{Min: 2, Max: 6, TargetRequests: 1200}, InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 80,
 		ContainerPort: 3000, HealthCheckPath: "/healthz?full=1", RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
 		Environment: map[string]string{"NODE_ENV": "production"}, HealthCheckTimeout: 300, HealthCheckInterval: 3, HealthCheckRetries: 4, DrainSeconds: 60,
 		ProxyImage: "public.ecr.aws/docker/library/caddy@sha256:" + strings.Repeat("c", 64), Domain: "shop.example.org", HostedZoneID: "Z2ABCDEF123456"}, cfg.App)
@@ -172,8 +174,20 @@ func TestValidationRules(t *testing.T) {
 		{"instance class unknown family", "database", `{"instanceClass": "db.q9.large"}`, "rds-app:database.instanceClass: \"db.q9.large\" is not an RDS for PostgreSQL instance class; use db.<family>.<size>, such as db.t4g.micro or db.m7g.large (families: m5, m5d, m6g, m6gd, m6i, m6id, m6idn, m6in, m7g, m7i, m8g, m8gd, r5, r5b, r5d, r6g, r6gd, r6i, r6id, r6idn, r6in, r7g, r7i, r8g, r8gd, t3, t4g, x2g, x2idn, x2iedn, x2iezn) (allowed: an RDS for PostgreSQL class, db.<family>.<size>; for example \"db.t4g.small\")"},
 		{"instance class absurdly long", "database", `{"instanceClass": "db.t4g.` + strings.Repeat("x", 200) + `"}`, "rds-app:database.instanceClass: \"db.t4g.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"… (207 bytes) is not an RDS for PostgreSQL instance class; db.t4g comes in micro, small, medium, large, xlarge, 2xlarge (allowed: an RDS for PostgreSQL class, db.<family>.<size>; for example \"db.t4g.small\")"},
 		{"storage ceiling under 110 percent", "database", `{"allocatedStorage": 100, "maxAllocatedStorage": 105}`, "rds-app:database.maxAllocatedStorage: 105 GiB is less than 110 % of allocatedStorage (100 GiB), which RDS refuses (allowed: at least 110 % of allocatedStorage (rounded up), at most 65536; for example 110)"},
-		{"instance type unknown size", "app", `{"image": "nginx:1", "instanceType": "t3.huge"}`, "rds-app:app.instanceType: \"t3.huge\" is not an EC2 instance type; t3 comes in nano, micro, small, medium, large, xlarge, 2xlarge (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
-		{"instance type absurdly long", "app", `{"image": "nginx:1", "instanceType": "` + strings.Repeat("m", 300) + `.large"}`, "rds-app:app.instanceType: \"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\"… (306 bytes) is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
+		// Scale-out.
+		{"hosts zero", "app", `{"image": "nginx:1", "hosts": 0}`, "rds-app:app.hosts: 0 is outside 1..50 (allowed: 1 to 50; not with scaling; for example 2)"},
+		{"hosts and scaling", "app", `{"image": "nginx:1", "hosts": 3, "scaling": {"min": 2, "max": 4, "targetCpu": 50}}`, "rds-app:app.scaling: is set and so is app.hosts (3); set one of them: scaling's min and max bound the group (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"scaling without target", "app", `{"image": "nginx:1", "scaling": {"min": 2, "max": 4}}`, "rds-app:app.scaling: sets no target; set targetCpu (average CPU percent) or targetRequests (requests per host per minute) (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"scaling with two targets", "app", `{"image": "nginx:1", "scaling": {"min": 2, "max": 4, "targetCpu": 50, "targetRequests": 100}}`, "rds-app:app.scaling: sets both targetCpu and targetRequests; target tracking on both makes the group follow whichever asks for more hosts, set one (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"scaling max not above min", "app", `{"image": "nginx:1", "scaling": {"min": 3, "max": 3, "targetCpu": 50}}`, "rds-app:app.scaling.max: 3 is not above min (3); for a fixed number of hosts set app.hosts instead (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"scaling min missing", "app", `{"image": "nginx:1", "scaling": {"max": 3, "targetCpu": 50}}`, "rds-app:app.scaling.min: 0 is outside 1..50 (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"scaling cpu too high", "app", `{"image": "nginx:1", "scaling": {"min": 1, "max": 3, "targetCpu": 95}}`, "rds-app:app.scaling.targetCpu: 95 is outside 10..90 (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"scaling unknown field", "app", `{"image": "nginx:1", "scaling": {"min": 1, "max": 3, "targetCPU": 50}}`, "rds-app:app.scaling.targetCPU: is not a known field; known fields are min, max, targetCpu, targetRequests (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"scaling not an object", "app", `{"image": "nginx:1", "scaling": 4}`, "rds-app:app.scaling: 4 is not an object with the fields min, max, targetCpu, targetRequests (allowed: min 1 to 50, max above min and at most 50, and one target: targetCpu 10 to 90 (average CPU percent) or targetRequests 1 to 1000000 (requests per host per minute); not with hosts; for example {\"max\":4,\"min\":2,\"targetCpu\":60})"},
+		{"proxy iam auth without proxy", "database", `{"proxyIamAuth": true}`, "rds-app:database.proxyIamAuth: true needs database.proxy: IAM authentication is the proxy's; set database.proxy to true (allowed: true needs proxy; for example true)"},
+		{"too many replicas", "database", `{"readReplicas": 6}`, "rds-app:database.readReplicas: 6 is outside 0..5 (allowed: 0 to 5; for example 1)"},
+		{"instance type unknown size", "app", `{"image": "nginx:1", "instanceType": "t3.huge"}`, "rds-app:app.instanceType: \"t3.huge\" is not an EC2 instance type; t3 comes in nano, micro, small, medium, large, xlarge, 2xlarge (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example \"t4g.small\")"},
+		{"instance type absurdly long", "app", `{"image": "nginx:1", "instanceType": "` + strings.Repeat("m", 300) + `.large"}`, "rds-app:app.instanceType: \"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\"… (306 bytes) is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example \"t4g.small\")"},
 		{"ecr host upper case", "app", `{"image": "210987654321.DKR.ECR.eu-west-1.amazonaws.com/shop:1"}`, "rds-app:app.image: \"210987654321.DKR.ECR.eu-west-1.amazonaws.com/shop:1\" has upper-case letters in its registry host; write it in lower case: \"210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:1\" (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
 		{"host port ssh", "app", `{"image": "nginx:1", "hostPort": 22}`, "rds-app:app.hostPort: 22 is taken on the host by sshd (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
 		{"host port dns", "app", `{"image": "nginx:1", "hostPort": 53}`, "rds-app:app.hostPort: 53 is taken on the host by systemd-resolved (DNS) (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
@@ -263,10 +277,10 @@ func TestValidationRules(t *testing.T) {
 		{"image no tag", "app", `{"image": "nginx"}`, "rds-app:app.image: \"nginx\" has no tag or digest; name the version explicitly, such as nginx:1.0 or nginx@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
 		{"image short digest", "app", `{"image": "nginx@sha256:abc"}`, "rds-app:app.image: \"nginx@sha256:abc\" is not a valid image reference (invalid reference format); use registry/repository:tag or registry/repository@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
 		{"image with spaces", "app", `{"image": "nginx: 1"}`, "rds-app:app.image: \"nginx: 1\" is not a valid image reference (invalid reference format); use registry/repository:tag or registry/repository@sha256:<64 hex digits> (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example \"public.ecr.aws/docker/library/nginx:1.29-alpine\")"},
-		{"instance type", "app", `{"image": "nginx:1", "instanceType": "micro"}`, "rds-app:app.instanceType: \"micro\" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
+		{"instance type", "app", `{"image": "nginx:1", "instanceType": "micro"}`, "rds-app:app.instanceType: \"micro\" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example \"t4g.small\")"},
 		{"ami malformed", "app", `{"image": "nginx:1", "amiId": "ami-123"}`, "rds-app:app.amiId: \"ami-123\" is not an AMI ID (ami- and 8 or 17 hex digits); leave amiId unset to use the latest Amazon Linux 2023 (allowed: an AMI ID, ami- and 8 or 17 hex digits, of Amazon Linux 2023 for the instance type's architecture; for example \"ami-0f11cbb02d426f673\")"},
 		{"ami empty", "app", `{"image": "nginx:1", "amiId": ""}`, "rds-app:app.amiId: \"\" is not an AMI ID (ami- and 8 or 17 hex digits); leave amiId unset to use the latest Amazon Linux 2023 (allowed: an AMI ID, ami- and 8 or 17 hex digits, of Amazon Linux 2023 for the instance type's architecture; for example \"ami-0f11cbb02d426f673\")"},
-		{"instance type db class", "app", `{"image": "nginx:1", "instanceType": "db.t3.micro"}`, "rds-app:app.instanceType: \"db.t3.micro\" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example \"t4g.small\")"},
+		{"instance type db class", "app", `{"image": "nginx:1", "instanceType": "db.t3.micro"}`, "rds-app:app.instanceType: \"db.t3.micro\" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example \"t4g.small\")"},
 		{"host port zero", "app", `{"image": "nginx:1", "hostPort": 0}`, "rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)"},
 		{"container port high", "app", `{"image": "nginx:1", "containerPort": 70000}`, "rds-app:app.containerPort: 70000 is outside 1..65535 (allowed: 1 to 65535; for example 8080)"},
 		{"root volume small", "app", `{"image": "nginx:1", "rootVolumeSize": 4}`, "rds-app:app.rootVolumeSize: 4 GiB is outside 8..16384 (allowed: 8 to 16384; for example 30)"},
@@ -349,6 +363,10 @@ func TestValidValuesAccepted(t *testing.T) {
 		{"database", `{"engineVersion": "13", "extendedSupport": true}`},
 		{"database", `{"engineVersion": "14"}`},
 		{"database", `{"engineVersion": "18"}`},
+		{"database", `{"proxy": true, "proxyIamAuth": true, "readReplicas": 5}`},
+		{"app", `{"image": "nginx:1", "hosts": 50}`},
+		{"app", `{"image": "nginx:1", "scaling": {"min": 1, "max": 50, "targetCpu": 10}}`},
+		{"app", `{"image": "nginx:1", "scaling": {"min": "2", "max": 3, "targetRequests": 1000000}}`},
 		{"database", `{"port": 1150}`},
 		{"database", `{"port": 65535}`},
 		{"database", `{"username": "a"}`},
@@ -406,7 +424,7 @@ func TestSettingsTable(t *testing.T) {
 			assert.Contains(t, sections, st.Section)
 			assert.NotEmpty(t, st.Doc, "doc")
 			assert.NotEmpty(t, st.Kind, "kind")
-			assert.Contains(t, []Effect{InPlace, Redeploys, ReplacesHost, ReplacesDatabase}, st.Effect)
+			assert.Contains(t, []Effect{InPlace, Redeploys, ReplacesHost, ReplacesHostWithGroup, ReplacesDatabase}, st.Effect)
 			require.NotNil(t, st.Example, "example")
 			if st.Kind != Boolean {
 				assert.NotEmpty(t, st.Rule, "rule")
@@ -444,9 +462,18 @@ func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
 	}
 	_, err := Parse("rds-app", Source{Values: map[string]string{"rds-app:app": `{"image": "nginx:1", "instanceType": "m8g.large"}`}}, facts)
 	assert.EqualError(t, err, `invalid configuration (1 problem):
-  - rds-app:app.instanceType: "m8g.large" is not offered in eu-west-1a, the host's zone (the first of network.availabilityZones); choose another type, or: zones that offer it: eu-west-1b, eu-west-1c; list one of them first in network.availabilityZones (allowed: an EC2 instance type offered in the host's zone; for example "t4g.small")`)
+  - rds-app:app.instanceType: "m8g.large" is not offered in eu-west-1a, the host's zone (the first of network.availabilityZones); choose another type, or: zones that offer it: eu-west-1b, eu-west-1c; list one of them first in network.availabilityZones (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example "t4g.small")`)
 	_, err = Parse("rds-app", Source{Values: map[string]string{"rds-app:app": `{"image": "nginx:1", "instanceType": "m8g.large"}`,
 		"rds-app:network": `{"availabilityZones": ["eu-west-1b", "eu-west-1a"]}`}}, facts)
+	assert.NoError(t, err)
+
+	// An Auto Scaling group places hosts in every zone.
+	_, err = Parse("rds-app", Source{Values: map[string]string{"rds-app:app": `{"image": "nginx:1", "instanceType": "m8g.large", "hosts": 2}`,
+		"rds-app:network": `{"availabilityZones": ["eu-west-1b", "eu-west-1a"]}`}}, facts)
+	assert.EqualError(t, err, `invalid configuration (1 problem):
+  - rds-app:app.instanceType: "m8g.large" is not offered in eu-west-1a, where the Auto Scaling group places hosts (every zone of network.availabilityZones); choose another type, or list only zones that offer it: eu-west-1b, eu-west-1c (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example "t4g.small")`)
+	_, err = Parse("rds-app", Source{Values: map[string]string{"rds-app:app": `{"image": "nginx:1", "instanceType": "m8g.large", "scaling": {"min": 2, "max": 3, "targetCpu": 50}}`,
+		"rds-app:network": `{"availabilityZones": ["eu-west-1b", "eu-west-1c"]}`}}, facts)
 	assert.NoError(t, err)
 }
 
@@ -496,8 +523,8 @@ func TestUnknownKeys(t *testing.T) {
 	})
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
-		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays, insightsMode, passwordVersion",
-		"rds-app:app.imageTag: is not a known key; known keys are image, instanceType, amiId, hostPort, containerPort, healthCheckPath, healthCheckTimeout, healthCheckInterval, healthCheckRetries, drainSeconds, proxyImage, domain, hostedZoneId, rootVolumeSize, logRetentionDays, secretNames, environment",
+		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays, insightsMode, passwordVersion, proxy, proxyIamAuth, readReplicas",
+		"rds-app:app.imageTag: is not a known key; known keys are image, hosts, scaling, instanceType, amiId, hostPort, containerPort, healthCheckPath, healthCheckTimeout, healthCheckInterval, healthCheckRetries, drainSeconds, proxyImage, domain, hostedZoneId, rootVolumeSize, logRetentionDays, secretNames, environment",
 		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database, rds-app:app and rds-app:ops",
 	}, problems)
 }
@@ -520,7 +547,7 @@ func TestAllProblemsReportedTogether(t *testing.T) {
   - rds-app:database.username: "postgres" is reserved by PostgreSQL or RDS; choose another name such as "app_admin" (allowed: starts with a letter; letters, digits and underscores; at most 63; not postgres, rdsadmin, admin, a pg_/rds_ name or a reserved word; for example "other_admin")
   - rds-app:database.backupRetentionDays: 0 is outside 1..35 (allowed: 1 to 35, and at least 7 with deletionProtection; for example 10)
   - rds-app:app.image: is required; set it with `+"`pulumi config set --path app.image <registry/repository:tag>`"+` (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example "public.ecr.aws/docker/library/nginx:1.29-alpine")
-  - rds-app:app.instanceType: "huge" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone; for example "t4g.small")
+  - rds-app:app.instanceType: "huge" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example "t4g.small")
   - rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)`, err.Error())
 }
 

@@ -31,6 +31,9 @@ const (
 	// DefaultPasswordVersion is the first master password's number.
 	DefaultPasswordVersion = 1
 
+	// DefaultHosts is one host with an Elastic IP: no load balancer to pay
+	// for until the application needs a second host.
+	DefaultHosts           = 1
 	DefaultInstanceType    = "t3.micro"
 	DefaultContainerPort   = 1337
 	DefaultRootVolumeSize  = 20

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,6 +171,35 @@ func (s *section) stringMap(field string) map[string]string {
 		out[k] = str
 	}
 	return out
+}
+
+// integers reads an object whose fields, all whole numbers, are among
+// keys. ok is false when the field is absent or malformed.
+func (s *section) integers(field string, keys []string) (out map[string]int, ok bool) {
+	v, present := s.lookup(field)
+	if !present {
+		return nil, false
+	}
+	obj, isObj := v.(map[string]any)
+	if !isObj {
+		s.fail(field, "", "%s is not an object with the fields %s", describe(v), strings.Join(keys, ", "))
+		return nil, false
+	}
+	out, ok = map[string]int{}, true
+	for _, k := range sortedKeys(obj) {
+		n, isInt := asInt(obj[k])
+		switch {
+		case !slices.Contains(keys, k):
+			s.fail(field, "."+k, "is not a known field; known fields are %s", strings.Join(keys, ", "))
+			ok = false
+		case !isInt:
+			s.fail(field, "."+k, "%s is not a whole number", describe(obj[k]))
+			ok = false
+		default:
+			out[k] = n
+		}
+	}
+	return out, ok
 }
 
 // unknown reports every field that no reader asked for: almost always a typo.

@@ -15,6 +15,8 @@ const (
 	Boolean    Kind = "boolean"
 	StringList Kind = "array of strings"
 	StringMap  Kind = "object of strings"
+	// ScalingObject is app.scaling's shape.
+	ScalingObject Kind = "object {min, max, targetCpu or targetRequests}"
 )
 
 // Effect is what `pulumi up` does when a setting changes on a deployed
@@ -29,6 +31,10 @@ const (
 	Redeploys Effect = "in place, redeploys the container"
 	// ReplacesHost creates a new host (minutes of downtime, a new root volume).
 	ReplacesHost Effect = "replaces the host"
+	// ReplacesHostWithGroup replaces the single host with an Auto Scaling
+	// group behind a load balancer: a new address (see README's "Scaling
+	// out").
+	ReplacesHostWithGroup Effect = "replaces the host with hosts behind a load balancer"
 	// ReplacesDatabase creates a new, empty database.
 	ReplacesDatabase Effect = "replaces the database"
 )
@@ -140,6 +146,21 @@ func mapField(get func(*Config) *map[string]string, def map[string]string) bindi
 		return nil
 	})
 }
+
+// scalingField binds app.scaling: nil when unset.
+func scalingField(get func(*Config) **Scaling) binding {
+	return field(get, nil, func(s *section, name string) **Scaling {
+		fields, ok := s.integers(name, scalingKeys)
+		if !ok {
+			return nil
+		}
+		v := &Scaling{Min: fields["min"], Max: fields["max"], TargetCPU: fields["targetCpu"], TargetRequests: fields["targetRequests"]}
+		return &v
+	})
+}
+
+// scalingKeys are app.scaling's fields.
+var scalingKeys = []string{"min", "max", "targetCpu", "targetRequests"}
 
 // clone copies slices and maps, so a Config never shares the table's
 // defaults.

@@ -336,6 +336,36 @@ var Settings = []Setting{
 		},
 	},
 
+	{
+		Section: SectionDatabase, Name: "proxy", Kind: Boolean,
+		bind: boolField(func(c *Config) *bool { return &c.Database.Proxy }, false),
+		Doc: "An RDS Proxy in the private subnets pools the application's connections (and holds them through a failover): TLS required, its own security group " +
+			"that admits only the hosts, and the only way to the instance. The connection secret (and so `DATABASE_URL`) then names the proxy's endpoint on port 5432.",
+		Example: true, Effect: Redeploys,
+	},
+	{
+		Section: SectionDatabase, Name: "proxyIamAuth", Kind: Boolean,
+		bind: boolField(func(c *Config) *bool { return &c.Database.ProxyIAMAuth }, false),
+		Rule: "true needs proxy",
+		Doc: "The proxy requires an IAM authentication token instead of the password; the hosts' role may `rds-db:connect` as the master user. " +
+			"The application must then connect with a token (`aws rds generate-db-auth-token`, or the AWS SDK's signer): the password in `DATABASE_URL` is refused.",
+		Example: true, ExampleNeeds: map[string]any{"database.proxy": true}, Effect: InPlace,
+		check: func(v *checker, c *Config) {
+			if c.Database.ProxyIAMAuth && !c.Database.Proxy {
+				v.fail("true needs database.proxy: IAM authentication is the proxy's; set database.proxy to true")
+			}
+		},
+	},
+	{
+		Section: SectionDatabase, Name: "readReplicas", Kind: Integer,
+		bind: intField(func(c *Config) *int { return &c.Database.ReadReplicas }, 0),
+		Rule: fmt.Sprintf("0 to %d", maxReadReplicas),
+		Doc: "Read replicas of the instance, in zones other than its own, encrypted with the same key, reached by the hosts directly. " +
+			"The application gets their endpoints as `DATABASE_READ_HOSTS` and `DATABASE_READ_URLS` (comma-separated, in order).",
+		Example: 1, Effect: Redeploys,
+		check: func(v *checker, c *Config) { v.between(c.Database.ReadReplicas, 0, maxReadReplicas, "") },
+	},
+
 	// rds-app:app
 	{
 		Section: SectionApp, Name: "image", Kind: String,
@@ -364,9 +394,57 @@ var Settings = []Setting{
 		},
 	},
 	{
+		Section: SectionApp, Name: "hosts", Kind: Integer,
+		bind: intField(func(c *Config) *int { return &c.App.Hosts }, DefaultHosts),
+		Rule: fmt.Sprintf("1 to %d; not with scaling", maxHosts),
+		Doc: "How many hosts run the application. 1 is one host with an Elastic IP, deployed by a blue/green swap on the host. " +
+			"2 or more run the same host definition in an Auto Scaling group across the public subnets behind an Application Load Balancer, deployed by a rolling instance refresh: " +
+			"see [Scaling out](#scaling-out), which also says what a switch between the two modes replaces.",
+		Example: 2, Effect: ReplacesHostWithGroup,
+		check: func(v *checker, c *Config) { v.between(c.App.Hosts, 1, maxHosts, "") },
+	},
+	{
+		Section: SectionApp, Name: "scaling", Kind: ScalingObject,
+		bind:    scalingField(func(c *Config) **Scaling { return &c.App.Scaling }),
+		Default: "none: a fixed `hosts`",
+		Rule: fmt.Sprintf("min 1 to %d, max above min and at most %d, and one target: targetCpu %d to %d (average CPU percent) or targetRequests 1 to %d (requests per host per minute); not with hosts",
+			maxHosts, maxHosts, minTargetCPU, maxTargetCPU, maxTargetRequests),
+		Doc: "Lets the Auto Scaling group (and with it the load balancer, as for `hosts` of 2 or more) grow and shrink between `min` and `max` hosts by target tracking: " +
+			"on the hosts' average CPU, or on the load balancer's requests per host.",
+		Example: map[string]int{"min": 2, "max": 4, "targetCpu": 60}, Effect: ReplacesHostWithGroup,
+		check: func(v *checker, c *Config) {
+			sc := c.App.Scaling
+			if sc == nil {
+				return
+			}
+			if v.isSet("app.hosts") {
+				v.fail("is set and so is app.hosts (%d); set one of them: scaling's min and max bound the group", c.App.Hosts)
+			}
+			if sc.Min < 1 || sc.Min > maxHosts {
+				v.failAt(".min", "%d is outside 1..%d", sc.Min, maxHosts)
+			}
+			switch {
+			case sc.Max > maxHosts:
+				v.failAt(".max", "%d is above %d", sc.Max, maxHosts)
+			case sc.Max <= sc.Min:
+				v.failAt(".max", "%d is not above min (%d); for a fixed number of hosts set app.hosts instead", sc.Max, sc.Min)
+			}
+			switch {
+			case sc.TargetCPU == 0 && sc.TargetRequests == 0:
+				v.fail("sets no target; set targetCpu (average CPU percent) or targetRequests (requests per host per minute)")
+			case sc.TargetCPU != 0 && sc.TargetRequests != 0:
+				v.fail("sets both targetCpu and targetRequests; target tracking on both makes the group follow whichever asks for more hosts, set one")
+			case sc.TargetCPU != 0 && (sc.TargetCPU < minTargetCPU || sc.TargetCPU > maxTargetCPU):
+				v.failAt(".targetCpu", "%d is outside %d..%d", sc.TargetCPU, minTargetCPU, maxTargetCPU)
+			case sc.TargetRequests < 0 || sc.TargetRequests > maxTargetRequests:
+				v.failAt(".targetRequests", "%d is outside 1..%d", sc.TargetRequests, maxTargetRequests)
+			}
+		},
+	},
+	{
 		Section: SectionApp, Name: "instanceType", Kind: String,
 		bind:    stringField(func(c *Config) *string { return &c.App.InstanceType }, DefaultInstanceType),
-		Rule:    "an EC2 instance type offered in the host's zone",
+		Rule:    "an EC2 instance type offered in the host's zone (in every zone, with a load balancer)",
 		Doc:     "The host's type. Graviton types (`t4g`, `m7g`, ...) get an arm64 AMI, others x86_64; the image must support that architecture.",
 		Example: "t4g.small", Effect: InPlace,
 		check: func(v *checker, c *Config) {
@@ -650,6 +728,15 @@ var Settings = []Setting{
 
 const (
 	minAZCount = 2
+	// maxHosts catches a typo (200 for 20) before it launches the hosts;
+	// raise it when an application truly needs more.
+	maxHosts = 50
+	// A CPU target outside these leaves no headroom or never scales in.
+	minTargetCPU, maxTargetCPU = 10, 90
+	maxTargetRequests          = 1_000_000
+	// maxReadReplicas: RDS allows up to 15 per instance; more than a few
+	// belong on Aurora (see README's "Growing further").
+	maxReadReplicas = 5
 	// maxEmail is the longest address SMTP carries (RFC 5321's path limit).
 	maxEmail = 254
 	// protectedMinBackupRetention is the least retention a stack that
@@ -735,8 +822,9 @@ func (v *checker) retention(days int) {
 	}
 }
 
-// hostZoneOffers checks that the host's zone (the first of
-// network.availabilityZones, where its subnet is) offers app.instanceType.
+// hostZoneOffers checks that the hosts' zones offer app.instanceType: the
+// first of network.availabilityZones, where a single host's subnet is, or
+// every zone when an Auto Scaling group spreads hosts across them.
 func (v *checker) hostZoneOffers(c *Config) {
 	zones := c.Network.AvailabilityZones
 	if len(zones) == 0 || v.facts.ZonesOffering == nil || awsfacts.CheckInstanceType(c.App.InstanceType) != nil {
@@ -747,12 +835,27 @@ func (v *checker) hostZoneOffers(c *Config) {
 		v.fail("cannot tell which zones offer %q: %v", c.App.InstanceType, err)
 		return
 	}
+	where := "no zone of the region offers it"
+	if len(offered) > 0 {
+		where = "zones that offer it: " + strings.Join(slices.Sorted(slices.Values(offered)), ", ")
+	}
+	if c.App.LoadBalanced() {
+		var missing []string
+		for _, z := range zones {
+			if !slices.Contains(offered, z) {
+				missing = append(missing, z)
+			}
+		}
+		if len(missing) > 0 {
+			v.fail("%q is not offered in %s, where the Auto Scaling group places hosts (every zone of network.availabilityZones); choose another type, or list only %s", c.App.InstanceType, strings.Join(missing, ", "), where)
+		}
+		return
+	}
 	if slices.Contains(offered, zones[0]) {
 		return
 	}
-	where := "no zone of the region offers it"
 	if len(offered) > 0 {
-		where = "zones that offer it: " + strings.Join(slices.Sorted(slices.Values(offered)), ", ") + "; list one of them first"
+		where += "; list one of them first"
 	}
 	v.fail("%q is not offered in %s, the host's zone (the first of network.availabilityZones); choose another type, or: %s in network.availabilityZones", c.App.InstanceType, zones[0], where)
 }

@@ -29,6 +29,14 @@ type Inputs struct {
 	SubnetIDs pulumi.StringArrayInput
 	// SecurityGroupID is the database's security group.
 	SecurityGroupID pulumi.StringInput
+	// ProxySecurityGroupID is the proxy's security group (database.proxy).
+	ProxySecurityGroupID pulumi.StringInput
+	// ReplicaSecurityGroupID is the read replicas' security group
+	// (database.readReplicas above 0).
+	ReplicaSecurityGroupID pulumi.StringInput
+	// AvailabilityZones are the zones of SubnetIDs, in order: replicas go
+	// to zones other than the instance's.
+	AvailabilityZones []string
 	// RecoveryPointsOutliveStack says that AWS Backup keeps recovery points
 	// of the instance in a vault that outlives the stack (ops.backupPlan).
 	// They stay encrypted with the stack's key, which must then outlive

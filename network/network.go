@@ -17,13 +17,23 @@ import (
 // Inputs is what the network needs beyond its own configuration section:
 // the ports other sections decide, and the account.
 type Inputs struct {
-	// WebPorts are the host ports open to network.ingressCidrs.
+	// WebPorts are the ports open to network.ingressCidrs: the host's, or
+	// the load balancer's when LoadBalanced.
 	WebPorts []int
-	// PublicPorts are host ports open to everyone, whatever
+	// PublicPorts are ports open to everyone, whatever
 	// network.ingressCidrs says (ACME's HTTP-01 challenge on 80).
 	PublicPorts []int
+	// LoadBalanced puts the hosts behind a load balancer: the world
+	// reaches only the load balancer, which reaches the hosts on AppPort.
+	LoadBalanced bool
+	AppPort      int
 	// DatabasePort is the PostgreSQL port.
 	DatabasePort int
+	// Proxy puts an RDS Proxy between the hosts and the database: the
+	// hosts reach only the proxy, and only the proxy reaches the database.
+	Proxy bool
+	// ReadReplicas gives the replicas a group the hosts reach directly.
+	ReadReplicas bool
 	// AccountID scopes the flow-log role's trust policy to this account.
 	AccountID string
 }
@@ -51,6 +61,15 @@ type Network struct {
 	HostSecurityGroupID pulumi.StringOutput `pulumi:"hostSecurityGroupId"`
 	// DatabaseSecurityGroupID is the database's security group.
 	DatabaseSecurityGroupID pulumi.StringOutput `pulumi:"databaseSecurityGroupId"`
+	// LoadBalancerSecurityGroupID is the load balancer's security group
+	// (LoadBalanced only).
+	LoadBalancerSecurityGroupID pulumi.StringOutput `pulumi:"loadBalancerSecurityGroupId"`
+	// ProxySecurityGroupID is the database proxy's security group (Proxy
+	// only).
+	ProxySecurityGroupID pulumi.StringOutput `pulumi:"proxySecurityGroupId"`
+	// ReplicaSecurityGroupID is the read replicas' security group
+	// (ReadReplicas only).
+	ReplicaSecurityGroupID pulumi.StringOutput `pulumi:"replicaSecurityGroupId"`
 }
 
 // New creates the network.
@@ -94,15 +113,28 @@ func New(ctx *pulumi.Context, name string, cfg config.Network, in Inputs, opts .
 	// needs the gateway attached, and the host needs a route out at boot.
 	n.PublicSubnetIDs = after(subnetIDs(subnets.public), routedOut)
 	n.PrivateSubnetIDs = subnetIDs(subnets.private)
-	n.HostSecurityGroupID = groups.host.ID().ToStringOutput()
-	n.DatabaseSecurityGroupID = groups.database.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+	n.HostSecurityGroupID = groups.id(GroupHost).ToStringOutput()
+	n.DatabaseSecurityGroupID = groups.id(GroupDatabase).ToStringOutput()
+	outputs := pulumi.Map{
 		"vpcId":                   n.VpcID,
 		"publicSubnetIds":         n.PublicSubnetIDs,
 		"privateSubnetIds":        n.PrivateSubnetIDs,
 		"hostSecurityGroupId":     n.HostSecurityGroupID,
 		"databaseSecurityGroupId": n.DatabaseSecurityGroupID,
-	}); err != nil {
+	}
+	if sg, ok := groups[GroupLoadBalancer]; ok {
+		n.LoadBalancerSecurityGroupID = sg.ID().ToStringOutput()
+		outputs["loadBalancerSecurityGroupId"] = n.LoadBalancerSecurityGroupID
+	}
+	if sg, ok := groups[GroupProxy]; ok {
+		n.ProxySecurityGroupID = sg.ID().ToStringOutput()
+		outputs["proxySecurityGroupId"] = n.ProxySecurityGroupID
+	}
+	if sg, ok := groups[GroupReplica]; ok {
+		n.ReplicaSecurityGroupID = sg.ID().ToStringOutput()
+		outputs["replicaSecurityGroupId"] = n.ReplicaSecurityGroupID
+	}
+	if err := ctx.RegisterResourceOutputs(n, outputs); err != nil {
 		return nil, fmt.Errorf("registering network outputs: %w", err)
 	}
 	return n, nil

@@ -1,16 +1,29 @@
 package network
 
 // The traffic policy of the whole stack: every path allowed between the
-// world, the application host and the database is a row of trafficRules, and
-// nothing else opens a port. Security groups carry no inline rules; each row
-// becomes its own rule resource, so the two groups can reference each other
-// without a dependency cycle.
+// world, the load balancer, the application hosts, the database proxy, the
+// database and its replicas is a row of TrafficRules, and nothing else opens
+// a port. Security groups carry no inline rules; each row becomes its own
+// rule resource, so the groups can reference each other without a
+// dependency cycle.
+//
+// One host:
 //
 //	world (IngressCIDRs) --tcp WebPorts--> host
 //	world (anywhere)     --tcp PublicPorts--> host
+//
+// Hosts behind a load balancer (LoadBalanced):
+//
+//	world (IngressCIDRs) --tcp WebPorts--> load balancer
+//	load balancer --tcp AppPort--> host
+//
+// Always:
+//
 //	host --tcp 443--> anywhere        (ECR, Secrets Manager, SSM, packages)
-//	host --tcp DatabasePort--> database
-//	database: no egress at all
+//	host --tcp DatabasePort--> database      (or, with Proxy:)
+//	host --tcp ProxyPort--> proxy --tcp DatabasePort--> database
+//	host --tcp DatabasePort--> replica       (with ReadReplicas)
+//	database, replica: no egress at all
 //
 // There is no SSH rule: the host is reached through SSM Session Manager,
 // which needs only the host's outbound HTTPS.
@@ -29,9 +42,16 @@ import (
 type Group string
 
 const (
-	GroupHost     Group = "host"
-	GroupDatabase Group = "database"
+	GroupLoadBalancer Group = "load-balancer"
+	GroupHost         Group = "host"
+	GroupProxy        Group = "proxy"
+	GroupDatabase     Group = "database"
+	GroupReplica      Group = "replica"
 )
+
+// ProxyPort is where an RDS Proxy for PostgreSQL listens, whatever the
+// database's own port: RDS fixes it.
+const ProxyPort = 5432
 
 // Direction is ingress or egress.
 type Direction string
@@ -60,9 +80,13 @@ type Rule struct {
 // TrafficRules is the stack's complete traffic policy, as data.
 func TrafficRules(args Args) []Rule {
 	var rules []Rule
+	front := GroupHost
+	if args.LoadBalanced {
+		front = GroupLoadBalancer
+	}
 	for _, port := range args.WebPorts {
 		for _, c := range args.IngressCIDRs {
-			rules = append(rules, Rule{Group: GroupHost, Direction: Ingress, Port: port, PeerCIDR: c,
+			rules = append(rules, Rule{Group: front, Direction: Ingress, Port: port, PeerCIDR: c,
 				Description: fmt.Sprintf("web traffic to the application from %s", c)})
 		}
 	}
@@ -72,60 +96,95 @@ func TrafficRules(args Args) []Rule {
 		if slices.Contains(args.WebPorts, port) && slices.Contains(args.IngressCIDRs, Anywhere) {
 			continue
 		}
-		rules = append(rules, Rule{Group: GroupHost, Direction: Ingress, Port: port, PeerCIDR: Anywhere,
+		rules = append(rules, Rule{Group: front, Direction: Ingress, Port: port, PeerCIDR: Anywhere,
 			Description: "HTTP from anywhere: ACME's HTTP-01 challenge and the redirect to HTTPS"})
 	}
-	rules = append(rules,
-		Rule{Group: GroupHost, Direction: Egress, Port: HTTPSPort, PeerCIDR: "0.0.0.0/0",
-			Description: "HTTPS to AWS APIs, ECR and package repositories"},
-		Rule{Group: GroupHost, Direction: Egress, Port: args.DatabasePort, PeerGroup: GroupDatabase,
-			Description: "PostgreSQL to the database"},
-		Rule{Group: GroupDatabase, Direction: Ingress, Port: args.DatabasePort, PeerGroup: GroupHost,
-			Description: "PostgreSQL from the application host only"},
-	)
+	if args.LoadBalanced {
+		rules = append(rules,
+			Rule{Group: GroupLoadBalancer, Direction: Egress, Port: args.AppPort, PeerGroup: GroupHost,
+				Description: "requests and health checks to the application hosts"},
+			Rule{Group: GroupHost, Direction: Ingress, Port: args.AppPort, PeerGroup: GroupLoadBalancer,
+				Description: "requests and health checks from the load balancer only"})
+	}
+	rules = append(rules, Rule{Group: GroupHost, Direction: Egress, Port: HTTPSPort, PeerCIDR: "0.0.0.0/0",
+		Description: "HTTPS to AWS APIs, ECR and package repositories"})
+	if args.Proxy {
+		rules = append(rules,
+			Rule{Group: GroupHost, Direction: Egress, Port: ProxyPort, PeerGroup: GroupProxy,
+				Description: "PostgreSQL to the database proxy"},
+			Rule{Group: GroupProxy, Direction: Ingress, Port: ProxyPort, PeerGroup: GroupHost,
+				Description: "PostgreSQL from the application hosts only"},
+			Rule{Group: GroupProxy, Direction: Egress, Port: args.DatabasePort, PeerGroup: GroupDatabase,
+				Description: "PostgreSQL to the database"},
+			Rule{Group: GroupDatabase, Direction: Ingress, Port: args.DatabasePort, PeerGroup: GroupProxy,
+				Description: "PostgreSQL from the database proxy only"})
+	} else {
+		rules = append(rules,
+			Rule{Group: GroupHost, Direction: Egress, Port: args.DatabasePort, PeerGroup: GroupDatabase,
+				Description: "PostgreSQL to the database"},
+			Rule{Group: GroupDatabase, Direction: Ingress, Port: args.DatabasePort, PeerGroup: GroupHost,
+				Description: "PostgreSQL from the application host only"})
+	}
+	if args.ReadReplicas {
+		rules = append(rules,
+			Rule{Group: GroupHost, Direction: Egress, Port: args.DatabasePort, PeerGroup: GroupReplica,
+				Description: "PostgreSQL to the read replicas"},
+			Rule{Group: GroupReplica, Direction: Ingress, Port: args.DatabasePort, PeerGroup: GroupHost,
+				Description: "PostgreSQL from the application hosts only"})
+	}
 	return rules
 }
 
-type securityGroups struct {
-	host, database *ec2.SecurityGroup
-}
-
-func (g securityGroups) id(group Group) pulumi.IDOutput {
-	if group == GroupDatabase {
-		return g.database.ID()
+// Groups lists the security groups a policy needs, in creation order.
+func Groups(args Args) []Group {
+	groups := []Group{GroupHost, GroupDatabase}
+	if args.LoadBalanced {
+		groups = append(groups, GroupLoadBalancer)
 	}
-	return g.host.ID()
+	if args.Proxy {
+		groups = append(groups, GroupProxy)
+	}
+	if args.ReadReplicas {
+		groups = append(groups, GroupReplica)
+	}
+	return groups
 }
 
-// newTrafficPolicy creates both security groups and one rule resource per
+// groupDescriptions are the groups' descriptions (fixed at creation).
+var groupDescriptions = map[Group]string{
+	GroupLoadBalancer: "rds-app load balancer",
+	GroupHost:         "rds-app application host",
+	GroupProxy:        "rds-app database proxy",
+	GroupDatabase:     "rds-app database",
+	GroupReplica:      "rds-app database read replicas",
+}
+
+type securityGroups map[Group]*ec2.SecurityGroup
+
+func (g securityGroups) id(group Group) pulumi.IDOutput { return g[group].ID() }
+
+// newTrafficPolicy creates the security groups and one rule resource per
 // row of TrafficRules.
 func newTrafficPolicy(ctx *pulumi.Context, name string, args Args, v *vpcResources, parent pulumi.ResourceOption) (securityGroups, error) {
-	var groups securityGroups
-	var err error
-	// Without egress blocks, Pulumi removes the allow-all egress rule AWS
-	// adds to every new group; RevokeRulesOnDelete lets the two groups that
-	// reference each other be deleted cleanly.
-	groups.host, err = ec2.NewSecurityGroup(ctx, name+"-host", &ec2.SecurityGroupArgs{
-		VpcId:               v.vpc.ID(),
-		Description:         pulumi.String("rds-app application host"),
-		RevokeRulesOnDelete: pulumi.Bool(true),
-		Tags:                nameTag(name + "-host"),
-	}, parent)
-	if err != nil {
-		return groups, fmt.Errorf("creating host security group: %w", err)
-	}
-	groups.database, err = ec2.NewSecurityGroup(ctx, name+"-database", &ec2.SecurityGroupArgs{
-		VpcId:               v.vpc.ID(),
-		Description:         pulumi.String("rds-app database"),
-		RevokeRulesOnDelete: pulumi.Bool(true),
-		Tags:                nameTag(name + "-database"),
-	}, parent)
-	if err != nil {
-		return groups, fmt.Errorf("creating database security group: %w", err)
+	groups := securityGroups{}
+	for _, g := range Groups(args) {
+		// Without egress blocks, Pulumi removes the allow-all egress rule
+		// AWS adds to every new group; RevokeRulesOnDelete lets groups that
+		// reference each other be deleted cleanly.
+		sg, err := ec2.NewSecurityGroup(ctx, name+"-"+string(g), &ec2.SecurityGroupArgs{
+			VpcId:               v.vpc.ID(),
+			Description:         pulumi.String(groupDescriptions[g]),
+			RevokeRulesOnDelete: pulumi.Bool(true),
+			Tags:                nameTag(name + "-" + string(g)),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating %s security group: %w", g, err)
+		}
+		groups[g] = sg
 	}
 	for _, r := range TrafficRules(args) {
 		if err := newRule(ctx, name, r, groups, parent); err != nil {
-			return groups, err
+			return nil, err
 		}
 	}
 	return groups, nil

@@ -57,7 +57,11 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	net, err := network.New(ctx, "network", cfg.Network, network.Inputs{
 		WebPorts:     webPorts,
 		PublicPorts:  publicPorts,
+		LoadBalanced: cfg.App.LoadBalanced(),
+		AppPort:      cfg.App.HostPort,
 		DatabasePort: cfg.Database.Port,
+		Proxy:        cfg.Database.Proxy,
+		ReadReplicas: cfg.Database.ReadReplicas > 0,
 		AccountID:    info.AccountID,
 	})
 	if err != nil {
@@ -65,11 +69,14 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 
 	db, err := database.New(ctx, "database", cfg.Database, database.Inputs{
-		IdentifierPrefix: prefix,
-		Partition:        info.Partition,
-		AccountID:        info.AccountID,
-		SubnetIDs:        net.PrivateSubnetIDs,
-		SecurityGroupID:  net.DatabaseSecurityGroupID,
+		IdentifierPrefix:       prefix,
+		Partition:              info.Partition,
+		AccountID:              info.AccountID,
+		SubnetIDs:              net.PrivateSubnetIDs,
+		AvailabilityZones:      cfg.Network.AvailabilityZones,
+		SecurityGroupID:        net.DatabaseSecurityGroupID,
+		ProxySecurityGroupID:   net.ProxySecurityGroupID,
+		ReplicaSecurityGroupID: net.ReplicaSecurityGroupID,
 		// AWS Backup's recovery points outlive the stack, encrypted with
 		// the database's key.
 		RecoveryPointsOutliveStack: cfg.Ops.BackupPlan,
@@ -81,15 +88,17 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	// The host gets the database's secret ARN, not the database: it boots
 	// while the database is being created and waits for the secret's value.
 	app, err := compute.New(ctx, "app", cfg.App, compute.Inputs{
-		ParameterPrefix:       "/" + ctx.Project() + "/" + ctx.Stack(),
-		Region:                info.Region,
-		Partition:             info.Partition,
-		AccountID:             info.AccountID,
-		SubnetID:              net.PublicSubnetIDs.Index(pulumi.Int(0)),
-		SecurityGroupID:       net.HostSecurityGroupID,
-		DatabaseSecretArn:     db.SecretArn,
-		DatabaseSecretVersion: db.SecretVersion,
-		KmsKeyArn:             db.KmsKeyArn,
+		ParameterPrefix:             "/" + ctx.Project() + "/" + ctx.Stack(),
+		Region:                      info.Region,
+		Partition:                   info.Partition,
+		AccountID:                   info.AccountID,
+		SubnetIDs:                   net.PublicSubnetIDs,
+		VpcID:                       net.VpcID,
+		SecurityGroupID:             net.HostSecurityGroupID,
+		LoadBalancerSecurityGroupID: net.LoadBalancerSecurityGroupID,
+		DatabaseSecretArn:           db.SecretArn,
+		DatabaseSecretVersion:       db.SecretVersion,
+		KmsKeyArn:                   db.KmsKeyArn,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the application host: %w", err)
