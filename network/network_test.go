@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -340,4 +341,109 @@ func TestUnplannableNetworkFailsBeforeAnyResource(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `planning subnets of "app": "10.0.0.0/26" is too small`)
 	assert.Empty(t, m.Resources(), "nothing may be registered for a network that cannot be laid out")
+}
+
+// reachable lists every path the recorded rules allow, as
+// "from -> to:port": a path needs the receiver's ingress rule and, between
+// two groups, the sender's egress rule too. Groups are named by their
+// resource ("app-load-balancer-id" reads "load-balancer"); addresses outside
+// the VPC read "world <cidr>". The host's HTTPS out to the world is left out:
+// every mode has it.
+func reachable(m *pulumitest.Mocks) []string {
+	short := func(id string) string {
+		return strings.TrimSuffix(strings.TrimPrefix(id, "app-"), "-id")
+	}
+	egress := map[string]bool{}
+	for _, r := range recordedRules(m) {
+		if r.dir == "out" {
+			egress[r.group+" "+r.port+" "+r.peer] = true
+		}
+	}
+	var paths []string
+	for _, r := range recordedRules(m) {
+		if r.dir != "in" {
+			continue
+		}
+		from := "world " + r.peer
+		if sg, ok := strings.CutPrefix(r.peer, "sg:"); ok {
+			if !egress[sg+" "+r.port+" sg:"+r.group] {
+				continue
+			}
+			from = short(sg)
+		}
+		paths = append(paths, fmt.Sprintf("%s -> %s:%s", from, short(r.group), r.port))
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+// TestWhoCanReachWhom: per mode, the complete set of paths into and inside
+// the VPC. With a load balancer the world reaches only it, and it only the
+// hosts; with the proxy the hosts reach only the proxy, and only the proxy
+// reaches the database; replicas are reached by the hosts alone.
+func TestWhoCanReachWhom(t *testing.T) {
+	tests := []struct {
+		name string
+		app  config.App
+		in   network.Inputs // Proxy, ReadReplicas and DatabasePort (default 5432)
+		want []string
+	}{
+		{"one host", config.App{HostPort: 80, Hosts: 1}, network.Inputs{}, []string{
+			"host -> database:5432",
+			"world 0.0.0.0/0 -> host:80", "world 203.0.113.0/24 -> host:80",
+		}},
+		{"load balancer", config.App{HostPort: 8080, Hosts: 3}, network.Inputs{}, []string{
+			"host -> database:5432",
+			"load-balancer -> host:8080",
+			"world 0.0.0.0/0 -> load-balancer:8080", "world 203.0.113.0/24 -> load-balancer:8080",
+		}},
+		{"load balancer with a domain", config.App{HostPort: 80, Domain: "app.example.com", Scaling: &config.Scaling{Min: 2, Max: 4, TargetCPU: 50}}, network.Inputs{}, []string{
+			"host -> database:5432",
+			"load-balancer -> host:80",
+			"world 0.0.0.0/0 -> load-balancer:443", "world 0.0.0.0/0 -> load-balancer:80",
+			"world 203.0.113.0/24 -> load-balancer:443", "world 203.0.113.0/24 -> load-balancer:80",
+		}},
+		{"proxy and replicas", config.App{HostPort: 80, Hosts: 2}, network.Inputs{Proxy: true, ReadReplicas: true, DatabasePort: 6543}, []string{
+			"host -> proxy:5432",
+			"host -> replica:6543",
+			"load-balancer -> host:80",
+			"proxy -> database:6543",
+			"world 0.0.0.0/0 -> load-balancer:80", "world 203.0.113.0/24 -> load-balancer:80",
+		}},
+		{"one host with a proxy", config.App{HostPort: 80, Hosts: 1}, network.Inputs{Proxy: true}, []string{
+			"host -> proxy:5432",
+			"proxy -> database:5432",
+			"world 0.0.0.0/0 -> host:80", "world 203.0.113.0/24 -> host:80",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := testArgs()
+			args.WebPorts, args.PublicPorts = compute.ListenPorts(tt.app)
+			args.LoadBalanced, args.AppPort = tt.app.LoadBalanced(), tt.app.HostPort
+			args.Proxy, args.ReadReplicas = tt.in.Proxy, tt.in.ReadReplicas
+			if tt.in.DatabasePort != 0 {
+				args.DatabasePort = tt.in.DatabasePort
+			}
+			m, _ := build(t, args)
+			assert.Equal(t, tt.want, reachable(m))
+
+			var groups []string
+			for _, sg := range m.OfType(typeSG) {
+				groups = append(groups, sg.Name)
+			}
+			sort.Strings(groups)
+			var want []string
+			for _, g := range network.Groups(args) {
+				want = append(want, "app-"+string(g))
+			}
+			sort.Strings(want)
+			assert.Equal(t, want, groups, "one group per party, and no other")
+			for _, r := range recordedRules(m) {
+				if r.dir == "out" && r.group != "app-host-id" && r.group != "app-load-balancer-id" && r.group != "app-proxy-id" {
+					t.Errorf("%s has egress %v: the database and replicas send nothing", r.group, r)
+				}
+			}
+		})
+	}
 }
