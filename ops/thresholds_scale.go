@@ -73,7 +73,7 @@ func groupAlarms(d Deployment) []Alarm {
 		cpuAdvice = fmt.Sprintf("Run more hosts (app.hosts, now %d), let the group grow with app.scaling, or choose a larger app.instanceType.", minHosts)
 	}
 	lb := func(a Alarm) Alarm {
-		a.Namespace, a.Only = "AWS/ApplicationELB", "load balancer only"
+		a.Namespace, a.Only = "AWS/ApplicationELB", "hosts behind a load balancer only"
 		return a
 	}
 	// rate is a 5XX share of requests, 0 under minRequests; FILL makes a
@@ -90,7 +90,7 @@ func groupAlarms(d Deployment) []Alarm {
 			Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: "missing",
 			Formula:     fmt.Sprintf("%d %% of the hosts' vCPUs on average, or halfway from app.scaling.targetCpu to 100 %% when higher", cpuPercent),
 			Description: fmt.Sprintf("The hosts' average CPU stayed above %s %% for 15 minutes: requests queue. %s", trim(cpu), cpuAdvice),
-			Only:        "load balancer only",
+			Only:        "hosts behind a load balancer only",
 		},
 		lb(Alarm{
 			Key: "hosts-healthy", Target: TargetTargetGroup, Metric: "HealthyHostCount",
