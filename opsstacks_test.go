@@ -37,7 +37,8 @@ func TestEveryStackIsWatched(t *testing.T) {
 			require.NoError(t, r.Err)
 			cfg := parseStack(t, s)
 			m := r.Mocks
-			db := m.One(t, typeDB)
+			// The primary; read replicas are instances too.
+			db := m.Named(t, typeDB, "database")
 			topic := m.One(t, typeTopic)
 			topicArn := topic.Outputs["arn"].StringValue()
 
@@ -64,8 +65,11 @@ func TestEveryStackIsWatched(t *testing.T) {
 					assert.Contains(t, strs(a.Input("alarmActions")), topicArn, a.Name)
 					assert.Equal(t, []string{topicArn}, strs(a.Input("okActions")), a.Name)
 					recovers = recovers || slices.Contains(strs(a.Input("alarmActions")), recoverActionArn)
+					if cfg.App.LoadBalanced() {
+						assert.Equal(t, []string{topicArn}, strs(a.Input("alarmActions")), "%s: the group replaces hosts, EC2 acts on none", a.Name)
+					}
 				}
-				assert.True(t, recovers, "a failed system check recovers the host")
+				assert.Equal(t, !cfg.App.LoadBalanced(), recovers, "a failed system check recovers the single host")
 				// The figures are the stack's own, from its classes and storage.
 				want, err := ops.Alarms(ops.Deployment{Database: cfg.Database, App: cfg.App})
 				require.NoError(t, err)
@@ -75,9 +79,23 @@ func TestEveryStackIsWatched(t *testing.T) {
 				}
 			})
 			t.Run("database events", func(t *testing.T) {
-				sub := m.One(t, typeEventSub)
+				sub := m.Named(t, typeEventSub, "ops-database-events")
 				assert.Equal(t, topicArn, sub.Str("snsTopic"))
 				assert.Equal(t, []string{db.Str("identifier")}, strs(sub.Input("sourceIds")))
+				subs := 1
+				if cfg.Database.ReadReplicas > 0 {
+					subs++
+					replicas := m.Named(t, typeEventSub, "ops-replica-events")
+					assert.Equal(t, topicArn, replicas.Str("snsTopic"))
+					assert.Len(t, strs(replicas.Input("sourceIds")), cfg.Database.ReadReplicas)
+				}
+				if cfg.Database.Proxy {
+					subs++
+					proxy := m.Named(t, typeEventSub, "ops-proxy-events")
+					assert.Equal(t, topicArn, proxy.Str("snsTopic"))
+					assert.Equal(t, "db-proxy", proxy.Str("sourceType"))
+				}
+				assert.Len(t, m.OfType(typeEventSub), subs)
 			})
 			t.Run("Database Insights stated", func(t *testing.T) {
 				assert.Equal(t, cfg.Database.InsightsMode, db.Str("databaseInsightsMode"))

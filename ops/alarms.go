@@ -29,6 +29,20 @@ func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []Alarm, topi
 			dimensions["InstanceId"] = args.HostInstanceID
 		case TargetApp:
 			namespace = args.HealthNamespace
+		case TargetHosts:
+			dimensions["AutoScalingGroupName"] = args.AutoScalingGroupName
+		case TargetLoadBalancer:
+			dimensions["LoadBalancer"] = args.LoadBalancerArnSuffix
+		case TargetTargetGroup:
+			// A target group's metrics are published per load balancer.
+			dimensions["TargetGroup"] = args.TargetGroupArnSuffix
+			dimensions["LoadBalancer"] = args.LoadBalancerArnSuffix
+		case TargetReplica:
+			dimensions["DBInstanceIdentifier"] = args.ReplicaIdentifiers.ToStringArrayOutput().Index(pulumi.Int(a.Replica))
+		case TargetProxy:
+			dimensions["ProxyName"] = args.ProxyName
+		default:
+			return fmt.Errorf("creating alarm %q: no dimensions for target %q", a.Key, a.Target)
 		}
 		actions := pulumi.Array{topicArn}
 		if a.EC2Action != "" {
@@ -51,7 +65,12 @@ func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []Alarm, topi
 		if len(a.Queries) == 0 {
 			alarmArgs.Namespace = namespace
 			alarmArgs.MetricName = pulumi.String(a.Metric)
-			alarmArgs.Statistic = pulumi.String(a.Statistic)
+			// CloudWatch takes a statistic or a percentile, never both.
+			if a.ExtendedStatistic != "" {
+				alarmArgs.ExtendedStatistic = pulumi.String(a.ExtendedStatistic)
+			} else {
+				alarmArgs.Statistic = pulumi.String(a.Statistic)
+			}
 			alarmArgs.Period = pulumi.Int(a.Period)
 			if len(dimensions) > 0 {
 				alarmArgs.Dimensions = dimensions

@@ -1,14 +1,17 @@
 // Package ops owns what watches the stack once it runs: one encrypted SNS
 // topic per stack that pages someone, CloudWatch alarms with thresholds
-// derived from what is deployed (thresholds.go, pure), the database's RDS
-// event subscription, and, with ops.backupPlan, AWS Backup with a weekly
-// restore test that proves the backups restore.
+// derived from what is deployed (thresholds.go and, for the load balanced
+// hosts, read replicas and proxy of scale-out, thresholds_scale.go; pure),
+// the RDS event subscriptions of the database, its replicas and its proxy,
+// and, with ops.backupPlan, AWS Backup with a weekly restore test that
+// proves the backups restore.
 //
 // New calls the steps in a fixed order; each AWS concern has its own file.
 package ops
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -34,10 +37,66 @@ type Inputs struct {
 	DBInstanceIdentifier pulumi.StringInput
 	DBInstanceArn        pulumi.StringInput
 	DBSubnetGroupName    pulumi.StringInput
-	// HostInstanceID is the host the status check alarms watch.
+	// HostInstanceID is the single host the status check alarms watch
+	// (unused with App.LoadBalanced()).
 	HostInstanceID pulumi.StringInput
-	// HealthNamespace is where the host publishes its health metric.
+	// HealthNamespace is where the hosts publish their health metric.
 	HealthNamespace pulumi.StringInput
+
+	// The inputs of scale-out. Each is read only when the configuration
+	// above turns its feature on, and may be a zero-valued output when it
+	// is off (and nil in a program that never turns it on).
+
+	// AutoScalingGroupName is the hosts' Auto Scaling group's name, the
+	// AWS/EC2 dimension AutoScalingGroupName. Read when App.LoadBalanced().
+	AutoScalingGroupName pulumi.StringInput
+	// LoadBalancerArnSuffix is the Application Load Balancer's ARN suffix
+	// ("app/<name>/<id>", aws.lb.LoadBalancer's arnSuffix), the
+	// AWS/ApplicationELB dimension LoadBalancer. Read when
+	// App.LoadBalanced().
+	LoadBalancerArnSuffix pulumi.StringInput
+	// TargetGroupArnSuffix is the hosts' target group's ARN suffix
+	// ("targetgroup/<name>/<id>", aws.lb.TargetGroup's arnSuffix), the
+	// AWS/ApplicationELB dimension TargetGroup. Read when
+	// App.LoadBalanced().
+	TargetGroupArnSuffix pulumi.StringInput
+	// ReplicaIdentifiers are the read replicas' DB instance identifiers,
+	// Database.ReadReplicas of them in the order of DATABASE_READ_URLS:
+	// the first is replica 1 of the replica-1-* alarms. Read when
+	// Database.ReadReplicas > 0.
+	ReplicaIdentifiers pulumi.StringArrayInput
+	// ProxyName is the RDS Proxy's name, the dimension ProxyName and the
+	// source of its RDS events. Read when Database.Proxy.
+	ProxyName pulumi.StringInput
+}
+
+// check reports the inputs a turned-on feature needs and was not given:
+// a program that forgets one fails here, by name, rather than with a nil
+// dereference.
+func (in Inputs) check() error {
+	var missing []string
+	need := func(name string, absent bool) {
+		if absent {
+			missing = append(missing, name)
+		}
+	}
+	if in.App.LoadBalanced() {
+		need("AutoScalingGroupName", in.AutoScalingGroupName == nil)
+		need("LoadBalancerArnSuffix", in.LoadBalancerArnSuffix == nil)
+		need("TargetGroupArnSuffix", in.TargetGroupArnSuffix == nil)
+	} else {
+		need("HostInstanceID", in.HostInstanceID == nil)
+	}
+	if in.Database.ReadReplicas > 0 {
+		need("ReplicaIdentifiers", in.ReplicaIdentifiers == nil)
+	}
+	if in.Database.Proxy {
+		need("ProxyName", in.ProxyName == nil)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("operations need %s for what the configuration turns on", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Args is what operations are built from: the validated ops section and
@@ -67,6 +126,9 @@ type Ops struct {
 // backups. Thresholds are derived before anything is registered.
 func New(ctx *pulumi.Context, name string, cfg config.Ops, in Inputs, opts ...pulumi.ResourceOption) (*Ops, error) {
 	args := Args{Ops: cfg, Inputs: in}
+	if err := in.check(); err != nil {
+		return nil, fmt.Errorf("creating operations %q: %w", name, err)
+	}
 	var alarms []Alarm
 	if args.Ops.Alarms {
 		var err error

@@ -341,3 +341,252 @@ func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	// notifications, rule, target.
 	assert.Equal(t, 5+11+1+14, m.AssertParentedTo(t, typeComponent, "ops"))
 }
+
+const (
+	asgName   = "app-hosts-4f2a9c1e"
+	lbSuffix  = "app/app-lb-3b1c/50dc6c495c0c9188"
+	tgSuffix  = "targetgroup/app-hosts-7d1e/73e2d6bc24d8a067"
+	proxyName = "database-proxy-9e8f7a6b"
+)
+
+var replicaIDs = []string{"database-replica-1-5c4d3e2f", "database-replica-2-1a2b3c4d"}
+
+// scaleArgs are devArgs with every scale-out feature on: three hosts
+// behind the load balancer, two replicas and the proxy. The single host's
+// instance ID is the zero-valued output a load balanced program passes.
+func scaleArgs() (config.Ops, ops.Inputs) {
+	cfg, in := devArgs()
+	in.App.Hosts = 3
+	in.Database.ReadReplicas, in.Database.Proxy = 2, true
+	in.HostInstanceID = pulumi.StringOutput{}
+	in.AutoScalingGroupName = pulumi.String(asgName)
+	in.LoadBalancerArnSuffix = pulumi.String(lbSuffix)
+	in.TargetGroupArnSuffix = pulumi.String(tgSuffix)
+	in.ReplicaIdentifiers = pulumi.ToStringArray(replicaIDs)
+	in.ProxyName = pulumi.String(proxyName)
+	return cfg, in
+}
+
+// assertAlarms checks every alarm Alarms derives for in against what was
+// registered: name, figures, dimensions by target, and the topic alone on
+// ALARM and OK (no EC2 action: scale-out alarms none).
+func assertAlarms(t *testing.T, m *pulumitest.Mocks, in ops.Inputs, out outputs) {
+	t.Helper()
+	want, err := ops.Alarms(ops.Deployment{Database: in.Database, App: in.App})
+	require.NoError(t, err)
+	require.Len(t, m.OfType(typeAlarm), len(want))
+	topic := m.One(t, typeTopic).Outputs["arn"].StringValue()
+	var names []string
+	for _, a := range want {
+		r := m.Named(t, typeAlarm, "ops-"+a.Key)
+		names = append(names, r.Str("name"))
+		assert.Equal(t, "rds-app-dev-"+a.Key, r.Str("name"))
+		assert.Equal(t, a.Threshold, r.Input("threshold").NumberValue(), a.Key)
+		assert.Equal(t, a.Comparison, r.Str("comparisonOperator"), a.Key)
+		assert.Equal(t, float64(a.EvaluationPeriods), r.Input("evaluationPeriods").NumberValue(), a.Key)
+		assert.Equal(t, float64(a.DatapointsToAlarm), r.Input("datapointsToAlarm").NumberValue(), a.Key)
+		assert.Equal(t, a.TreatMissingData, r.Str("treatMissingData"), a.Key)
+		assert.Equal(t, a.Description, r.Str("alarmDescription"), a.Key)
+		assert.True(t, r.Input("actionsEnabled").BoolValue())
+		assert.Equal(t, []string{topic}, strs(r.Input("alarmActions")), "%s: notifies the topic, and nothing else", a.Key)
+		assert.Equal(t, []string{topic}, strs(r.Input("okActions")), a.Key)
+
+		wantDims := map[ops.Target]map[string]any{
+			ops.TargetDatabase:     {"DBInstanceIdentifier": "rds-app-dev-a1b2c3d4"},
+			ops.TargetHosts:        {"AutoScalingGroupName": asgName},
+			ops.TargetLoadBalancer: {"LoadBalancer": lbSuffix},
+			ops.TargetTargetGroup:  {"TargetGroup": tgSuffix, "LoadBalancer": lbSuffix},
+			ops.TargetReplica:      {"DBInstanceIdentifier": replicaIDs[a.Replica]},
+			ops.TargetProxy:        {"ProxyName": proxyName},
+		}[a.Target]
+		if a.Target == ops.TargetApp {
+			assert.Equal(t, "rds-app/dev", r.Str("namespace"))
+			assert.True(t, r.Input("dimensions").IsNull(), "the health metric has no dimension")
+			assert.Equal(t, a.Statistic, r.Str("statistic"))
+			continue
+		}
+		require.NotNil(t, wantDims, "%s: target %s", a.Key, a.Target)
+		if len(a.Queries) == 0 {
+			assert.Equal(t, a.Namespace, r.Str("namespace"), a.Key)
+			assert.Equal(t, a.Metric, r.Str("metricName"), a.Key)
+			assert.Equal(t, float64(a.Period), r.Input("period").NumberValue(), a.Key)
+			if a.ExtendedStatistic != "" {
+				assert.Equal(t, a.ExtendedStatistic, r.Str("extendedStatistic"), a.Key)
+				assert.True(t, r.Input("statistic").IsNull(), "%s: CloudWatch takes a statistic or a percentile", a.Key)
+			} else {
+				assert.Equal(t, a.Statistic, r.Str("statistic"), a.Key)
+				assert.True(t, r.Input("extendedStatistic").IsNull(), a.Key)
+			}
+			assert.Equal(t, wantDims, pulumitest.Unwrap(r.Input("dimensions")).ObjectValue().Mappable(), a.Key)
+			continue
+		}
+		queries := r.Input("metricQueries").ArrayValue()
+		require.Len(t, queries, len(a.Queries), a.Key)
+		for i, q := range a.Queries {
+			got := pulumitest.Unwrap(queries[i]).ObjectValue()
+			assert.Equal(t, q.ID, got["id"].StringValue())
+			assert.Equal(t, i == len(a.Queries)-1, got["returnData"].BoolValue())
+			if q.Expression != "" {
+				assert.Equal(t, q.Expression, got["expression"].StringValue(), a.Key)
+				continue
+			}
+			metric := pulumitest.Unwrap(got["metric"]).ObjectValue()
+			assert.Equal(t, q.Metric, metric["metricName"].StringValue(), a.Key)
+			assert.Equal(t, q.Statistic, metric["stat"].StringValue(), a.Key)
+			assert.Equal(t, a.Namespace, metric["namespace"].StringValue(), a.Key)
+			assert.Equal(t, wantDims, pulumitest.Unwrap(metric["dimensions"]).ObjectValue().Mappable(), a.Key)
+		}
+	}
+	assert.Equal(t, names, out.alarms)
+}
+
+// TestScaleOutAlarmsWatchTheGroupReplicasAndProxy: behind a load balancer,
+// with replicas and the proxy, every alarm is on the group, the load
+// balancer, its target group, a replica or the proxy by their own
+// dimensions, and none on an instance or with an EC2 action.
+func TestScaleOutAlarmsWatchTheGroupReplicasAndProxy(t *testing.T) {
+	cfg, in := scaleArgs()
+	m, out := build(t, cfg, in)
+	assertAlarms(t, m, in, out)
+
+	var got []string
+	for _, r := range m.OfType(typeAlarm) {
+		got = append(got, r.Name)
+		// Metric-math alarms name theirs in queries, which assertAlarms
+		// compares whole.
+		if dims := r.Input("dimensions"); !dims.IsNull() {
+			assert.NotContains(t, pulumitest.Unwrap(dims).ObjectValue().Mappable(), "InstanceId", r.Name)
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"ops-database-cpu", "ops-database-load", "ops-database-memory", "ops-database-storage",
+		"ops-database-connections", "ops-database-transaction-ids", "ops-database-cpu-credits",
+		"ops-replica-1-lag", "ops-replica-1-cpu", "ops-replica-1-memory", "ops-replica-1-storage", "ops-replica-1-connections", "ops-replica-1-cpu-credits",
+		"ops-replica-2-lag", "ops-replica-2-cpu", "ops-replica-2-memory", "ops-replica-2-storage", "ops-replica-2-connections", "ops-replica-2-cpu-credits",
+		"ops-proxy-borrow-latency",
+		"ops-hosts-cpu", "ops-hosts-healthy", "ops-app-5xx-rate", "ops-load-balancer-5xx-rate", "ops-app-response-time", "ops-hosts-cpu-credits",
+		"ops-app-health",
+	}, got)
+
+	healthy := m.Named(t, typeAlarm, "ops-hosts-healthy")
+	assert.Equal(t, 3.0, healthy.Input("threshold").NumberValue(), "below app.hosts")
+	assert.Equal(t, "Minimum", healthy.Str("statistic"))
+	assert.Equal(t, "p95", m.Named(t, typeAlarm, "ops-app-response-time").Str("extendedStatistic"))
+	assert.Equal(t, "Maximum", m.Named(t, typeAlarm, "ops-app-health").Str("statistic"), "no host answering pages")
+	lag := m.Named(t, typeAlarm, "ops-replica-2-lag")
+	assert.Equal(t, map[string]any{"DBInstanceIdentifier": "database-replica-2-1a2b3c4d"}, pulumitest.Unwrap(lag.Input("dimensions")).ObjectValue().Mappable())
+}
+
+// TestScalingGroupAlarmsFollowItsMinimum: with app.scaling the group's
+// minimum is app.scaling.min, and the load balancer's alarms stand alone
+// (no replica, no proxy).
+func TestScalingGroupAlarmsFollowItsMinimum(t *testing.T) {
+	cfg, in := devArgs()
+	in.App.Scaling = &config.Scaling{Min: 2, Max: 5, TargetCPU: 70}
+	in.HostInstanceID = pulumi.StringOutput{}
+	in.AutoScalingGroupName = pulumi.String(asgName)
+	in.LoadBalancerArnSuffix = pulumi.String(lbSuffix)
+	in.TargetGroupArnSuffix = pulumi.String(tgSuffix)
+	m, out := build(t, cfg, in)
+	assertAlarms(t, m, in, out)
+	assert.Equal(t, 2.0, m.Named(t, typeAlarm, "ops-hosts-healthy").Input("threshold").NumberValue())
+	assert.Equal(t, 85.0, m.Named(t, typeAlarm, "ops-hosts-cpu").Input("threshold").NumberValue(), "above the 70 % target")
+	for _, r := range m.OfType(typeAlarm) {
+		assert.NotContains(t, r.Name, "replica", "no replicas configured")
+		assert.NotContains(t, r.Name, "proxy", "no proxy configured")
+		assert.NotContains(t, r.Name, "ops-host-", "no single host")
+	}
+	m.One(t, "aws:rds/eventSubscription:EventSubscription")
+}
+
+// TestReplicasAndProxyOnOneHost: replicas and the proxy do not need the
+// load balancer; the single host keeps its own alarms and EC2 actions.
+func TestReplicasAndProxyOnOneHost(t *testing.T) {
+	cfg, in := devArgs()
+	in.Database.ReadReplicas, in.Database.Proxy = 1, true
+	in.ReplicaIdentifiers = pulumi.ToStringArray(replicaIDs[:1])
+	in.ProxyName = pulumi.String(proxyName)
+	m, _ := build(t, cfg, in)
+	m.Named(t, typeAlarm, "ops-replica-1-lag")
+	m.Named(t, typeAlarm, "ops-proxy-borrow-latency")
+	system := m.Named(t, typeAlarm, "ops-host-system-check")
+	assert.Contains(t, strs(system.Input("alarmActions")), "arn:aws:automate:eu-west-1:ec2:recover")
+	assert.Equal(t, map[string]any{"InstanceId": "i-0123456789abcdef0"}, system.Input("dimensions").ObjectValue().Mappable())
+	assert.Equal(t, "Minimum", m.Named(t, typeAlarm, "ops-app-health").Str("statistic"))
+	for _, r := range m.OfType(typeAlarm) {
+		assert.NotContains(t, r.Name, "ops-hosts-", "no group")
+	}
+}
+
+// TestOneHostReadsNoScaleInput: a single-host stack given the zero-valued
+// outputs of the features it has off registers what it registers without
+// them.
+func TestOneHostReadsNoScaleInput(t *testing.T) {
+	cfg, in := devArgs()
+	plain, _ := build(t, cfg, in)
+	in.AutoScalingGroupName, in.LoadBalancerArnSuffix, in.TargetGroupArnSuffix = pulumi.StringOutput{}, pulumi.StringOutput{}, pulumi.StringOutput{}
+	in.ReplicaIdentifiers, in.ProxyName = pulumi.StringArrayOutput{}, pulumi.StringOutput{}
+	zero, _ := build(t, cfg, in)
+	inputs := func(m *pulumitest.Mocks) map[string]any {
+		got := map[string]any{}
+		for _, r := range m.Resources() {
+			got[r.Type+"/"+r.Name] = r.Request.GetObject().AsMap()
+		}
+		return got
+	}
+	assert.Equal(t, inputs(plain), inputs(zero))
+}
+
+// TestReplicaAndProxyEventsGoToTheTopic: the replicas' events (with RDS's
+// "read replica" category) and the proxy's failures reach the topic
+// through subscriptions of their own; the database's stays as it was.
+func TestReplicaAndProxyEventsGoToTheTopic(t *testing.T) {
+	cfg, in := scaleArgs()
+	m, _ := build(t, cfg, in)
+	topic := m.One(t, typeTopic).Outputs["arn"].StringValue()
+	typ := "aws:rds/eventSubscription:EventSubscription"
+	require.Len(t, m.OfType(typ), 3)
+
+	db := m.Named(t, typ, "ops-database-events")
+	assert.Equal(t, []string{"rds-app-dev-a1b2c3d4"}, strs(db.Input("sourceIds")))
+	assert.Equal(t, ops.DatabaseEventCategories, strs(db.Input("eventCategories")))
+
+	replicas := m.Named(t, typ, "ops-replica-events")
+	assert.Equal(t, topic, replicas.Str("snsTopic"))
+	assert.Equal(t, "db-instance", replicas.Str("sourceType"))
+	assert.Equal(t, replicaIDs, strs(replicas.Input("sourceIds")))
+	assert.ElementsMatch(t, []string{"failover", "failure", "low storage", "maintenance", "notification", "read replica"}, strs(replicas.Input("eventCategories")))
+	assert.True(t, replicas.Input("enabled").BoolValue())
+
+	proxy := m.Named(t, typ, "ops-proxy-events")
+	assert.Equal(t, topic, proxy.Str("snsTopic"))
+	assert.Equal(t, "db-proxy", proxy.Str("sourceType"))
+	assert.Equal(t, []string{proxyName}, strs(proxy.Input("sourceIds")))
+	assert.Equal(t, []string{"failure"}, strs(proxy.Input("eventCategories")))
+	assert.True(t, proxy.Input("enabled").BoolValue())
+
+	// Events are not alarms: they stay with ops.alarms off.
+	cfg.Alarms = false
+	m, _ = build(t, cfg, in)
+	assert.Empty(t, m.OfType(typeAlarm))
+	assert.Len(t, m.OfType(typ), 3)
+}
+
+// TestScaleInputsAreRequired: a feature turned on without its inputs fails
+// by name, not with a nil dereference.
+func TestScaleInputsAreRequired(t *testing.T) {
+	cfg, in := scaleArgs()
+	in.TargetGroupArnSuffix, in.ReplicaIdentifiers, in.ProxyName = nil, nil, nil
+	err := pulumitest.New().Run("dev", func(ctx *pulumi.Context) error {
+		_, err := ops.New(ctx, "ops", cfg, in)
+		return err
+	})
+	assert.ErrorContains(t, err, `creating operations "ops": operations need TargetGroupArnSuffix, ReplicaIdentifiers, ProxyName for what the configuration turns on`)
+}
+
+func TestScaleOutChildrenAreParentedToTheComponent(t *testing.T) {
+	cfg, in := scaleArgs()
+	m, _ := build(t, cfg, in)
+	// topic key, alias, topic, policy, 27 alarms, 3 event subscriptions.
+	assert.Equal(t, 4+27+3, m.AssertParentedTo(t, typeComponent, "ops"))
+}

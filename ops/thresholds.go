@@ -2,8 +2,9 @@ package ops
 
 // The alarms as plain data: which metric, which threshold and why, derived
 // from what the stack deploys (the database's class and storage, the host's
-// type). No Pulumi types here, so every figure has a table test and README's
-// alarm table is rendered from the same function.
+// type, and with scale-out the group, the load balancer, the replicas and
+// the proxy: thresholds_scale.go). No Pulumi types here, so every figure has
+// a table test and README's alarm table is rendered from the same function.
 
 import (
 	"fmt"
@@ -21,10 +22,24 @@ type Target string
 const (
 	// TargetDatabase is the RDS instance (dimension DBInstanceIdentifier).
 	TargetDatabase Target = "database"
-	// TargetHost is the EC2 instance (dimension InstanceId).
+	// TargetHost is the single EC2 instance (dimension InstanceId).
 	TargetHost Target = "host"
-	// TargetApp is the host's health metric, which has no dimension.
+	// TargetApp is the hosts' health metric, which has no dimension.
 	TargetApp Target = "app"
+	// TargetHosts is the Auto Scaling group's hosts (dimension
+	// AutoScalingGroupName), with a load balancer.
+	TargetHosts Target = "hosts"
+	// TargetLoadBalancer is the Application Load Balancer itself
+	// (dimension LoadBalancer): what it answers without asking a host.
+	TargetLoadBalancer Target = "load-balancer"
+	// TargetTargetGroup is the load balancer's target group of hosts
+	// (dimensions TargetGroup and LoadBalancer): what the hosts answer.
+	TargetTargetGroup Target = "target-group"
+	// TargetReplica is the read replica numbered by Alarm.Replica
+	// (dimension DBInstanceIdentifier).
+	TargetReplica Target = "replica"
+	// TargetProxy is the RDS Proxy (dimension ProxyName).
+	TargetProxy Target = "proxy"
 )
 
 // EC2 actions an alarm may take besides notifying.
@@ -45,8 +60,10 @@ type Alarm struct {
 	// Namespace and Metric name the metric; for a metric-math alarm they
 	// name the metric Queries refer to first (README shows it).
 	Namespace, Metric string
-	// Statistic is CloudWatch's ("Average", "Minimum", "Maximum").
+	// Statistic is CloudWatch's ("Average", "Minimum", "Maximum", "Sum").
 	Statistic string
+	// ExtendedStatistic, set instead of Statistic, is a percentile ("p95").
+	ExtendedStatistic string
 	// Comparison is CloudWatch's ComparisonOperator.
 	Comparison string
 	Threshold  float64
@@ -59,6 +76,16 @@ type Alarm struct {
 	// Queries, when set, make a metric-math alarm: the last query is the
 	// expression the threshold applies to.
 	Queries []Query
+	// Measure names what a metric-math alarm's expression computes, as
+	// README's table says it ("5XX share of requests, %"); "" for an
+	// expression that is 1 while a condition holds and 0 otherwise.
+	Measure string
+	// Replica is the index of the read replica a TargetReplica alarm
+	// watches (0 for the first of database.readReplicas).
+	Replica int
+	// Only says which stacks have the alarm, as README's table says it in
+	// a stack without it ("burstable classes only"); "" for every stack.
+	Only string
 	// EC2Action is ActionRecover, ActionReboot or "".
 	EC2Action string
 	// Formula says how the threshold follows from the deployment (README).
@@ -186,32 +213,63 @@ func Alarms(d Deployment) ([]Alarm, error) {
 		}),
 	}
 	if burst, ok := awsfacts.LookupBurst(d.Database.InstanceClass); ok {
-		alarms = append(alarms, db(creditAlarm("database-cpu-credits", "the database", d.Database.InstanceClass, burst)))
+		a := db(creditAlarm("database-cpu-credits", "the database", d.Database.InstanceClass, burst))
+		a.Only = "burstable classes only"
+		alarms = append(alarms, a)
+	}
+	alarms = append(alarms, replicaAlarms(d, class, db)...)
+	if d.Database.Proxy {
+		alarms = append(alarms, proxyAlarms(db)...)
 	}
 
-	alarms = append(alarms,
-		Alarm{
+	if d.App.LoadBalanced() {
+		alarms = append(alarms, groupAlarms(d)...)
+	} else {
+		alarms = append(alarms, hostAlarms(d)...)
+	}
+	return append(alarms, appHealthAlarm(d.App.LoadBalanced())), nil
+}
+
+// hostAlarms watch the single host: EC2 heals it in place, as nothing
+// else would.
+func hostAlarms(d Deployment) []Alarm {
+	alarms := []Alarm{
+		{
 			Key: "host-system-check", Target: TargetHost, Namespace: "AWS/EC2", Metric: "StatusCheckFailed_System",
 			Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Value: "failed for 2 minutes",
 			Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: "missing", EC2Action: ActionRecover,
 			Formula:     "any failure of the hardware, power or network under the host",
 			Description: "The host's system status check failed (AWS's hardware or network under it). EC2 recovers the instance onto other hardware: same instance ID, Elastic IP and volumes, and the container starts again at boot.",
+			Only:        "one host only",
 		},
-		Alarm{
+		{
 			Key: "host-instance-check", Target: TargetHost, Namespace: "AWS/EC2", Metric: "StatusCheckFailed_Instance",
 			Statistic: "Maximum", Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1, Value: "failed for 3 minutes",
 			Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: "missing", EC2Action: ActionReboot,
 			Formula:     "any failure of the host's own kernel, memory or network configuration",
 			Description: "The host's instance status check failed for 3 minutes (its kernel, memory or network configuration). EC2 reboots it; the container starts again at boot. If it repeats, read the journal through Session Manager.",
+			Only:        "one host only",
 		},
-	)
+	}
 	if burst, ok := awsfacts.LookupBurst(d.App.InstanceType); ok {
 		a := creditAlarm("host-cpu-credits", "the host", d.App.InstanceType, burst)
 		a.Target, a.Namespace = TargetHost, "AWS/EC2"
 		a.Period, a.EvaluationPeriods, a.DatapointsToAlarm, a.TreatMissingData = 300, 3, 3, "missing"
+		a.Only = "one burstable host only"
 		alarms = append(alarms, a)
 	}
-	alarms = append(alarms, Alarm{
+	return alarms
+}
+
+// appHealthAlarm watches the health metric every host publishes, without
+// a dimension, so CloudWatch pools the hosts' reports. One host: its
+// failure is the application's. Several behind a load balancer: the group
+// replaces a failing host and hosts-healthy counts them, so app-health
+// pages only when no host answers (Maximum under 1), the outage itself,
+// and stays independent of the load balancer (whose metrics stop with the
+// traffic) and of a booting host that has not yet answered.
+func appHealthAlarm(loadBalanced bool) Alarm {
+	a := Alarm{
 		// The namespace is the stack's own (compute.HealthNamespace), known
 		// to the wiring.
 		Key: "app-health", Target: TargetApp, Metric: compute.HealthMetricName,
@@ -222,8 +280,14 @@ func Alarms(d Deployment) ([]Alarm, error) {
 		TreatMissingData: "breaching",
 		Formula:          "a health check (app.healthCheckPath on app.hostPort, every minute) without a 2xx or 3xx answer",
 		Description:      "The application has not answered its health check (app.healthCheckPath on app.hostPort, asked by the host every minute) for 3 minutes, or the host stopped reporting. On the host: sudo journalctl -u rds-app -u rds-app-health.",
-	})
-	return alarms, nil
+	}
+	if loadBalanced {
+		a.Statistic, a.Value = "Maximum", "no host answered for 3 minutes"
+		a.Formula = "no host's health check (app.healthCheckPath on app.hostPort, every minute) answered 2xx or 3xx"
+		a.Description = "No host has answered its own health check (app.healthCheckPath on app.hostPort, asked by each host every minute) for 3 minutes, or no host is reporting: the application is down everywhere, whatever the load balancer says. " +
+			"On a host (aws ssm start-session --target <instance>): sudo journalctl -u rds-app -u rds-app-health; the group's activity history says whether hosts are being replaced."
+	}
+	return a
 }
 
 // creditAlarm fires when a burstable class or type has nearly spent its CPU

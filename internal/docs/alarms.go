@@ -41,30 +41,54 @@ var comparisonSymbols = map[string]string{
 	"LessThanThreshold":             "<",
 }
 
+// everyMode is a stack's deployment with every feature that adds alarms
+// turned on (hosts behind a load balancer, a read replica, the proxy, and
+// burstable sizes for the credit alarms), so the table lists every alarm
+// the program can create, also those of modes no shipped stack uses.
+func everyMode(d ops.Deployment) ops.Deployment {
+	d.App.Hosts, d.App.Scaling = 2, nil
+	d.Database.ReadReplicas, d.Database.Proxy = 1, true
+	d.Database.InstanceClass, d.App.InstanceType = "db.t4g.micro", "t4g.micro"
+	return d
+}
+
 // AlarmTable renders the alarms of the stacks (in column order), each
-// given its sections' values as the stack file sets them.
+// given its sections' values as the stack file sets them, then the alarms
+// of the modes none of them uses, as rows whose cells say where they exist.
 func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (string, error) {
 	perStack := map[string]map[string]ops.Alarm{}
 	var order []ops.Alarm
 	seen := map[string]bool{}
-	for _, stack := range stacks {
-		cfg, err := stackConfig(values[stack])
-		if err != nil {
-			return "", fmt.Errorf("reading stack %s: %w", stack, err)
-		}
-		alarms, err := ops.Alarms(ops.Deployment{Database: cfg.Database, App: cfg.App})
-		if err != nil {
-			return "", fmt.Errorf("stack %s: %w", stack, err)
-		}
-		perStack[stack] = map[string]ops.Alarm{}
+	add := func(alarms []ops.Alarm) {
 		for _, a := range alarms {
-			perStack[stack][a.Key] = a
 			if !seen[a.Key] {
 				seen[a.Key] = true
 				order = append(order, a)
 			}
 		}
 	}
+	var last ops.Deployment
+	for _, stack := range stacks {
+		cfg, err := stackConfig(values[stack])
+		if err != nil {
+			return "", fmt.Errorf("reading stack %s: %w", stack, err)
+		}
+		last = ops.Deployment{Database: cfg.Database, App: cfg.App}
+		alarms, err := ops.Alarms(last)
+		if err != nil {
+			return "", fmt.Errorf("stack %s: %w", stack, err)
+		}
+		perStack[stack] = map[string]ops.Alarm{}
+		for _, a := range alarms {
+			perStack[stack][a.Key] = a
+		}
+		add(alarms)
+	}
+	others, err := ops.Alarms(everyMode(last))
+	if err != nil {
+		return "", fmt.Errorf("every mode: %w", err)
+	}
+	add(others)
 	var b strings.Builder
 	b.WriteString("| Alarm | Metric | Fires when | Threshold formula | ")
 	b.WriteString(strings.Join(stacks, " | "))
@@ -89,8 +113,15 @@ func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (s
 			metric = strings.Join(names, " and ")
 		}
 		minutes := a.DatapointsToAlarm * a.Period / 60
-		when := fmt.Sprintf("%s %s threshold for %d minutes", strings.ToLower(a.Statistic), comparisonSymbols[a.Comparison], minutes)
-		if len(a.Queries) > 0 {
+		statistic := strings.ToLower(a.Statistic)
+		if a.ExtendedStatistic != "" {
+			statistic = a.ExtendedStatistic
+		}
+		when := fmt.Sprintf("%s %s threshold for %d minutes", statistic, comparisonSymbols[a.Comparison], minutes)
+		switch {
+		case a.Measure != "":
+			when = fmt.Sprintf("%s %s threshold for %d minutes", a.Measure, comparisonSymbols[a.Comparison], minutes)
+		case len(a.Queries) > 0:
 			when = fmt.Sprintf("both hold for %d minutes", minutes)
 		}
 		if a.TreatMissingData == "breaching" {
@@ -108,7 +139,7 @@ func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (s
 			if s, ok := perStack[stack][a.Key]; ok {
 				fmt.Fprintf(&b, " %s |", s.Value)
 			} else {
-				b.WriteString(" — (not burstable) |")
+				fmt.Fprintf(&b, " — (%s) |", a.Only)
 			}
 		}
 		fmt.Fprintf(&b, " %s |\n", then)
