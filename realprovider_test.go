@@ -210,7 +210,10 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 				assert.False(t, c.Replaced(), "a new %s replaces %s (%v)", sc.Key, c.Address, c.ReplacePaths)
 			}
 		}
-		assert.True(t, rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.gaps)), "a new %s must redeploy the container", sc.Key)
+		assert.True(t, r.redeploys(changes, tr), "a new %s must redeploy the container", sc.Key)
+		if r.grouped() {
+			r.checkOnlyRollsTheGroup(sc.Key, changes)
+		}
 	}
 
 	r.checkPasswordRotation(ctx)
@@ -222,6 +225,9 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 	}
 
 	r.checkNewerAMI(ctx)
+	if r.grouped() {
+		r.checkBackToOneHost(ctx)
+	}
 
 	if r.stack.Name != "dev" {
 		return
@@ -230,7 +236,8 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 	for i, row := range rows {
 		// The settings table says what a change does; the plan must agree.
 		want := string(settingChanges[i].Effect)
-		if settingChanges[i].Effect == config.ReplacesHost || settingChanges[i].Effect == config.ReplacesDatabase {
+		switch settingChanges[i].Effect {
+		case config.ReplacesHost, config.ReplacesDatabase, config.ReplacesHostWithGroup:
 			want = "**" + want + "**"
 		}
 		assert.Equal(t, want, row.Verdict, "%s: config/settings.go says a change does %q, the provider plans %q", row.Key, want, row.Verdict)
@@ -255,11 +262,20 @@ func (r *rehearsal) checkPasswordRotation(ctx context.Context) {
 		}
 		got[c.Type] = strings.Join(c.Actions, ",") + " " + strings.Join(c.Attributes, ",")
 	}
-	assert.Equal(t, map[string]string{
+	want := map[string]string{
 		"aws_db_instance":                   "update password",
 		"aws_secretsmanager_secret_version": "replace secret_string",
-	}, got, "a rotation changes the password of the same instance and the secret's value, and nothing else")
-	assert.True(t, rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.gaps)), "a rotation redeploys the container")
+	}
+	if r.grouped() {
+		// The hosts read the secret at boot: its new version is a new
+		// launch template version, which rolls the group.
+		want["aws_launch_template"] = got["aws_launch_template"]
+		want["aws_autoscaling_group"] = got["aws_autoscaling_group"]
+		assert.True(t, strings.HasPrefix(got["aws_launch_template"], "update "), "the launch template gets a new version: %v", got)
+		assert.True(t, strings.HasPrefix(got["aws_autoscaling_group"], "update "), "the group follows it: %v", got)
+	}
+	assert.Equal(t, want, got, "a rotation changes the password of the same instance and the secret's value, and nothing else")
+	assert.True(t, r.redeploys(changes, tr), "a rotation redeploys the container")
 }
 
 // checkNewerAMI: a newer Amazon Linux release behind AWS's public "latest
@@ -280,6 +296,37 @@ func (r *rehearsal) checkNewerAMI(ctx context.Context) {
 	assert.Empty(t, changes, "a newer AMI behind the public parameter must not change the host (or anything)")
 }
 
+// checkBackToOneHost: moving a group's stack back to one host (app.hosts 1,
+// no app.scaling) deletes the group, its template and the load balancer,
+// creates the host with its Elastic IP and rollout, and leaves the
+// database alone. README's "Scaling out" shows the plan.
+func (r *rehearsal) checkBackToOneHost(ctx context.Context) {
+	t := r.t
+	cfg := withSetting(t, r.stack.Config, "app.hosts", 1)
+	var app map[string]any
+	require.NoError(t, json.Unmarshal([]byte(cfg[pulumitest.Project+":app"]), &app))
+	delete(app, "scaling")
+	data, err := json.Marshal(app)
+	require.NoError(t, err)
+	cfg[pulumitest.Project+":app"] = string(data)
+	changes, tr := r.plan(ctx, "one host", cfg)
+	s := realprovider.Summarise(changes, tr, nil)
+	assert.Equal(t, "replaces the hosts behind a load balancer with one host", s.Verdict())
+	assert.False(t, s.ReplacesDatabase(), "moving to one host must leave the database alone")
+	for _, typ := range []string{"aws_lb", "aws_lb_target_group", "aws_launch_template"} {
+		assert.True(t, hasChange(s.Deleted, typ), "moving to one host deletes the %s", typ)
+	}
+	for _, typ := range []string{"aws_eip", "aws_network_interface"} {
+		assert.True(t, hasChange(s.Created, typ), "moving to one host creates the %s", typ)
+	}
+	_, plan := s.Markdown()
+	t.Logf("stack %s back to one host plans: %s", r.stack.Name, plan)
+}
+
+func hasChange(changes []realprovider.Change, typ string) bool {
+	return changeOfType(changes, typ) != nil
+}
+
 // rawPlan is the provider's plan of tr, as it is.
 func (r *rehearsal) rawPlan(ctx context.Context, label string, tr *realprovider.Translation) []realprovider.Change {
 	t := r.t
@@ -290,6 +337,45 @@ func (r *rehearsal) rawPlan(ctx context.Context, label string, tr *realprovider.
 	planned, err := tf.Plan(ctx)
 	require.NoError(t, err, "planning %s", label)
 	return planned
+}
+
+// grouped reports whether the stack runs its hosts in an Auto Scaling group.
+func (r *rehearsal) grouped() bool {
+	for addr := range r.tr.Addresses {
+		if strings.HasPrefix(addr, "aws_autoscaling_group.") {
+			return true
+		}
+	}
+	return false
+}
+
+// redeploys reports whether a plan brings a new release to the running
+// application: on one host the rollout runs again; in a group the launch
+// template gets a new version, which rolls the group.
+func (r *rehearsal) redeploys(changes []realprovider.Change, tr *realprovider.Translation) bool {
+	if r.grouped() {
+		return realprovider.Summarise(changes, tr, nil).RollsGroup()
+	}
+	return rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.gaps))
+}
+
+// checkOnlyRollsTheGroup: a change the container must see, in a group,
+// updates the launch template and the group in place (an instance refresh)
+// and replaces nothing: not the load balancer, its listeners or target
+// group, not the database.
+func (r *rehearsal) checkOnlyRollsTheGroup(key string, changes []realprovider.Change) {
+	for _, c := range changes {
+		assert.False(r.t, c.Replaced(), "a new %s replaces %s (%v)", key, c.Address, c.ReplacePaths)
+		switch c.Type {
+		case "aws_db_instance", "aws_db_proxy":
+			if strings.HasPrefix(key, "database.") {
+				continue // database.port is the instance's own
+			}
+			r.t.Errorf("a new %s changes %s (%v): it must only roll the group", key, c.Address, c.Attributes)
+		case "aws_lb", "aws_lb_listener", "aws_lb_target_group":
+			r.t.Errorf("a new %s changes %s (%v): it must only roll the group", key, c.Address, c.Attributes)
+		}
+	}
 }
 
 // rerunsRollout reports whether the rollout association is among addrs.

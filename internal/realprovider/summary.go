@@ -16,6 +16,10 @@ const (
 	databaseType = "aws_db_instance"
 	// rolloutType: rerunning it redeploys what runs on the host.
 	rolloutType = "aws_ssm_association"
+	// groupType and templateType are hosts in an Auto Scaling group: a new
+	// launch template version rolls the group (an instance refresh).
+	groupType    = "aws_autoscaling_group"
+	templateType = "aws_launch_template"
 )
 
 // Summary is what a plan does, sorted the way a reader of a configuration
@@ -115,6 +119,24 @@ func (s Summary) RedeploysContainer() bool {
 	return false
 }
 
+// ReplacesHostWithGroup reports whether a single host gives way to an Auto
+// Scaling group: an EC2 instance is deleted and a group created.
+func (s Summary) ReplacesHostWithGroup() bool {
+	return replacesType(s.Deleted, hostType) && replacesType(s.Created, groupType)
+}
+
+// ReplacesGroupWithHost reports the way back: a group deleted, an instance
+// created.
+func (s Summary) ReplacesGroupWithHost() bool {
+	return replacesType(s.Deleted, groupType) && replacesType(s.Created, hostType)
+}
+
+// RollsGroup reports whether an Auto Scaling group gets a new launch
+// template version in place, which starts an instance refresh.
+func (s Summary) RollsGroup() bool {
+	return replacesType(s.Updated, templateType) && replacesType(s.Updated, groupType)
+}
+
 func replacesType(changes []Change, typ string) bool {
 	for _, c := range changes {
 		if c.Type == typ {
@@ -125,8 +147,10 @@ func replacesType(changes []Change, typ string) bool {
 }
 
 // Verdict is the outcome in a few words: "no change", "in place", "in
-// place, redeploys the container", "replaces the host", "replaces the
-// database" or "replaces the database and the host".
+// place, redeploys the container", "in place, rolls the hosts", "replaces
+// the host", "replaces the host with hosts behind a load balancer" (or the
+// way back), "replaces the database" or "replaces the database and the
+// host".
 func (s Summary) Verdict() string {
 	switch {
 	case s.Empty():
@@ -137,10 +161,22 @@ func (s Summary) Verdict() string {
 		return "replaces the database"
 	case s.ReplacesHost():
 		return "replaces the host"
+	case s.ReplacesHostWithGroup():
+		return "replaces the host with hosts behind a load balancer"
+	case s.ReplacesGroupWithHost():
+		return "replaces the hosts behind a load balancer with one host"
+	case s.RollsGroup():
+		return "in place, rolls the hosts"
 	case s.RedeploysContainer():
 		return "in place, redeploys the container"
 	}
 	return "in place"
+}
+
+// Disruptive reports whether the plan replaces the host or the database,
+// or moves between one host and a group: what a reader must not miss.
+func (s Summary) Disruptive() bool {
+	return s.ReplacesHost() || s.ReplacesDatabase() || s.ReplacesHostWithGroup() || s.ReplacesGroupWithHost()
 }
 
 // Name is how a summary names a resource: its Terraform type without
@@ -161,7 +197,7 @@ func (s Summary) Markdown() (verdict, plan string) {
 		return "no change", "nothing"
 	}
 	verdict = s.Verdict()
-	if s.ReplacesHost() || s.ReplacesDatabase() {
+	if s.Disruptive() {
 		verdict = "**" + verdict + "**"
 	}
 	var parts []string

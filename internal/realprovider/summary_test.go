@@ -72,3 +72,24 @@ func TestMeaningful(t *testing.T) {
 	got := Meaningful(planned, baseline, map[string]bool{"aws_ssm_association.ro": true})
 	assert.Equal(t, []Change{planned[2]}, got, "the gap and the drift go, the real change stays")
 }
+
+func TestSummariseModeSwitches(t *testing.T) {
+	host := Change{Address: "aws_instance.app_host", Type: "aws_instance"}
+	group := Change{Address: "aws_autoscaling_group.app", Type: "aws_autoscaling_group"}
+	template := Change{Address: "aws_launch_template.app", Type: "aws_launch_template"}
+	with := func(c Change, actions ...string) Change { c.Actions = actions; return c }
+
+	toGroup := Summarise([]Change{with(host, "delete"), with(group, "create"), with(template, "create")}, nil, nil)
+	assert.Equal(t, "replaces the host with hosts behind a load balancer", toGroup.Verdict())
+	verdict, _ := toGroup.Markdown()
+	assert.Equal(t, "**replaces the host with hosts behind a load balancer**", verdict)
+
+	back := Summarise([]Change{with(host, "create"), with(group, "delete"), with(template, "delete")}, nil, nil)
+	assert.Equal(t, "replaces the hosts behind a load balancer with one host", back.Verdict())
+
+	rolls := Summarise([]Change{with(template, "update"), with(group, "update")}, nil, nil)
+	assert.Equal(t, "in place, rolls the hosts", rolls.Verdict())
+	assert.False(t, rolls.Disruptive())
+	// Resizing the group changes no template: no refresh.
+	assert.Equal(t, "in place", Summarise([]Change{with(group, "update")}, nil, nil).Verdict())
+}
