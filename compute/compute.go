@@ -45,6 +45,11 @@ type Inputs struct {
 	VpcID pulumi.StringInput
 	// SecurityGroupID is the hosts' security group.
 	SecurityGroupID pulumi.StringInput
+	// VpcCIDR is the VPC's address block: behind a load balancer the hosts'
+	// proxy keeps the forwarded headers of requests from it (the load
+	// balancer's nodes), so the application sees the client's address and
+	// scheme (app.LoadBalanced() only).
+	VpcCIDR string
 	// LoadBalancerSecurityGroupID is the load balancer's security group
 	// (app.LoadBalanced() only).
 	LoadBalancerSecurityGroupID pulumi.StringInput
@@ -136,7 +141,7 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
-	settings, err := hostContainerSettings(args.App).JSON()
+	settings, err := hostContainerSettings(args).JSON()
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
@@ -307,18 +312,20 @@ func (c *Compute) newScaledHosts(ctx *pulumi.Context, name string, args Args, de
 
 // hostContainerSettings are the container settings every host reads. Behind
 // a load balancer the domain is not the host's: TLS ends at the load
-// balancer, and the host's proxy serves plain HTTP on app.hostPort.
-func hostContainerSettings(app config.App) ContainerSettings {
-	domain := app.Domain
+// balancer, and the host's proxy serves plain HTTP on app.hostPort, taking
+// the client's address and scheme from the load balancer's headers.
+func hostContainerSettings(args Args) ContainerSettings {
+	app := args.App
+	domain, trusted := app.Domain, []string(nil)
 	if app.LoadBalanced() {
-		domain = ""
+		domain, trusted = "", []string{args.VpcCIDR}
 	}
 	return ContainerSettings{
 		HostPort: app.HostPort, ContainerPort: app.ContainerPort, HealthCheckPath: app.HealthCheckPath,
 		HealthCheckTimeout: app.HealthCheckTimeout, HealthCheckInterval: app.HealthCheckInterval, HealthCheckRetries: app.HealthCheckRetries,
 		DrainSeconds: app.DrainSeconds, ProxyImage: app.ProxyImage, Domain: domain,
 		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort,
-		Environment: app.Environment,
+		Environment: app.Environment, TrustedProxies: trusted,
 	}
 }
 

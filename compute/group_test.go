@@ -4,6 +4,7 @@ package compute_test
 // the launch template, the Auto Scaling group and its scaling policy.
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
 
@@ -31,6 +33,7 @@ const (
 	lbSecurityGroup  = "sg-lb"
 	connectArn       = "arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-0123456789abcdef0/app_admin"
 	zoneID           = "Z0123456789ABCDEFGHIJ"
+	vpcCIDR          = "10.0.0.0/16"
 	domain           = "app.example.com"
 	lbDNS            = "app-lb-1234567890.eu-west-1.elb.amazonaws.com"
 	lbArnSuffix      = "app/app-lb/50dc6c495c0c9188"
@@ -45,8 +48,24 @@ func scaleArgs() compute.Args {
 	a := testArgs()
 	a.Hosts = 3
 	a.VpcID = pulumi.String("vpc-0123")
+	a.VpcCIDR = vpcCIDR
 	a.LoadBalancerSecurityGroupID = pulumi.String(lbSecurityGroup)
 	return a
+}
+
+// scaleSettingsOf is the container settings the hosts of a group read:
+// no domain, and the VPC's forwarded headers trusted.
+func scaleSettingsOf(t *testing.T, args compute.Args) string {
+	t.Helper()
+	s, err := compute.ContainerSettings{
+		HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath,
+		HealthCheckTimeout: args.HealthCheckTimeout, HealthCheckInterval: args.HealthCheckInterval, HealthCheckRetries: args.HealthCheckRetries,
+		DrainSeconds: args.DrainSeconds, ProxyImage: args.ProxyImage,
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: args.Environment,
+		TrustedProxies: []string{args.VpcCIDR},
+	}.JSON()
+	require.NoError(t, err)
+	return s
 }
 
 type scaleOutputs struct {
@@ -222,10 +241,33 @@ func TestLoadBalancerHTTPS(t *testing.T) {
 	assert.Equal(t, pulumitest.ValidationRecordName(domain)+" CNAME "+pulumitest.ValidationRecordValue(domain), out.certificateValidation)
 
 	// TLS ends at the load balancer: the hosts' proxy serves plain HTTP on
-	// app.hostPort, and asks Let's Encrypt for nothing.
+	// app.hostPort, asks Let's Encrypt for nothing, and keeps the scheme
+	// and client address the load balancer forwards.
 	settings := strings.TrimPrefix(m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")
+	assert.Equal(t, scaleSettingsOf(t, args), settings)
 	assert.Contains(t, settings, `"domain":""`)
 	assert.NotContains(t, settings, domain)
+	var doc struct {
+		Proxy struct {
+			Apps struct {
+				HTTP struct {
+					Servers map[string]struct {
+						Listen []string `json:"listen"`
+						Routes []struct {
+							Handle []map[string]any `json:"handle"`
+						} `json:"routes"`
+					} `json:"servers"`
+				} `json:"http"`
+				TLS any `json:"tls"`
+			} `json:"apps"`
+		} `json:"proxy"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(settings), &doc))
+	server := doc.Proxy.Apps.HTTP.Servers["app"]
+	assert.Equal(t, []string{":80"}, server.Listen)
+	require.Len(t, server.Routes, 1)
+	assert.Equal(t, []any{vpcCIDR}, server.Routes[0].Handle[0]["trusted_proxies"])
+	assert.Nil(t, doc.Proxy.Apps.TLS)
 	single := testArgs()
 	single.Domain = domain
 	assert.Contains(t, settingsOf(t, single), `"domain":"`+domain+`"`, "a single host still serves HTTPS itself")
@@ -333,7 +375,7 @@ func TestLaunchTemplateIsTheSingleHost(t *testing.T) {
 	}
 	appVersion := scaled.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
 	assert.Equal(t, map[string]map[string]string{
-		"instance": {"Name": "app-host", compute.ReleaseTag: compute.ReleaseDigest(compute.Release{Image: ecrImage, Container: settingsOf(t, scaleArgs())}, "db-v1", appVersion)},
+		"instance": {"Name": "app-host", compute.ReleaseTag: compute.ReleaseDigest(compute.Release{Image: ecrImage, Container: scaleSettingsOf(t, scaleArgs())}, "db-v1", appVersion)},
 		"volume":   {"Name": "app-host"},
 	}, tags)
 }
@@ -418,7 +460,7 @@ func TestGroup(t *testing.T) {
 func TestScalingPolicy(t *testing.T) {
 	args := testArgs()
 	args.Scaling = &config.Scaling{Min: 2, Max: 6, TargetCPU: 60}
-	args.VpcID, args.LoadBalancerSecurityGroupID = pulumi.String("vpc-0123"), pulumi.String(lbSecurityGroup)
+	args.VpcID, args.VpcCIDR, args.LoadBalancerSecurityGroupID = pulumi.String("vpc-0123"), vpcCIDR, pulumi.String(lbSecurityGroup)
 	m, _ := buildScale(t, args)
 	g := m.One(t, typeGroup)
 	assert.Equal(t, 2.0, g.Input("minSize").NumberValue())

@@ -94,6 +94,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		AccountID:                   info.AccountID,
 		SubnetIDs:                   net.PublicSubnetIDs,
 		VpcID:                       net.VpcID,
+		VpcCIDR:                     cfg.Network.CIDR,
 		SecurityGroupID:             net.HostSecurityGroupID,
 		LoadBalancerSecurityGroupID: net.LoadBalancerSecurityGroupID,
 		DatabaseSecretArn:           db.SecretArn,
