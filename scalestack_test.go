@@ -78,6 +78,14 @@ func TestScaleStack(t *testing.T) {
 	nic := pulumitest.Unwrap(lt.Input("networkInterfaces").ArrayValue()[0]).ObjectValue()
 	assert.Equal(t, []string{m.Named(t, typeSG, "network-host").ID}, strs(nic["securityGroups"]))
 	assert.Equal(t, single.Mocks.One(t, typeHost).Str("userDataBase64"), lt.Str("userData"), "the single host's user-data")
+	// Unlike a single host, the group's hosts wait for the database (its
+	// connection secret holds the endpoint once the instance exists): one
+	// that waited at boot would outlast its grace period and be replaced.
+	var waits bool
+	for _, dep := range lt.Request.GetDependencies() {
+		waits = waits || strings.HasSuffix(dep, "aws:secretsmanager/secretVersion:SecretVersion::database-connection")
+	}
+	assert.True(t, waits, "the launch template waits for the database's connection secret")
 	assert.Equal(t, single.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Inputs,
 		m.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Inputs, "the single host's permissions")
 
