@@ -87,11 +87,19 @@ func caddyValidate(t *testing.T, config string) (string, error) {
 // tests, which run Caddy with it.
 func TestProxyConfigIsValid(t *testing.T) {
 	for _, s := range shippedStacks(t) {
-		for name, domain := range map[string]string{"HTTP": "", "HTTPS": "app.example.com"} {
+		for name, v := range map[string]struct {
+			domain string
+			hosts  int
+		}{"HTTP": {"", 1}, "HTTPS": {"app.example.com", 1}, "behind a load balancer": {"app.example.com", 2}} {
+			domain := v.domain
 			t.Run(s.Name+" "+name, func(t *testing.T) {
 				cfg := s.Config
 				if domain != "" {
 					cfg = withSetting(t, cfg, "app.domain", domain)
+				}
+				if v.hosts > 1 {
+					// TLS ends at the load balancer; the hosts serve HTTP.
+					cfg, domain = withSetting(t, cfg, "app.hosts", v.hosts), ""
 				}
 				r := runProgram(t, s.Name, cfg)
 				require.NoError(t, r.Err)

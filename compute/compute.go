@@ -1,13 +1,23 @@
-// Package compute owns the application host: an EC2 instance that runs the
-// application's container with the database settings injected at start,
-// its IAM role, its Elastic IP, its log group, the generated application
-// secrets, the SSM parameter and association that roll out a new image on
-// the same host (a health-gated blue/green swap behind the host's proxy,
-// Caddy), and the domain's DNS record.
+// Package compute owns the application hosts and what runs on them: the
+// container, with the database settings injected at start, the hosts' IAM
+// role, their log group, the generated application secrets, the SSM
+// parameters holding the release (image and container settings), and the
+// domain's DNS record.
+//
+// By default (app.hosts 1) that is one EC2 instance with an Elastic IP,
+// and an SSM association that rolls out a new release on the same host (a
+// health-gated blue/green swap behind the host's proxy, Caddy). With
+// app.hosts of 2 or more, or app.scaling (config.App.LoadBalanced), the
+// same host definition becomes a launch template run by an Auto Scaling
+// group across the public subnets behind an Application Load Balancer, and
+// a new release is a new template version rolled out by an instance
+// refresh.
 //
 // New calls the steps in a fixed order; each AWS concern has its own file.
 // userdata.go renders the boot configuration, container.go the settings
-// every deploy reads, and proxy.go the proxy's configuration.
+// every deploy reads, proxy.go the proxy's configuration, instance.go the
+// single host, group.go the Auto Scaling group and loadbalancer.go the
+// load balancer.
 package compute
 
 import (
@@ -35,11 +45,20 @@ type Inputs struct {
 	VpcID pulumi.StringInput
 	// SecurityGroupID is the hosts' security group.
 	SecurityGroupID pulumi.StringInput
+	// VpcCIDR is the VPC's address block: behind a load balancer the hosts'
+	// proxy keeps the forwarded headers of requests from it (the load
+	// balancer's nodes), so the application sees the client's address and
+	// scheme (app.LoadBalanced() only).
+	VpcCIDR string
 	// LoadBalancerSecurityGroupID is the load balancer's security group
 	// (app.LoadBalanced() only).
 	LoadBalancerSecurityGroupID pulumi.StringInput
-	// DatabaseConnectArn, when set, is the rds-db:connect resource the
-	// hosts' role may use (database.proxyIamAuth).
+	// DatabaseIAMAuth says the hosts connect to the database with IAM
+	// authentication tokens (database.proxyIamAuth): their role may then
+	// use rds-db:connect on DatabaseConnectArn.
+	DatabaseIAMAuth bool
+	// DatabaseConnectArn is the rds-db:connect resource the hosts' role may
+	// use when DatabaseIAMAuth is on.
 	DatabaseConnectArn pulumi.StringInput
 	// DatabaseSecretArn is the secret holding the connection JSON.
 	DatabaseSecretArn pulumi.StringInput
@@ -62,49 +81,67 @@ type Args struct {
 type Compute struct {
 	pulumi.ResourceState
 
-	// InstanceID is the EC2 instance ID (the Session Manager target).
+	// InstanceID is the EC2 instance ID (the Session Manager target). Single
+	// host only.
 	InstanceID pulumi.StringOutput `pulumi:"instanceId"`
 	// PublicIP is the Elastic IP; it survives a replacement of the host.
+	// Single host only.
 	PublicIP pulumi.StringOutput `pulumi:"publicIp"`
 	// URL is where the application answers: https://<domain> with a
-	// domain, else http://<Elastic IP>[:port].
+	// domain, else http://<Elastic IP or load balancer>[:port].
 	URL pulumi.StringOutput `pulumi:"url"`
-	// Version is the image the host serves, as deployed by the rollout; it
-	// resolves only once the rollout has succeeded.
+	// Version is the image the hosts serve. On a single host it resolves
+	// once the rollout has succeeded; in an Auto Scaling group once the
+	// group has taken the launch template version that carries it (the
+	// instance refresh that brings it to every host then runs on, and
+	// `pulumi up` does not wait for it to finish).
 	Version pulumi.StringOutput `pulumi:"version"`
-	// SessionCommand opens a shell on the host through Session Manager.
+	// SessionCommand opens a shell on a host through Session Manager.
 	SessionCommand pulumi.StringOutput `pulumi:"sessionCommand"`
+	// SessionTarget is what `aws ssm start-session --target` takes: the
+	// instance ID, or in an Auto Scaling group a shell command
+	// substitution that picks one of its hosts in service (HostPicker).
+	SessionTarget pulumi.StringOutput
 	// AppSecretArn is the secret holding the generated application secrets.
 	AppSecretArn pulumi.StringOutput `pulumi:"appSecretArn"`
 	// ImageParameter is the SSM parameter holding the image reference.
 	ImageParameter pulumi.StringOutput `pulumi:"imageParameter"`
-	// AMI is the AMI the host runs: the one it was created from, unless
-	// app.amiId pins another.
+	// AMI is the AMI the hosts run: the one the host (or the launch
+	// template) was created with, unless app.amiId pins another.
 	AMI pulumi.StringOutput `pulumi:"ami"`
 	// LatestAMI is the newest Amazon Linux 2023 AMI for the host's
 	// architecture; when it differs from AMI, a newer release is waiting.
 	LatestAMI pulumi.StringOutput `pulumi:"latestAmi"`
-	// HealthNamespace and HealthMetric name the CloudWatch metric the host
-	// publishes every minute: 1 while the application answers its health
-	// check, 0 while it does not.
+	// HealthNamespace and HealthMetric name the CloudWatch metric every
+	// host publishes every minute: 1 while the application answers its
+	// health check, 0 while it does not.
 	HealthNamespace pulumi.StringOutput `pulumi:"healthNamespace"`
 	HealthMetric    pulumi.StringOutput `pulumi:"healthMetric"`
+
+	// LoadBalancerDNS is the load balancer's DNS name. Auto Scaling group
+	// only, as are the fields below.
+	LoadBalancerDNS pulumi.StringOutput `pulumi:"loadBalancerDns"`
+	// LoadBalancerArnSuffix and TargetGroupArnSuffix are the
+	// LoadBalancer and TargetGroup dimensions of the AWS/ApplicationELB
+	// metrics.
+	LoadBalancerArnSuffix pulumi.StringOutput `pulumi:"loadBalancerArnSuffix"`
+	TargetGroupArnSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+	// AutoScalingGroupName is the hosts' Auto Scaling group.
+	AutoScalingGroupName pulumi.StringOutput `pulumi:"autoScalingGroupName"`
+	// CertificateValidation is the DNS record ACM validates the domain's
+	// certificate with, and renews it with as long as it stays in place:
+	// "<name> CNAME <value>". With app.domain only.
+	CertificateValidation pulumi.StringOutput `pulumi:"certificateValidation"`
 }
 
-// New creates the application host.
+// New creates the application hosts.
 func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pulumi.ResourceOption) (*Compute, error) {
 	args := Args{App: cfg, Inputs: in}
 	image, err := awsfacts.ParseImage(args.Image)
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
-	settings, err := ContainerSettings{
-		HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath,
-		HealthCheckTimeout: args.HealthCheckTimeout, HealthCheckInterval: args.HealthCheckInterval, HealthCheckRetries: args.HealthCheckRetries,
-		DrainSeconds: args.DrainSeconds, ProxyImage: args.ProxyImage, Domain: args.Domain,
-		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort,
-		Environment: args.Environment,
-	}.JSON()
+	settings, err := hostContainerSettings(args).JSON()
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
@@ -156,40 +193,40 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	for _, p := range containerParams {
 		written = append(written, p)
 	}
-	host, err := newHost(ctx, name, args, userData, identity, append([]pulumi.Resource{appSecret.version}, written[1:]...), parent)
-	if err != nil {
-		return nil, err
-	}
-	if err := newDNSRecord(ctx, name, args, host.eip, parent); err != nil {
-		return nil, err
-	}
 	release := Release{Image: args.Image, Container: settings}
-	rollout, err := newRollout(ctx, name, release, host.instance, rolloutInputs{
+	releaseInputs := rolloutInputs{
 		parameters:            written,
 		databaseSecretVersion: args.DatabaseSecretVersion,
 		appSecretVersion:      appSecret.version.VersionId,
-	}, identity, parent)
-	if err != nil {
-		return nil, err
+	}
+	def := hostDefinition{
+		ami:      chooseAMI(ctx, args),
+		userData: userData,
+		identity: identity,
+		// The host boots with the secret's value and the container
+		// settings in place.
+		waitFor: append([]pulumi.Resource{appSecret.version}, written[1:]...),
 	}
 
-	c.InstanceID = host.instance.ID().ToStringOutput()
-	c.PublicIP = host.eip.PublicIp
-	c.URL = host.eip.PublicIp.ApplyT(func(ip string) string { return URL(ip, args.HostPort, args.Domain) }).(pulumi.StringOutput)
-	// Known once the rollout has succeeded: the image the host now serves.
-	c.Version = rollout.ID().ApplyT(func(pulumi.ID) string { return args.Image }).(pulumi.StringOutput)
-	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.InstanceID)
+	outputs := pulumi.Map{}
+	if args.LoadBalanced() {
+		if err := c.newScaledHosts(ctx, name, args, def, release, releaseInputs, outputs, parent); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := c.newSingleHost(ctx, name, args, def, release, releaseInputs, outputs, parent); err != nil {
+			return nil, err
+		}
+	}
+
 	c.AppSecretArn = appSecret.secret.Arn
 	c.ImageParameter = imageParam.Name
-	c.AMI = host.instance.Ami
-	c.LatestAMI = host.latestAMI
+	c.LatestAMI = def.ami.latest
 	c.HealthNamespace = pulumi.String(HealthNamespace(args.ParameterPrefix)).ToStringOutput()
 	c.HealthMetric = pulumi.String(HealthMetricName).ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+	for k, v := range map[string]pulumi.StringOutput{
 		"ami":             c.AMI,
 		"latestAmi":       c.LatestAMI,
-		"instanceId":      c.InstanceID,
-		"publicIp":        c.PublicIP,
 		"url":             c.URL,
 		"sessionCommand":  c.SessionCommand,
 		"appSecretArn":    c.AppSecretArn,
@@ -197,14 +234,104 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 		"version":         c.Version,
 		"healthNamespace": c.HealthNamespace,
 		"healthMetric":    c.HealthMetric,
-	}); err != nil {
+	} {
+		outputs[k] = v
+	}
+	if err := ctx.RegisterResourceOutputs(c, outputs); err != nil {
 		return nil, fmt.Errorf("registering compute outputs: %w", err)
 	}
 	return c, nil
 }
 
+// newSingleHost runs the host definition on one instance with an Elastic
+// IP, and rolls out a release by the association that swaps containers on
+// it.
+func (c *Compute) newSingleHost(ctx *pulumi.Context, name string, args Args, def hostDefinition, release Release, in rolloutInputs, outputs pulumi.Map, parent pulumi.ResourceOption) error {
+	host, err := newHost(ctx, name, args, def, parent)
+	if err != nil {
+		return err
+	}
+	if err := newDNSRecord(ctx, name, args, host.eip, parent); err != nil {
+		return err
+	}
+	rollout, err := newRollout(ctx, name, release, host.instance, in, def.identity, parent)
+	if err != nil {
+		return err
+	}
+
+	c.InstanceID = host.instance.ID().ToStringOutput()
+	c.PublicIP = host.eip.PublicIp
+	c.URL = host.eip.PublicIp.ApplyT(func(ip string) string { return URL(ip, args.HostPort, args.Domain) }).(pulumi.StringOutput)
+	// Known once the rollout has succeeded: the image the host now serves.
+	c.Version = rollout.ID().ApplyT(func(pulumi.ID) string { return args.Image }).(pulumi.StringOutput)
+	c.SessionTarget = c.InstanceID
+	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.InstanceID)
+	c.AMI = host.instance.Ami
+	outputs["instanceId"] = c.InstanceID
+	outputs["publicIp"] = c.PublicIP
+	return nil
+}
+
+// newScaledHosts runs the host definition in an Auto Scaling group behind
+// a load balancer; a release is a new launch template version, which the
+// group's instance refresh rolls out.
+func (c *Compute) newScaledHosts(ctx *pulumi.Context, name string, args Args, def hostDefinition, release Release, in rolloutInputs, outputs pulumi.Map, parent pulumi.ResourceOption) error {
+	balancer, err := newLoadBalancer(ctx, name, args, parent)
+	if err != nil {
+		return err
+	}
+	group, err := newGroup(ctx, name, args, def, release, in, balancer, parent)
+	if err != nil {
+		return err
+	}
+	if err := newAliasRecord(ctx, name, args, balancer.lb, parent); err != nil {
+		return err
+	}
+
+	c.URL = balancer.lb.DnsName.ApplyT(func(dns string) string { return URL(dns, args.HostPort, args.Domain) }).(pulumi.StringOutput)
+	// Known once the group has taken the template version with this
+	// release.
+	c.Version = group.group.ID().ApplyT(func(pulumi.ID) string { return args.Image }).(pulumi.StringOutput)
+	c.AutoScalingGroupName = group.group.Name
+	c.SessionTarget = c.AutoScalingGroupName.ApplyT(func(g string) string { return HostPicker(args.Region, g) }).(pulumi.StringOutput)
+	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.SessionTarget)
+	c.AMI = group.template.ImageId.Elem()
+	c.LoadBalancerDNS = balancer.lb.DnsName
+	c.LoadBalancerArnSuffix = balancer.lb.ArnSuffix
+	c.TargetGroupArnSuffix = balancer.targetGroup.ArnSuffix
+	outputs["loadBalancerDns"] = c.LoadBalancerDNS
+	outputs["loadBalancerArnSuffix"] = c.LoadBalancerArnSuffix
+	outputs["targetGroupArnSuffix"] = c.TargetGroupArnSuffix
+	outputs["autoScalingGroupName"] = c.AutoScalingGroupName
+	if args.Domain != "" {
+		c.CertificateValidation = balancer.certificateValidation
+		outputs["certificateValidation"] = c.CertificateValidation
+	}
+	return nil
+}
+
+// hostContainerSettings are the container settings every host reads. Behind
+// a load balancer the domain is not the host's: TLS ends at the load
+// balancer, and the host's proxy serves plain HTTP on app.hostPort, taking
+// the client's address and scheme from the load balancer's headers.
+func hostContainerSettings(args Args) ContainerSettings {
+	app := args.App
+	domain, trusted := app.Domain, []string(nil)
+	if app.LoadBalanced() {
+		domain, trusted = "", []string{args.VpcCIDR}
+	}
+	return ContainerSettings{
+		HostPort: app.HostPort, ContainerPort: app.ContainerPort, HealthCheckPath: app.HealthCheckPath,
+		HealthCheckTimeout: app.HealthCheckTimeout, HealthCheckInterval: app.HealthCheckInterval, HealthCheckRetries: app.HealthCheckRetries,
+		DrainSeconds: app.DrainSeconds, ProxyImage: app.ProxyImage, Domain: domain,
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort,
+		Environment: app.Environment, TrustedProxies: trusted,
+	}
+}
+
 // URL is the application's address: its domain over HTTPS when it has one,
-// else the host's IP and port over plain HTTP.
+// else the host's IP (or the load balancer's name) and port over plain
+// HTTP.
 func URL(ip string, port int, domain string) string {
 	if domain != "" {
 		return "https://" + domain

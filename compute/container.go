@@ -52,6 +52,10 @@ type ContainerSettings struct {
 	ProxyAdminPort int `json:"proxyAdminPort"`
 	// Environment holds the plain (non-secret) variables.
 	Environment map[string]string `json:"environment"`
+	// TrustedProxies are the address blocks whose forwarded headers the
+	// proxy keeps (ProxySettings.TrustedProxies): the VPC's, behind a load
+	// balancer; none on a single host.
+	TrustedProxies []string `json:"trustedProxies,omitempty"`
 }
 
 // Proxy is the proxy's configuration for these settings, pointing at the
@@ -66,7 +70,7 @@ func (s ContainerSettings) Proxy() ([]byte, error) {
 		return nil, fmt.Errorf("both slots have port %d", s.SlotPorts[0])
 	}
 	return ProxyConfig(ProxySettings{Domain: s.Domain, HostPort: s.HostPort, DrainSeconds: s.DrainSeconds,
-		AdminPort: s.ProxyAdminPort, UpstreamPort: s.SlotPorts[0]})
+		AdminPort: s.ProxyAdminPort, UpstreamPort: s.SlotPorts[0], TrustedProxies: s.TrustedProxies})
 }
 
 // JSON renders the settings, with the proxy's configuration under

@@ -31,6 +31,9 @@ type HostPolicyInput struct {
 	ECR *awsfacts.ECRRepository
 	// HealthNamespace is where the host publishes its health metric.
 	HealthNamespace string
+	// DatabaseConnectArn, when set, is the rds-db:connect resource the
+	// host may connect as (database.proxyIamAuth).
+	DatabaseConnectArn string
 }
 
 // HostPolicy is the host's own policy: exact actions, each on exactly the
@@ -65,6 +68,12 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 			iampolicy.Allow("LogInToECR", []string{"ecr:GetAuthorizationToken"}, "*"),
 			iampolicy.Allow("PullImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, in.ECR.ARN()),
 		)
+	}
+	if in.DatabaseConnectArn != "" {
+		// An IAM authentication token for the database's user, signed with
+		// the host's credentials: the one resource, never a wildcard.
+		statements = append(statements,
+			iampolicy.Allow("ConnectToDatabase", []string{"rds-db:connect"}, in.DatabaseConnectArn))
 	}
 	return iampolicy.New(statements...)
 }
@@ -110,18 +119,30 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image awsfacts
 	if err != nil {
 		return nil, fmt.Errorf("attaching Session Manager policy: %w", err)
 	}
-	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.logGroup.Arn).ApplyT(
+	resources := []any{args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.logGroup.Arn}
+	if args.DatabaseIAMAuth {
+		if args.DatabaseConnectArn == nil {
+			return nil, fmt.Errorf("creating host role: database IAM authentication is on but no rds-db:connect resource was given")
+		}
+		resources = append(resources, args.DatabaseConnectArn)
+	}
+	policy := pulumi.All(resources...).ApplyT(
 		func(vs []any) string {
+			connect := ""
+			if len(vs) > 5 {
+				connect = vs[5].(string)
+			}
 			return HostPolicy(HostPolicyInput{
-				Region:            args.Region,
-				Partition:         args.Partition,
-				SecretArns:        []string{vs[0].(string), vs[1].(string)},
-				KmsKeyArn:         vs[2].(string),
-				ImageParameterArn: vs[3].(string),
-				ContainerPathArn:  fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, ContainerPath(args.ParameterPrefix)),
-				LogGroupArn:       vs[4].(string),
-				ECR:               image.ECR,
-				HealthNamespace:   HealthNamespace(args.ParameterPrefix),
+				Region:             args.Region,
+				Partition:          args.Partition,
+				SecretArns:         []string{vs[0].(string), vs[1].(string)},
+				KmsKeyArn:          vs[2].(string),
+				ImageParameterArn:  vs[3].(string),
+				ContainerPathArn:   fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, ContainerPath(args.ParameterPrefix)),
+				LogGroupArn:        vs[4].(string),
+				ECR:                image.ECR,
+				HealthNamespace:    HealthNamespace(args.ParameterPrefix),
+				DatabaseConnectArn: connect,
 			}).JSON()
 		}).(pulumi.StringOutput)
 	own, err := iam.NewRolePolicy(ctx, name+"-host", &iam.RolePolicyArgs{

@@ -16,34 +16,55 @@ func AMIParameter(arch string) string {
 	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch
 }
 
+// amiChoice is the AMI new hosts boot.
+type amiChoice struct {
+	// ami is app.amiId, or else the latest Amazon Linux 2023.
+	ami pulumi.StringOutput
+	// latest is the newest Amazon Linux 2023 AMI for the host's
+	// architecture, as of this run.
+	latest pulumi.StringOutput
+	// keep says an existing host (or launch template) keeps the AMI it was
+	// created with: unpinned, a new Amazon Linux release must not replace
+	// the hosts at an unrelated `pulumi up`. Pinning app.amiId (for
+	// example to latestAmi) is how the user moves on.
+	keep bool
+}
+
+// chooseAMI reads the latest Amazon Linux 2023 for the instance type's
+// architecture on every run, as a plain value (the parameter is public;
+// the provider's `value` would show as a secret in previews); it is shown
+// as an output so the user sees when a newer release is waiting.
+func chooseAMI(ctx *pulumi.Context, args Args) amiChoice {
+	latest := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
+		Name: pulumi.String(AMIParameter(awsfacts.Architecture(args.InstanceType))),
+	}).InsecureValue()
+	if args.AMIID != "" {
+		return amiChoice{ami: pulumi.String(args.AMIID).ToStringOutput(), latest: latest}
+	}
+	return amiChoice{ami: latest, latest: latest, keep: true}
+}
+
+// hostDefinition is what every host is made from, alone or in a group.
+type hostDefinition struct {
+	ami      amiChoice
+	userData pulumi.StringOutput
+	identity *hostIdentity
+	// waitFor must exist before a host boots.
+	waitFor []pulumi.Resource
+}
+
 type hostInstance struct {
 	instance *ec2.Instance
 	eip      *ec2.Eip
-	// latestAMI is the newest Amazon Linux 2023 AMI for the host's
-	// architecture, as of this run.
-	latestAMI pulumi.StringOutput
 }
 
 // newHost creates the host's network interface and Elastic IP first, then
 // the instance on that interface: the Elastic IP is bound before the host
 // boots, so cloud-init has a route out from its first second.
-func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.StringOutput, identity *hostIdentity, waitFor []pulumi.Resource, parent pulumi.ResourceOption) (*hostInstance, error) {
-	// The latest Amazon Linux 2023 for the instance type's architecture is
-	// read on every run, as a plain value (the parameter is public; the
-	// provider's `value` would show as a secret in previews), and shown as
-	// an output so the user sees when a newer release is waiting.
-	latest := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
-		Name: pulumi.String(AMIParameter(awsfacts.Architecture(args.InstanceType))),
-	}).InsecureValue()
-	// Unpinned, the host takes the latest AMI when it is created and keeps
-	// it: a new Amazon Linux release must not replace the host (an outage
-	// and a new root volume) at an unrelated `pulumi up`. Pinning
-	// app.amiId (for example to latestAmi) is how the user moves on.
-	ami := latest
-	amiOpts := []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
-	if args.AMIID != "" {
-		ami = pulumi.String(args.AMIID).ToStringOutput()
-		amiOpts = nil
+func newHost(ctx *pulumi.Context, name string, args Args, def hostDefinition, parent pulumi.ResourceOption) (*hostInstance, error) {
+	var amiOpts []pulumi.ResourceOption
+	if def.ami.keep {
+		amiOpts = append(amiOpts, pulumi.IgnoreChanges([]string{"ami"}))
 	}
 
 	eni, err := ec2.NewNetworkInterface(ctx, name+"-host", &ec2.NetworkInterfaceArgs{
@@ -64,11 +85,11 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 		return nil, fmt.Errorf("creating Elastic IP: %w", err)
 	}
 
-	deps := append(append([]pulumi.Resource{eip}, identity.grants...), waitFor...)
+	deps := append(append([]pulumi.Resource{eip}, def.identity.grants...), def.waitFor...)
 	instance, err := ec2.NewInstance(ctx, name+"-host", &ec2.InstanceArgs{
-		Ami:                ami,
+		Ami:                def.ami.ami,
 		InstanceType:       pulumi.String(args.InstanceType),
-		IamInstanceProfile: identity.profile.Name,
+		IamInstanceProfile: def.identity.profile.Name,
 		// No key pair: shell access is through Session Manager only.
 		NetworkInterfaces: ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
 			DeviceIndex:         pulumi.Int(0),
@@ -89,7 +110,7 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 			DeleteOnTermination: pulumi.Bool(true),
 		},
 		// Gzipped cloud-config, base64 (EncodeUserData).
-		UserDataBase64: userData,
+		UserDataBase64: def.userData,
 		// cloud-init applies user-data at first boot only, so a change must
 		// replace the host to take effect. The image is not in user-data:
 		// rolling out an image never replaces the host.
@@ -103,5 +124,5 @@ func newHost(ctx *pulumi.Context, name string, args Args, userData pulumi.String
 	if err != nil {
 		return nil, fmt.Errorf("creating host instance: %w", err)
 	}
-	return &hostInstance{instance: instance, eip: eip, latestAMI: latest}, nil
+	return &hostInstance{instance: instance, eip: eip}, nil
 }

@@ -11,6 +11,7 @@ package compute
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strconv"
 
 	"github.com/rds-app/rds-app/config"
@@ -64,6 +65,12 @@ type ProxySettings struct {
 	// UpstreamPort is the slot the configuration points at until the
 	// deploy script points it elsewhere.
 	UpstreamPort int
+	// TrustedProxies are the address blocks (CIDR) whose forwarded headers
+	// the proxy keeps: behind a load balancer, the client's address
+	// (X-Forwarded-For) and scheme (X-Forwarded-Proto) the load balancer
+	// saw. From any other peer Caddy replaces them with its own view, so
+	// nobody else can claim to have come over HTTPS. Plain HTTP only.
+	TrustedProxies []string
 }
 
 type caddyConfig struct {
@@ -148,12 +155,25 @@ func ProxyConfig(p ProxySettings) ([]byte, error) {
 		if p.HostPort < 1 || p.HostPort > 65535 {
 			return nil, fmt.Errorf("the proxy's port %d is not a port", p.HostPort)
 		}
+		if len(p.TrustedProxies) > 0 {
+			for _, r := range p.TrustedProxies {
+				if _, err := netip.ParsePrefix(r); err != nil {
+					return nil, fmt.Errorf("the proxy's trusted range %q is not a CIDR block", r)
+				}
+			}
+			// The handler's own list: Caddy 2.6.2 knows no server-level
+			// trusted_proxies (2.6.3 added it), and 2.11 still reads this.
+			proxy["trusted_proxies"] = p.TrustedProxies
+		}
 		cfg.Apps.HTTP.Servers = map[string]caddyServer{"app": {
 			Listen:         []string{":" + strconv.Itoa(p.HostPort)},
 			Routes:         []caddyRoute{{Handle: []map[string]any{proxy}}},
 			AutomaticHTTPS: &caddyAutomaticHTTPS{Disable: true},
 		}}
 	} else {
+		if len(p.TrustedProxies) > 0 {
+			return nil, fmt.Errorf("the proxy trusts forwarded headers only behind a load balancer, which serves HTTPS itself")
+		}
 		hsts := map[string]any{"handler": "headers", "response": map[string]any{
 			"set": map[string][]string{"Strict-Transport-Security": {HSTS}},
 		}}

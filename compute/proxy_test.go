@@ -77,6 +77,24 @@ func TestProxyConfigPlainHTTP(t *testing.T) {
 		"the application is reached on loopback, at the slot's port")
 }
 
+// TestProxyConfigBehindLoadBalancer: behind a load balancer the proxy
+// keeps the client's address and scheme the load balancer forwards, from
+// the VPC's addresses only; a single host trusts nobody's.
+func TestProxyConfigBehindLoadBalancer(t *testing.T) {
+	doc := renderProxy(t, ProxySettings{HostPort: 80, DrainSeconds: 10, AdminPort: 2019, UpstreamPort: 18001, TrustedProxies: []string{"10.0.0.0/16"}})
+	srv := doc.Apps.HTTP.Servers["app"]
+	assert.Equal(t, []string{":80"}, srv.Listen)
+	assert.Nil(t, doc.Apps.TLS)
+	require.Len(t, srv.Routes, 1)
+	require.Len(t, srv.Routes[0].Handle, 1)
+	handler := srv.Routes[0].Handle[0]
+	assert.Equal(t, []any{"10.0.0.0/16"}, handler["trusted_proxies"])
+	assert.Equal(t, map[string]any{"@id": UpstreamID, "dial": "127.0.0.1:18001"}, upstream(t, handler))
+
+	plain := renderProxy(t, ProxySettings{HostPort: 80, DrainSeconds: 10, AdminPort: 2019, UpstreamPort: 18001})
+	assert.NotContains(t, plain.Apps.HTTP.Servers["app"].Routes[0].Handle[0], "trusted_proxies")
+}
+
 func TestProxyConfigHTTPS(t *testing.T) {
 	doc := renderProxy(t, ProxySettings{Domain: "app.example.com", HostPort: 80, DrainSeconds: 30, AdminPort: 2019, UpstreamPort: 18002})
 	assert.Equal(t, "127.0.0.1:2019", doc.Admin.Listen)
@@ -109,6 +127,9 @@ func TestProxyConfigRefusesWhatCaddyWouldMisread(t *testing.T) {
 		"no admin port":                         {HostPort: 80, DrainSeconds: 10, UpstreamPort: 18001},
 		"no upstream":                           {HostPort: 80, DrainSeconds: 10, AdminPort: 2019},
 		"no listener":                           {DrainSeconds: 10, AdminPort: 2019, UpstreamPort: 18001},
+		"a trusted range that is not one":       {HostPort: 80, DrainSeconds: 10, AdminPort: 2019, UpstreamPort: 18001, TrustedProxies: []string{"10.0.0.0"}},
+		"no trusted range":                      {HostPort: 80, DrainSeconds: 10, AdminPort: 2019, UpstreamPort: 18001, TrustedProxies: []string{""}},
+		"trusted proxies with a domain":         {Domain: "app.example.com", HostPort: 80, DrainSeconds: 10, AdminPort: 2019, UpstreamPort: 18001, TrustedProxies: []string{"10.0.0.0/16"}},
 	} {
 		_, err := ProxyConfig(p)
 		assert.Error(t, err, name)
@@ -125,4 +146,7 @@ func TestListenPorts(t *testing.T) {
 	web, public = ListenPorts(config.App{HostPort: 80, Domain: "app.example.com"})
 	assert.Equal(t, []int{443}, web)
 	assert.Equal(t, []int{80}, public)
+	web, public = ListenPorts(config.App{HostPort: 80, Domain: "app.example.com", Hosts: 2})
+	assert.Equal(t, []int{443, 80}, web, "behind a load balancer, ACM's certificate needs no open port 80")
+	assert.Empty(t, public)
 }

@@ -94,16 +94,28 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		AccountID:                   info.AccountID,
 		SubnetIDs:                   net.PublicSubnetIDs,
 		VpcID:                       net.VpcID,
+		VpcCIDR:                     cfg.Network.CIDR,
 		SecurityGroupID:             net.HostSecurityGroupID,
 		LoadBalancerSecurityGroupID: net.LoadBalancerSecurityGroupID,
 		DatabaseSecretArn:           db.SecretArn,
 		DatabaseSecretVersion:       db.SecretVersion,
 		KmsKeyArn:                   db.KmsKeyArn,
+		DatabaseIAMAuth:             cfg.Database.ProxyIAMAuth,
+		// TODO(merge): DatabaseConnectArn: the proxy's rds-db:connect ARN
+		// from the database component; until it is given, compute.New
+		// refuses database.proxyIamAuth.
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the application host: %w", err)
 	}
 
+	hostInstanceID := app.InstanceID
+	if cfg.App.LoadBalanced() {
+		// TODO(merge): the hosts of an Auto Scaling group come and go, and
+		// the group replaces a failed one; ops watches no single instance
+		// then (its host status check alarms are for the one host).
+		hostInstanceID = pulumi.String("").ToStringOutput()
+	}
 	watch, err := ops.New(ctx, "ops", cfg.Ops, ops.Inputs{
 		NamePrefix:           prefix,
 		Region:               info.Region,
@@ -114,7 +126,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DBInstanceIdentifier: db.InstanceIdentifier,
 		DBInstanceArn:        db.InstanceArn,
 		DBSubnetGroupName:    db.SubnetGroupName,
-		HostInstanceID:       app.InstanceID,
+		HostInstanceID:       hostInstanceID,
 		HealthNamespace:      app.HealthNamespace,
 	})
 	if err != nil {
@@ -124,8 +136,6 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	outputs := pulumi.Map{
 		"url":             app.URL,
 		"version":         app.Version,
-		"publicIp":        app.PublicIP,
-		"instanceId":      app.InstanceID,
 		"sessionCommand":  app.SessionCommand,
 		"imageParameter":  app.ImageParameter,
 		"hostAmi":         app.AMI,
@@ -137,8 +147,18 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"dbSecretArn":     db.SecretArn,
 		"vpcId":           net.VpcID,
 		"region":          pulumi.String(info.Region).ToStringOutput(),
-		"dbTunnelCommand": tunnelCommand(info.Region, app.InstanceID, db.Address, db.Port),
+		"dbTunnelCommand": tunnelCommand(info.Region, app.SessionTarget, db.Address, db.Port),
 		"alarmTopicArn":   watch.TopicArn,
+	}
+	if cfg.App.LoadBalanced() {
+		outputs["loadBalancerDns"] = app.LoadBalancerDNS
+		outputs["autoScalingGroup"] = app.AutoScalingGroupName
+		if cfg.App.Domain != "" {
+			outputs["certificateValidation"] = app.CertificateValidation
+		}
+	} else {
+		outputs["publicIp"] = app.PublicIP
+		outputs["instanceId"] = app.InstanceID
 	}
 	if cfg.Ops.BackupPlan {
 		outputs["backupVault"] = watch.BackupVault
@@ -148,8 +168,9 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 }
 
 // tunnelCommand forwards localhost:<port> to the database through Session
-// Manager, so psql works from a laptop without opening anything.
-func tunnelCommand(region string, instanceID, host pulumi.StringOutput, port pulumi.IntOutput) pulumi.StringOutput {
+// Manager, so psql works from a laptop without opening anything. target is
+// the host it goes through (compute.Compute.SessionTarget).
+func tunnelCommand(region string, target, host pulumi.StringOutput, port pulumi.IntOutput) pulumi.StringOutput {
 	return pulumi.Sprintf("aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
-		region, instanceID, host, port, port)
+		region, target, host, port, port)
 }

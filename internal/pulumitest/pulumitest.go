@@ -222,6 +222,39 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = "eipalloc-0123456789"
 		set("publicIp", resource.NewProperty("203.0.113.10"))
 		set("allocationId", resource.NewProperty(id))
+	case "aws:lb/loadBalancer:LoadBalancer":
+		// As Elastic Load Balancing does: the ID is the ARN, which ends
+		// with the suffix CloudWatch dimensions use.
+		suffix := "app/" + args.Name + "/50dc6c495c0c9188"
+		id = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/%s", Region, AccountID, suffix)
+		set("arn", resource.NewProperty(id))
+		set("arnSuffix", resource.NewProperty(suffix))
+		set("dnsName", resource.NewProperty(args.Name+"-1234567890."+Region+".elb.amazonaws.com"))
+		set("zoneId", resource.NewProperty(LoadBalancerZoneID))
+	case "aws:lb/targetGroup:TargetGroup":
+		suffix := "targetgroup/" + args.Name + "/943f017f100becff"
+		id = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", Region, AccountID, suffix)
+		set("arn", resource.NewProperty(id))
+		set("arnSuffix", resource.NewProperty(suffix))
+	case "aws:acm/certificate:Certificate":
+		arn("acm", "certificate/"+args.Name)
+		// One DNS validation record per name, as ACM gives.
+		var options []any
+		for _, name := range append([]string{str("domainName")}, strsOf(args.Inputs["subjectAlternativeNames"])...) {
+			options = append(options, map[string]any{
+				"domainName":          name,
+				"resourceRecordName":  ValidationRecordName(name),
+				"resourceRecordType":  "CNAME",
+				"resourceRecordValue": ValidationRecordValue(name),
+			})
+		}
+		outputs["domainValidationOptions"] = resource.NewPropertyValue(options)
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		id = "lt-0123456789abcdef0"
+		set("latestVersion", resource.NewProperty(1.0))
+		set("defaultVersion", resource.NewProperty(1.0))
+	case "aws:route53/record:Record":
+		set("fqdn", resource.NewProperty(str("name")))
 	default:
 		if args.Custom {
 			arn("mock", args.Name)
@@ -238,6 +271,32 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	})
 	m.mu.Unlock()
 	return id, outputs, nil
+}
+
+// LoadBalancerZoneID is the Route 53 zone of the mock region's load
+// balancers' DNS names (an alias record names it).
+const LoadBalancerZoneID = "Z32O12XQLNTSW2"
+
+// ValidationRecordName and ValidationRecordValue are the CNAME the mock ACM
+// asks for to validate a name.
+func ValidationRecordName(domain string) string { return "_0123456789abcdef." + domain + "." }
+
+// ValidationRecordValue: see ValidationRecordName.
+func ValidationRecordValue(domain string) string {
+	return "_fedcba9876543210." + strings.ReplaceAll(domain, ".", "-") + ".acm-validations.aws."
+}
+
+// strsOf is a list input's strings (none when absent).
+func strsOf(v resource.PropertyValue) []string {
+	var out []string
+	if v = Unwrap(v); v.IsArray() {
+		for _, item := range v.ArrayValue() {
+			if item = Unwrap(item); item.IsString() {
+				out = append(out, item.StringValue())
+			}
+		}
+	}
+	return out
 }
 
 // sentinel makes a secret value that is easy to search for.
