@@ -109,13 +109,6 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, fmt.Errorf("building the application host: %w", err)
 	}
 
-	hostInstanceID := app.InstanceID
-	if cfg.App.LoadBalanced() {
-		// TODO(merge): the hosts of an Auto Scaling group come and go, and
-		// the group replaces a failed one; ops watches no single instance
-		// then (its host status check alarms are for the one host).
-		hostInstanceID = pulumi.String("").ToStringOutput()
-	}
 	watch, err := ops.New(ctx, "ops", cfg.Ops, ops.Inputs{
 		NamePrefix:           prefix,
 		Region:               info.Region,
@@ -126,8 +119,13 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DBInstanceIdentifier: db.InstanceIdentifier,
 		DBInstanceArn:        db.InstanceArn,
 		DBSubnetGroupName:    db.SubnetGroupName,
-		HostInstanceID:       hostInstanceID,
 		HealthNamespace:      app.HealthNamespace,
+		// One host, or a group behind a load balancer: ops reads the
+		// inputs of the mode cfg.App is in.
+		HostInstanceID:        app.InstanceID,
+		AutoScalingGroupName:  app.AutoScalingGroupName,
+		LoadBalancerArnSuffix: app.LoadBalancerArnSuffix,
+		TargetGroupArnSuffix:  app.TargetGroupArnSuffix,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building operations: %w", err)
