@@ -72,6 +72,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		IdentifierPrefix:       prefix,
 		Partition:              info.Partition,
 		AccountID:              info.AccountID,
+		Region:                 info.Region,
 		SubnetIDs:              net.PrivateSubnetIDs,
 		AvailabilityZones:      cfg.Network.AvailabilityZones,
 		SecurityGroupID:        net.DatabaseSecurityGroupID,
@@ -87,7 +88,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 
 	// The host gets the database's secret ARN, not the database: it boots
 	// while the database is being created and waits for the secret's value.
-	app, err := compute.New(ctx, "app", cfg.App, compute.Inputs{
+	computeInputs := compute.Inputs{
 		ParameterPrefix:             "/" + ctx.Project() + "/" + ctx.Stack(),
 		Region:                      info.Region,
 		Partition:                   info.Partition,
@@ -99,7 +100,12 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DatabaseSecretArn:           db.SecretArn,
 		DatabaseSecretVersion:       db.SecretVersion,
 		KmsKeyArn:                   db.KmsKeyArn,
-	})
+	}
+	if cfg.Database.ProxyIAMAuth {
+		// The hosts' role may then sign in to the proxy with a token.
+		computeInputs.DatabaseConnectArn = db.ConnectArn
+	}
+	app, err := compute.New(ctx, "app", cfg.App, computeInputs)
 	if err != nil {
 		return nil, fmt.Errorf("building the application host: %w", err)
 	}
@@ -131,14 +137,21 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"hostAmi":         app.AMI,
 		"latestAmi":       app.LatestAMI,
 		"appSecretArn":    app.AppSecretArn,
-		"dbEndpoint":      db.Address,
-		"dbPort":          db.Port,
+		"dbEndpoint":      db.Endpoint,
+		"dbPort":          db.ConnectPort,
 		"dbName":          db.DatabaseName,
 		"dbSecretArn":     db.SecretArn,
 		"vpcId":           net.VpcID,
 		"region":          pulumi.String(info.Region).ToStringOutput(),
-		"dbTunnelCommand": tunnelCommand(info.Region, app.InstanceID, db.Address, db.Port),
+		"dbTunnelCommand": tunnelCommand(info.Region, app.InstanceID, db.Endpoint, db.ConnectPort),
 		"alarmTopicArn":   watch.TopicArn,
+	}
+	if cfg.Database.Proxy {
+		// dbEndpoint is the proxy's: this is the instance behind it.
+		outputs["dbInstanceEndpoint"] = db.Address
+	}
+	if cfg.Database.ReadReplicas > 0 {
+		outputs["dbReadEndpoints"] = db.ReplicaAddresses
 	}
 	if cfg.Ops.BackupPlan {
 		outputs["backupVault"] = watch.BackupVault
@@ -148,7 +161,8 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 }
 
 // tunnelCommand forwards localhost:<port> to the database through Session
-// Manager, so psql works from a laptop without opening anything.
+// Manager, so psql works from a laptop without opening anything. It goes
+// where the hosts connect: with the proxy they reach only the proxy.
 func tunnelCommand(region string, instanceID, host pulumi.StringOutput, port pulumi.IntOutput) pulumi.StringOutput {
 	return pulumi.Sprintf("aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
 		region, instanceID, host, port, port)
