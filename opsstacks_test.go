@@ -37,7 +37,7 @@ func TestEveryStackIsWatched(t *testing.T) {
 			require.NoError(t, r.Err)
 			cfg := parseStack(t, s)
 			m := r.Mocks
-			db := m.One(t, typeDB)
+			db := m.Named(t, typeDB, "database")
 			topic := m.One(t, typeTopic)
 			topicArn := topic.Outputs["arn"].StringValue()
 
