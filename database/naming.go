@@ -56,11 +56,16 @@ var proxyArnRE = regexp.MustCompile(`^arn:[a-z-]+:rds:[a-z0-9-]+:[0-9]{12}:db-pr
 
 // ProxyConnectArn is the resource of rds-db:connect for signing in to the
 // proxy as username with an IAM token: the proxy's resource ID (prx-…,
-// the last part of its ARN) stands where an instance's db-… would.
+// the last part of its ARN) stands where an instance's db-… would. A value
+// that is no ARN at all is a stand-in for one not known yet (rds-app-rehearse
+// hands out references to what Terraform will compute): it is kept whole,
+// so the result still names the proxy.
 func ProxyConnectArn(partition, region, accountID, proxyArn, username string) (string, error) {
-	m := proxyArnRE.FindStringSubmatch(proxyArn)
-	if m == nil {
+	id := proxyArn
+	if m := proxyArnRE.FindStringSubmatch(proxyArn); m != nil {
+		id = m[1]
+	} else if strings.HasPrefix(proxyArn, "arn:") || proxyArn == "" {
 		return "", fmt.Errorf("%q is not an RDS Proxy ARN (arn:…:rds:<region>:<account>:db-proxy:prx-…)", proxyArn)
 	}
-	return fmt.Sprintf("arn:%s:rds-db:%s:%s:dbuser:%s/%s", partition, region, accountID, m[1], username), nil
+	return fmt.Sprintf("arn:%s:rds-db:%s:%s:dbuser:%s/%s", partition, region, accountID, id, username), nil
 }

@@ -186,6 +186,10 @@ func TestProxyConnectArn(t *testing.T) {
 		_, err := database.ProxyConnectArn("aws", "eu-west-1", "123456789012", bad, "app_admin")
 		assert.Error(t, err, bad)
 	}
+	// A rehearsal's stand-in for the ARN is kept whole.
+	arn, err = database.ProxyConnectArn("aws", "eu-west-1", "123456789012", "@@tf:aws_db_proxy.database-proxy.arn@@", "app_admin")
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:rds-db:eu-west-1:123456789012:dbuser:@@tf:aws_db_proxy.database-proxy.arn@@/app_admin", arn)
 }
 
 // TestConnectionSecretNamesTheProxy: with the proxy, the secret (and the
