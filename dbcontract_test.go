@@ -467,3 +467,86 @@ func nobodyCredential(t testing.TB) *syscall.Credential {
 	require.NoError(t, err)
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
 }
+
+// TestDatabaseContractWithProxyAndReplicas: the contract with the secret
+// the program writes for database.proxy and database.readReplicas. Two
+// real servers stand in for the proxy and a replica: the "proxy" has a
+// certificate from a CA standing in for Amazon Trust Services (an RDS
+// Proxy's comes from AWS Certificate Manager), which the start script
+// downloads only for a proxy; the "replica" has one from the stand-in RDS
+// CA and listens on readPort, not the proxy's port. libpq must reach both
+// with the URLs the container gets, verifying each certificate against
+// the one bundle.
+func TestDatabaseContractWithProxyAndReplicas(t *testing.T) {
+	psql := requireTool(t, "psql", filepath.Join(pgBinDir, "psql"))
+	moto := startMoto(t)
+	boot := bootFilesOf(t, "dev")
+
+	dir := t.TempDir()
+	rdsCA := newTestCA(t, "rds-app contract test RDS root")
+	amazonCA := newTestCA(t, "rds-app contract test Amazon Root CA 1")
+	rdsFile := writeTemp(t, dir, "rds-roots.pem", string(rdsCA.certPEM), 0o644)
+	amazonFile := writeTemp(t, dir, "amazon-root.pem", string(amazonCA.certPEM), 0o644)
+
+	password := masterPassword(t)
+	proxyCert, proxyKey := amazonCA.issueServerCert(t, "localhost")
+	proxy := startPostgres(t, proxyCert, proxyKey)
+	proxy.createMaster(t, psql, password)
+	replicaCert, replicaKey := rdsCA.issueServerCert(t, "localhost")
+	replica := startPostgres(t, replicaCert, replicaKey)
+	replica.createMaster(t, psql, password)
+
+	secret, err := json.Marshal(dbsecret.Connection{
+		Engine: "postgres", Host: "localhost", Port: proxy.Port, DBName: contractDB,
+		Username: contractUser, Password: password, SSLMode: dbsecret.SSLMode,
+		ReadHosts: []string{"localhost"}, ReadPort: replica.Port, Proxy: true,
+	})
+	require.NoError(t, err)
+	dbArn := moto.CreateSecret(t, "rds-app-db-contract-proxy", string(secret))
+	appArn := moto.CreateSecret(t, "rds-app-app-contract-proxy", `{"JWT_SECRET":"jwt-contract"}`)
+	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
+	moto.PutContainerSettings(t, boot.HostEnv["CONTAINER_PATH"], boot.Container)
+	// The bundle the script puts together is read where it is written.
+	bundle := filepath.Join(dir, "rds-ca-bundle.pem")
+	run := newStartScriptRun(t, moto, boot, map[string]string{
+		"DB_SECRET_ARN":       dbArn,
+		"APP_SECRET_ARN":      appArn,
+		"CA_BUNDLE":           bundle,
+		"CONTAINER_CA_PATH":   bundle,
+		"CA_BUNDLE_URL":       "file://" + rdsFile,
+		"AMAZON_ROOT_CA_URLS": "file://" + amazonFile,
+	}).Run()
+	require.NoError(t, run.Err, run.Output)
+	vars := run.EnvFileVars(t)
+
+	t.Run("DATABASE_URL reaches the proxy, verified against Amazon's root", func(t *testing.T) {
+		out, stderr, err := psqlWithURL(t, psql, proxy, vars["DATABASE_URL"])
+		require.NoError(t, err, stderr)
+		assert.Equal(t, connectedAs, out)
+	})
+	t.Run("the PG variables reach the proxy", func(t *testing.T) {
+		pgVars := map[string]string{}
+		for k, v := range vars {
+			if strings.HasPrefix(k, "PG") {
+				pgVars[k] = v
+			}
+		}
+		out, stderr, err := runPSQL(t, psql, pgVars, "", "-c", connectedQuery)
+		require.NoError(t, err, stderr)
+		assert.Equal(t, connectedAs, out)
+	})
+	t.Run("DATABASE_READ_URLS reach the replica on readPort, verified against the RDS root", func(t *testing.T) {
+		urls := strings.Split(vars["DATABASE_READ_URLS"], ",")
+		require.Len(t, urls, 1)
+		require.Equal(t, 1, strings.Count(urls[0], fmt.Sprintf("@localhost:%d/", replica.Port)), "the replica's URL names readPort")
+		out, stderr, err := psqlWithURL(t, psql, replica, urls[0])
+		require.NoError(t, err, stderr)
+		assert.Equal(t, connectedAs, out)
+	})
+	// What the bundle's Amazon part is for: the RDS roots alone refuse
+	// the proxy.
+	t.Run("the RDS roots alone refuse the proxy", func(t *testing.T) {
+		out, stderr, err := psqlWithURL(t, psql, proxy, strings.Replace(vars["DATABASE_URL"], "sslrootcert="+uriEscape(bundle), "sslrootcert="+uriEscape(rdsFile), 1))
+		requireConnectFailed(t, psqlScriptStopped, out, stderr, err, `\connect: `, "SSL error: certificate verify failed")
+	})
+}

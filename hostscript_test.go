@@ -245,9 +245,21 @@ type scriptRun struct {
 	Err    error
 }
 
+// testRDSBundle and testAmazonRoots stand in for the region's RDS CA
+// bundle and Amazon Trust Services' four roots.
+var (
+	testRDSBundle   = "-----BEGIN CERTIFICATE-----\nTEST RDS\n-----END CERTIFICATE-----\n"
+	testAmazonRoots = []string{
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 1\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 2\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 3\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 4\n-----END CERTIFICATE-----\n",
+	}
+)
+
 // startScriptRun prepares a sandbox for the start script: the scripts as
 // user-data installs them, their host settings (with sandbox paths and the
-// given overrides), the shims, and the CA bundle.
+// given overrides), the shims, and the CA certificates to download.
 type startScriptRun struct {
 	t       testing.TB
 	Dir     string
@@ -271,7 +283,15 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 	writeTemp(t, shimDir, "docker", fakeDockerShim(t), 0o755)
 	script := writeTemp(t, dir, "rds-app-start", boot.StartScript, 0o755)
 	writeTemp(t, dir, "rds-app-swap", boot.SwapScript, 0o755)
-	ca := writeTemp(t, dir, "rds-ca-bundle.pem", "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n", 0o644)
+	// The CA downloads come from files: the RDS bundle, and Amazon's four
+	// roots for a proxy.
+	published := filepath.Join(dir, "published")
+	require.NoError(t, os.Mkdir(published, 0o755))
+	rdsBundle := writeTemp(t, published, "eu-west-1-bundle.pem", testRDSBundle, 0o644)
+	var amazonRoots []string
+	for i, pem := range testAmazonRoots {
+		amazonRoots = append(amazonRoots, "file://"+writeTemp(t, published, fmt.Sprintf("AmazonRootCA%d.pem", i+1), pem, 0o644))
+	}
 	runtimeDir := filepath.Join(dir, "run", "rds-app")
 	require.NoError(t, os.MkdirAll(runtimeDir, 0o700))
 	dockerState := filepath.Join(dir, "docker")
@@ -285,7 +305,9 @@ func newStartScriptRun(t testing.TB, moto *motoServer, boot hostBoot, overrides 
 		env[k] = v
 	}
 	// Host paths become sandbox paths; everything else is as rendered.
-	env["CA_BUNDLE"] = ca
+	env["CA_BUNDLE"] = filepath.Join(dir, "rds-ca-bundle.pem")
+	env["CA_BUNDLE_URL"] = "file://" + rdsBundle
+	env["AMAZON_ROOT_CA_URLS"] = strings.Join(amazonRoots, " ")
 	env["RUNTIME_DIRECTORY"] = runtimeDir // systemd sets this from RuntimeDirectory=
 	env["STATE_DIR"] = filepath.Join(dir, "state")
 	env["DB_POLL_SECONDS"] = "1"

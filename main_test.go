@@ -76,7 +76,7 @@ func TestShippedStacks(t *testing.T) {
 			cfg := parseStack(t, s)
 			m := r.Mocks
 
-			db := m.One(t, typeDB)
+			db := m.Named(t, typeDB, "database")
 			t.Run("database is private", func(t *testing.T) {
 				assert.False(t, db.Input("publiclyAccessible").BoolValue())
 				assert.True(t, db.Input("publiclyAccessible").IsBool(), "set explicitly")
@@ -127,6 +127,10 @@ func TestShippedStacks(t *testing.T) {
 			})
 			t.Run("database reachable only from the host", func(t *testing.T) {
 				hostSG, dbSG := m.Named(t, typeSG, "network-host"), m.Named(t, typeSG, "network-database")
+				if cfg.Database.Proxy {
+					// The proxy is the host's only way in.
+					hostSG = m.Named(t, typeSG, "network-proxy")
+				}
 				assert.Equal(t, []string{dbSG.ID}, strs(db.Input("vpcSecurityGroupIds")))
 				var dbRules int
 				for _, rule := range m.OfType(typeIngress) {
@@ -210,7 +214,7 @@ func parseStack(t *testing.T, s shippedStack) *rdsconfig.Config {
 // prod, is checked).
 func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	m := r.Mocks
-	db := m.One(t, typeDB)
+	db := m.Named(t, typeDB, "database")
 	d := cfg.Database
 	assert.Equal(t, d.MultiAZ, db.Input("multiAz").BoolValue(), "multiAz")
 	assert.Equal(t, d.DeletionProtection, db.Input("deletionProtection").BoolValue(), "deletionProtection")
@@ -230,12 +234,21 @@ func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	for _, g := range m.OfType(typeLogGroup) {
 		retention[g.Name] = g.Input("retentionInDays").NumberValue()
 	}
-	assert.Equal(t, map[string]float64{
+	wantRetention := map[string]float64{
 		"network-flow-logs":       float64(cfg.Network.FlowLogRetentionDays),
 		"database-postgresql-log": float64(d.LogRetentionDays),
 		"database-upgrade-log":    float64(d.LogRetentionDays),
 		"app-app-logs":            float64(cfg.App.LogRetentionDays),
-	}, retention)
+	}
+	if d.Proxy {
+		wantRetention["database-proxy-log"] = float64(d.LogRetentionDays)
+	}
+	for n := 1; n <= d.ReadReplicas; n++ {
+		for _, log := range []string{"postgresql", "upgrade"} {
+			wantRetention[fmt.Sprintf("database-replica-%d-%s-log", n, log)] = float64(d.LogRetentionDays)
+		}
+	}
+	assert.Equal(t, wantRetention, retention)
 
 	host := m.One(t, typeHost)
 	assert.Equal(t, cfg.App.InstanceType, host.Str("instanceType"))
@@ -279,9 +292,13 @@ func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	o := r.Outputs
 	m := r.Mocks
-	db := m.One(t, typeDB)
+	db := m.Named(t, typeDB, "database")
 	host := m.One(t, typeHost)
-	address := db.Outputs["address"].StringValue()
+	// Clients connect to the proxy when there is one.
+	address, port := db.Outputs["address"].StringValue(), cfg.Database.Port
+	if cfg.Database.Proxy {
+		address, port = m.One(t, "aws:rds/proxy:Proxy").Outputs["endpoint"].StringValue(), 5432
+	}
 	want := map[string]any{
 		"url":            "http://203.0.113.10",
 		"publicIp":       "203.0.113.10",
@@ -293,13 +310,23 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 		"hostAmi":      host.Str("ami"),
 		"appSecretArn": m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
 		"dbEndpoint":   address,
-		"dbPort":       cfg.Database.Port,
+		"dbPort":       port,
 		"dbName":       cfg.Database.Name,
 		"dbSecretArn":  m.Named(t, typeSecret, "database-connection").Outputs["arn"].StringValue(),
 		"vpcId":        m.One(t, "aws:ec2/vpc:Vpc").ID,
 		"region":       "eu-west-1",
 		"dbTunnelCommand": fmt.Sprintf("aws ssm start-session --region eu-west-1 --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
-			host.ID, address, cfg.Database.Port, cfg.Database.Port),
+			host.ID, address, port, port),
+	}
+	if cfg.Database.Proxy {
+		want["dbInstanceEndpoint"] = db.Outputs["address"].StringValue()
+	}
+	if n := cfg.Database.ReadReplicas; n > 0 {
+		var reads []string
+		for i := 1; i <= n; i++ {
+			reads = append(reads, m.Named(t, typeDB, fmt.Sprintf("database-replica-%d", i)).Outputs["address"].StringValue())
+		}
+		want["dbReadEndpoints"] = reads
 	}
 	if cfg.App.HostPort != 80 {
 		want["url"] = fmt.Sprintf("http://203.0.113.10:%d", cfg.App.HostPort)
@@ -325,7 +352,7 @@ func stackOf(r pulumitest.Resource) string {
 // invariants every stack meets.
 var environmentExpectations = map[string]func(t *testing.T, r programRun){
 	"dev": func(t *testing.T, r programRun) {
-		db := r.Mocks.One(t, typeDB)
+		db := r.Mocks.Named(t, typeDB, "database")
 		assert.False(t, db.Input("multiAz").BoolValue(), "single-AZ")
 		assert.False(t, db.Input("deletionProtection").BoolValue())
 		assert.False(t, db.Request.GetProtect())
@@ -340,7 +367,7 @@ var environmentExpectations = map[string]func(t *testing.T, r programRun){
 		assert.NotContains(t, r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy"), "ecr:")
 	},
 	"prod": func(t *testing.T, r programRun) {
-		db := r.Mocks.One(t, typeDB)
+		db := r.Mocks.Named(t, typeDB, "database")
 		assert.True(t, db.Input("multiAz").BoolValue())
 		assert.True(t, db.Input("deletionProtection").BoolValue())
 		assert.True(t, db.Request.GetProtect(), "Pulumi protect")

@@ -378,9 +378,13 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 			"PGSSLROOTCERT":                    caPath,
 		}
 		// The contract as the config layer enforces it must be what the
-		// script writes, or a user variable could shadow a host one.
+		// script writes (with replicas: TestStartScriptReadReplicas), or a
+		// user variable could shadow a host one.
 		contract := append(sortedKeys(want), "DATABASE_URL")
-		assert.ElementsMatch(t, awsfacts.ContractVariables, contract)
+		assert.ElementsMatch(t, awsfacts.ContractVariables, append(contract, readVariables...))
+		for _, k := range readVariables {
+			assert.NotContains(t, vars, k, "no read replicas, no %s", k)
+		}
 		for k, v := range testAppSecrets {
 			want[k] = v
 		}
@@ -951,4 +955,219 @@ func TestStartScriptBootBringsBackTheLastHealthyRelease(t *testing.T) {
 	assert.Contains(t, gone.Output, "now serving registry.example.com/shop:v3 from app-green")
 	_, body = served(t, text, "/")
 	assert.Equal(t, "registry.example.com/shop:v3", body)
+}
+
+// readVariables are what the container gets with read replicas only.
+var readVariables = []string{"DATABASE_READ_HOSTS", "DATABASE_READ_PORT", "DATABASE_READ_URLS"}
+
+// dbSecretWith is dbSecretJSON's value with more keys.
+func dbSecretWith(t *testing.T, extra map[string]any) string {
+	t.Helper()
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(dbSecretJSON(t, testDBHost, testDBPassword)), &v))
+	for k, x := range extra {
+		v[k] = x
+	}
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// envFileLines are the env file's lines, in order.
+func envFileLines(t *testing.T, run scriptRun) []string {
+	t.Helper()
+	b, err := os.ReadFile(run.EnvFile)
+	require.NoError(t, err)
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// testDBURL is DATABASE_URL's form for host and port with the test's
+// credentials.
+func testDBURL(host, port, caPath string) string {
+	return "postgres://" + uriEscape(testDBUser) + ":" + uriEscape(testDBPassword) + "@" + host + ":" + port + "/" + uriEscape(testDBName) +
+		"?sslmode=verify-full&sslrootcert=" + uriEscape(caPath)
+}
+
+// TestStartScriptReadReplicas: a secret listing read replicas gives the
+// container their hosts, their port and a URL for each, built as
+// DATABASE_URL is (same user, password, database and TLS settings, all
+// escaped), after exactly the lines a secret without replicas gives; hosts
+// that are not host names stop the script.
+func TestStartScriptReadReplicas(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	// As with a proxy: the secret's port is the proxy's, the replicas'
+	// is the instance's.
+	hosts := []string{"rds-app-dev-a1b2c3d4-replica-1.c9akciq32.eu-west-1.rds.amazonaws.com", "rds-app-dev-a1b2c3d4-replica-2.c9akciq32.eu-west-1.rds.amazonaws.com"}
+	f.moto.PutSecretValue(t, f.dbArn, dbSecretWith(t, map[string]any{"readHosts": hosts, "readPort": 6432}))
+	run := f.sandbox(t, nil).Run()
+	require.NoError(t, run.Err, run.Output)
+
+	ca := f.boot.HostEnv["CONTAINER_CA_PATH"]
+	want := []string{
+		"DATABASE_CLIENT=postgres",
+		"DATABASE_HOST=" + testDBHost,
+		"DATABASE_PORT=" + testDBPort,
+		"DATABASE_NAME=" + testDBName,
+		"DATABASE_USERNAME=" + testDBUser,
+		"DATABASE_PASSWORD=" + testDBPassword,
+		"DATABASE_SSL=true",
+		"DATABASE_SSL_CA=" + ca,
+		"DATABASE_SSL_REJECT_UNAUTHORIZED=true",
+		"DATABASE_URL=" + testDBURL(testDBHost, testDBPort, ca),
+		"PGHOST=" + testDBHost,
+		"PGPORT=" + testDBPort,
+		"PGDATABASE=" + testDBName,
+		"PGUSER=" + testDBUser,
+		"PGPASSWORD=" + testDBPassword,
+		"PGSSLMODE=verify-full",
+		"PGSSLROOTCERT=" + ca,
+		"DATABASE_READ_HOSTS=" + strings.Join(hosts, ","),
+		"DATABASE_READ_PORT=6432",
+		"DATABASE_READ_URLS=" + testDBURL(hosts[0], "6432", ca) + "," + testDBURL(hosts[1], "6432", ca),
+	}
+	for _, k := range sortedKeys(testAppSecrets) {
+		want = append(want, k+"="+testAppSecrets[k])
+	}
+	assert.Equal(t, want, envFileLines(t, run))
+
+	// Each URL parses back to its replica with the contract's credentials.
+	for i, raw := range strings.Split(run.EnvFileVars(t)["DATABASE_READ_URLS"], ",") {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		assert.Equal(t, hosts[i], u.Hostname())
+		assert.Equal(t, "6432", u.Port())
+		pass, _ := u.User.Password()
+		assert.Equal(t, testDBPassword, pass)
+		assert.Equal(t, testDBUser, u.User.Username())
+		assert.Equal(t, "/"+testDBName, u.Path)
+	}
+	assertNoSecretLeaked(t, run, allSecretForms())
+
+	t.Run("hosts that are not host names stop the script", func(t *testing.T) {
+		dbArn := f.moto.CreateSecret(t, "rds-app/dev/db-replicas-bad", dbSecretWith(t, map[string]any{"readHosts": []string{"a.example,b.example"}}))
+		bad := f.sandbox(t, map[string]string{"DB_SECRET_ARN": dbArn}).Run()
+		require.Error(t, bad.Err)
+		assert.Contains(t, bad.Output, "the database secret has readHosts that are not host names")
+		assert.Empty(t, bad.Find("docker", "run"))
+		assert.Empty(t, envFilesIn(t, bad.RuntimeDir))
+		assertNoSecretIn(t, "the script's output", bad.Output, allSecretForms())
+	})
+}
+
+// scriptProgram is the jq program NAME='...' of a host script.
+func scriptProgram(t *testing.T, script, name string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(script, "\n"+name+"='")
+	require.True(t, ok, "the script has no %s", name)
+	prog, _, ok := strings.Cut(rest, "\n'\n")
+	require.True(t, ok, "%s does not end", name)
+	return prog
+}
+
+// TestDatabaseEnvironmentProgram runs the start script's own jq program
+// on the secrets the program writes: none of the read variables without
+// replicas (or with an empty list), the replicas' port defaulting to the
+// secret's, and readHosts refused unless they are host names.
+func TestDatabaseEnvironmentProgram(t *testing.T) {
+	t.Parallel()
+	jq := requireTool(t, "jq")
+	prog := scriptProgram(t, devBoot(t).StartScript, "db_env_program")
+	env := func(secret string) (map[string]string, error) {
+		cmd := exec.Command(jq, "--raw-output", "--arg", "ca", "/ca.pem", prog)
+		cmd.Stdin = strings.NewReader(secret)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, errors.New(strings.TrimSpace(stderr.String()))
+		}
+		vars := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			vars[k] = v
+		}
+		return vars, nil
+	}
+	plain, err := env(dbSecretJSON(t, testDBHost, testDBPassword))
+	require.NoError(t, err)
+	for _, k := range readVariables {
+		assert.NotContains(t, plain, k)
+	}
+	for name, extra := range map[string]map[string]any{
+		"an empty list":             {"readHosts": []string{}},
+		"a null":                    {"readHosts": nil},
+		"a proxy and no replicas":   {"proxy": true},
+		"a readPort and no replica": {"readPort": 6432},
+	} {
+		vars, err := env(dbSecretWith(t, extra))
+		require.NoError(t, err, name)
+		assert.Equal(t, plain, vars, "%s: as without replicas", name)
+	}
+
+	vars, err := env(dbSecretWith(t, map[string]any{"readHosts": []string{"replica-1.example"}}))
+	require.NoError(t, err)
+	assert.Equal(t, testDBPort, vars["DATABASE_READ_PORT"], "without readPort, the secret's port")
+	assert.Equal(t, testDBURL("replica-1.example", testDBPort, "/ca.pem"), vars["DATABASE_READ_URLS"])
+
+	for _, bad := range []any{"replica-1.example", []string{"a.example,b.example"}, []string{""}, []string{"a b"}, []any{5432}, map[string]any{}} {
+		_, err := env(dbSecretWith(t, map[string]any{"readHosts": bad}))
+		assert.EqualError(t, err, "jq: error (at <stdin>:0): the database secret has readHosts that are not host names", "%v", bad)
+	}
+}
+
+// TestStartScriptCABundle: with a proxy, the container's CA bundle is the
+// region's RDS bundle and Amazon's four roots (the proxy's certificate
+// comes from AWS Certificate Manager); switching the proxy off leaves the
+// RDS bundle alone, as every other test has it. Each part is downloaded
+// once.
+func TestStartScriptCABundle(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	s := f.sandbox(t, nil)
+	bundle := func() string {
+		t.Helper()
+		b, err := os.ReadFile(s.Env["CA_BUNDLE"])
+		require.NoError(t, err)
+		info, err := os.Stat(s.Env["CA_BUNDLE"])
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o644), info.Mode().Perm(), "the container reads the bundle as any user")
+		return string(b)
+	}
+
+	f.moto.PutSecretValue(t, f.dbArn, dbSecretWith(t, map[string]any{"host": "rds-app-dev-a1b2c3d4-proxy.proxy-c9akciq32.eu-west-1.rds.amazonaws.com", "proxy": true}))
+	run := s.Run()
+	require.NoError(t, run.Err, run.Output)
+	assert.Equal(t, testRDSBundle+strings.Join(testAmazonRoots, ""), bundle(), "with a proxy, Amazon's roots too")
+	assert.Equal(t, []string{s.Env["CA_BUNDLE"] + ":" + f.boot.HostEnv["CONTAINER_CA_PATH"] + ":ro"}, flagValues(appRuns(run)[len(appRuns(run))-1], "--volume"))
+
+	// Downloaded once: later deploys need no download.
+	published := filepath.Dir(strings.TrimPrefix(s.Env["CA_BUNDLE_URL"], "file://"))
+	require.NoError(t, os.RemoveAll(published))
+	f.moto.PutSecretValue(t, f.dbArn, dbSecretJSON(t, testDBHost, testDBPassword))
+	run = s.Run()
+	require.NoError(t, run.Err, run.Output)
+	assert.Equal(t, testRDSBundle, bundle(), "the proxy switched off, the RDS roots only again")
+	entries, err := os.ReadDir(filepath.Dir(s.Env["CA_BUNDLE"]))
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.NotRegexp(t, `\.[A-Za-z0-9]{6}$`, e.Name(), "a temporary file was left behind")
+	}
+}
+
+// TestStartScriptCABundleDownloadFails: an Amazon root that cannot be
+// downloaded stops the script before anything changes.
+func TestStartScriptCABundleDownloadFails(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	f.moto.PutSecretValue(t, f.dbArn, dbSecretWith(t, map[string]any{"proxy": true}))
+	s := f.sandbox(t, nil)
+	missing := "file://" + filepath.Join(s.Dir, "published", "AmazonRootCA5.pem")
+	s.Env["AMAZON_ROOT_CA_URLS"] += " " + missing
+	run := s.Run()
+	require.Error(t, run.Err)
+	assert.Contains(t, run.Output, "could not download Amazon's root CAs from "+missing)
+	assert.Empty(t, run.Find("docker", "run"))
+	_, err := os.Stat(s.Env["CA_BUNDLE"])
+	assert.ErrorIs(t, err, fs.ErrNotExist, "no bundle without all its parts")
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -36,11 +35,35 @@ func newCredentials(ctx *pulumi.Context, name string, args Args, key *kms.Key, p
 	return &credentials{password: password, secret: secret}, nil
 }
 
+// endpoints is what the connection secret names: where clients connect,
+// and the read replicas.
+type endpoints struct {
+	// host and port are the proxy's with database.proxy, else the
+	// instance's.
+	host pulumi.StringOutput
+	port pulumi.IntOutput
+	// proxy says host is an RDS Proxy.
+	proxy bool
+	// readHosts are the replicas' addresses (none without replicas);
+	// readPort is their port, the instance's.
+	readHosts pulumi.StringArrayOutput
+	readPort  int
+	replicas  bool
+	// waitFor are the resources the value waits for beyond those it is
+	// made of: the proxy can serve only once its target is registered.
+	waitFor []pulumi.Resource
+}
+
 // storeConnection writes the connection JSON as the secret's value once the
-// instance exists. The value is a Pulumi secret.
-func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Args, instance *rds.Instance, parent pulumi.ResourceOption) (*secretsmanager.SecretVersion, error) {
-	value := pulumi.All(instance.Address, instance.Port, c.password.Result).ApplyT(func(vs []any) (string, error) {
-		b, err := json.Marshal(dbsecret.Connection{
+// endpoints exist. The value is a Pulumi secret. Without a proxy and
+// replicas it is exactly the value stacks always had.
+func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Args, ep endpoints, parent pulumi.ResourceOption) (*secretsmanager.SecretVersion, error) {
+	inputs := []any{ep.host, ep.port, c.password.Result}
+	if ep.replicas {
+		inputs = append(inputs, ep.readHosts)
+	}
+	value := pulumi.All(inputs...).ApplyT(func(vs []any) (string, error) {
+		conn := dbsecret.Connection{
 			Engine:   "postgres",
 			Host:     vs[0].(string),
 			Port:     vs[1].(int),
@@ -48,13 +71,22 @@ func (c *credentials) storeConnection(ctx *pulumi.Context, name string, args Arg
 			Username: args.Username,
 			Password: vs[2].(string),
 			SSLMode:  dbsecret.SSLMode,
-		})
+			Proxy:    ep.proxy,
+		}
+		if ep.replicas {
+			conn.ReadHosts, conn.ReadPort = vs[3].([]string), ep.readPort
+		}
+		b, err := json.Marshal(conn)
 		return string(b), err
 	}).(pulumi.StringOutput)
+	opts := []pulumi.ResourceOption{parent}
+	if len(ep.waitFor) > 0 {
+		opts = append(opts, pulumi.DependsOn(ep.waitFor))
+	}
 	version, err := secretsmanager.NewSecretVersion(ctx, name+"-connection", &secretsmanager.SecretVersionArgs{
 		SecretId:     c.secret.ID(),
 		SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
-	}, parent)
+	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("storing connection secret value: %w", err)
 	}

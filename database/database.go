@@ -4,7 +4,10 @@
 // connection settings from.
 //
 // New calls the steps in a fixed order; each AWS concern has its own file,
-// and the naming and scheduling rules RDS enforces live in rules.go.
+// and the names RDS requires are derived in naming.go. With database.proxy
+// an RDS Proxy stands between the clients and the instance (proxy.go), and
+// database.readReplicas adds read replicas in the other zones
+// (replicas.go).
 package database
 
 import (
@@ -14,6 +17,7 @@ import (
 
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
+	"github.com/rds-app/rds-app/network"
 )
 
 // Inputs is what the database needs beyond its own configuration section:
@@ -24,6 +28,8 @@ type Inputs struct {
 	IdentifierPrefix string
 	// Partition and AccountID build AWS managed policy ARNs and scope trust.
 	Partition, AccountID string
+	// Region is the stack's region (the proxy's IAM resources name it).
+	Region string
 
 	// SubnetIDs are the private subnets the instance may live in.
 	SubnetIDs pulumi.StringArrayInput
@@ -57,8 +63,14 @@ type Database struct {
 
 	// Address is the instance's DNS name; its TLS certificate is issued for it.
 	Address pulumi.StringOutput `pulumi:"address"`
-	// Port is the PostgreSQL port.
+	// Port is the instance's PostgreSQL port.
 	Port pulumi.IntOutput `pulumi:"port"`
+	// Endpoint is where clients connect, and what the connection secret
+	// names: the proxy's DNS name with database.proxy, else Address.
+	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
+	// ConnectPort is Endpoint's port: the proxy's (network.ProxyPort), else
+	// Port.
+	ConnectPort pulumi.IntOutput `pulumi:"connectPort"`
 	// DatabaseName is the database created on the instance.
 	DatabaseName pulumi.StringOutput `pulumi:"databaseName"`
 	// Username is the master user.
@@ -78,6 +90,19 @@ type Database struct {
 	InstanceArn pulumi.StringOutput `pulumi:"instanceArn"`
 	// SubnetGroupName is the DB subnet group (where a restored copy goes).
 	SubnetGroupName pulumi.StringOutput `pulumi:"subnetGroupName"`
+
+	// ProxyName and ProxyArn are the RDS Proxy's (database.proxy only).
+	ProxyName pulumi.StringOutput `pulumi:"proxyName"`
+	ProxyArn  pulumi.StringOutput `pulumi:"proxyArn"`
+	// ConnectArn is the rds-db:connect resource for signing in to the
+	// proxy as the master user with an IAM token (database.proxyIamAuth
+	// only).
+	ConnectArn pulumi.StringOutput `pulumi:"connectArn"`
+
+	// ReplicaAddresses and ReplicaIdentifiers are the read replicas' DNS
+	// names and RDS identifiers, in order (database.readReplicas above 0).
+	ReplicaAddresses   pulumi.StringArrayOutput `pulumi:"replicaAddresses"`
+	ReplicaIdentifiers pulumi.StringArrayOutput `pulumi:"replicaIdentifiers"`
 }
 
 // New creates the database.
@@ -113,19 +138,53 @@ func New(ctx *pulumi.Context, name string, cfg config.Database, in Inputs, opts 
 	if err != nil {
 		return nil, err
 	}
-	instance, err := newInstance(ctx, name, args, version, instanceDeps{
-		key: key, subnetGroup: subnetGroup, params: params, password: creds.password, monitoringRole: monitoringRole,
-	}, parent)
+	suffix, err := newIdentifierSuffix(ctx, name, args, parent)
 	if err != nil {
 		return nil, err
 	}
-	connection, err := creds.storeConnection(ctx, name, args, instance, parent)
+	deps := instanceDeps{
+		key: key, subnetGroup: subnetGroup, params: params, password: creds.password, monitoringRole: monitoringRole,
+	}
+	instance, err := newInstance(ctx, name, args, version, suffix, deps, parent)
+	if err != nil {
+		return nil, err
+	}
+	replicas, err := newReplicas(ctx, name, args, version, instance, deps, suffix, parent)
+	if err != nil {
+		return nil, err
+	}
+	proxy, err := newProxy(ctx, name, args, proxyDeps{key: key, secret: creds.secret, instance: instance, suffix: suffix}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	ep := endpoints{host: instance.Address, port: instance.Port}
+	outputs := pulumi.Map{}
+	if args.Proxy {
+		ep = endpoints{host: proxy.Endpoint, port: pulumi.Int(network.ProxyPort).ToIntOutput(), proxy: true, waitFor: []pulumi.Resource{proxy.target}}
+		d.ProxyName, d.ProxyArn = proxy.Name, proxy.Arn
+		outputs["proxyName"], outputs["proxyArn"] = d.ProxyName, d.ProxyArn
+		if args.ProxyIAMAuth {
+			d.ConnectArn = proxy.Arn.ApplyT(func(arn string) (string, error) {
+				return ProxyConnectArn(args.Partition, args.Region, args.AccountID, arn, args.Username)
+			}).(pulumi.StringOutput)
+			outputs["connectArn"] = d.ConnectArn
+		}
+	}
+	if args.ReadReplicas > 0 {
+		d.ReplicaAddresses, d.ReplicaIdentifiers = replicaOutputs(replicas)
+		ep.readHosts, ep.readPort, ep.replicas = d.ReplicaAddresses, args.Port, true
+		outputs["replicaAddresses"], outputs["replicaIdentifiers"] = d.ReplicaAddresses, d.ReplicaIdentifiers
+	}
+	connection, err := creds.storeConnection(ctx, name, args, ep, parent)
 	if err != nil {
 		return nil, err
 	}
 
 	d.Address = instance.Address
 	d.Port = instance.Port
+	d.Endpoint = ep.host
+	d.ConnectPort = ep.port
 	d.DatabaseName = pulumi.String(args.Name).ToStringOutput()
 	d.Username = pulumi.String(args.Username).ToStringOutput()
 	d.SecretArn = creds.secret.Arn
@@ -134,9 +193,11 @@ func New(ctx *pulumi.Context, name string, cfg config.Database, in Inputs, opts 
 	d.InstanceIdentifier = instance.Identifier
 	d.InstanceArn = instance.Arn
 	d.SubnetGroupName = subnetGroup.Name
-	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{
+	for k, v := range map[string]pulumi.Input{
 		"address":            d.Address,
 		"port":               d.Port,
+		"endpoint":           d.Endpoint,
+		"connectPort":        d.ConnectPort,
 		"databaseName":       d.DatabaseName,
 		"username":           d.Username,
 		"secretArn":          d.SecretArn,
@@ -145,7 +206,10 @@ func New(ctx *pulumi.Context, name string, cfg config.Database, in Inputs, opts 
 		"instanceIdentifier": d.InstanceIdentifier,
 		"instanceArn":        d.InstanceArn,
 		"subnetGroupName":    d.SubnetGroupName,
-	}); err != nil {
+	} {
+		outputs[k] = v
+	}
+	if err := ctx.RegisterResourceOutputs(d, outputs); err != nil {
 		return nil, fmt.Errorf("registering database outputs: %w", err)
 	}
 	return d, nil

@@ -35,9 +35,12 @@ func devArgs() database.Args {
 			InsightsMode: "standard", PasswordVersion: 1,
 		},
 		Inputs: database.Inputs{
-			IdentifierPrefix: "rds-app-dev", Partition: "aws", AccountID: pulumitest.AccountID,
-			SubnetIDs:       pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
-			SecurityGroupID: pulumi.String("sg-db"),
+			IdentifierPrefix: "rds-app-dev", Partition: "aws", AccountID: pulumitest.AccountID, Region: pulumitest.Region,
+			SubnetIDs:              pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
+			AvailabilityZones:      pulumitest.Zones[:2],
+			SecurityGroupID:        pulumi.String("sg-db"),
+			ProxySecurityGroupID:   pulumi.String("sg-proxy"),
+			ReplicaSecurityGroupID: pulumi.String("sg-replica"),
 		},
 	}
 }

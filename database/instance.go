@@ -30,8 +30,9 @@ type instanceDeps struct {
 	monitoringRole *iam.Role // nil when Enhanced Monitoring is off
 }
 
-// newInstance creates the RDS instance and the log groups it exports to.
-func newInstance(ctx *pulumi.Context, name string, args Args, version awsfacts.EngineVersion, deps instanceDeps, parent pulumi.ResourceOption) (*rds.Instance, error) {
+// newIdentifierSuffix creates the random part of the instance identifier,
+// which the replicas and the proxy share.
+func newIdentifierSuffix(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	// The identifier is set, not auto-named, because the exported log groups
 	// are named after it and must exist (with a retention) before RDS would
 	// create them with none. Its random part is new for every stack, so the
@@ -49,22 +50,19 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version awsfacts.E
 		},
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating instance identifier suffix: %w", err)
+		return pulumi.StringOutput{}, fmt.Errorf("creating instance identifier suffix: %w", err)
 	}
-	identifier := suffix.Hex.ApplyT(func(hex string) string {
+	return suffix.Hex, nil
+}
+
+// newInstance creates the RDS instance and the log groups it exports to.
+func newInstance(ctx *pulumi.Context, name string, args Args, version awsfacts.EngineVersion, suffix pulumi.StringOutput, deps instanceDeps, parent pulumi.ResourceOption) (*rds.Instance, error) {
+	identifier := suffix.ApplyT(func(hex string) string {
 		return InstanceIdentifier(args.IdentifierPrefix, hex)
 	}).(pulumi.StringOutput)
-
-	var logGroups []pulumi.Resource
-	for _, log := range ExportedLogs {
-		g, err := cloudwatch.NewLogGroup(ctx, name+"-"+log+"-log", &cloudwatch.LogGroupArgs{
-			Name:            pulumi.Sprintf("/aws/rds/instance/%s/%s", identifier, log),
-			RetentionInDays: pulumi.Int(args.LogRetentionDays),
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("creating %s log group: %w", log, err)
-		}
-		logGroups = append(logGroups, g)
+	logGroups, err := newLogGroups(ctx, name, args, identifier, parent)
+	if err != nil {
+		return nil, err
 	}
 
 	instanceArgs := &rds.InstanceArgs{
@@ -136,4 +134,22 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version awsfacts.E
 		return nil, fmt.Errorf("creating RDS instance: %w", err)
 	}
 	return instance, nil
+}
+
+// newLogGroups creates the groups an instance exports its logs to, named
+// after its identifier, so that they exist with a retention before RDS
+// would create them with none.
+func newLogGroups(ctx *pulumi.Context, name string, args Args, identifier pulumi.StringOutput, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	var logGroups []pulumi.Resource
+	for _, log := range ExportedLogs {
+		g, err := cloudwatch.NewLogGroup(ctx, name+"-"+log+"-log", &cloudwatch.LogGroupArgs{
+			Name:            pulumi.Sprintf("/aws/rds/instance/%s/%s", identifier, log),
+			RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating %s log group: %w", log, err)
+		}
+		logGroups = append(logGroups, g)
+	}
+	return logGroups, nil
 }

@@ -72,6 +72,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		IdentifierPrefix:       prefix,
 		Partition:              info.Partition,
 		AccountID:              info.AccountID,
+		Region:                 info.Region,
 		SubnetIDs:              net.PrivateSubnetIDs,
 		AvailabilityZones:      cfg.Network.AvailabilityZones,
 		SecurityGroupID:        net.DatabaseSecurityGroupID,
@@ -87,7 +88,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 
 	// The host gets the database's secret ARN, not the database: it boots
 	// while the database is being created and waits for the secret's value.
-	app, err := compute.New(ctx, "app", cfg.App, compute.Inputs{
+	computeInputs := compute.Inputs{
 		ParameterPrefix:             "/" + ctx.Project() + "/" + ctx.Stack(),
 		Region:                      info.Region,
 		Partition:                   info.Partition,
@@ -101,10 +102,12 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DatabaseSecretVersion:       db.SecretVersion,
 		KmsKeyArn:                   db.KmsKeyArn,
 		DatabaseIAMAuth:             cfg.Database.ProxyIAMAuth,
-		// TODO(merge): DatabaseConnectArn: the proxy's rds-db:connect ARN
-		// from the database component; until it is given, compute.New
-		// refuses database.proxyIamAuth.
-	})
+	}
+	if cfg.Database.ProxyIAMAuth {
+		// The hosts' role may then sign in to the proxy with a token.
+		computeInputs.DatabaseConnectArn = db.ConnectArn
+	}
+	app, err := compute.New(ctx, "app", cfg.App, computeInputs)
 	if err != nil {
 		return nil, fmt.Errorf("building the application host: %w", err)
 	}
@@ -126,6 +129,9 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		AutoScalingGroupName:  app.AutoScalingGroupName,
 		LoadBalancerArnSuffix: app.LoadBalancerArnSuffix,
 		TargetGroupArnSuffix:  app.TargetGroupArnSuffix,
+		// Read when the database has them.
+		ReplicaIdentifiers: db.ReplicaIdentifiers,
+		ProxyName:          db.ProxyName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building operations: %w", err)
@@ -139,13 +145,13 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"hostAmi":         app.AMI,
 		"latestAmi":       app.LatestAMI,
 		"appSecretArn":    app.AppSecretArn,
-		"dbEndpoint":      db.Address,
-		"dbPort":          db.Port,
+		"dbEndpoint":      db.Endpoint,
+		"dbPort":          db.ConnectPort,
 		"dbName":          db.DatabaseName,
 		"dbSecretArn":     db.SecretArn,
 		"vpcId":           net.VpcID,
 		"region":          pulumi.String(info.Region).ToStringOutput(),
-		"dbTunnelCommand": tunnelCommand(info.Region, app.SessionTarget, db.Address, db.Port),
+		"dbTunnelCommand": tunnelCommand(info.Region, app.SessionTarget, db.Endpoint, db.ConnectPort),
 		"alarmTopicArn":   watch.TopicArn,
 	}
 	if cfg.App.LoadBalanced() {
@@ -158,6 +164,13 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		outputs["publicIp"] = app.PublicIP
 		outputs["instanceId"] = app.InstanceID
 	}
+	if cfg.Database.Proxy {
+		// dbEndpoint is the proxy's: this is the instance behind it.
+		outputs["dbInstanceEndpoint"] = db.Address
+	}
+	if cfg.Database.ReadReplicas > 0 {
+		outputs["dbReadEndpoints"] = db.ReplicaAddresses
+	}
 	if cfg.Ops.BackupPlan {
 		outputs["backupVault"] = watch.BackupVault
 		outputs["backupRoleArn"] = watch.BackupRoleArn
@@ -167,7 +180,8 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 
 // tunnelCommand forwards localhost:<port> to the database through Session
 // Manager, so psql works from a laptop without opening anything. target is
-// the host it goes through (compute.Compute.SessionTarget).
+// the host it goes through (compute.Compute.SessionTarget); host is where the
+// hosts connect: with the proxy they reach only the proxy.
 func tunnelCommand(region string, target, host pulumi.StringOutput, port pulumi.IntOutput) pulumi.StringOutput {
 	return pulumi.Sprintf("aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
 		region, target, host, port, port)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -23,6 +24,15 @@ import (
 //go:embed rds-global-bundle.pem
 var rdsGlobalBundle []byte
 
+// amazonRoots are Amazon Trust Services' root CAs 1 to 4
+// (https://www.amazontrust.com/repository/), public data like the RDS
+// bundle. An RDS Proxy's certificate comes from AWS Certificate Manager and
+// chains to them, not to the RDS CA: with a proxy (database.proxy) the
+// tunnel's far end is the proxy, and the bundle adds them.
+//
+//go:embed amazon-root-cas.pem
+var amazonRoots []byte
+
 // globalBundleURL is where AWS publishes the current bundle.
 const globalBundleURL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
 
@@ -31,10 +41,16 @@ const globalBundleURL = "https://truststore.pki.rds.amazonaws.com/global/global-
 // and `tunnel` print name it, so it must outlive this process.
 const bundleFileName = "rds-global-bundle.pem"
 
+// proxyBundleFileName holds the embedded bundle and Amazon's roots, for a
+// stack with a proxy; a file of its own, so that a stack without one
+// never trusts more than the RDS roots.
+const proxyBundleFileName = "rds-global-bundle-and-amazon-roots.pem"
+
 // caBundle returns the CA file for sslrootcert: --ca-bundle as given, or
 // the embedded bundle written to the user cache directory, provided it has
-// a root for the stack's region.
-func (a *app) caBundle(g globals, region string) (string, error) {
+// a root for the stack's region, and with Amazon's roots when the endpoint
+// is an RDS Proxy.
+func (a *app) caBundle(g globals, region string, proxy bool) (string, error) {
 	if g.caBundle != "" {
 		abs, err := filepath.Abs(g.caBundle)
 		if err != nil {
@@ -52,6 +68,9 @@ func (a *app) caBundle(g globals, region string) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("finding a directory for the RDS CA bundle (or pass --ca-bundle FILE): %w", err)
+	}
+	if proxy {
+		return writeIfChanged(filepath.Join(cache, "rds-app", proxyBundleFileName), append(slices.Clip(rdsGlobalBundle), amazonRoots...))
 	}
 	return writeIfChanged(filepath.Join(cache, "rds-app", bundleFileName), rdsGlobalBundle)
 }

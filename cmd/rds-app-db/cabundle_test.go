@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,7 +51,7 @@ func TestCABundle(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", cache)
 	a := newApp(nil, nil, nil)
 
-	path, err := a.caBundle(globals{}, "eu-west-1")
+	path, err := a.caBundle(globals{}, "eu-west-1", false)
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(cache, "rds-app", "rds-global-bundle.pem"), path)
 	got, err := os.ReadFile(path)
@@ -58,13 +60,13 @@ func TestCABundle(t *testing.T) {
 
 	// A changed file is put right; an unchanged one is left alone.
 	require.NoError(t, os.WriteFile(path, []byte("tampered"), 0o644))
-	_, err = a.caBundle(globals{}, "eu-west-1")
+	_, err = a.caBundle(globals{}, "eu-west-1", false)
 	require.NoError(t, err)
 	got, err = os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, rdsGlobalBundle, got)
 
-	_, err = a.caBundle(globals{}, "xx-nowhere-1")
+	_, err = a.caBundle(globals{}, "xx-nowhere-1", false)
 	assert.EqualError(t, err, "the built-in RDS CA bundle has no root for region xx-nowhere-1 (it is newer than the bundle): "+
 		"download https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem and pass it with --ca-bundle FILE")
 
@@ -73,9 +75,56 @@ func TestCABundle(t *testing.T) {
 	own := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(own, []byte("pem"), 0o644))
 	t.Chdir(filepath.Dir(own))
-	path, err = a.caBundle(globals{caBundle: "ca.pem"}, "xx-nowhere-1")
+	path, err = a.caBundle(globals{caBundle: "ca.pem"}, "xx-nowhere-1", true)
 	require.NoError(t, err)
 	assert.Equal(t, own, path)
-	_, err = a.caBundle(globals{caBundle: "missing.pem"}, "eu-west-1")
+	_, err = a.caBundle(globals{caBundle: "missing.pem"}, "eu-west-1", false)
 	assert.ErrorContains(t, err, "reading --ca-bundle")
+}
+
+// TestCABundleForAProxy: with a proxy the bundle adds Amazon's roots, in a
+// file of its own, so a stack without a proxy trusts the RDS roots only.
+func TestCABundleForAProxy(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("os.UserCacheDir follows XDG_CACHE_HOME on Linux only")
+	}
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	a := newApp(nil, nil, nil)
+
+	proxyPath, err := a.caBundle(globals{}, "eu-west-1", true)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(cache, "rds-app", "rds-global-bundle-and-amazon-roots.pem"), proxyPath)
+	got, err := os.ReadFile(proxyPath)
+	require.NoError(t, err)
+	assert.Equal(t, string(rdsGlobalBundle)+string(amazonRoots), string(got))
+
+	path, err := a.caBundle(globals{}, "eu-west-1", false)
+	require.NoError(t, err)
+	got, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, rdsGlobalBundle, got, "without a proxy, the RDS roots only")
+	assert.Len(t, parseBundle(got), len(parseBundle(rdsGlobalBundle)))
+}
+
+// TestEmbeddedAmazonRoots: the embedded file is exactly Amazon Trust
+// Services' four roots, by their SHA-256 fingerprints as Amazon publishes
+// them (https://www.amazontrust.com/repository/).
+func TestEmbeddedAmazonRoots(t *testing.T) {
+	want := map[string]string{
+		"Amazon Root CA 1": "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e",
+		"Amazon Root CA 2": "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4",
+		"Amazon Root CA 3": "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4",
+		"Amazon Root CA 4": "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092",
+	}
+	certs := parseBundle(amazonRoots)
+	require.Len(t, certs, strings.Count(string(amazonRoots), "-----BEGIN CERTIFICATE-----"), "every certificate parses")
+	got := map[string]string{}
+	for _, c := range certs {
+		assert.True(t, c.IsCA, c.Subject.CommonName)
+		assert.Equal(t, c.Subject.String(), c.Issuer.String(), "%s is a root", c.Subject.CommonName)
+		sum := sha256.Sum256(c.Raw)
+		got[c.Subject.CommonName] = hex.EncodeToString(sum[:])
+	}
+	assert.Equal(t, want, got)
 }

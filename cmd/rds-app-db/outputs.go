@@ -15,8 +15,12 @@ import (
 // program exports (program.Deploy).
 type stackOutputs struct {
 	// DBEndpoint is the RDS endpoint's host name: the tunnel's far end and
-	// the name the server certificate is checked against.
+	// the name the server certificate is checked against. With
+	// database.proxy it is the proxy's.
 	DBEndpoint string
+	// DBInstanceEndpoint is the instance behind the proxy; the program
+	// exports it only with database.proxy.
+	DBInstanceEndpoint string
 	// DBPort is the database's port on the endpoint.
 	DBPort int
 	// DBName is the application database.
@@ -62,6 +66,9 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 	str("dbSecretArn", &out.DBSecretArn)
 	str("instanceId", &out.InstanceID)
 	str("region", &out.Region)
+	if _, ok := raw["dbInstanceEndpoint"]; ok {
+		str("dbInstanceEndpoint", &out.DBInstanceEndpoint)
+	}
 
 	if len(missing) > 0 {
 		// An older deployment: the outputs appear with the next pulumi up.
@@ -73,6 +80,10 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 	}
 	return out, nil
 }
+
+// Proxy reports whether DBEndpoint is an RDS Proxy: the program names the
+// instance apart only then.
+func (o stackOutputs) Proxy() bool { return o.DBInstanceEndpoint != "" }
 
 func stackLabel(stack string) string {
 	if stack == "" {

@@ -109,3 +109,22 @@ func TestPulumiErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestParseOutputsProxy: dbInstanceEndpoint, which the program exports
+// only with database.proxy, marks dbEndpoint as the proxy's.
+func TestParseOutputsProxy(t *testing.T) {
+	const base = `"dbPort": 5432, "dbName": "app", "dbSecretArn": "arn:x", "instanceId": "i-1", "region": "eu-west-1"`
+	out, err := parseOutputs([]byte(`{"dbEndpoint": "rds-app-dev-a1b2c3d4-proxy.proxy-c9akciq32xyz.eu-west-1.rds.amazonaws.com", `+
+		`"dbInstanceEndpoint": "rds-app-dev-a1b2c3d4.c9akciq32xyz.eu-west-1.rds.amazonaws.com", `+base+`}`), "scale")
+	require.NoError(t, err)
+	assert.True(t, out.Proxy())
+	assert.Equal(t, "rds-app-dev-a1b2c3d4-proxy.proxy-c9akciq32xyz.eu-west-1.rds.amazonaws.com", out.DBEndpoint, "the tunnel goes to the proxy")
+
+	out, err = parseOutputs([]byte(`{"dbEndpoint": "db.example", `+base+`}`), "dev")
+	require.NoError(t, err)
+	assert.False(t, out.Proxy())
+	assert.False(t, sampleOutputs.Proxy())
+
+	_, err = parseOutputs([]byte(`{"dbEndpoint": "db.example", "dbInstanceEndpoint": "", `+base+`}`), "dev")
+	assert.ErrorContains(t, err, `dbInstanceEndpoint: "" is not a non-empty string`)
+}

@@ -58,7 +58,7 @@ func (a *app) prepare(ctx context.Context, g globals) (target, error) {
 		return target{}, err
 	}
 	a.warnSecretMismatch(out, sec)
-	caFile, err := a.caBundle(g, out.Region)
+	caFile, err := a.caBundle(g, out.Region, out.Proxy())
 	if err != nil {
 		return target{}, err
 	}

@@ -71,18 +71,51 @@ retry() {
   done
 }
 
+# The container's CA bundle (CA_BUNDLE, mounted at CONTAINER_CA_PATH): the
+# region's RDS roots, which sign the instance's and the replicas'
+# certificates, and, when the database secret names an RDS Proxy, Amazon
+# Trust Services' roots too: the proxy's certificate comes from AWS
+# Certificate Manager and chains to them, not to the RDS CA. Each part is
+# downloaded once and kept beside the bundle; the bundle is put together
+# again at every deploy, so switching the proxy on or off changes it.
+amazon_root_ca_urls=${AMAZON_ROOT_CA_URLS:-https://www.amazontrust.com/repository/AmazonRootCA1.pem https://www.amazontrust.com/repository/AmazonRootCA2.pem https://www.amazontrust.com/repository/AmazonRootCA3.pem https://www.amazontrust.com/repository/AmazonRootCA4.pem}
+rds_roots=${CA_BUNDLE%.pem}.rds.pem
+amazon_roots=${CA_BUNDLE%.pem}.amazon.pem
+
+# download_pem FILE WHAT URL...: the certificates at the URLs, one after
+# the other, in FILE, unless FILE is already there.
+download_pem() {
+  local file=$1 what=$2 tmp part url
+  shift 2
+  [[ -s $file ]] && return 0
+  tmp=$(mktemp "$file.XXXXXX")
+  part=$(mktemp "$file.part.XXXXXX")
+  for url in "$@"; do
+    if ! retry "downloading $what" curl --fail --silent --show-error --output "$part" "$url"; then
+      rm -f "$tmp" "$part"
+      die "could not download $what from $url"
+    fi
+    if ! grep -q 'BEGIN CERTIFICATE' "$part"; then
+      rm -f "$tmp" "$part"
+      die "$url did not return a PEM certificate bundle"
+    fi
+    cat "$part" >>"$tmp"
+  done
+  rm -f "$part"
+  chmod 0644 "$tmp"
+  mv "$tmp" "$file"
+}
+
 ensure_ca_bundle() {
-  [[ -s $CA_BUNDLE ]] && return 0
-  local tmp
+  local parts=("$rds_roots") tmp
+  download_pem "$rds_roots" "the RDS CA bundle" "$CA_BUNDLE_URL"
+  if printf '%s' "$db_secret" | jq --exit-status '.proxy == true' >/dev/null; then
+    # shellcheck disable=SC2086 # a list of URLs, split on spaces
+    download_pem "$amazon_roots" "Amazon's root CAs" $amazon_root_ca_urls
+    parts+=("$amazon_roots")
+  fi
   tmp=$(mktemp "$CA_BUNDLE.XXXXXX")
-  if ! retry "downloading the RDS CA bundle" curl --fail --silent --show-error --output "$tmp" "$CA_BUNDLE_URL"; then
-    rm -f "$tmp"
-    die "could not download the RDS CA bundle from $CA_BUNDLE_URL"
-  fi
-  if ! grep -q 'BEGIN CERTIFICATE' "$tmp"; then
-    rm -f "$tmp"
-    die "$CA_BUNDLE_URL did not return a PEM certificate bundle"
-  fi
+  cat "${parts[@]}" >"$tmp"
   chmod 0644 "$tmp"
   mv "$tmp" "$CA_BUNDLE"
 }
@@ -122,6 +155,9 @@ read_app_secret() {
 }
 
 # The container's environment contract. Errors name keys, never values.
+# The read replicas' variables are there only when the secret lists
+# replicas: the same user, password and database as DATABASE_URL, on the
+# replicas' port (readPort: with a proxy, port is the proxy's).
 # shellcheck disable=SC2016 # jq variables, not shell ones
 db_env_program='
 def field($k):
@@ -131,15 +167,27 @@ def field($k):
 def line($k; $v):
   if ($v | test("[\n\r\u0000]")) then error("the value of \($k) contains a line break")
   else "\($k)=\($v)" end;
+def read_hosts:
+  if .readHosts == null or .readHosts == [] then []
+  elif (.readHosts | type) == "array" and all(.readHosts[]; type == "string" and test("^[A-Za-z0-9][A-Za-z0-9.-]*$"))
+  then .readHosts
+  else error("the database secret has readHosts that are not host names") end;
 field("host") as $host | field("port") as $port | field("dbname") as $db
 | field("username") as $user | field("password") as $pass
-| "postgres://\($user | @uri):\($pass | @uri)@\($host):\($port)/\($db | @uri)?sslmode=verify-full&sslrootcert=\($ca | @uri)" as $url
+| def url($h; $p): "postgres://\($user | @uri):\($pass | @uri)@\($h):\($p)/\($db | @uri)?sslmode=verify-full&sslrootcert=\($ca | @uri)";
+  url($host; $port) as $url
+| read_hosts as $reads
 | line("DATABASE_CLIENT"; "postgres"), line("DATABASE_HOST"; $host), line("DATABASE_PORT"; $port),
   line("DATABASE_NAME"; $db), line("DATABASE_USERNAME"; $user), line("DATABASE_PASSWORD"; $pass),
   line("DATABASE_SSL"; "true"), line("DATABASE_SSL_CA"; $ca), line("DATABASE_SSL_REJECT_UNAUTHORIZED"; "true"),
   line("DATABASE_URL"; $url),
   line("PGHOST"; $host), line("PGPORT"; $port), line("PGDATABASE"; $db), line("PGUSER"; $user),
-  line("PGPASSWORD"; $pass), line("PGSSLMODE"; "verify-full"), line("PGSSLROOTCERT"; $ca)
+  line("PGPASSWORD"; $pass), line("PGSSLMODE"; "verify-full"), line("PGSSLROOTCERT"; $ca),
+  if $reads == [] then empty
+  else (if has("readPort") then field("readPort") else $port end) as $read_port
+  | line("DATABASE_READ_HOSTS"; $reads | join(",")), line("DATABASE_READ_PORT"; $read_port),
+    line("DATABASE_READ_URLS"; [$reads[] | url(.; $read_port)] | join(","))
+  end
 '
 app_env_program='
 if type != "object" then error("the application secret is not a JSON object") else . end
@@ -248,8 +296,8 @@ if [[ $mode == boot ]]; then
   "$swap" restore && exit 0
   log "deploying the configured release"
 fi
-ensure_ca_bundle
 read_db_secret
+ensure_ca_bundle
 read_app_secret
 write_env_file
 read_container_settings

@@ -9,7 +9,10 @@ package dbsecret
 const SSLMode = "verify-full"
 
 // Connection is the JSON stored in the secret: what a client needs to
-// connect. The field names follow AWS's own RDS secret format.
+// connect. The field names follow AWS's own RDS secret format, which is
+// also what an RDS Proxy reads its username and password from (it ignores
+// the other keys). The fields after SSLMode are left out when empty, so a
+// stack with one database and no proxy keeps the value it always had.
 type Connection struct {
 	Engine   string `json:"engine"`
 	Host     string `json:"host"`
@@ -18,4 +21,16 @@ type Connection struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	SSLMode  string `json:"sslmode"`
+
+	// ReadHosts are the read replicas' host names, in order
+	// (database.readReplicas); the same database, user and password.
+	ReadHosts []string `json:"readHosts,omitempty"`
+	// ReadPort is the replicas' port. It is the instance's, and differs
+	// from Port when Host is a proxy (which always listens on 5432).
+	ReadPort int `json:"readPort,omitempty"`
+	// Proxy says that Host is an RDS Proxy endpoint (database.proxy). Its
+	// certificate comes from AWS Certificate Manager and chains to Amazon
+	// Trust Services' roots, not to the RDS CA, so a client verifying it
+	// needs those roots too.
+	Proxy bool `json:"proxy,omitempty"`
 }

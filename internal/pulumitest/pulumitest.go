@@ -212,6 +212,18 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("endpoint", resource.NewProperty(fmt.Sprintf("%s:%v", addr, Unwrap(args.Inputs["port"]).NumberValue())))
 		set("resourceId", resource.NewProperty("db-ABCDEFGHIJKLMNOP"))
 		arn("rds", "db:"+str("identifier"))
+		if str("availabilityZone") == "" && len(m.Zones) > 0 {
+			// RDS picks the zone of an instance that names none.
+			set("availabilityZone", resource.NewProperty(m.Zones[0]))
+		}
+	case "aws:rds/proxy:Proxy":
+		// As RDS does: the ARN ends with the proxy's resource ID.
+		id = str("name")
+		arn("rds", "db-proxy:prx-0123456789abcdef0")
+		set("endpoint", resource.NewProperty(str("name")+".proxy-c0ffee.eu-west-1.rds.amazonaws.com"))
+	case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+		// A proxy has one target group, and RDS names it so.
+		set("name", resource.NewProperty("default"))
 	case "aws:sns/topic:Topic":
 		// As SNS does: the ARN ends with the topic's name.
 		arn("sns", str("name"))
