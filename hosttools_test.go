@@ -97,9 +97,13 @@ func TestProxyConfigIsValid(t *testing.T) {
 				if domain != "" {
 					cfg = withSetting(t, cfg, "app.domain", domain)
 				}
-				if v.hosts > 1 {
+				grouped := parseStack(t, s).App.LoadBalanced()
+				if v.hosts > 1 && !grouped {
+					cfg = withSetting(t, cfg, "app.hosts", v.hosts)
+				}
+				if v.hosts > 1 || grouped {
 					// TLS ends at the load balancer; the hosts serve HTTP.
-					cfg, domain = withSetting(t, cfg, "app.hosts", v.hosts), ""
+					domain = ""
 				}
 				r := runProgram(t, s.Name, cfg)
 				require.NoError(t, r.Err)

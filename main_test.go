@@ -110,8 +110,7 @@ func TestShippedStacks(t *testing.T) {
 				for _, s := range m.OfType(typeSecret) {
 					assert.Equal(t, keyArn, s.Str("kmsKeyId"), s.Name)
 				}
-				root := m.One(t, typeHost).Input("rootBlockDevice").ObjectValue()
-				assert.True(t, root["encrypted"].BoolValue())
+				assert.True(t, hostDefinitionOf(t, m).rootEncrypted, "the hosts' root volume")
 			})
 			t.Run("SSL is forced", func(t *testing.T) {
 				pg := m.One(t, typeParams)
@@ -149,8 +148,7 @@ func TestShippedStacks(t *testing.T) {
 				}
 			})
 			t.Run("no SSH", func(t *testing.T) {
-				host := m.One(t, typeHost)
-				assert.True(t, host.Input("keyName").IsNull())
+				assert.False(t, hostDefinitionOf(t, m).keyNameSet, "no key pair")
 				for _, rule := range m.OfType(typeIngress) {
 					from, to := rule.Input("fromPort").NumberValue(), rule.Input("toPort").NumberValue()
 					assert.False(t, from <= 22 && 22 <= to, "rule %s opens port 22", rule.Name)
@@ -158,7 +156,7 @@ func TestShippedStacks(t *testing.T) {
 				}
 			})
 			t.Run("IMDSv2", func(t *testing.T) {
-				md := m.One(t, typeHost).Input("metadataOptions").ObjectValue()
+				md := hostDefinitionOf(t, m).metadata
 				assert.Equal(t, "required", md["httpTokens"].StringValue())
 				assert.Equal(t, 1.0, md["httpPutResponseHopLimit"].NumberValue())
 			})
@@ -171,6 +169,16 @@ func TestShippedStacks(t *testing.T) {
 				assert.NotContains(t, strings.ToLower(ud), "password=")
 			})
 			t.Run("host does not wait for the database", func(t *testing.T) {
+				if def := hostDefinitionOf(t, m); def.grouped {
+					// A group's hosts do wait, on purpose: one that waited at
+					// boot would outlast its grace period and be replaced.
+					var waits bool
+					for _, dep := range def.resource.Request.GetDependencies() {
+						waits = waits || strings.HasSuffix(dep, "aws:secretsmanager/secretVersion:SecretVersion::database-connection")
+					}
+					assert.True(t, waits, "the launch template waits for the database's connection secret")
+					return
+				}
 				host := m.One(t, typeHost)
 				for _, dep := range host.Request.GetDependencies() {
 					assert.NotContains(t, dep, typeDB)
@@ -250,36 +258,44 @@ func assertMirrorsConfig(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	}
 	assert.Equal(t, wantRetention, retention)
 
-	host := m.One(t, typeHost)
-	assert.Equal(t, cfg.App.InstanceType, host.Str("instanceType"))
+	def := hostDefinitionOf(t, m)
+	assert.Equal(t, cfg.App.InstanceType, def.instanceType)
 	assert.Equal(t, cfg.App.Image, m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue"))
 	var container compute.ContainerSettings
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")), &container))
 	a := cfg.App
-	assert.Equal(t, compute.ContainerSettings{HostPort: a.HostPort, ContainerPort: a.ContainerPort, HealthCheckPath: a.HealthCheckPath,
+	want := compute.ContainerSettings{HostPort: a.HostPort, ContainerPort: a.ContainerPort, HealthCheckPath: a.HealthCheckPath,
 		HealthCheckTimeout: a.HealthCheckTimeout, HealthCheckInterval: a.HealthCheckInterval, HealthCheckRetries: a.HealthCheckRetries,
 		DrainSeconds: a.DrainSeconds, ProxyImage: a.ProxyImage, Domain: a.Domain,
-		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: a.Environment}, container)
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: a.Environment}
+	front := "network-host"
+	if a.LoadBalanced() {
+		// TLS ends at the load balancer; the hosts' proxy keeps its
+		// forwarded headers, from the VPC only.
+		want.Domain, want.TrustedProxies = "", []string{cfg.Network.CIDR}
+		front = "network-load-balancer"
+	}
+	assert.Equal(t, want, container)
 	// The web ports follow the domain: the application's own ports never
 	// face the world.
 	web, public := compute.ListenPorts(a)
 	var opened []float64
 	for _, rule := range m.OfType(typeIngress) {
-		if rule.Str("securityGroupId") == m.Named(t, typeSG, "network-host").ID {
+		if rule.Str("securityGroupId") == m.Named(t, typeSG, front).ID {
 			opened = append(opened, rule.Input("fromPort").NumberValue())
 		}
 	}
-	var want []float64
+	var wantOpened []float64
 	for _, p := range append(web, public...) {
 		n := len(cfg.Network.IngressCIDRs)
 		if slices.Contains(public, p) {
 			n = 1
 		}
 		for range n {
-			want = append(want, float64(p))
+			wantOpened = append(wantOpened, float64(p))
 		}
 	}
-	assert.ElementsMatch(t, want, opened, "the host's ingress rules")
+	assert.ElementsMatch(t, wantOpened, opened, "the ingress rules of whoever faces the world")
 	var zones []string
 	for _, sn := range m.OfType(typeSubnet) {
 		if strings.Contains(sn.Name, "private") {
@@ -293,21 +309,27 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 	o := r.Outputs
 	m := r.Mocks
 	db := m.Named(t, typeDB, "database")
-	host := m.One(t, typeHost)
+	def := hostDefinitionOf(t, m)
 	// Clients connect to the proxy when there is one.
 	address, port := db.Outputs["address"].StringValue(), cfg.Database.Port
 	if cfg.Database.Proxy {
 		address, port = m.One(t, "aws:rds/proxy:Proxy").Outputs["endpoint"].StringValue(), 5432
 	}
+	// One host is reached by its ID and Elastic IP; a group's hosts by a
+	// picker asked when the command runs, the application by the load
+	// balancer.
+	target, address0 := def.resource.ID, "203.0.113.10"
+	if def.grouped {
+		target = compute.HostPicker(pulumitest.Region, m.One(t, typeGroup).ID)
+		address0 = m.One(t, typeLoadBalancer).Outputs["dnsName"].StringValue()
+	}
 	want := map[string]any{
-		"url":            "http://203.0.113.10",
-		"publicIp":       "203.0.113.10",
-		"instanceId":     host.ID,
-		"sessionCommand": "aws ssm start-session --region eu-west-1 --target " + host.ID,
+		"url":            "http://" + address0,
+		"sessionCommand": "aws ssm start-session --region eu-west-1 --target " + target,
 		"imageParameter": "/rds-app/" + stackOf(db) + "/image",
 		// The mock's latest AMI; the host runs the one it was created from.
 		"latestAmi":    pulumitest.AMIPrefix + awsfacts.Architecture(cfg.App.InstanceType),
-		"hostAmi":      host.Str("ami"),
+		"hostAmi":      def.resource.Str(map[bool]string{false: "ami", true: "imageId"}[def.grouped]),
 		"appSecretArn": m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
 		"dbEndpoint":   address,
 		"dbPort":       port,
@@ -316,7 +338,14 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 		"vpcId":        m.One(t, "aws:ec2/vpc:Vpc").ID,
 		"region":       "eu-west-1",
 		"dbTunnelCommand": fmt.Sprintf("aws ssm start-session --region eu-west-1 --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
-			host.ID, address, port, port),
+			target, address, port, port),
+	}
+	if def.grouped {
+		want["loadBalancerDns"] = address0
+		want["autoScalingGroup"] = m.One(t, typeGroup).ID
+	} else {
+		want["publicIp"] = address0
+		want["instanceId"] = def.resource.ID
 	}
 	if cfg.Database.Proxy {
 		want["dbInstanceEndpoint"] = db.Outputs["address"].StringValue()
@@ -329,7 +358,7 @@ func assertOutputs(t *testing.T, r programRun, cfg *rdsconfig.Config) {
 		want["dbReadEndpoints"] = reads
 	}
 	if cfg.App.HostPort != 80 {
-		want["url"] = fmt.Sprintf("http://203.0.113.10:%d", cfg.App.HostPort)
+		want["url"] = fmt.Sprintf("http://%s:%d", address0, cfg.App.HostPort)
 	}
 	want["alarmTopicArn"] = m.One(t, "aws:sns/topic:Topic").Outputs["arn"].StringValue()
 	if cfg.Ops.BackupPlan {
@@ -477,8 +506,13 @@ func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
 			require.True(t, errors.As(err, &problems), "want the config layer's Problems, got %v", err)
 			require.Len(t, problems, 1)
 			assert.Equal(t, "rds-app:app.instanceType", problems[0].Key)
-			assert.Contains(t, problems[0].Message, "is not offered in eu-west-1a, the host's zone")
-			assert.Contains(t, problems[0].Message, "zones that offer it: eu-west-1b, eu-west-1c; list one of them first in network.availabilityZones")
+			if parseStack(t, s).App.LoadBalanced() {
+				assert.Contains(t, problems[0].Message, "is not offered in eu-west-1a, where the Auto Scaling group places hosts")
+				assert.Contains(t, problems[0].Message, "list only zones that offer it: eu-west-1b, eu-west-1c")
+			} else {
+				assert.Contains(t, problems[0].Message, "is not offered in eu-west-1a, the host's zone")
+				assert.Contains(t, problems[0].Message, "zones that offer it: eu-west-1b, eu-west-1c; list one of them first in network.availabilityZones")
+			}
 			assert.Empty(t, m.Resources(), "nothing may be registered")
 		})
 	}
@@ -489,12 +523,12 @@ func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
 // user to set their own image, instead of deploying a host that
 // restart-loops on a pull that cannot succeed.
 func TestPlaceholderImageFailsFast(t *testing.T) {
-	placeholders := 0
+	var placeholders []string
 	for _, s := range shippedStacks(t) {
 		if s.Raw["rds-app:app"] == s.Config["rds-app:app"] {
 			continue
 		}
-		placeholders++
+		placeholders = append(placeholders, s.Name)
 		r := runProgram(t, s.Name, s.Raw)
 		var problems rdsconfig.Problems
 		require.True(t, errors.As(r.Err, &problems), "%s: want the config layer's Problems, got %v", s.Name, r.Err)
@@ -503,5 +537,5 @@ func TestPlaceholderImageFailsFast(t *testing.T) {
 		assert.Contains(t, problems[0].Message, "the placeholder of the example stacks")
 		assert.Empty(t, r.Mocks.Resources())
 	}
-	assert.Equal(t, 1, placeholders, "prod ships with the placeholder image")
+	assert.ElementsMatch(t, []string{"prod", "scale"}, placeholders, "prod and scale ship with the placeholder image")
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
@@ -128,8 +129,38 @@ func runProgram(t testing.TB, stack string, cfg map[string]string) programRun {
 // userDataOf is the host's rendered user-data in a run.
 func userDataOf(t testing.TB, r programRun) string {
 	t.Helper()
-	ud, err := compute.DecodeUserData(r.Mocks.One(t, "aws:ec2/instance:Instance").Str("userDataBase64"))
+	ud, err := compute.DecodeUserData(hostDefinitionOf(t, r.Mocks).userData)
 	require.NoError(t, err)
 	require.NotEmpty(t, ud)
 	return ud
+}
+
+// hostDefinition is what a stack's hosts start from: the single instance,
+// or the launch template of a group's hosts. It holds the inputs the
+// whole-stack invariants read, whichever resource carries them.
+type hostDefinition struct {
+	resource      pulumitest.Resource
+	grouped       bool
+	instanceType  string
+	userData      string // gzipped and base64-encoded (compute.EncodeUserData)
+	rootEncrypted bool
+	metadata      map[resource.PropertyKey]resource.PropertyValue
+	keyNameSet    bool
+}
+
+func hostDefinitionOf(t testing.TB, m *pulumitest.Mocks) hostDefinition {
+	t.Helper()
+	if templates := m.OfType(typeTemplate); len(templates) > 0 {
+		require.Len(t, templates, 1)
+		require.Empty(t, m.OfType(typeHost), "a group's stack has no single host")
+		lt := templates[0]
+		ebs := pulumitest.Unwrap(lt.Input("blockDeviceMappings").ArrayValue()[0]).ObjectValue()["ebs"].ObjectValue()
+		return hostDefinition{resource: lt, grouped: true, instanceType: lt.Str("instanceType"), userData: lt.Str("userData"),
+			rootEncrypted: ebs["encrypted"].StringValue() == "true", metadata: lt.Input("metadataOptions").ObjectValue(),
+			keyNameSet: !lt.Input("keyName").IsNull()}
+	}
+	host := m.One(t, typeHost)
+	return hostDefinition{resource: host, instanceType: host.Str("instanceType"), userData: host.Str("userDataBase64"),
+		rootEncrypted: host.Input("rootBlockDevice").ObjectValue()["encrypted"].BoolValue(), metadata: host.Input("metadataOptions").ObjectValue(),
+		keyNameSet: !host.Input("keyName").IsNull()}
 }

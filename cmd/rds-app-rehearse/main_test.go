@@ -80,7 +80,7 @@ func TestUnknownStack(t *testing.T) {
 	code, _, errOut := rehearse(t, "--stack", "qa")
 	assert.Equal(t, exitSetup, code)
 	assert.Contains(t, errOut, `stack "qa" not found`)
-	assert.Contains(t, errOut, "fix: choose one with --stack dev|prod, or create Pulumi.qa.yaml")
+	assert.Contains(t, errOut, "fix: choose one with --stack dev|prod|scale, or create Pulumi.qa.yaml")
 }
 
 func TestMalformedChange(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 )
 
 // Stacks are the shipped stacks, in README's column order.
-var Stacks = []string{"dev", "prod"}
+var Stacks = []string{"dev", "prod", "scale"}
 
 const project = "rds-app"
 
