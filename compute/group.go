@@ -23,6 +23,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/internal/awsfacts"
+
 	"github.com/rds-app/rds-app/config"
 )
 
@@ -77,8 +79,8 @@ func GracePeriod(app config.App) int { return HostBootSeconds + app.HealthCheckT
 
 // InServiceHostQuery picks, from `aws autoscaling
 // describe-auto-scaling-groups` for one group, the ID of its first host in
-// service (JMESPath).
-const InServiceHostQuery = "AutoScalingGroups[0].Instances[?LifecycleState=='InService'].InstanceId | [0]"
+// service (JMESPath); rds-app-db asks the same.
+const InServiceHostQuery = awsfacts.InServiceHostQuery
 
 // HostPicker is a shell command substitution that prints the ID of one of
 // the group's hosts in service, for `aws ssm start-session --target`.

@@ -27,8 +27,13 @@ type stackOutputs struct {
 	DBName string
 	// DBSecretArn is the Secrets Manager secret with the connection JSON.
 	DBSecretArn string
-	// InstanceID is the SSM-managed host the tunnel goes through.
+	// InstanceID is the SSM-managed host the tunnel goes through: the
+	// single host's, or (AutoScalingGroup) one of the group's hosts in
+	// service, found when the command runs.
 	InstanceID string
+	// AutoScalingGroup is the group the application's hosts run in, when
+	// they run behind a load balancer.
+	AutoScalingGroup string
 	// Region is the stack's AWS region.
 	Region string
 }
@@ -64,7 +69,11 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 	}
 	str("dbName", &out.DBName)
 	str("dbSecretArn", &out.DBSecretArn)
-	str("instanceId", &out.InstanceID)
+	if _, grouped := raw["autoScalingGroup"]; grouped {
+		str("autoScalingGroup", &out.AutoScalingGroup)
+	} else {
+		str("instanceId", &out.InstanceID)
+	}
 	str("region", &out.Region)
 	if _, ok := raw["dbInstanceEndpoint"]; ok {
 		str("dbInstanceEndpoint", &out.DBInstanceEndpoint)

@@ -53,6 +53,11 @@ func (a *app) prepare(ctx context.Context, g globals) (target, error) {
 	if err != nil {
 		return target{}, err
 	}
+	if out.AutoScalingGroup != "" {
+		if out.InstanceID, err = a.hostInService(ctx, out); err != nil {
+			return target{}, err
+		}
+	}
 	sec, err := a.fetchSecret(ctx, out)
 	if err != nil {
 		return target{}, err

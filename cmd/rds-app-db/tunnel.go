@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 // ssmDocument is the Session Manager document that forwards a local port
@@ -243,4 +245,31 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " / ")
+}
+
+// hostInServiceArgs is the aws command line that prints the ID of one of
+// the group's hosts in service.
+func hostInServiceArgs(group, region string) []string {
+	return []string{"autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", group, "--region", region,
+		"--query", awsfacts.InServiceHostQuery, "--output", "text"}
+}
+
+// hostInService finds the host a tunnel goes through when the application
+// runs in an Auto Scaling group: any host in service will do, as each
+// reaches the database.
+func (a *app) hostInService(ctx context.Context, out stackOutputs) (string, error) {
+	stdout, stderr, err := a.capture(ctx, "", nil, "aws", hostInServiceArgs(out.AutoScalingGroup, out.Region)...)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", errors.New("the AWS CLI is not installed: " + installAWSCLI)
+		}
+		return "", fmt.Errorf("finding a host of the Auto Scaling group %q: %s", out.AutoScalingGroup, strings.TrimSpace(stderr))
+	}
+	id := strings.TrimSpace(string(stdout))
+	if id == "" || id == "None" {
+		return "", fmt.Errorf("the Auto Scaling group %q has no host in service to reach the database through; "+
+			"see `aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names %s --region %s` (a first deploy or an instance refresh may still be starting them)",
+			out.AutoScalingGroup, out.AutoScalingGroup, out.Region)
+	}
+	return id, nil
 }

@@ -68,3 +68,9 @@ const ProxyAdminPort = 2019
 // take turns on: a deploy starts the new container on the port the running
 // one does not hold, and the proxy switches to it once it is healthy.
 var AppSlotPorts = [2]int{18001, 18002}
+
+// InServiceHostQuery picks, from `aws autoscaling
+// describe-auto-scaling-groups` for one group, the ID of its first host in
+// service (JMESPath): the host a Session Manager session or tunnel goes
+// through when the application runs in an Auto Scaling group.
+const InServiceHostQuery = "AutoScalingGroups[0].Instances[?LifecycleState=='InService'].InstanceId | [0]"

@@ -311,11 +311,17 @@ func strsOf(v resource.PropertyValue) []string {
 	return out
 }
 
-// sentinel makes a secret value that is easy to search for.
+// sentinel makes a secret value that is easy to search for. It follows
+// from the resource's name only, as a real random value stays the same in
+// a stack's state: two runs of the same program get the same values, in
+// whatever order the resources register.
 func (m *Mocks) sentinel(name string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	v := fmt.Sprintf("SENTINEL%02dx%sxQz7", len(m.sentinels), strings.NewReplacer("-", "", "_", "").Replace(name))
+	v := fmt.Sprintf("SENTINELx%sxQz7", strings.NewReplacer("-", "", "_", "").Replace(name))
+	for slices.Contains(m.sentinels, v) {
+		v += "x" // two names that differ only in - and _
+	}
 	m.sentinels = append(m.sentinels, v)
 	return v
 }
