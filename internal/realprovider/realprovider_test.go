@@ -25,7 +25,8 @@ const schemaJSON = `{"format_version":"1.0","provider_schemas":{"registry.terraf
   "aws_db_parameter_group":{"block":{"attributes":{"family":{"type":"string","required":true}},
    "block_types":{"parameter":{"nesting_mode":"set","block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","required":true}}}}}}},
   "aws_vpc_security_group_ingress_rule":{"block":{"attributes":{"cidr_ipv4":{"type":"string","optional":true}}}},
-  "aws_cloudwatch_metric_alarm":{"block":{"attributes":{"alarm_name":{"type":"string","required":true},"threshold":{"type":"number","optional":true}}}}
+  "aws_cloudwatch_metric_alarm":{"block":{"attributes":{"alarm_name":{"type":"string","required":true},"threshold":{"type":"number","optional":true}}}},
+  "aws_lb":{"block":{"attributes":{"internal":{"type":"bool","optional":true}}}}
  },
  "data_source_schemas":{"aws_ssm_parameter":{"block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","computed":true}}}}}
 }}}`
@@ -58,6 +59,8 @@ func TestTerraformType(t *testing.T) {
 		"aws:rds/instance:Instance":                                 "aws_db_instance",
 		"aws:rds/parameterGroup:ParameterGroup":                     "aws_db_parameter_group",
 		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
+		// A module's main resource named by the module alone.
+		"aws:lb/loadBalancer:LoadBalancer": "aws_lb",
 	} {
 		got, err := s.TerraformType(token, nil)
 		require.NoError(t, err, token)

@@ -177,7 +177,7 @@ var moduleAliases = map[string][]string{
 
 // candidates are the Terraform names a Pulumi token may stand for, most
 // specific first: aws:rds/instance:Instance -> aws_rds_instance,
-// aws_db_instance, aws_instance.
+// aws_db_instance, aws_instance, aws_rds.
 func candidates(token string, isFunction bool) ([]string, error) {
 	// aws:<module>/<member>:<Name>
 	pkg, rest, ok := strings.Cut(token, ":")
@@ -204,6 +204,11 @@ func candidates(token string, isFunction bool) ([]string, error) {
 		}
 	}
 	out = append(out, "aws_"+name)
+	if module != "index" {
+		// A module's main resource may carry the module's name alone
+		// (aws:lb/loadBalancer:LoadBalancer -> aws_lb).
+		out = append(out, "aws_"+module)
+	}
 	return out, nil
 }
 
