@@ -583,7 +583,7 @@ var Settings = []Setting{
 		Section: SectionApp, Name: "domain", Kind: String,
 		bind:    stringField(func(c *Config) *string { return &c.App.Domain }, ""),
 		Default: "none: plain HTTP on `hostPort`",
-		Rule:    fmt.Sprintf("a DNS name of lower-case labels, at most %d characters, not an IP address", awsfacts.MaxDomainName),
+		Rule:    fmt.Sprintf("a DNS name of lower-case labels, at most %d characters (%d behind a load balancer), not an IP address", awsfacts.MaxDomainName, awsfacts.MaxCertificateDomainName),
 		Doc: "Serves the application over HTTPS on this name: the proxy obtains a certificate from Let's Encrypt and renews it, serves 443, " +
 			"redirects 80 to 443 and sends HSTS. Point the name at the Elastic IP (`publicIp`), or set `hostedZoneId`; see [HTTPS](#https).",
 		Example: "app.example.com", Effect: Redeploys,
@@ -591,6 +591,8 @@ var Settings = []Setting{
 			if v.isSet("app.domain") {
 				if err := awsfacts.CheckDomainName(c.App.Domain); err != nil {
 					v.fail("%v", err)
+				} else if c.App.LoadBalanced() && len(c.App.Domain) > awsfacts.MaxCertificateDomainName {
+					v.fail("%q is %d characters; behind a load balancer its certificate comes from ACM, which takes names of at most %d", c.App.Domain, len(c.App.Domain), awsfacts.MaxCertificateDomainName)
 				}
 			}
 		},

@@ -74,3 +74,8 @@ var AppSlotPorts = [2]int{18001, 18002}
 // service (JMESPath): the host a Session Manager session or tunnel goes
 // through when the application runs in an Auto Scaling group.
 const InServiceHostQuery = "AutoScalingGroups[0].Instances[?LifecycleState=='InService'].InstanceId | [0]"
+
+// MaxCertificateDomainName is the longest domain name ACM issues a
+// certificate for (a certificate's first name is also its subject's common
+// name, which X.509 limits to 64 characters).
+const MaxCertificateDomainName = 64
