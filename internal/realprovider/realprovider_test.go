@@ -26,7 +26,8 @@ const schemaJSON = `{"format_version":"1.0","provider_schemas":{"registry.terraf
    "block_types":{"parameter":{"nesting_mode":"set","block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","required":true}}}}}}},
   "aws_vpc_security_group_ingress_rule":{"block":{"attributes":{"cidr_ipv4":{"type":"string","optional":true}}}},
   "aws_cloudwatch_metric_alarm":{"block":{"attributes":{"alarm_name":{"type":"string","required":true},"threshold":{"type":"number","optional":true}}}},
-  "aws_lb":{"block":{"attributes":{"internal":{"type":"bool","optional":true}}}}
+  "aws_lb":{"block":{"attributes":{"internal":{"type":"bool","optional":true},"name":{"type":"string","optional":true,"computed":true}}}},
+  "aws_autoscaling_policy":{"block":{"attributes":{"name":{"type":"string","required":true},"policy_type":{"type":"string","optional":true}}}}
  },
  "data_source_schemas":{"aws_ssm_parameter":{"block":{"attributes":{"name":{"type":"string","required":true},"value":{"type":"string","computed":true}}}}}
 }}}`
@@ -117,6 +118,13 @@ func TestClassify(t *testing.T) {
 	refused := "attaching IAM Policy: operation error IAM: AttachRolePolicy, https response error StatusCode: 404, NoSuchEntity"
 	v, _ = Classify("aws_iam_role_policy_attachment", refused, PhaseApply)
 	assert.Equal(t, ProgramDefect, v)
+	// A message naming no API matches a gap by its words only.
+	replica := "reading RDS DB Instance (rds-app-scale-a1b2c3d4-replica-1): couldn't find resource"
+	v, detail = Classify("aws_db_instance", replica, PhaseApply)
+	assert.Equal(t, EmulatorGap, v)
+	assert.Equal(t, "rds:DescribeDBInstances", detail)
+	v, _ = Classify("aws_db_instance", "creating RDS DB Instance (x): StatusCode: 500 has not been implemented", PhaseApply)
+	assert.Equal(t, ProgramDefect, v, "a gap with its own words does not match an unnamed 500")
 }
 
 func TestWithoutDrift(t *testing.T) {
@@ -216,4 +224,25 @@ func TestNotReachedBehindAGap(t *testing.T) {
 		"aws_db_instance.db":                       ProgramDefect,
 		"aws_db_event_subscription.events":         NotReached,
 	}, verdicts)
+}
+
+// TestAutoName: a name the provider requires and the program leaves to
+// Pulumi's auto-naming gets one of Pulumi's shape; a name the program sets,
+// or one the provider makes up itself, is left alone.
+func TestAutoName(t *testing.T) {
+	s := testSchema(t)
+	policy := Resource{URN: "urn:pulumi:dev::rds-app::aws:autoscaling/policy:Policy::app-scaling", Name: "app-scaling"}
+	body := map[string]any{"policy_type": "TargetTrackingScaling"}
+	autoName(s.Resources["aws_autoscaling_policy"], body, policy)
+	assert.Regexp(t, `^app-scaling-[0-9a-f]{7}$`, body["name"])
+	again := map[string]any{}
+	autoName(s.Resources["aws_autoscaling_policy"], again, policy)
+	assert.Equal(t, body["name"], again["name"], "stable, as Pulumi keeps it in the state")
+
+	named := map[string]any{"name": "mine"}
+	autoName(s.Resources["aws_autoscaling_policy"], named, policy)
+	assert.Equal(t, "mine", named["name"])
+	lb := map[string]any{}
+	autoName(s.Resources["aws_lb"], lb, Resource{URN: "urn:x::aws:lb/loadBalancer:LoadBalancer::app", Name: "app"})
+	assert.NotContains(t, lb, "name", "the provider names it")
 }

@@ -1,6 +1,8 @@
 package realprovider
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"sort"
@@ -96,6 +98,7 @@ func Translate(schema *Schema, rec *Recorder, region string) (*Translation, erro
 			errs = append(errs, err.Error())
 			continue
 		}
+		autoName(schema.Resources[r.TFType], body, r)
 		deps := map[string]bool{}
 		for _, d := range r.Request.GetDependencies() {
 			for _, a := range addressesOf(d) {
@@ -186,6 +189,19 @@ func ProviderConfig(region string) map[string]any {
 		"skip_requesting_account_id":  true,
 		"max_retries":                 3,
 	}
+}
+
+// autoName gives a resource the name Pulumi's auto-naming would, when the
+// provider requires one the program leaves unset: the resource's Pulumi
+// name and a suffix of 7 hex digits (stable per resource here, random in
+// Pulumi, which keeps it in the state).
+func autoName(b Block, body map[string]any, r Resource) {
+	attr, ok := b.Attributes["name"]
+	if _, set := body["name"]; set || !ok || !attr.Required {
+		return
+	}
+	sum := sha256.Sum256([]byte(r.URN))
+	body["name"] = r.Name + "-" + hex.EncodeToString(sum[:4])[:7]
 }
 
 func sortedKeys(m map[string]bool) []string {
