@@ -65,10 +65,11 @@ func newReplicas(ctx *pulumi.Context, name string, args Args, version awsfacts.E
 			AutoMinorVersionUpgrade: pulumi.Bool(!version.PinsMinor()),
 			ParameterGroupName:      deps.params.Name,
 
-			// A replica of an encrypted instance is encrypted with the
-			// same key; written out so the stack's state says so.
+			// A replica in the instance's region is always encrypted with
+			// the instance's key, and RDS refuses a KMS key parameter for
+			// one ("Your request does not require the KMS key parameter"),
+			// so the key is left to RDS; the provider reads it back.
 			StorageEncrypted:    pulumi.Bool(true),
-			KmsKeyId:            deps.key.Arn,
 			StorageType:         pulumi.String("gp3"),
 			MaxAllocatedStorage: pulumi.Int(args.MaxAllocatedStorage),
 

@@ -74,7 +74,10 @@ func TestReadReplicas(t *testing.T) {
 		assert.Equal(t, primary.Str("parameterGroupName"), r.Str("parameterGroupName"))
 		assert.Equal(t, primary.Input("autoMinorVersionUpgrade"), r.Input("autoMinorVersionUpgrade"))
 		assert.True(t, r.Input("storageEncrypted").BoolValue())
-		assert.Equal(t, keyArn, r.Str("kmsKeyId"), "the same key as the primary")
+		// RDS encrypts a same-region replica with the primary's key and
+		// refuses the parameter.
+		assert.True(t, r.Input("kmsKeyId").IsNull(), "no KMS key parameter for a same-region replica")
+		assert.Equal(t, keyArn, r.Str("performanceInsightsKmsKeyId"), "Performance Insights with the stack's key")
 		pa := r.Input("publiclyAccessible")
 		require.True(t, pa.IsBool(), "publiclyAccessible must be set explicitly")
 		assert.False(t, pa.BoolValue())
