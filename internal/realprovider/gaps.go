@@ -323,14 +323,19 @@ func Report(t *Translation, res *ApplyResult) []Row {
 			gaps[r.Address] = true
 		}
 	}
-	for i, r := range rows {
-		if r.Verdict != NotReached {
-			continue
-		}
-		for _, dep := range t.dependencies(r.Address) {
-			if gaps[dep] {
-				rows[i].Verdict, rows[i].Detail = EmulatorGap, "needs "+dep
-				break
+	// Through any number of steps: what needs something that needs a gap.
+	for changed := true; changed; {
+		changed = false
+		for i, r := range rows {
+			if r.Verdict != NotReached {
+				continue
+			}
+			for _, dep := range t.dependencies(r.Address) {
+				if gaps[dep] {
+					rows[i].Verdict, rows[i].Detail = EmulatorGap, "needs "+dep
+					gaps[r.Address], changed = true, true
+					break
+				}
 			}
 		}
 	}

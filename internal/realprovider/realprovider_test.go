@@ -203,6 +203,8 @@ func TestNotReachedBehindAGap(t *testing.T) {
 		"aws_backup_restore_testing_selection": {"sel": map[string]any{"depends_on": []string{"aws_backup_restore_testing_plan.plan"}}},
 		"aws_db_instance":                      {"db": map[string]any{}},
 		"aws_db_event_subscription":            {"events": map[string]any{"depends_on": []string{"aws_db_instance.db"}}},
+		// Two steps behind a gap.
+		"aws_sns_topic": {"after-sel": map[string]any{"depends_on": []string{"aws_backup_restore_testing_selection.sel"}}},
 	}}
 	tr := &Translation{Document: doc, Addresses: map[string]Resource{}}
 	for typ, names := range doc["resource"].(map[string]map[string]any) {
@@ -223,6 +225,7 @@ func TestNotReachedBehindAGap(t *testing.T) {
 		"aws_backup_restore_testing_selection.sel": EmulatorGap,
 		"aws_db_instance.db":                       ProgramDefect,
 		"aws_db_event_subscription.events":         NotReached,
+		"aws_sns_topic.after-sel":                  EmulatorGap,
 	}, verdicts)
 }
 
