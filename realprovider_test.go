@@ -101,17 +101,20 @@ func TestRealProvider(t *testing.T) {
 	schema := providerSchema(t, tfBin, mirror)
 	var runs []rehearsalRun
 	for _, s := range shippedStacks(t) {
-		runs = append(runs, rehearsalRun{label: s.Name, stack: s, full: true})
-		if parseStack(t, s).Database.ReadReplicas > 0 {
-			// moto cannot create a read replica (a listed gap), and what
-			// waits for the connection secret, which names the replicas,
-			// waits in vain: the launch template and the group. The same
-			// stack without replicas is applied too, so that they are
-			// really created.
-			without := s
-			without.Config = withSetting(t, s.Config, "database.readReplicas", 0)
-			runs = append(runs, rehearsalRun{label: s.Name + " without replicas", stack: without})
+		if parseStack(t, s).Database.ReadReplicas == 0 {
+			runs = append(runs, rehearsalRun{label: s.Name, stack: s, plans: true})
+			continue
 		}
+		// moto cannot create a read replica (a listed gap), and what waits
+		// for the connection secret, which names the replicas, waits in
+		// vain: on a group's stack the launch template and the group, which
+		// every plan of a deploy is about. So the stack is applied as it
+		// is, and its plans are checked on the same stack without replicas,
+		// where they are really created.
+		without := s
+		without.Config = withSetting(t, s.Config, "database.readReplicas", 0)
+		runs = append(runs, rehearsalRun{label: s.Name, stack: s},
+			rehearsalRun{label: s.Name + " without replicas", stack: without, plans: true})
 	}
 	for _, run := range runs {
 		s := run.stack
@@ -127,21 +130,23 @@ func TestRealProvider(t *testing.T) {
 			require.NoError(t, err)
 			r := &rehearsal{t: t, stack: s, schema: schema, tf: tf, moto: moto}
 			r.apply(ctx)
-			if t.Failed() || !run.full {
+			if t.Failed() {
 				return
 			}
-			r.checkPlans(ctx)
+			if run.plans {
+				r.checkPlans(ctx)
+			}
 			r.checkDestroy(ctx)
 		})
 	}
 }
 
-// rehearsalRun is one stack the layer applies; full runs also check its
-// plans and its destroy.
+// rehearsalRun is one stack the layer applies and destroys (or is refused
+// to destroy); with plans, its plans are checked in between.
 type rehearsalRun struct {
 	label string
 	stack shippedStack
-	full  bool
+	plans bool
 }
 
 // apply translates the stack and applies it; every resource must be created
@@ -388,7 +393,10 @@ func (r *rehearsal) redeploys(changes []realprovider.Change, tr *realprovider.Tr
 // group, not the database.
 func (r *rehearsal) checkOnlyRollsTheGroup(key string, changes []realprovider.Change) {
 	for _, c := range changes {
-		assert.False(r.t, c.Replaced(), "a new %s replaces %s (%v)", key, c.Address, c.ReplacePaths)
+		// A secret's new value is a new version: the one replacement.
+		if c.Type != "aws_secretsmanager_secret_version" {
+			assert.False(r.t, c.Replaced(), "a new %s replaces %s (%v)", key, c.Address, c.ReplacePaths)
+		}
 		switch c.Type {
 		case "aws_db_instance", "aws_db_proxy":
 			if strings.HasPrefix(key, "database.") {
