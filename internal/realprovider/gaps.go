@@ -104,6 +104,22 @@ var EmulatorDrift = []Drift{
 			"performance_insights_kms_key_id", "performance_insights_retention_period"},
 		Why: "moto's DescribeDBInstances answers no Database Insights, Extended Support, Performance Insights or Enhanced Monitoring settings",
 	},
+	{
+		ResourceType: "aws_autoscaling_group",
+		Attributes:   []string{"capacity_reservation_specification", "default_instance_warmup", "instance_refresh"},
+		Why:          "moto's DescribeAutoScalingGroups answers no capacity reservation, default warmup or instance refresh settings",
+	},
+	{
+		ResourceType: "aws_autoscaling_policy",
+		Attributes:   []string{"enabled", "predictive_scaling_configuration"},
+		Why:          "moto's DescribePolicies answers neither whether a policy is enabled nor an empty predictive configuration",
+	},
+	{
+		ResourceType: "aws_launch_template",
+		Attributes:   []string{"default_version", "latest_version", "network_interfaces", "tag_specifications"},
+		Why: "moto's DescribeLaunchTemplateVersions answers the network interface and tag specifications other than they were given, and so the provider plans a new version each time; " +
+			"a change of them (a release's tag) still shows, since plans ignore only the unchanged program's values",
+	},
 }
 
 // WithoutDrift drops from changes the updates of attributes the emulator
