@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -296,11 +297,9 @@ func (r *rehearsal) checkPasswordRotation(ctx context.Context) {
 	}
 	if r.grouped() {
 		// The hosts read the secret at boot: its new version is a new
-		// launch template version, which rolls the group.
-		want["aws_launch_template"] = got["aws_launch_template"]
-		want["aws_autoscaling_group"] = got["aws_autoscaling_group"]
-		assert.True(t, strings.HasPrefix(got["aws_launch_template"], "update "), "the launch template gets a new version: %v", got)
-		assert.True(t, strings.HasPrefix(got["aws_autoscaling_group"], "update "), "the group follows it: %v", got)
+		// release tag, so a new launch template version, which rolls the
+		// group.
+		want["aws_launch_template"] = "update tag_specifications"
 	}
 	assert.Equal(t, want, got, "a rotation changes the password of the same instance and the secret's value, and nothing else")
 	assert.True(t, r.redeploys(changes, tr), "a rotation redeploys the container")
@@ -380,9 +379,15 @@ func (r *rehearsal) grouped() bool {
 // redeploys reports whether a plan brings a new release to the running
 // application: on one host the rollout runs again; in a group the launch
 // template gets a new version, which rolls the group.
+//
+// The group's side is the provider's: the group names the template's
+// latest version, a number, which the translation can only give as the
+// value it has now (the program turns it into a string), so here the group
+// never follows; the mock tests check that it names the latest version.
 func (r *rehearsal) redeploys(changes []realprovider.Change, tr *realprovider.Translation) bool {
 	if r.grouped() {
-		return realprovider.Summarise(changes, tr, nil).RollsGroup()
+		c := changeOfType(changes, "aws_launch_template")
+		return c != nil && slices.Equal(c.Actions, []string{"update"}) && slices.Contains(c.Attributes, "tag_specifications")
 	}
 	return rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.gaps))
 }

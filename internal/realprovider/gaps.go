@@ -128,8 +128,10 @@ var EmulatorDrift = []Drift{
 // the same value: a real change of it still shows.
 func WithoutDrift(changes, baseline []Change) []Change {
 	before := map[string]map[string]string{}
+	changedBefore := map[string][]string{}
 	for _, c := range baseline {
 		before[c.Address] = c.After
+		changedBefore[c.Address] = c.Attributes
 	}
 	var out []Change
 	for _, c := range changes {
@@ -137,7 +139,11 @@ func WithoutDrift(changes, baseline []Change) []Change {
 			var attrs []string
 			for _, a := range c.Attributes {
 				base, inBaseline := before[c.Address][a]
-				if !drifts(c.Type, a) || !inBaseline || base != c.After[a] {
+				after, known := c.After[a]
+				// Known only after apply in both plans (a computed
+				// attribute the drift makes new) is the same value too.
+				unknownInBoth := !inBaseline && !known && slices.Contains(changedBefore[c.Address], a)
+				if !drifts(c.Type, a) || (!unknownInBoth && (!inBaseline || base != after)) {
 					attrs = append(attrs, a)
 				}
 			}

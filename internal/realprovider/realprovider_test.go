@@ -157,6 +157,17 @@ func TestWithoutDrift(t *testing.T) {
 	assert.Equal(t, "aws_db_instance.d", got[2].Address)
 	assert.Equal(t, "aws_db_instance.e", got[3].Address)
 	assert.Equal(t, []string{"monitoring_interval"}, got[3].Attributes)
+
+	// Known only after apply in both plans: the same drift; a real change
+	// beside it stays.
+	template := []Change{{Address: "aws_launch_template.t", Type: "aws_launch_template", Actions: []string{"update"},
+		Attributes: []string{"latest_version", "tag_specifications"}, After: map[string]string{"tag_specifications": "v2"}}}
+	templateBase := []Change{{Address: "aws_launch_template.t", Type: "aws_launch_template", Actions: []string{"update"},
+		Attributes: []string{"latest_version", "tag_specifications"}, After: map[string]string{"tag_specifications": "v1"}}}
+	got = WithoutDrift(template, templateBase)
+	require.Len(t, got, 1)
+	assert.Equal(t, []string{"tag_specifications"}, got[0].Attributes)
+	assert.Empty(t, WithoutDrift(templateBase, templateBase), "the unchanged program plans nothing")
 }
 
 func TestGapsAffected(t *testing.T) {
