@@ -153,14 +153,7 @@ func TestAlarmsMatchTheirThresholds(t *testing.T) {
 	for _, a := range want {
 		r := m.Named(t, typeAlarm, "ops-"+a.Key)
 		names = append(names, r.Str("name"))
-		assert.Equal(t, "rds-app-dev-"+a.Key, r.Str("name"))
-		assert.Equal(t, a.Threshold, r.Input("threshold").NumberValue(), a.Key)
-		assert.Equal(t, a.Comparison, r.Str("comparisonOperator"), a.Key)
-		assert.Equal(t, float64(a.EvaluationPeriods), r.Input("evaluationPeriods").NumberValue(), a.Key)
-		assert.Equal(t, float64(a.DatapointsToAlarm), r.Input("datapointsToAlarm").NumberValue(), a.Key)
-		assert.Equal(t, a.TreatMissingData, r.Str("treatMissingData"), a.Key)
-		assert.Equal(t, a.Description, r.Str("alarmDescription"), a.Key)
-		assert.True(t, r.Input("actionsEnabled").BoolValue())
+		assertAlarmFigures(t, r, a)
 		assert.Equal(t, []string{topic}, strs(r.Input("okActions")), "%s: OK is notified", a.Key)
 		actions := strs(r.Input("alarmActions"))
 		assert.Equal(t, topic, actions[0], "%s: ALARM is notified", a.Key)
@@ -380,14 +373,7 @@ func assertAlarms(t *testing.T, m *pulumitest.Mocks, in ops.Inputs, out outputs)
 	for _, a := range want {
 		r := m.Named(t, typeAlarm, "ops-"+a.Key)
 		names = append(names, r.Str("name"))
-		assert.Equal(t, "rds-app-dev-"+a.Key, r.Str("name"))
-		assert.Equal(t, a.Threshold, r.Input("threshold").NumberValue(), a.Key)
-		assert.Equal(t, a.Comparison, r.Str("comparisonOperator"), a.Key)
-		assert.Equal(t, float64(a.EvaluationPeriods), r.Input("evaluationPeriods").NumberValue(), a.Key)
-		assert.Equal(t, float64(a.DatapointsToAlarm), r.Input("datapointsToAlarm").NumberValue(), a.Key)
-		assert.Equal(t, a.TreatMissingData, r.Str("treatMissingData"), a.Key)
-		assert.Equal(t, a.Description, r.Str("alarmDescription"), a.Key)
-		assert.True(t, r.Input("actionsEnabled").BoolValue())
+		assertAlarmFigures(t, r, a)
 		assert.Equal(t, []string{topic}, strs(r.Input("alarmActions")), "%s: notifies the topic, and nothing else", a.Key)
 		assert.Equal(t, []string{topic}, strs(r.Input("okActions")), a.Key)
 
@@ -589,4 +575,19 @@ func TestScaleOutChildrenAreParentedToTheComponent(t *testing.T) {
 	m, _ := build(t, cfg, in)
 	// topic key, alias, topic, policy, 27 alarms, 3 event subscriptions.
 	assert.Equal(t, 4+27+3, m.AssertParentedTo(t, typeComponent, "ops"))
+}
+
+// assertAlarmFigures checks what every registered alarm takes from the
+// alarm Alarms derived: its name, figures and description, and that its
+// actions are on.
+func assertAlarmFigures(t *testing.T, r pulumitest.Resource, a ops.Alarm) {
+	t.Helper()
+	assert.Equal(t, "rds-app-dev-"+a.Key, r.Str("name"))
+	assert.Equal(t, a.Threshold, r.Input("threshold").NumberValue(), a.Key)
+	assert.Equal(t, a.Comparison, r.Str("comparisonOperator"), a.Key)
+	assert.Equal(t, float64(a.EvaluationPeriods), r.Input("evaluationPeriods").NumberValue(), a.Key)
+	assert.Equal(t, float64(a.DatapointsToAlarm), r.Input("datapointsToAlarm").NumberValue(), a.Key)
+	assert.Equal(t, a.TreatMissingData, r.Str("treatMissingData"), a.Key)
+	assert.Equal(t, a.Description, r.Str("alarmDescription"), a.Key)
+	assert.True(t, r.Input("actionsEnabled").BoolValue())
 }
