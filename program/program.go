@@ -16,7 +16,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/database"
-	"github.com/rds-app/rds-app/internal/awsinfo"
+	"github.com/rds-app/rds-app/internal/awslookup"
 	"github.com/rds-app/rds-app/network"
 	"github.com/rds-app/rds-app/ops"
 )
@@ -37,7 +37,7 @@ func Run(ctx *pulumi.Context) error {
 // Deploy validates the configuration, builds the stack and returns its
 // outputs. Nothing is registered unless the whole configuration is valid.
 func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
-	info, err := awsinfo.Lookup(ctx)
+	info, err := awslookup.Lookup(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		Region:            info.Region,
 		AvailabilityZones: info.AvailabilityZones,
 		Today:             time.Now().UTC(),
-		ZonesOffering:     func(instanceType string) ([]string, error) { return awsinfo.InstanceTypeZones(ctx, instanceType) },
+		ZonesOffering:     func(instanceType string) ([]string, error) { return awslookup.InstanceTypeZones(ctx, instanceType) },
 	})
 	if err != nil {
 		return nil, err

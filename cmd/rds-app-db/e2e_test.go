@@ -31,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rds-app/rds-app/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -49,7 +50,7 @@ const (
 // e2e is one PostgreSQL, one moto_server and the fake aws, shared by the
 // subtests, which run in order.
 type e2e struct {
-	pg *pgCluster
+	pg *testenv.Postgres
 	// password has what a password file must escape (":" and "\") and
 	// what a keyword string must quote. token is its random part, which
 	// every quoting and encoding leaves as it is: the searches for the
@@ -67,35 +68,35 @@ type e2e struct {
 }
 
 func newE2E(t *testing.T) *e2e {
-	psql := requireTool(t, "psql", filepath.Join(pgBinDir, "psql"))
-	requireTool(t, "pg_dump", filepath.Join(pgBinDir, "pg_dump"))
-	requireTool(t, "pg_restore", filepath.Join(pgBinDir, "pg_restore"))
-	moto := startMoto(t)
+	psql := testenv.RequireTool(t, "psql", filepath.Join(testenv.PgBinDir, "psql"))
+	testenv.RequireTool(t, "pg_dump", filepath.Join(testenv.PgBinDir, "pg_dump"))
+	testenv.RequireTool(t, "pg_restore", filepath.Join(testenv.PgBinDir, "pg_restore"))
+	moto := testenv.StartMoto(t)
 
 	caDir := filepath.Join(t.TempDir(), "CA's dir")
 	require.NoError(t, os.Mkdir(caDir, 0o700))
-	ca, other := newTestCA(t, "rds-app-db test CA"), newTestCA(t, "unrelated test CA")
+	ca, other := testenv.NewCA(t, "rds-app-db test CA"), testenv.NewCA(t, "unrelated test CA")
 	e := &e2e{psql: psql, caFile: filepath.Join(caDir, "rds ca.pem"), otherCAFile: filepath.Join(caDir, "other.pem")}
-	require.NoError(t, os.WriteFile(e.caFile, ca.certPEM, 0o644))
-	require.NoError(t, os.WriteFile(e.otherCAFile, other.certPEM, 0o644))
+	require.NoError(t, os.WriteFile(e.caFile, ca.CertPEM, 0o644))
+	require.NoError(t, os.WriteFile(e.otherCAFile, other.CertPEM, 0o644))
 
-	certPEM, keyPEM := ca.issueServerCert(t, testEndpoint)
-	e.pg = startPostgres(t, certPEM, keyPEM)
+	certPEM, keyPEM := ca.IssueServerCert(t, testEndpoint)
+	e.pg = testenv.StartPostgres(t, certPEM, keyPEM)
 	random := make([]byte, 8)
 	_, err := rand.Read(random)
 	require.NoError(t, err)
 	e.token = hex.EncodeToString(random)
 	e.password = `Pw:with\back'slash and space-` + e.token
-	e.pg.createMaster(t, testUser, e.password, testDB)
+	e.pg.CreateMaster(t, testUser, e.password, testDB)
 
-	moto.useFor(t)
+	moto.UseFor(t)
 	secret, err := json.Marshal(connection{Engine: "postgres", Host: testEndpoint, Port: 5432, DBName: testDB,
 		Username: testUser, Password: e.password, SSLMode: "verify-full"})
 	require.NoError(t, err)
-	arn := moto.createSecret(t, "rds-app-dev-connection", string(secret))
+	arn := moto.CreateSecret(t, "rds-app-dev-connection", string(secret))
 	e.outputs = stackOutputs{DBEndpoint: testEndpoint, DBPort: 5432, DBName: testDB, DBSecretArn: arn, InstanceID: testInstance, Region: "eu-west-1"}
 	e.outputsFile = writeOutputs(t, e.outputs)
-	e.awsLog = installFakeAWS(t, moto.aws, net.JoinHostPort("127.0.0.1", strconv.Itoa(e.pg.Port)))
+	e.awsLog = installFakeAWS(t, moto.CLI(), net.JoinHostPort("127.0.0.1", strconv.Itoa(e.pg.Port)))
 
 	e.tmp = t.TempDir()
 	t.Setenv("TMPDIR", e.tmp)
@@ -164,7 +165,7 @@ func (e *e2e) runOpts(t *testing.T, o runOpts, args ...string) result {
 	// A bound on a stuck run, not a timed assertion.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	code := a.run(ctx, append([]string{"--outputs", o.outputsFile, "--ca-bundle", o.caFile, "--pg-bin", pgBinDir}, args...))
+	code := a.run(ctx, append([]string{"--outputs", o.outputsFile, "--ca-bundle", o.caFile, "--pg-bin", testenv.PgBinDir}, args...))
 	r := result{code: code, stdout: strings.TrimSpace(stdout.String()), stderr: stderr.String(), cmds: cmds}
 	e.checkClean(t, r)
 	return r
@@ -377,7 +378,7 @@ INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 1000) AS i;
 	t.Run("a pg_dump older than the server is refused before it runs", func(t *testing.T) {
 		bin := t.TempDir()
 		for _, tool := range []string{"psql", "pg_restore"} {
-			require.NoError(t, os.Symlink(filepath.Join(pgBinDir, tool), filepath.Join(bin, tool)))
+			require.NoError(t, os.Symlink(filepath.Join(testenv.PgBinDir, tool), filepath.Join(bin, tool)))
 		}
 		require.NoError(t, os.WriteFile(filepath.Join(bin, "pg_dump"),
 			[]byte("#!/bin/sh\n[ \"$1\" = --version ] && echo 'pg_dump (PostgreSQL) 14.11' && exit 0\necho 'should not run' >&2\nexit 1\n"), 0o755))
@@ -430,7 +431,7 @@ INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 1000) AS i;
 // command line and environment from /proc.
 func (e *e2e) checkRunningPsql(t *testing.T) {
 	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
-		if inCI() {
+		if testenv.InCI() {
 			t.Fatal("no /proc to read command lines from")
 		}
 		t.Skip("no /proc to read command lines from")
@@ -520,7 +521,7 @@ func (e *e2e) checkCtrlC(t *testing.T) {
 	}()
 	// Wait until the server runs the query: a signal before it is sent
 	// would test psql's start-up instead.
-	for e.pg.superSQL(t, "select count(*) from pg_stat_activity where state = 'active' and query = '"+sleep+"'") != "1" {
+	for e.pg.SuperSQL(t, "postgres", "select count(*) from pg_stat_activity where state = 'active' and query = '"+sleep+"'") != "1" {
 		select {
 		case r := <-done:
 			t.Fatalf("psql ended before its query ran (status %d): %s", r.code, r.stderr)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rds-app/rds-app/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,10 +33,10 @@ func TestHostInServiceFromTheEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs moto_server and the AWS CLI")
 	}
-	moto := startMoto(t)
-	moto.useFor(t)
+	moto := testenv.StartMoto(t)
+	moto.UseFor(t)
 	aws := func(args ...string) string {
-		out, err := exec.Command(moto.aws, append(args, "--region", "eu-west-1")...).CombinedOutput()
+		out, err := exec.Command(moto.CLI(), append(args, "--region", "eu-west-1")...).CombinedOutput()
 		require.NoError(t, err, "aws %v: %s", args, out)
 		return strings.TrimSpace(string(out))
 	}

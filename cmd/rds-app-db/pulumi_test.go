@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rds-app/rds-app/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,7 +27,7 @@ exit "$FAKE_PULUMI_EXIT"
 // directory, with --stack passed through; pulumi's failures become what
 // to do next.
 func TestOutputsFromPulumi(t *testing.T) {
-	requireTool(t, "sh", "/bin/sh")
+	testenv.RequireTool(t, "sh", "/bin/sh")
 	bin, dir := t.TempDir(), t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "pulumi"), []byte(fakePulumi), 0o755))
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))

@@ -10,16 +10,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Every rds-app-db command line in README's "Connecting" section is one
-// the command accepts: it gets past parsing (to the first missing tool or
-// file, since nothing may start here) instead of a usage error.
-func TestREADMECommandLinesParse(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+// manualPage is the page of the manual that shows how to connect.
+var manualPage = filepath.Join("..", "..", "docs", "connecting.md")
+
+// Every rds-app-db command line in the manual's "Connecting" section
+// (docs/connecting.md) is one the command accepts: it gets past parsing
+// (to the first missing tool or file, since nothing may start here)
+// instead of a usage error.
+func TestDocsCommandLinesParse(t *testing.T) {
+	data, err := os.ReadFile(manualPage)
 	require.NoError(t, err)
-	readme := string(data)
-	start := strings.Index(readme, "\n## Connecting\n")
-	require.GreaterOrEqual(t, start, 0, "README.md has a Connecting section")
-	section := readme[start+1:]
+	page := string(data)
+	start := strings.Index(page, "\n## Connecting\n")
+	require.GreaterOrEqual(t, start, 0, "%s has a Connecting section", manualPage)
+	section := page[start+1:]
 	if end := strings.Index(section, "\n## "); end >= 0 {
 		section = section[:end]
 	}
@@ -35,18 +39,18 @@ func TestREADMECommandLinesParse(t *testing.T) {
 	for _, line := range lines {
 		args := shellWords(t, line)
 		code, _, stderr := runQuiet(t, args...)
-		assert.Equal(t, 1, code, "README: rds-app-db %s\n%s", line, stderr)
-		assert.NotContains(t, stderr, "Usage:", "README: rds-app-db %s", line)
+		assert.Equal(t, 1, code, "docs/connecting.md: rds-app-db %s\n%s", line, stderr)
+		assert.NotContains(t, stderr, "Usage:", "docs/connecting.md: rds-app-db %s", line)
 		for _, a := range args {
 			seen[a] = true
 		}
 	}
 	for _, cmd := range []string{"psql", "url", "load", "dump", "restore", "tunnel"} {
-		assert.True(t, seen[cmd], "README shows rds-app-db %s", cmd)
+		assert.True(t, seen[cmd], "docs/connecting.md shows rds-app-db %s", cmd)
 	}
 }
 
-// shellWords splits a README command line as the shell would, for the
+// shellWords splits a manual's command line as the shell would, for the
 // little shell it uses: words, single quotes, and a trailing # comment.
 func shellWords(t *testing.T, line string) []string {
 	t.Helper()

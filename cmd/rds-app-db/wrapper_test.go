@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rds-app/rds-app/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +18,7 @@ import (
 var wrapper = filepath.Join("..", "..", "bin", "rds-app-db")
 
 func TestWrapperIsShellcheckClean(t *testing.T) {
-	shellcheck := requireTool(t, "shellcheck")
+	shellcheck := testenv.RequireTool(t, "shellcheck")
 	out, err := exec.Command(shellcheck, wrapper).CombinedOutput()
 	assert.NoError(t, err, "%s", out)
 }
@@ -25,7 +26,7 @@ func TestWrapperIsShellcheckClean(t *testing.T) {
 // The wrapper builds the command and runs it from any directory, passing
 // its exit status on.
 func TestWrapperRunsTheCommand(t *testing.T) {
-	requireTool(t, "go")
+	testenv.RequireTool(t, "go")
 	abs, err := filepath.Abs(wrapper)
 	require.NoError(t, err)
 	// The built binary goes to the cache directory; Go's own build cache

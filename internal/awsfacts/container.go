@@ -24,12 +24,15 @@ func CheckEnvName(s string) error {
 // the container from the database secret (the DATABASE_READ_ ones only
 // with read replicas). Neither generated secrets nor user variables may
 // reuse these names.
-var ContractVariables = []string{
+var ContractVariables = slices.Concat([]string{
 	"DATABASE_CLIENT", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USERNAME",
 	"DATABASE_PASSWORD", "DATABASE_SSL", "DATABASE_SSL_CA", "DATABASE_SSL_REJECT_UNAUTHORIZED",
 	"DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSSLMODE", "PGSSLROOTCERT",
-	"DATABASE_READ_HOSTS", "DATABASE_READ_PORT", "DATABASE_READ_URLS",
-}
+}, ReadVariables)
+
+// ReadVariables are the contract variables the container gets with read
+// replicas only.
+var ReadVariables = []string{"DATABASE_READ_HOSTS", "DATABASE_READ_PORT", "DATABASE_READ_URLS"}
 
 // IsContractVariable reports whether name is set by the host.
 func IsContractVariable(name string) bool {

@@ -1,6 +1,6 @@
 package docs
 
-// README's alarm table: every alarm ops.Alarms derives, with its formula
+// The manual's alarm table: every alarm ops.Alarms derives, with its formula
 // and its threshold in each shipped stack.
 
 import (

@@ -1,8 +1,11 @@
-// Package docs renders the parts of README.md and Pulumi.yaml that come
-// from the settings table (config.Settings), the alarm thresholds
-// (ops.Alarms) and the shipped stack files.
-// `go generate ./...` writes them (through ./gendocs); a test fails when
-// the checked-in files differ.
+// Package docs owns the manual's generated parts and its shape: the
+// configuration reference and alarm tables rendered from the settings table
+// (config.Settings), the alarm thresholds (ops.Alarms) and the shipped stack
+// files, wherever in README.md or docs/*.md each block lives; Pulumi.yaml's
+// config descriptions; and the blocks other tests keep (FindBlock,
+// ReplaceBlock). `go generate ./...` writes the rendered ones (through
+// ./gendocs); a test fails when the checked-in files differ, and another
+// when a link between pages points nowhere.
 package docs
 
 import (
@@ -16,13 +19,18 @@ import (
 	"github.com/rds-app/rds-app/config"
 )
 
-// Stacks are the shipped stacks, in README's column order.
+// Stacks are the shipped stacks, in the reference tables' column order.
 var Stacks = []string{"dev", "prod", "scale"}
 
 const project = "rds-app"
 
-// Render returns README.md and Pulumi.yaml (by file name) as they should
-// be, given the repository root.
+// Render returns the files the generated blocks live in as they should be,
+// given the repository root: each page of the manual (README.md or
+// docs/*.md) that holds a configuration table (`<!-- BEGIN
+// config-<section> -->`) or the alarm table (`alarms-table`), and
+// Pulumi.yaml; keyed by path relative to root, slash-separated
+// ("docs/configuration.md", "Pulumi.yaml"). A link to a section of the
+// manual in a rendered block points at the page that has the section.
 func Render(root string) (map[string]string, error) {
 	values := map[string]map[string]map[string]any{} // stack -> section -> key -> value
 	for _, stack := range Stacks {
@@ -43,40 +51,59 @@ func Render(root string) (map[string]string, error) {
 			}
 		}
 	}
-	out := map[string]string{}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		return nil, err
-	}
-	text := string(readme)
+
+	blocks := map[string]string{} // block name -> body
+	var names []string
 	for _, section := range config.Sections() {
 		perStack := map[string]map[string]any{}
 		for _, stack := range Stacks {
 			perStack[stack] = values[stack][section]
 		}
-		text, err = replaceBetween(text, "<!-- BEGIN config-"+section+" -->\n", "<!-- END config-"+section+" -->", config.ReferenceTable(section, Stacks, perStack))
-		if err != nil {
-			return nil, fmt.Errorf("README.md: %w", err)
-		}
+		names = append(names, "config-"+section)
+		blocks["config-"+section] = config.ReferenceTable(section, Stacks, perStack)
 	}
 	alarms, err := AlarmTable(Stacks, values)
 	if err != nil {
-		return nil, fmt.Errorf("README.md's alarm table: %w", err)
+		return nil, fmt.Errorf("rendering the alarm table: %w", err)
 	}
-	if text, err = replaceBetween(text, "<!-- BEGIN alarms-table -->\n", "<!-- END alarms-table -->", alarms); err != nil {
-		return nil, fmt.Errorf("README.md: %w", err)
+	names = append(names, "alarms-table")
+	blocks["alarms-table"] = alarms
+
+	order, text, err := readPages(root)
+	if err != nil {
+		return nil, err
 	}
-	out["README.md"] = text
+	headings := map[string]map[string]bool{}
+	for _, p := range order {
+		headings[p] = anchors(text[p])
+	}
+	out := map[string]string{}
+	for _, name := range names {
+		p, err := holder(order, text, name)
+		if err != nil {
+			return nil, err
+		}
+		body, err := resolveAnchors(blocks[name], p, order, headings)
+		if err != nil {
+			return nil, fmt.Errorf("block %q: %w", name, err)
+		}
+		start, end, err := blockSpan(text[p], name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		text[p] = text[p][:start] + body + text[p][end:]
+		out[p] = text[p]
+	}
 
 	pulumiYAML, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
 		return nil, err
 	}
-	text, err = replaceBetween(string(pulumiYAML), "# BEGIN generated from config/settings.go by `go generate ./...`\n", "# END generated", config.PulumiYAMLConfig(project))
+	yamlText, err := replaceBetween(string(pulumiYAML), "# BEGIN generated from config/settings.go by `go generate ./...`\n", "# END generated", config.PulumiYAMLConfig(project))
 	if err != nil {
 		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
 	}
-	out["Pulumi.yaml"] = text
+	out["Pulumi.yaml"] = yamlText
 	return out, nil
 }
 

@@ -1,0 +1,77 @@
+// Package testenv is the one place tests start real software nobody here
+// wrote: it finds a tool or skips (fails under CI=true), starts
+// moto_server and PostgreSQL clusters, makes a throwaway certificate
+// authority, and makes sure that whatever it starts dies with the test
+// process, even when Go's test timeout kills that process before any
+// cleanup runs.
+//
+// Locally a missing tool skips the test with a message; in CI (CI=true) it
+// fails, because .ci/run installs every tool and a skip there would hide a
+// broken check. -short skips every test that asks for a tool, so
+// `go test -short ./...` starts no process and stays within seconds.
+package testenv
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// PgBinDir holds the PostgreSQL 15 programs CI installs. Its psql comes
+// before PATH's: Debian's /usr/bin/psql is pg_wrapper, which may add a
+// local cluster's settings to the environment the tests mean to control.
+const PgBinDir = "/usr/lib/postgresql/15/bin"
+
+// InCI reports whether the tests run under .ci/run.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// RequireTool finds an executable at one of the given absolute paths
+// (preferred, in order) or else by name on PATH. Under -short it skips the
+// test; a missing tool skips it locally and fails it in CI.
+func RequireTool(t testing.TB, name string, paths ...string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: skips the checks that start %s and other real processes", name)
+	}
+	for _, p := range paths {
+		if info, err := os.Stat(p); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	Missing(t, name+" is not installed (.ci/run installs it); this check needs the real tool")
+	return ""
+}
+
+// Missing ends a test that cannot run for want of something .ci/run
+// provides: a skip locally, a failure in CI.
+func Missing(t testing.TB, msg string) {
+	t.Helper()
+	if InCI() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// FreePort is a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// WriteTemp writes content to a new file in dir.
+func WriteTemp(t testing.TB, dir, name, content string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), mode))
+	return p
+}

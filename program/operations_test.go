@@ -1,0 +1,207 @@
+package program_test
+
+// Day-2 operations, checked on every shipped stack as the real program
+// builds it: someone can be paged, the host heals itself, the database's
+// events are heard, Database Insights is stated, and prod proves its
+// backups restore.
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/internal/iampolicy"
+	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/ops"
+)
+
+const (
+	typeAlarm        = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	typeTopic        = "aws:sns/topic:Topic"
+	typeEventSub     = "aws:rds/eventSubscription:EventSubscription"
+	typeRestorePlan  = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+	typeRestoreSel   = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
+	typeBackupSel    = "aws:backup/selection:Selection"
+	recoverActionArn = "arn:aws:automate:eu-west-1:ec2:recover"
+)
+
+func TestEveryStackIsWatched(t *testing.T) {
+	for _, s := range stacktest.Shipped(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			r := stacktest.RunProgram(t, s.Name, s.Config)
+			require.NoError(t, r.Err)
+			cfg := stacktest.Parse(t, s)
+			m := r.Mocks
+			// The primary; read replicas are instances too.
+			db := m.Named(t, typeDB, "database")
+			topic := m.One(t, typeTopic)
+			topicArn := topic.Outputs["arn"].StringValue()
+
+			t.Run("an encrypted topic", func(t *testing.T) {
+				key := m.Named(t, typeKey, "ops-topic-key")
+				assert.Equal(t, key.Outputs["arn"].StringValue(), topic.Str("kmsMasterKeyId"))
+				var policy iampolicy.Document
+				require.NoError(t, json.Unmarshal([]byte(key.Str("policy")), &policy))
+				var services []string
+				for _, st := range policy.Statement {
+					if svc := st.Principal["Service"]; svc != "" {
+						services = append(services, svc)
+						assert.Equal(t, topicArn, st.Condition["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"])
+					}
+				}
+				assert.Subset(t, services, []string{"cloudwatch.amazonaws.com", "events.rds.amazonaws.com", "backup.amazonaws.com"})
+			})
+			t.Run("alarms that page and heal", func(t *testing.T) {
+				alarms := m.OfType(typeAlarm)
+				require.True(t, cfg.Ops.Alarms, "every shipped stack has alarms")
+				assert.GreaterOrEqual(t, len(alarms), 6)
+				recovers := false
+				for _, a := range alarms {
+					assert.Contains(t, strs(a.Input("alarmActions")), topicArn, a.Name)
+					assert.Equal(t, []string{topicArn}, strs(a.Input("okActions")), a.Name)
+					recovers = recovers || slices.Contains(strs(a.Input("alarmActions")), recoverActionArn)
+					if cfg.App.LoadBalanced() {
+						assert.Equal(t, []string{topicArn}, strs(a.Input("alarmActions")), "%s: the group replaces hosts, EC2 acts on none", a.Name)
+					}
+				}
+				assert.Equal(t, !cfg.App.LoadBalanced(), recovers, "a failed system check recovers the single host")
+				// The figures are the stack's own, from its classes and storage.
+				want, err := ops.Alarms(ops.Deployment{Database: cfg.Database, App: cfg.App})
+				require.NoError(t, err)
+				require.Len(t, alarms, len(want))
+				for _, a := range want {
+					assert.Equal(t, a.Threshold, m.Named(t, typeAlarm, "ops-"+a.Key).Input("threshold").NumberValue(), a.Key)
+				}
+			})
+			t.Run("database events", func(t *testing.T) {
+				sub := m.Named(t, typeEventSub, "ops-database-events")
+				assert.Equal(t, topicArn, sub.Str("snsTopic"))
+				assert.Equal(t, []string{db.Str("identifier")}, strs(sub.Input("sourceIds")))
+				subs := 1
+				if cfg.Database.ReadReplicas > 0 {
+					subs++
+					replicas := m.Named(t, typeEventSub, "ops-replica-events")
+					assert.Equal(t, topicArn, replicas.Str("snsTopic"))
+					assert.Len(t, strs(replicas.Input("sourceIds")), cfg.Database.ReadReplicas)
+				}
+				if cfg.Database.Proxy {
+					subs++
+					proxy := m.Named(t, typeEventSub, "ops-proxy-events")
+					assert.Equal(t, topicArn, proxy.Str("snsTopic"))
+					assert.Equal(t, "db-proxy", proxy.Str("sourceType"))
+				}
+				assert.Len(t, m.OfType(typeEventSub), subs)
+			})
+			t.Run("Database Insights stated", func(t *testing.T) {
+				assert.Equal(t, cfg.Database.InsightsMode, db.Str("databaseInsightsMode"))
+				assert.NotEmpty(t, db.Str("databaseInsightsMode"))
+				assert.True(t, db.Input("performanceInsightsEnabled").BoolValue())
+			})
+			t.Run("backups restored on a schedule", func(t *testing.T) {
+				if !cfg.Ops.BackupPlan {
+					assert.Empty(t, m.OfType(typeRestorePlan))
+					assert.False(t, m.Named(t, typeKey, "database-key").Request.GetRetainOnDelete() && cfg.Database.SkipFinalSnapshot)
+					return
+				}
+				m.One(t, typeRestorePlan)
+				assert.Equal(t, []string{db.Outputs["arn"].StringValue()}, strs(m.One(t, typeRestoreSel).Input("protectedResourceArns")))
+				assert.Equal(t, []string{db.Outputs["arn"].StringValue()}, strs(m.One(t, typeBackupSel).Input("resources")))
+				assert.True(t, m.Named(t, typeKey, "database-key").Request.GetRetainOnDelete(), "the recovery points need the database's key")
+			})
+		})
+	}
+}
+
+// TestShippedOpsChoices: dev pages but does not pay for AWS Backup; prod
+// proves its backups.
+func TestShippedOpsChoices(t *testing.T) {
+	for _, s := range stacktest.Shipped(t) {
+		cfg := stacktest.Parse(t, s)
+		switch s.Name {
+		case "dev":
+			assert.True(t, cfg.Ops.Alarms)
+			assert.False(t, cfg.Ops.BackupPlan)
+		case "prod":
+			assert.True(t, cfg.Ops.Alarms)
+			assert.True(t, cfg.Ops.BackupPlan, "prod restores its backups every week")
+		}
+	}
+}
+
+// TestDevWithoutAlarms: ops.alarms off removes the alarms only; the topic,
+// the events and the host's health reporter stay, so turning alarms back on
+// never touches the host.
+func TestDevWithoutAlarms(t *testing.T) {
+	dev := stacktest.Named(t, "dev")
+	on := stacktest.RunProgram(t, "dev", dev.Config)
+	require.NoError(t, on.Err)
+	off := stacktest.RunProgram(t, "dev", stacktest.WithSetting(t, dev.Config, "ops.alarms", false))
+	require.NoError(t, off.Err)
+	assert.NotEmpty(t, on.Mocks.OfType(typeAlarm))
+	assert.Empty(t, off.Mocks.OfType(typeAlarm))
+	off.Mocks.One(t, typeTopic)
+	off.Mocks.One(t, typeEventSub)
+	assert.Equal(t, stacktest.UserDataOf(t, on), stacktest.UserDataOf(t, off), "the host is the same either way")
+	assert.Equal(t, without(inputsOf(on), typeAlarm), without(inputsOf(off), typeAlarm), "nothing else changes")
+}
+
+// TestPasswordRotationChangesOnlyThePassword: a new passwordVersion gives
+// the password resource a new keeper, so a new value, and nothing else the
+// program registers changes. The real-provider plan (README, What a change
+// does) shows what follows from the new value: the database updated in
+// place, the secret's new version, the rollout.
+func TestPasswordRotationChangesOnlyThePassword(t *testing.T) {
+	dev := stacktest.Named(t, "dev")
+	before := stacktest.RunProgram(t, "dev", dev.Config)
+	require.NoError(t, before.Err)
+	after := stacktest.RunProgram(t, "dev", stacktest.WithSetting(t, dev.Config, "database.passwordVersion", 2))
+	require.NoError(t, after.Err)
+	const typePassword = "random:index/randomPassword:RandomPassword"
+	assert.True(t, before.Mocks.Named(t, typePassword, "database-master-password").Input("keepers").IsNull())
+	assert.Equal(t, map[string]any{"passwordVersion": "2"},
+		after.Mocks.Named(t, typePassword, "database-master-password").Input("keepers").ObjectValue().Mappable())
+	b, a := inputsOf(before), inputsOf(after)
+	delete(b, typePassword+"::database-master-password")
+	delete(a, typePassword+"::database-master-password")
+	assert.Equal(t, without(b, ""), without(a, ""))
+	assert.Equal(t, before.Mocks.One(t, "random:index/randomId:RandomId").Inputs, after.Mocks.One(t, "random:index/randomId:RandomId").Inputs,
+		"the instance identifier stays")
+}
+
+// inputsOf is every registration's inputs as JSON, by type and name. The
+// mock numbers its generated secrets in the order they are registered,
+// which varies between runs, so the numbers are dropped, and with them the
+// secret version IDs the mock derives from the values (the rollout's
+// command names them).
+func inputsOf(r stacktest.Run) map[string]string {
+	out := map[string]string{}
+	for _, res := range r.Mocks.Resources() {
+		b, _ := json.Marshal(res.Inputs.Mappable())
+		v := sentinelNumberRE.ReplaceAllString(string(b), "SENTINEL")
+		out[res.Type+"::"+res.Name] = versionIDRE.ReplaceAllString(v, "v-…")
+	}
+	return out
+}
+
+var (
+	sentinelNumberRE = regexp.MustCompile(`SENTINEL[0-9]+`)
+	versionIDRE      = regexp.MustCompile(`v-[0-9a-f]{16}`)
+)
+
+// without lists the registrations, but for those of one type ("": none).
+func without(inputs map[string]string, typ string) []string {
+	var out []string
+	for k, v := range inputs {
+		if typ == "" || !strings.HasPrefix(k, typ+"::") {
+			out = append(out, k+"="+v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

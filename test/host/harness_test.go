@@ -1,0 +1,365 @@
+package host
+
+// A harness that runs the host's start script for real: the scripts exactly
+// as the program's user-data installs them, the real AWS CLI and jq against
+// a moto_server (an AWS API emulator) on loopback, the real caddy as the
+// proxy, a stand-in for docker (fakedocker_test.go) that runs the proxy and
+// fake applications as local processes, and a recording shim for
+// systemctl, first on PATH.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/internal/testenv"
+)
+
+// putContainerSettings stores the container settings under path the way
+// the program does: in pieces, the first counting them.
+func putContainerSettings(t testing.TB, m *testenv.Moto, path, settings string) {
+	t.Helper()
+	for i, piece := range compute.SettingsPieces(settings) {
+		m.PutParameter(t, fmt.Sprintf("%s/%03d", path, i), piece)
+	}
+}
+
+// localPorts gives settings ports of their own: the proxy's, its admin
+// API's and the slots', so that tests run side by side and as any user.
+// Health checks run every second.
+func localPorts(t testing.TB, s *compute.ContainerSettings) {
+	t.Helper()
+	s.HostPort, s.ProxyAdminPort = testenv.FreePort(t), testenv.FreePort(t)
+	s.SlotPorts = [2]int{testenv.FreePort(t), testenv.FreePort(t)}
+	s.HealthCheckInterval = 1
+}
+
+// localSettings is settings JSON with localPorts.
+func localSettings(t testing.TB, settings string) string {
+	t.Helper()
+	var s compute.ContainerSettings
+	require.NoError(t, json.Unmarshal([]byte(settings), &s))
+	localPorts(t, &s)
+	out, err := s.JSON()
+	require.NoError(t, err)
+	return out
+}
+
+// hostBoot is what the program's user-data puts on the host.
+type hostBoot struct {
+	StartScript string
+	SwapScript  string
+	// Sysctl is the host's kernel settings file.
+	Sysctl string
+	// HostEnv is /etc/rds-app/host.env as KEY -> value.
+	HostEnv map[string]string
+	// Container is the container settings (ports, health check path and
+	// plain environment, JSON) as the program stores them.
+	Container string
+}
+
+// bootFilesOf renders the shipped stack through the real program under
+// mocks and returns what its user-data writes.
+func bootFilesOf(t testing.TB, stack string) hostBoot {
+	t.Helper()
+	for _, s := range stacktest.Shipped(t) {
+		if s.Name != stack {
+			continue
+		}
+		r := stacktest.RunProgram(t, s.Name, s.Config)
+		require.NoError(t, r.Err)
+		files := hostFiles(t, stacktest.UserDataOf(t, r))
+		boot := hostBoot{
+			StartScript: files[compute.StartScriptPath].Content,
+			SwapScript:  files[compute.SwapScriptPath].Content,
+			Sysctl:      files[compute.SysctlPath].Content,
+			Container:   strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n"),
+			HostEnv:     map[string]string{},
+		}
+		require.NotEmpty(t, boot.Container)
+		require.NotEmpty(t, boot.StartScript)
+		require.NotEmpty(t, boot.SwapScript)
+		sc := bufio.NewScanner(strings.NewReader(files[compute.HostEnvPath].Content))
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			k, v, ok := strings.Cut(line, "=")
+			require.True(t, ok, "host.env line %q", line)
+			boot.HostEnv[k] = v
+		}
+		return boot
+	}
+	t.Fatalf("no shipped stack %q", stack)
+	return hostBoot{}
+}
+
+// recordingShim is a shell script that appends its name and arguments to
+// $SHIM_LOG (NUL between words, RS after each command line), as the fake
+// docker does too.
+const recordingShim = `#!/bin/bash
+set -euo pipefail
+{
+  printf '%s' "$(basename "$0")"
+  printf '\0%s' "$@"
+  printf '\036'
+} >>"$SHIM_LOG"
+`
+
+// scriptRun is one run of the start script.
+type scriptRun struct {
+	Dir        string
+	RuntimeDir string
+	EnvFile    string
+	// PlainEnvFile holds the plain variables from the container settings.
+	PlainEnvFile string
+	// Commands are the recorded docker and systemctl command lines.
+	Commands [][]string
+	// LoginStdin is what `docker login` read on its standard input.
+	LoginStdin string
+	// Output is the script's standard output and error.
+	Output string
+	Err    error
+}
+
+// testRDSBundle and testAmazonRoots stand in for the region's RDS CA
+// bundle and Amazon Trust Services' four roots.
+var (
+	testRDSBundle   = "-----BEGIN CERTIFICATE-----\nTEST RDS\n-----END CERTIFICATE-----\n"
+	testAmazonRoots = []string{
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 1\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 2\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 3\n-----END CERTIFICATE-----\n",
+		"-----BEGIN CERTIFICATE-----\nTEST AMAZON ROOT CA 4\n-----END CERTIFICATE-----\n",
+	}
+)
+
+// startScriptRun prepares a sandbox for the start script: the scripts as
+// user-data installs them, their host settings (with sandbox paths and the
+// given overrides), the shims, and the CA certificates to download.
+type startScriptRun struct {
+	t       testing.TB
+	Dir     string
+	Script  string
+	Env     map[string]string
+	shimDir string
+	// Args are the start script's arguments ("boot"; none: a deploy).
+	Args []string
+}
+
+func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, overrides map[string]string) *startScriptRun {
+	t.Helper()
+	testenv.RequireTool(t, "jq")
+	testenv.RequireTool(t, "curl")
+	testenv.RequireTool(t, "bash")
+	caddy := testenv.RequireTool(t, "caddy")
+	dir := t.TempDir()
+	shimDir := filepath.Join(dir, "shims")
+	require.NoError(t, os.Mkdir(shimDir, 0o755))
+	testenv.WriteTemp(t, shimDir, "systemctl", recordingShim, 0o755)
+	testenv.WriteTemp(t, shimDir, "docker", fakeDockerShim(t), 0o755)
+	script := testenv.WriteTemp(t, dir, "rds-app-start", boot.StartScript, 0o755)
+	testenv.WriteTemp(t, dir, "rds-app-swap", boot.SwapScript, 0o755)
+	// The CA downloads come from files: the RDS bundle, and Amazon's four
+	// roots for a proxy.
+	published := filepath.Join(dir, "published")
+	require.NoError(t, os.Mkdir(published, 0o755))
+	rdsBundle := testenv.WriteTemp(t, published, "eu-west-1-bundle.pem", testRDSBundle, 0o644)
+	var amazonRoots []string
+	for i, pem := range testAmazonRoots {
+		amazonRoots = append(amazonRoots, "file://"+testenv.WriteTemp(t, published, fmt.Sprintf("AmazonRootCA%d.pem", i+1), pem, 0o644))
+	}
+	runtimeDir := filepath.Join(dir, "run", "rds-app")
+	require.NoError(t, os.MkdirAll(runtimeDir, 0o700))
+	dockerState := filepath.Join(dir, "docker")
+	require.NoError(t, os.Mkdir(dockerState, 0o700))
+	// Containers outlive the script, as they would on the host: they are
+	// ended when the test is.
+	t.Cleanup(func() { killFakeContainers(dockerState) })
+
+	env := map[string]string{}
+	for k, v := range boot.HostEnv {
+		env[k] = v
+	}
+	// Host paths become sandbox paths; everything else is as rendered.
+	env["CA_BUNDLE"] = filepath.Join(dir, "rds-ca-bundle.pem")
+	env["CA_BUNDLE_URL"] = "file://" + rdsBundle
+	env["AMAZON_ROOT_CA_URLS"] = strings.Join(amazonRoots, " ")
+	env["RUNTIME_DIRECTORY"] = runtimeDir // systemd sets this from RuntimeDirectory=
+	env["STATE_DIR"] = filepath.Join(dir, "state")
+	env["DB_POLL_SECONDS"] = "1"
+	env["DB_WAIT_SECONDS"] = "30"
+	env["RETRY_DELAY_SECONDS"] = "0"
+	env["RETRY_ATTEMPTS"] = "2"
+	env["AWS_MAX_ATTEMPTS"] = "2"
+	env["SHIM_LOG"] = filepath.Join(dir, "commands.log")
+	env["SHIM_STDIN"] = filepath.Join(dir, "login-stdin")
+	env["FAKE_DOCKER_STATE"] = dockerState
+	env["FAKE_DOCKER_CADDY"] = caddy
+	for _, kv := range moto.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "AWS_REGION" { // the rendered region stays
+			env[k] = v
+		}
+	}
+	env["PATH"] = shimDir + string(os.PathListSeparator) + os.Getenv("PATH")
+	env["HOME"] = dir
+	for k, v := range overrides {
+		env[k] = v
+	}
+	return &startScriptRun{t: t, Dir: dir, Script: script, Env: env, shimDir: shimDir}
+}
+
+// watchedRun is a background run of the start script whose output can be
+// read while it runs (a test may have to see the script wait before it
+// lets it go on).
+type watchedRun struct {
+	mu     sync.Mutex
+	out    strings.Builder
+	done   chan struct{}
+	result scriptRun
+}
+
+func (w *watchedRun) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.Write(p)
+}
+
+// Output is what the script has printed so far.
+func (w *watchedRun) Output() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.String()
+}
+
+// Done reports whether the script has ended.
+func (w *watchedRun) Done() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Wait waits for the script to end, at most timeout.
+func (w *watchedRun) Wait(t testing.TB, timeout time.Duration) scriptRun {
+	t.Helper()
+	select {
+	case <-w.done:
+		return w.result
+	case <-time.After(timeout):
+		t.Fatalf("the script did not finish in %v:\n%s", timeout, w.Output())
+		return scriptRun{}
+	}
+}
+
+// Start runs the script in the background (killed after five minutes or
+// when the test ends).
+func (s *startScriptRun) Start(t testing.TB) *watchedRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	cmd := exec.CommandContext(ctx, "bash", append([]string{s.Script}, s.Args...)...)
+	for k, v := range s.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	w := &watchedRun{done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = w, w
+	// A killed script's children (sleep, aws) must not hold Wait forever.
+	cmd.WaitDelay = 5 * time.Second
+	require.NoError(t, cmd.Start())
+	go func() {
+		err := cmd.Wait()
+		w.result = s.result(w.Output(), err)
+		close(w.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-w.done
+	})
+	return w
+}
+
+// Run runs the script to completion. The limit only stops a hung script:
+// a deploy on a busy machine (the AWS CLI starts slowly) takes a minute.
+func (s *startScriptRun) Run() scriptRun {
+	s.t.Helper()
+	return s.Start(s.t).Wait(s.t, 4*time.Minute)
+}
+
+func (s *startScriptRun) result(output string, err error) scriptRun {
+	r := scriptRun{
+		Dir: s.Dir, RuntimeDir: s.Env["RUNTIME_DIRECTORY"],
+		EnvFile:      filepath.Join(s.Env["RUNTIME_DIRECTORY"], "app.env"),
+		PlainEnvFile: filepath.Join(s.Env["RUNTIME_DIRECTORY"], "plain.env"),
+		Output:       output, Err: err,
+	}
+	if b, err := os.ReadFile(s.Env["SHIM_LOG"]); err == nil {
+		for _, record := range strings.Split(string(b), "\x1e") {
+			if record != "" {
+				r.Commands = append(r.Commands, strings.Split(record, "\x00"))
+			}
+		}
+	}
+	if b, err := os.ReadFile(s.Env["SHIM_STDIN"]); err == nil {
+		r.LoginStdin = string(b)
+	}
+	return r
+}
+
+// Find returns the recorded command lines starting with the given words.
+func (r scriptRun) Find(prefix ...string) [][]string {
+	var out [][]string
+	for _, argv := range r.Commands {
+		if len(argv) >= len(prefix) && strings.Join(argv[:len(prefix)], "\x00") == strings.Join(prefix, "\x00") {
+			out = append(out, argv)
+		}
+	}
+	return out
+}
+
+// EnvFileVars parses the env file the script wrote (Docker env-file format).
+func (r scriptRun) EnvFileVars(t testing.TB) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(r.EnvFile)
+	require.NoError(t, err)
+	vars := map[string]string{}
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		require.True(t, ok, "env file line without '=' (value elided)")
+		_, dup := vars[k]
+		require.False(t, dup, "%s set twice", k)
+		vars[k] = v
+	}
+	return vars
+}
+
+// TestStartScriptHarness is a smoke test of the harness itself: the dev
+// stack's script, with both secrets and the image in place, starts the
+// container.
+func TestStartScriptHarness(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	boot := bootFilesOf(t, "dev")
+	dbArn := moto.CreateSecret(t, "db", `{"engine":"postgres","host":"db.example.internal","port":5432,"dbname":"app","username":"app_admin","password":"pw-1","sslmode":"verify-full"}`)
+	appArn := moto.CreateSecret(t, "app", `{"JWT_SECRET":"jwt-1"}`)
+	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
+	putContainerSettings(t, moto, boot.HostEnv["CONTAINER_PATH"], localSettings(t, boot.Container))
+	run := newStartScriptRun(t, moto, boot, map[string]string{"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn}).Run()
+	require.NoError(t, run.Err, run.Output)
+	require.Len(t, run.Find("docker", "run"), 2, "the proxy and the application:\n%s", run.Output)
+	require.Equal(t, "db.example.internal", run.EnvFileVars(t)["DATABASE_HOST"])
+}

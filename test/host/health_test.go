@@ -1,0 +1,266 @@
+package host
+
+// The host's health reporter run for real: the script exactly as the dev
+// stack's user-data installs it, with the host.env the program renders,
+// the real AWS CLI and jq against moto_server on loopback, and a local
+// server standing in for the application. What it publishes is read back
+// from the emulator's CloudWatch.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/awsfacts"
+	"github.com/rds-app/rds-app/internal/iampolicy"
+	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/internal/testenv"
+)
+
+// healthReporter is the dev stack's reporter and the settings it runs with.
+type healthReporter struct {
+	script  string
+	hostEnv map[string]string
+	run     stacktest.Run
+}
+
+func devHealthReporter(t *testing.T) healthReporter {
+	t.Helper()
+	dev := stacktest.Named(t, "dev")
+	r := stacktest.RunProgram(t, dev.Name, dev.Config)
+	require.NoError(t, r.Err)
+	files := hostFiles(t, stacktest.UserDataOf(t, r))
+	env := map[string]string{}
+	for _, line := range strings.Split(files[compute.HostEnvPath].Content, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			env[k] = v
+		}
+	}
+	return healthReporter{script: files[compute.HealthScriptPath].Content, hostEnv: env, run: r}
+}
+
+// reportRun is one run of the reporter.
+type reportRun struct {
+	output string
+	err    error
+}
+
+// report runs the reporter once with the rendered host.env, the emulator's
+// endpoint, a state directory and the overrides.
+func (h healthReporter) report(t *testing.T, moto *testenv.Moto, stateDir string, overrides map[string]string) reportRun {
+	t.Helper()
+	script := testenv.WriteTemp(t, t.TempDir(), "rds-app-health", h.script, 0o755)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "STATE_DIRECTORY=" + stateDir, "AWS_MAX_ATTEMPTS=1"}
+	for k, v := range h.hostEnv {
+		env = append(env, k+"="+v)
+	}
+	for _, kv := range moto.Env() {
+		if !strings.HasPrefix(kv, "AWS_REGION=") { // the rendered region stays
+			env = append(env, kv)
+		}
+	}
+	for k, v := range overrides {
+		env = append(env, k+"="+v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return reportRun{output: string(out), err: err}
+}
+
+// reported reads back what the emulator holds for the metric: every value
+// published, oldest first.
+func reported(t *testing.T, moto *testenv.Moto, namespace, metric string) []float64 {
+	t.Helper()
+	now := time.Now().UTC()
+	out := moto.AWS(t, "cloudwatch", "get-metric-statistics", "--namespace", namespace, "--metric-name", metric,
+		"--start-time", now.Add(-time.Hour).Format(time.RFC3339), "--end-time", now.Add(time.Hour).Format(time.RFC3339),
+		"--period", "7200", "--statistics", "Minimum", "Maximum", "SampleCount", "Sum", "--output", "json")
+	var stats struct {
+		Datapoints []struct{ Minimum, Maximum, SampleCount, Sum float64 }
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &stats))
+	if len(stats.Datapoints) == 0 {
+		return nil
+	}
+	d := stats.Datapoints[0]
+	// With values of 0 and 1 only, the sum counts the ones.
+	var values []float64
+	for i := 0; i < int(d.SampleCount); i++ {
+		if float64(i) < d.SampleCount-d.Sum {
+			values = append(values, 0)
+		} else {
+			values = append(values, 1)
+		}
+	}
+	return values
+}
+
+// healthProbeApp answers the health check with status and records the paths asked.
+type healthProbeApp struct {
+	*httptest.Server
+	mu    sync.Mutex
+	paths []string
+}
+
+func newHealthProbeApp(t *testing.T, status int) *healthProbeApp {
+	t.Helper()
+	a := &healthProbeApp{}
+	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		a.paths = append(a.paths, r.URL.RequestURI())
+		a.mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(a.Close)
+	return a
+}
+
+func (a *healthProbeApp) asked() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.paths...)
+}
+
+// storeHealthSettings stores container settings with the given port and health check
+// path under a fresh path, and returns that path.
+func storeHealthSettings(t *testing.T, moto *testenv.Moto, name string, port int, path string) string {
+	t.Helper()
+	settings, err := compute.ContainerSettings{HostPort: port, ContainerPort: 80, HealthCheckPath: path, HealthCheckTimeout: 120, HealthCheckInterval: 2,
+		HealthCheckRetries: 10, DrainSeconds: 10, ProxyImage: "public.ecr.aws/docker/library/caddy:2.11.4",
+		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: map[string]string{"A": "b"}}.JSON()
+	require.NoError(t, err)
+	prefix := "/rds-app-health-test/" + name + "/container"
+	putContainerSettings(t, moto, prefix, settings)
+	return prefix
+}
+
+func TestHealthReporter(t *testing.T) {
+	testenv.RequireTool(t, "jq")
+	testenv.RequireTool(t, "curl")
+	testenv.RequireTool(t, "bash")
+	moto := testenv.StartMoto(t)
+	h := devHealthReporter(t)
+	metric := h.hostEnv["HEALTH_METRIC"]
+
+	t.Run("a healthy application reports 1, asked on its own health check path", func(t *testing.T) {
+		app := newHealthProbeApp(t, http.StatusNoContent)
+		ns := "rds-app-test/healthy"
+		path := storeHealthSettings(t, moto, "healthy", 8080, "/healthz?full=1")
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		require.NoError(t, run.err, run.output)
+		assert.Equal(t, []string{"/healthz?full=1"}, app.asked())
+		assert.Equal(t, []float64{1}, reported(t, moto, ns, metric))
+		assert.Empty(t, run.output, "a healthy minute leaves the journal alone")
+	})
+	t.Run("a redirect counts as healthy, as at deploys", func(t *testing.T) {
+		app := newHealthProbeApp(t, http.StatusPermanentRedirect)
+		ns := "rds-app-test/redirect"
+		path := storeHealthSettings(t, moto, "redirect", 8080, "/")
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		require.NoError(t, run.err, run.output)
+		assert.Equal(t, []float64{1}, reported(t, moto, ns, metric))
+	})
+	t.Run("an error answer reports 0 and says what came back", func(t *testing.T) {
+		app := newHealthProbeApp(t, http.StatusServiceUnavailable)
+		ns := "rds-app-test/failing"
+		path := storeHealthSettings(t, moto, "failing", 8080, "/healthz")
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		require.NoError(t, run.err, run.output)
+		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
+		assert.Contains(t, run.output, "unhealthy: "+app.URL+"/healthz answered 503")
+	})
+	t.Run("nothing listening on the host port reports 0", func(t *testing.T) {
+		ns := "rds-app-test/down"
+		port := testenv.FreePort(t)
+		path := storeHealthSettings(t, moto, "down", port, "/")
+		// No HEALTH_CHECK_BASE: the script asks 127.0.0.1 on the host port,
+		// as on the host.
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
+		require.NoError(t, run.err, run.output)
+		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
+		assert.Contains(t, run.output, fmt.Sprintf("unhealthy: http://127.0.0.1:%d/ answered nothing", port))
+	})
+	t.Run("without SSM it asks where the settings last pointed", func(t *testing.T) {
+		app := newHealthProbeApp(t, http.StatusOK)
+		ns := "rds-app-test/cached"
+		state := t.TempDir()
+		path := storeHealthSettings(t, moto, "cached", 8080, "/ready")
+		first := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		require.NoError(t, first.err, first.output)
+		// The settings are gone (or SSM cannot be reached): the next report
+		// uses the last ones read.
+		second := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": "/rds-app-health-test/nothing-here", "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		require.NoError(t, second.err, second.output)
+		assert.Contains(t, second.output, "cannot read the container settings under /rds-app-health-test/nothing-here; checking where they last pointed")
+		assert.Equal(t, []string{"/ready", "/ready"}, app.asked())
+		assert.Equal(t, []float64{1, 1}, reported(t, moto, ns, metric))
+	})
+	t.Run("no settings ever read reports 0", func(t *testing.T) {
+		app := newHealthProbeApp(t, http.StatusOK)
+		ns := "rds-app-test/unset"
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": "/rds-app-health-test/never", "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		require.NoError(t, run.err, run.output)
+		assert.Empty(t, app.asked())
+		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
+		assert.Contains(t, run.output, "unhealthy: the container settings under /rds-app-health-test/never cannot be read, and none were read before")
+	})
+	t.Run("a report CloudWatch does not take fails the unit", func(t *testing.T) {
+		app := newHealthProbeApp(t, http.StatusOK)
+		path := storeHealthSettings(t, moto, "unpublished", 8080, "/")
+		// The emulator answers SSM, then the endpoint goes away for
+		// CloudWatch: a port nothing listens on.
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_CHECK_BASE": app.URL,
+			"AWS_ENDPOINT_URL_CLOUDWATCH": fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))})
+		require.Error(t, run.err)
+		assert.Contains(t, run.output, "error: cannot publish "+h.hostEnv["HEALTH_NAMESPACE"]+"/"+metric)
+	})
+	t.Run("a setting missing from host.env stops it", func(t *testing.T) {
+		run := h.report(t, moto, t.TempDir(), map[string]string{"HEALTH_NAMESPACE": ""})
+		require.Error(t, run.err)
+		assert.Contains(t, run.output, "error: HEALTH_NAMESPACE is not set")
+	})
+}
+
+// TestHealthReporterPublishesWhereTheAlarmLooks: the host.env the program
+// renders names the namespace and metric the app-health alarm watches, and
+// the host's role may publish in that namespace only.
+func TestHealthReporterPublishesWhereTheAlarmLooks(t *testing.T) {
+	for _, s := range stacktest.Shipped(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			r := stacktest.RunProgram(t, s.Name, s.Config)
+			require.NoError(t, r.Err)
+			files := hostFiles(t, stacktest.UserDataOf(t, r))
+			host := strings.Split(files[compute.HostEnvPath].Content, "\n")
+			alarm := r.Mocks.Named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "ops-app-health")
+			assert.Contains(t, host, "HEALTH_NAMESPACE="+alarm.Str("namespace"))
+			assert.Contains(t, host, "HEALTH_METRIC="+alarm.Str("metricName"))
+			assert.Equal(t, "rds-app/"+s.Name, alarm.Str("namespace"))
+
+			var policy iampolicy.Document
+			require.NoError(t, json.Unmarshal([]byte(r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")), &policy))
+			found := false
+			for _, st := range policy.Statement {
+				if len(st.Action) == 1 && st.Action[0] == "cloudwatch:PutMetricData" {
+					found = true
+					assert.Equal(t, alarm.Str("namespace"), st.Condition["StringEquals"]["cloudwatch:namespace"])
+				}
+			}
+			assert.True(t, found, "the host may publish its health")
+		})
+	}
+}

@@ -1,0 +1,182 @@
+package realprovider_test
+
+// "What a change does": one setting at a time is changed on the applied dev
+// stack and the real provider's plan is summarised. README keeps the table
+// between <!-- BEGIN plan-table --> and <!-- END plan-table -->; the
+// real-provider test fails when it differs (RDS_APP_UPDATE_README=1
+// rewrites it).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/docs"
+	"github.com/rds-app/rds-app/internal/realprovider"
+	"github.com/rds-app/rds-app/internal/stacktest"
+)
+
+// settingChange is the value a setting is changed to on the dev stack.
+type settingChange struct {
+	Key   string
+	Value any
+	// With are other keys the value needs set beside it; the plan shown is
+	// what the change does on the stack that already has them.
+	With map[string]any
+	// Effect is what the settings table says a change does.
+	Effect config.Effect
+	// Note is printed beside the plan when the plan's outcome is known to
+	// be wrong and an issue is open to change it.
+	Note string
+}
+
+// settingChanges covers every key of the settings table (and so of README's
+// configuration tables): each is changed to its example, a valid value
+// different from dev's.
+var settingChanges = func() []settingChange {
+	var out []settingChange
+	for _, st := range config.Settings {
+		out = append(out, settingChange{Key: st.Path(), Value: st.Example, With: st.ExampleNeeds, Effect: st.Effect})
+	}
+	return out
+}()
+
+// settingRow is one setting's plan, summarised.
+type settingRow struct {
+	Key, Value, With, Verdict, Plan, Note string
+}
+
+// settingTable plans every setting change on the applied stack, two at a
+// time (each plan has its own directory and provider process).
+func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
+	rows := make([]settingRow, len(settingChanges))
+	sem := make(chan struct{}, 2)
+	done := make(chan struct{})
+	for i, sc := range settingChanges {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			base, baseTr := r.stack.Config, r.tr
+			var baseChanges []realprovider.Change
+			var with []string
+			for _, k := range slices.Sorted(maps.Keys(sc.With)) {
+				base = stacktest.WithSetting(r.t, base, k, sc.With[k])
+				v, _ := json.Marshal(sc.With[k])
+				with = append(with, fmt.Sprintf("`%s` `%s`", k, v))
+			}
+			if len(sc.With) > 0 {
+				// What the other keys do alone is not this setting's.
+				baseChanges, baseTr = r.plan(ctx, sc.Key+" without it", base)
+			}
+			changes, tr := r.plan(ctx, sc.Key, stacktest.WithSetting(r.t, base, sc.Key, sc.Value))
+			changes = changesWithout(changes, baseChanges)
+			value, _ := json.Marshal(sc.Value)
+			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(baseTr, tr, changes, r.gaps))
+			rows[i] = settingRow{Key: sc.Key, Value: string(value), With: strings.Join(with, ", "), Verdict: verdict, Plan: plan, Note: sc.Note}
+		}()
+	}
+	for range settingChanges {
+		<-done
+	}
+	return rows
+}
+
+// changesWithout is changes less those in base (the same change of the same
+// resource).
+func changesWithout(changes, base []realprovider.Change) []realprovider.Change {
+	var out []realprovider.Change
+	for _, c := range changes {
+		if !slices.ContainsFunc(base, func(b realprovider.Change) bool { return reflect.DeepEqual(b, c) }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// summarisePlan says what a plan does to the two resources whose
+// replacement hurts (the host: an outage and a new root volume; the
+// database: its data) and whether it reruns the rollout (a new container on
+// the same host), and lists the rest by action. rerun are the emulator-gap
+// resources the plan would change (the rollout association).
+func summarisePlan(changes []realprovider.Change, tr *realprovider.Translation, rerun []string) (verdict, plan string) {
+	return realprovider.Summarise(changes, tr, rerun).Markdown()
+}
+
+func formatSettingTable(rows []settingRow) string {
+	var b strings.Builder
+	b.WriteString("| Setting | Changed to | Outcome | The provider's plan |\n| --- | --- | --- | --- |\n")
+	for _, r := range rows {
+		outcome := r.Verdict
+		if r.Note != "" {
+			outcome += " — " + r.Note
+		}
+		value := "`" + r.Value + "`"
+		if r.With != "" {
+			value += " (with " + r.With + ")"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Key, value, outcome, r.Plan)
+	}
+	return b.String()
+}
+
+// checkManualBlock compares the manual's generated block name (in
+// whichever page of docs/ holds it) with want; RDS_APP_UPDATE_README=1
+// rewrites it.
+func checkManualBlock(t *testing.T, name, want string) {
+	t.Helper()
+	root := stacktest.Root(t)
+	path, got, err := docs.FindBlock(root, name)
+	require.NoError(t, err)
+	if got == want {
+		return
+	}
+	if os.Getenv("RDS_APP_UPDATE_README") == "1" {
+		require.NoError(t, docs.ReplaceBlock(root, name, want))
+		t.Logf("%s: %s block rewritten", path, name)
+		return
+	}
+	t.Errorf("%s's %s block differs from what the real provider planned (RDS_APP_UPDATE_README=1 rewrites it):\n--- %s\n%s\n--- planned\n%s", path, name, path, got, want)
+}
+
+// TestSettingChangesCoverEveryKey: every documented key has a planned
+// change, so README's "what a change does" table is complete.
+func TestSettingChangesCoverEveryKey(t *testing.T) {
+	keys, err := docs.ConfigKeys(stacktest.Root(t))
+	require.NoError(t, err)
+	require.Greater(t, len(keys), 20, "the manual's configuration tables were not found")
+	var planned []string
+	for _, sc := range settingChanges {
+		planned = append(planned, sc.Key)
+	}
+	assert.ElementsMatch(t, keys, planned)
+}
+
+// TestReadmeListsTheEmulatorGaps: README's gap table is gaps.go's.
+func TestReadmeListsTheEmulatorGaps(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("| Resource | When | API | What moto does | Why it does not matter |\n| --- | --- | --- | --- | --- |\n")
+	for _, g := range realprovider.EmulatorGaps {
+		when, does := string(g.Phase), "lacks the API"
+		if g.Error != "" {
+			does = "answers `" + g.Error + "…`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", g.ResourceType, when, g.API, does, g.Why)
+	}
+	b.WriteString("\nAttributes moto accepts but does not keep (plans ignore their changes):\n\n")
+	b.WriteString("| Resource | Attributes | Why |\n| --- | --- | --- |\n")
+	for _, d := range realprovider.EmulatorDrift {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", d.ResourceType, strings.Join(d.Attributes, "`, `"), d.Why)
+	}
+	checkManualBlock(t, "gaps-table", b.String())
+}
