@@ -22,8 +22,8 @@ func dnsRecordName(name string) string { return name + "-dns" }
 // newDNSRecord points app.domain at the Elastic IP in app.hostedZoneId,
 // when one is set. It depends on the Elastic IP only, so the name resolves
 // before the host boots and Caddy asks for a certificate. An existing
-// record of that name is not taken over: Route 53 refuses, and README says
-// how to import or remove it.
+// record of that name is not taken over: Route 53 refuses, and
+// docs/deploys.md ("HTTPS") says how to import or remove it.
 func newDNSRecord(ctx *pulumi.Context, name string, args Args, eip *ec2.Eip, parent pulumi.ResourceOption) error {
 	if args.HostedZoneID == "" {
 		return nil

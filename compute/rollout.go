@@ -42,7 +42,7 @@ func RolloutCommand(r Release, databaseSecretVersion, appSecretVersion string) s
 
 // newImageParameter stores the image reference where the host reads it at
 // every start. The name is fixed (per project and stack) because the host
-// and the README refer to it.
+// and docs/deploys.md refer to it.
 func newImageParameter(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceOption) (*ssm.Parameter, error) {
 	p, err := ssm.NewParameter(ctx, name+"-image", &ssm.ParameterArgs{
 		Name:        pulumi.String(ImageParameterName(args.ParameterPrefix)),

@@ -1,13 +1,14 @@
-// Package config reads the stack configuration of rds-app into typed structs.
-// It is the only place that knows config key names. Every key is defined
-// once, in the settings table (settings.go): its type, default, rule, doc
-// and what a change does. From the table, Parse reads each section strictly
-// (wrong types and unknown keys are problems), fills defaults, checks every
-// rule against the facts AWS gives, and returns one error listing every
-// problem, each prefixed with the key path the user typed; README's
-// configuration reference and Pulumi.yaml's descriptions are rendered from
-// it too (docs.go). The program and the components never read configuration
-// themselves; components take their validated section.
+// Package config reads the stack configuration of rds-app into typed
+// structs. It is the only place that knows config key names. Every key is
+// defined once, in the settings table (settings.go, one file per section):
+// its type, default, rule, doc and what a change does. From the table, Parse
+// reads each section strictly (wrong types and unknown keys are problems),
+// fills defaults, checks every rule against the facts AWS gives, and returns
+// one error listing every problem, each prefixed with the key path the user
+// typed; docs/configuration.md's configuration reference and Pulumi.yaml's
+// descriptions are rendered from it too (docs.go). The program and the
+// components never read configuration themselves; components take their
+// validated section.
 package config
 
 import (
@@ -31,7 +32,7 @@ const (
 
 var sections = []string{SectionNetwork, SectionDatabase, SectionApp, SectionOps}
 
-// Sections are the configuration sections, in README's order.
+// Sections are the configuration sections, in docs/configuration.md's order.
 func Sections() []string { return append([]string(nil), sections...) }
 
 // Config is the validated configuration of one stack.

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// ReferenceTable renders README's table for one section from the settings
-// table. stackValues holds, per stack name (in column order), the section's
+// ReferenceTable renders docs/configuration.md's table for one section from
+// the settings table. stackValues holds, per stack name (in column order), the section's
 // values as the stack file sets them.
 func ReferenceTable(section string, stacks []string, stackValues map[string]map[string]any) string {
 	var b strings.Builder

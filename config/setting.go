@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Kind is the type of a setting's value, as README names it.
+// Kind is the type of a setting's value, as docs/configuration.md names it.
 type Kind string
 
 const (
@@ -32,8 +32,8 @@ const (
 	// ReplacesHost creates a new host (minutes of downtime, a new root volume).
 	ReplacesHost Effect = "replaces the host"
 	// ReplacesHostWithGroup replaces the single host with an Auto Scaling
-	// group behind a load balancer: a new address (see README's "Scaling
-	// out").
+	// group behind a load balancer: a new address (see docs/deploys.md,
+	// "Scaling out").
 	ReplacesHostWithGroup Effect = "replaces the host with hosts behind a load balancer"
 	// ReplacesDatabase creates a new, empty database.
 	ReplacesDatabase Effect = "replaces the database"
@@ -41,14 +41,15 @@ const (
 
 // Setting is the one definition of a configuration key: how it is read and
 // defaulted, the rule it must meet, its documentation and what changing it
-// does. The table in settings.go lists them all; reading, defaulting,
-// validation, README's configuration reference and Pulumi.yaml's
+// does. The table in settings.go lists them all (one file per section,
+// settings_<section>.go); reading, defaulting, validation,
+// docs/configuration.md's configuration reference and Pulumi.yaml's
 // descriptions all come from it.
 type Setting struct {
 	// Section and Name locate the key: "rds-app:<Section>" holds Name.
 	Section, Name string
 	Kind          Kind
-	// Unit follows the type in README ("GiB", "seconds").
+	// Unit follows the type in docs/configuration.md ("GiB", "seconds").
 	Unit string
 	// Default says what an unset key means, when that is not simply the
 	// typed default (a value computed from other keys or from AWS).
@@ -56,7 +57,7 @@ type Setting struct {
 	// Rule says what values are allowed, in a few words; every problem
 	// with the key ends with it.
 	Rule string
-	// Doc says what the key does (README).
+	// Doc says what the key does (docs/configuration.md).
 	Doc string
 	// Example is a valid value, different from the dev stack's: problems
 	// show it, and the real-provider tests change the dev stack to it.
@@ -77,7 +78,7 @@ type Setting struct {
 // Path is the key as `pulumi config set --path` takes it ("database.port").
 func (s Setting) Path() string { return s.Section + "." + s.Name }
 
-// DefaultText is the default as README shows it.
+// DefaultText is the default as docs/configuration.md shows it.
 func (s Setting) DefaultText() string {
 	if s.Default != "" {
 		return s.Default

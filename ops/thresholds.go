@@ -4,7 +4,8 @@ package ops
 // from what the stack deploys (the database's class and storage, the host's
 // type, and with scale-out the group, the load balancer, the replicas and
 // the proxy: thresholds_scale.go). No Pulumi types here, so every figure has
-// a table test and README's alarm table is rendered from the same function.
+// a table test and docs/operations.md's alarm table is rendered from the
+// same function.
 
 import (
 	"fmt"
@@ -58,7 +59,7 @@ type Alarm struct {
 	Key    string
 	Target Target
 	// Namespace and Metric name the metric; for a metric-math alarm they
-	// name the metric Queries refer to first (README shows it).
+	// name the metric Queries refer to first (docs/operations.md shows it).
 	Namespace, Metric string
 	// Statistic is CloudWatch's ("Average", "Minimum", "Maximum", "Sum").
 	Statistic string
@@ -77,20 +78,21 @@ type Alarm struct {
 	// expression the threshold applies to.
 	Queries []Query
 	// Measure names what a metric-math alarm's expression computes, as
-	// README's table says it ("5XX share of requests, %"); "" for an
+	// docs/operations.md's table says it ("5XX share of requests, %"); "" for an
 	// expression that is 1 while a condition holds and 0 otherwise.
 	Measure string
 	// Replica is the index of the read replica a TargetReplica alarm
 	// watches (0 for the first of database.readReplicas).
 	Replica int
-	// Only says which stacks have the alarm, as README's table says it in
-	// a stack without it ("burstable classes only"); "" for every stack.
+	// Only says which stacks have the alarm, as docs/operations.md's table
+	// says it in a stack without it ("burstable classes only"); "" for every stack.
 	Only string
 	// EC2Action is ActionRecover, ActionReboot or "".
 	EC2Action string
-	// Formula says how the threshold follows from the deployment (README).
+	// Formula says how the threshold follows from the deployment
+	// (docs/operations.md).
 	Formula string
-	// Value is the threshold as README shows it ("102.4 MiB").
+	// Value is the threshold as docs/operations.md shows it ("102.4 MiB").
 	Value string
 	// Description is the alarm's description: what it means, what to do.
 	Description string

@@ -146,7 +146,8 @@ func TestAppHealthAlarmCountsSilenceAsFailure(t *testing.T) {
 	assert.Equal(t, 3, health.EvaluationPeriods)
 }
 
-// TestEveryAlarmIsComplete: what CloudWatch requires, and what README shows.
+// TestEveryAlarmIsComplete: what CloudWatch requires, and what
+// docs/operations.md shows.
 func TestEveryAlarmIsComplete(t *testing.T) {
 	alarms, err := Alarms(deployment("db.t4g.micro", 20, 50, "t4g.micro"))
 	require.NoError(t, err)
@@ -454,8 +455,8 @@ func TestAppHealthPerMode(t *testing.T) {
 	}
 }
 
-// TestEveryScaleAlarmIsComplete: what CloudWatch requires and README
-// shows, for every alarm of every mode.
+// TestEveryScaleAlarmIsComplete: what CloudWatch requires and
+// docs/operations.md shows, for every alarm of every mode.
 func TestEveryScaleAlarmIsComplete(t *testing.T) {
 	for _, d := range []Deployment{
 		scaled("t4g.small", 2, nil, 5, true),
@@ -481,7 +482,7 @@ func TestEveryScaleAlarmIsComplete(t *testing.T) {
 				assert.Equal(t, a.Metric, a.Queries[0].Metric, "%s: Metric names the first query's", a.Key)
 			}
 			alwaysThere := a.Key == "app-health" || (strings.HasPrefix(a.Key, "database-") && a.Key != "database-cpu-credits")
-			assert.Equal(t, alwaysThere, a.Only == "", "%s: README says where it exists", a.Key)
+			assert.Equal(t, alwaysThere, a.Only == "", "%s: docs/operations.md says where it exists", a.Key)
 		}
 	}
 }

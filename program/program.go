@@ -137,52 +137,5 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, fmt.Errorf("building operations: %w", err)
 	}
 
-	outputs := pulumi.Map{
-		"url":             app.URL,
-		"version":         app.Version,
-		"sessionCommand":  app.SessionCommand,
-		"imageParameter":  app.ImageParameter,
-		"hostAmi":         app.AMI,
-		"latestAmi":       app.LatestAMI,
-		"appSecretArn":    app.AppSecretArn,
-		"dbEndpoint":      db.Endpoint,
-		"dbPort":          db.ConnectPort,
-		"dbName":          db.DatabaseName,
-		"dbSecretArn":     db.SecretArn,
-		"vpcId":           net.VpcID,
-		"region":          pulumi.String(info.Region).ToStringOutput(),
-		"dbTunnelCommand": tunnelCommand(info.Region, app.SessionTarget, db.Endpoint, db.ConnectPort),
-		"alarmTopicArn":   watch.TopicArn,
-	}
-	if cfg.App.LoadBalanced() {
-		outputs["loadBalancerDns"] = app.LoadBalancerDNS
-		outputs["autoScalingGroup"] = app.AutoScalingGroupName
-		if cfg.App.Domain != "" {
-			outputs["certificateValidation"] = app.CertificateValidation
-		}
-	} else {
-		outputs["publicIp"] = app.PublicIP
-		outputs["instanceId"] = app.InstanceID
-	}
-	if cfg.Database.Proxy {
-		// dbEndpoint is the proxy's: this is the instance behind it.
-		outputs["dbInstanceEndpoint"] = db.Address
-	}
-	if cfg.Database.ReadReplicas > 0 {
-		outputs["dbReadEndpoints"] = db.ReplicaAddresses
-	}
-	if cfg.Ops.BackupPlan {
-		outputs["backupVault"] = watch.BackupVault
-		outputs["backupRoleArn"] = watch.BackupRoleArn
-	}
-	return outputs, nil
-}
-
-// tunnelCommand forwards localhost:<port> to the database through Session
-// Manager, so psql works from a laptop without opening anything. target is
-// the host it goes through (compute.Compute.SessionTarget); host is where the
-// hosts connect: with the proxy they reach only the proxy.
-func tunnelCommand(region string, target, host pulumi.StringOutput, port pulumi.IntOutput) pulumi.StringOutput {
-	return pulumi.Sprintf("aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=%d,localPortNumber=%d",
-		region, target, host, port, port)
+	return stackOutputs(cfg, info.Region, net, db, app, watch), nil
 }

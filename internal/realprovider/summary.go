@@ -189,9 +189,9 @@ func (s Summary) Name(addr string) string {
 	return strings.TrimPrefix(typ, "aws_") + " " + name
 }
 
-// Markdown is the summary as a row of README's "What a change does" table:
-// the verdict (bold when something is replaced) and the plan in one line,
-// at most four resources per action.
+// Markdown is the summary as a row of docs/configuration.md's "What a change
+// does" table: the verdict (bold when something is replaced) and the plan in
+// one line, at most four resources per action.
 func (s Summary) Markdown() (verdict, plan string) {
 	if s.Empty() {
 		return "no change", "nothing"
