@@ -29,15 +29,15 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/rds-app/rds-app/internal/rehearsal"
 )
 
-// Exit statuses.
+// Exit statuses (the rehearsal's).
 const (
-	exitOK = 0
-	// exitFailed: the rehearsal ran and found a failure.
-	exitFailed = 1
-	// exitSetup: the rehearsal could not start.
-	exitSetup = 2
+	exitOK     = rehearsal.ExitOK
+	exitFailed = rehearsal.ExitFailed
+	exitSetup  = rehearsal.ExitSetup
 )
 
 func main() {
@@ -76,7 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.endpoint, "endpoint", "", "the `URL` of an AWS emulator already running (moto_server, LocalStack); default: start moto_server on a free loopback port")
 	fs.BoolVar(&o.keep, "keep", false, "leave the emulator running with the stack in it, and print how to reach it")
 	fs.BoolVar(&o.destroy, "destroy", false, "rehearse 'pulumi destroy' too before the emulator stops (about 1.5 minutes more; always done with --endpoint)")
-	fs.StringVar(&o.region, "region", "", "the AWS `region` to rehearse in (default: the stack's aws:region, else "+defaultRegion+")")
+	fs.StringVar(&o.region, "region", "", "the AWS `region` to rehearse in (default: the stack's aws:region, else "+rehearsal.DefaultRegion+")")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./cmd/rds-app-rehearse [flags]\n\n"+
 			"Rehearses a stack with the real AWS provider against an AWS emulator: no AWS account, no Pulumi CLI.\n\n")
@@ -106,28 +106,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitSetup
 	}
-	r := &rehearsal{opts: opts, out: stdout, log: stderr, live: isTerminal(stderr)}
-	code, err := r.run(ctx)
+	code, err := rehearsal.Run(ctx, rehearsal.Options{
+		Stack: opts.stack, Changes: opts.changes, Endpoint: opts.endpoint,
+		Keep: opts.keep, Destroy: opts.destroy, Region: opts.region,
+	}, stdout, stderr, isTerminal(stderr))
 	if err != nil {
-		var s *stop
-		if errors.As(err, &s) && s.fix != "" {
-			fmt.Fprintf(stderr, "rds-app-rehearse: %v\n  fix: %s\n", s.err, s.fix)
+		var s *rehearsal.Stop
+		if errors.As(err, &s) && s.Fix != "" {
+			fmt.Fprintf(stderr, "rds-app-rehearse: %v\n  fix: %s\n", s.Err, s.Fix)
 		} else {
 			fmt.Fprintf(stderr, "rds-app-rehearse: %v\n", err)
 		}
 	}
 	return code
 }
-
-// stop is an error that ends the rehearsal, with what the user can do
-// about it.
-type stop struct {
-	err error
-	fix string
-}
-
-func (s *stop) Error() string { return s.err.Error() }
-func (s *stop) Unwrap() error { return s.err }
 
 // isTerminal reports whether w is a terminal, where progress is one line
 // redrawn in place.

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/internal/realprovider"
+	"github.com/rds-app/rds-app/internal/testenv"
 )
 
 // rehearse runs the command in-process.
@@ -28,32 +28,22 @@ func rehearse(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-// inCI reports whether the tests run under .ci/run, where a missing tool
-// fails a test instead of skipping it.
-func inCI() bool { return os.Getenv("CI") == "true" }
+func TestMain(m *testing.M) {
+	// Terraform (with its provider plugins) and moto_server, which the
+	// command starts, die with this process, however it ends.
+	realprovider.ProcessStarted = func(pgid int) { _ = testenv.ReapGroup(pgid) }
+	os.Exit(m.Run())
+}
 
 // needTools finds the tools a test starts, or skips it (-short, or locally
 // when one is missing) or fails it (CI).
 func needTools(t *testing.T, names ...string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: skips the tests that start terraform and moto_server")
-	}
 	for _, name := range names {
-		if _, err := exec.LookPath(name); err != nil {
-			msg := name + " is not on PATH (.ci/run requires it); this test runs the real tool"
-			if inCI() {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
+		testenv.RequireTool(t, name)
 	}
 	if realprovider.MirrorDir() == "" {
-		msg := "the terraform-provider-aws " + realprovider.ProviderVersion + " mirror is missing (" + realprovider.DefaultMirror + " or $RDS_APP_TF_MIRROR)"
-		if inCI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Missing(t, "the terraform-provider-aws "+realprovider.ProviderVersion+" mirror is missing ("+realprovider.DefaultMirror+" or $RDS_APP_TF_MIRROR)")
 	}
 }
 

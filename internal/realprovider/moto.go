@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"syscall"
 	"time"
 )
 
@@ -32,9 +33,11 @@ func StartMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 	// account; moto loads them only when asked.
 	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	cmd.Stdout, cmd.Stderr = log, log
+	inOwnGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting moto_server: %w", err)
 	}
+	started(cmd)
 	m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -57,7 +60,7 @@ func (m *Moto) PID() int { return m.cmd.Process.Pid }
 // Stop ends the server.
 func (m *Moto) Stop() {
 	if m.cmd != nil && m.cmd.Process != nil {
-		_ = m.cmd.Process.Kill()
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
 		_ = m.cmd.Wait()
 	}
 }

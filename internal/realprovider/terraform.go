@@ -135,7 +135,12 @@ func (tf *Terraform) run(ctx context.Context, onLine func([]byte), args ...strin
 		stdouts, stderrs = append(stdouts, tf.Log), append(stderrs, tf.Log)
 	}
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdouts...), io.MultiWriter(stderrs...)
-	err := cmd.Run()
+	inOwnGroup(cmd)
+	err := cmd.Start()
+	if err == nil {
+		started(cmd)
+		err = cmd.Wait()
+	}
 	if err != nil {
 		// Terraform prints its errors on stderr, after whatever progress
 		// went to stdout.

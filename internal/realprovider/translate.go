@@ -3,10 +3,13 @@ package realprovider
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -41,12 +44,40 @@ type Translation struct {
 // program: every key ("aws:region", "rds-app:app") with structured sections
 // as JSON text. A configuration the program refuses returns the program's
 // own error, the one `pulumi up` would show.
+//
+// The program runs with PULUMI_CONFIG set to cfg, as the Pulumi CLI runs
+// it: the config package reads every key from it (that is how it knows a
+// misspelt section). The variable is the process's, so runs in one process
+// take turns.
 func Record(schema *Schema, facts Facts, project, stack string, program pulumi.RunFunc, cfg map[string]string) (*Translation, error) {
 	rec := NewRecorder(schema, facts, project, stack)
-	if err := rec.Run(program, cfg); err != nil {
+	if err := withPulumiConfig(cfg, func() error { return rec.Run(program, cfg) }); err != nil {
 		return nil, err
 	}
 	return Translate(schema, rec, facts.Region)
+}
+
+// programMu serialises the program runs: each one sets PULUMI_CONFIG.
+var programMu sync.Mutex
+
+// withPulumiConfig runs f with PULUMI_CONFIG set to cfg.
+func withPulumiConfig(cfg map[string]string, f func() error) error {
+	programMu.Lock()
+	defer programMu.Unlock()
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	old, had := os.LookupEnv(pulumi.EnvConfig)
+	os.Setenv(pulumi.EnvConfig, string(data))
+	defer func() {
+		if had {
+			os.Setenv(pulumi.EnvConfig, old)
+		} else {
+			os.Unsetenv(pulumi.EnvConfig)
+		}
+	}()
+	return f()
 }
 
 // Translate turns a recorded run into Terraform JSON for the AWS provider

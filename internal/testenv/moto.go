@@ -184,3 +184,10 @@ func (m *Moto) PutParameter(t testing.TB, name, value string) {
 	t.Helper()
 	m.AWS(t, "ssm", "put-parameter", "--name", name, "--type", "String", "--overwrite", "--value", value)
 }
+
+// MotoAt is an emulator that code under test started (rds-app-rehearse's
+// own), for the test to call through the AWS CLI.
+func MotoAt(t testing.TB, url string) *Moto {
+	t.Helper()
+	return &Moto{URL: url, aws: RequireTool(t, "aws")}
+}

@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,39 +57,36 @@ type settingRow struct {
 	Key, Value, With, Verdict, Plan, Note string
 }
 
-// settingTable plans every setting change on the applied stack, two at a
-// time (each plan has its own directory and provider process).
-func (r *rehearsal) settingTable(ctx context.Context) []settingRow {
+// settingTable plans every setting change on the applied stack, each as a
+// subtest of its own, side by side (each plan has its own directory and
+// provider process; terraformSlots bounds how many run at once).
+func (r *stackRun) settingTable(ctx context.Context, t *testing.T) []settingRow {
 	rows := make([]settingRow, len(settingChanges))
-	sem := make(chan struct{}, 2)
-	done := make(chan struct{})
+	var wg sync.WaitGroup
 	for i, sc := range settingChanges {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			base, baseTr := r.stack.Config, r.tr
-			var baseChanges []realprovider.Change
-			var with []string
-			for _, k := range slices.Sorted(maps.Keys(sc.With)) {
-				base = stacktest.WithSetting(r.t, base, k, sc.With[k])
-				v, _ := json.Marshal(sc.With[k])
-				with = append(with, fmt.Sprintf("`%s` `%s`", k, v))
-			}
-			if len(sc.With) > 0 {
-				// What the other keys do alone is not this setting's.
-				baseChanges, baseTr = r.plan(ctx, sc.Key+" without it", base)
-			}
-			changes, tr := r.plan(ctx, sc.Key, stacktest.WithSetting(r.t, base, sc.Key, sc.Value))
-			changes = changesWithout(changes, baseChanges)
-			value, _ := json.Marshal(sc.Value)
-			verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(baseTr, tr, changes, r.gaps))
-			rows[i] = settingRow{Key: sc.Key, Value: string(value), With: strings.Join(with, ", "), Verdict: verdict, Plan: plan, Note: sc.Note}
-		}()
+		wg.Go(func() {
+			t.Run(sc.Key, func(t *testing.T) {
+				base, baseTr := r.stack.Config, r.tr
+				var baseChanges []realprovider.Change
+				var with []string
+				for _, k := range slices.Sorted(maps.Keys(sc.With)) {
+					base = stacktest.WithSetting(t, base, k, sc.With[k])
+					v, _ := json.Marshal(sc.With[k])
+					with = append(with, fmt.Sprintf("`%s` `%s`", k, v))
+				}
+				if len(sc.With) > 0 {
+					// What the other keys do alone is not this setting's.
+					baseChanges, baseTr = r.plan(ctx, t, sc.Key+" without it", base)
+				}
+				changes, tr := r.plan(ctx, t, sc.Key, stacktest.WithSetting(t, base, sc.Key, sc.Value))
+				changes = changesWithout(changes, baseChanges)
+				value, _ := json.Marshal(sc.Value)
+				verdict, plan := summarisePlan(changes, tr, realprovider.GapsAffected(baseTr, tr, changes, r.applied.Gaps))
+				rows[i] = settingRow{Key: sc.Key, Value: string(value), With: strings.Join(with, ", "), Verdict: verdict, Plan: plan, Note: sc.Note}
+			})
+		})
 	}
-	for range settingChanges {
-		<-done
-	}
+	wg.Wait()
 	return rows
 }
 

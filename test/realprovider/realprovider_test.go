@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -29,6 +30,13 @@ import (
 )
 
 const terraformPath = "/usr/local/bin/terraform"
+
+func TestMain(m *testing.M) {
+	// Terraform (with its provider plugins) and moto_server die with this
+	// process, however it ends.
+	realprovider.ProcessStarted = func(pgid int) { _ = testenv.ReapGroup(pgid) }
+	os.Exit(m.Run())
+}
 
 var (
 	schemaOnce sync.Once
@@ -57,37 +65,37 @@ func providerSchema(t *testing.T, tfBin, mirror string) *realprovider.Schema {
 	return schemaVal
 }
 
-// realProviderTools finds terraform, the provider mirror and moto_server,
-// or skips (fails in CI).
-func realProviderTools(t *testing.T) (tfBin, mirror, motoBin string) {
+// realProviderTools finds terraform and the provider mirror, or skips
+// (fails in CI).
+func realProviderTools(t *testing.T) (tfBin, mirror string) {
 	t.Helper()
 	tfBin = testenv.RequireTool(t, "terraform", terraformPath)
-	motoBin = testenv.RequireTool(t, "moto_server")
+	testenv.RequireTool(t, "moto_server")
 	mirror = realprovider.MirrorDir()
 	if mirror == "" {
-		msg := "the terraform-provider-aws " + realprovider.ProviderVersion + " mirror is missing (" + realprovider.DefaultMirror + " or $RDS_APP_TF_MIRROR)"
-		if testenv.InCI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Missing(t, "the terraform-provider-aws "+realprovider.ProviderVersion+" mirror is missing ("+realprovider.DefaultMirror+" or $RDS_APP_TF_MIRROR)")
 	}
-	return tfBin, mirror, motoBin
+	return tfBin, mirror
 }
 
-// rehearsal is one stack applied against its own emulator.
-type rehearsal struct {
+// terraformSlots bounds the Terraform processes that plan at once, across
+// every stack: a plan is CPU work (Terraform and the provider plugin each
+// load the provider's schema), unlike an apply, which mostly waits on the
+// provider's waiters. Two per core keeps both cores busy while one
+// process reads files or waits on the emulator.
+var terraformSlots = make(chan struct{}, 2*runtime.NumCPU())
+
+// stackRun is one stack applied against its own emulator.
+type stackRun struct {
 	t      *testing.T
 	stack  stacktest.Stack
 	schema *realprovider.Schema
 	tf     *realprovider.Terraform
-	moto   *realprovider.Moto
+	moto   *testenv.Moto
 	tr     *realprovider.Translation
-	// gaps are the resources the emulator could not create: every plan
-	// shows them as still to be created, which says nothing of a change.
-	gaps map[string]bool
-	// baseline is the plan of the unchanged stack: what the emulator's
-	// drift alone makes the provider want to change.
-	baseline []realprovider.Change
+	// applied is the stack as the provider applied it: its gaps, and the
+	// baseline plan every other plan is told apart from.
+	applied *realprovider.Stack
 }
 
 // translateStack runs the program for stack with cfg under the recorder and
@@ -99,8 +107,11 @@ func translateStack(t *testing.T, schema *realprovider.Schema, stack string, cfg
 	return tr
 }
 
+// TestRealProvider applies every shipped stack at once, each against its
+// own emulator: the provider spends most of an apply waiting on its
+// waiters (about 2 minutes 40 for a database), so the stacks overlap.
 func TestRealProvider(t *testing.T) {
-	tfBin, mirror, motoBin := realProviderTools(t)
+	tfBin, mirror := realProviderTools(t)
 	schema := providerSchema(t, tfBin, mirror)
 	var runs []rehearsalRun
 	for _, s := range stacktest.Shipped(t) {
@@ -119,29 +130,35 @@ func TestRealProvider(t *testing.T) {
 		runs = append(runs, rehearsalRun{label: s.Name, stack: s},
 			rehearsalRun{label: s.Name + " without replicas", stack: without, plans: true})
 	}
+	// Subtests started from goroutines run side by side without the
+	// -parallel bound (GOMAXPROCS): the applies wait, they do not compute.
+	var wg sync.WaitGroup
 	for _, run := range runs {
-		s := run.stack
-		t.Run(run.label, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			motoLog, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
-			require.NoError(t, err)
-			moto, err := realprovider.StartMoto(ctx, motoBin, motoLog)
-			require.NoError(t, err)
-			t.Cleanup(moto.Stop)
-			tf, err := realprovider.NewTerraform(tfBin, filepath.Join(t.TempDir(), "apply"), moto.URL, mirror)
-			require.NoError(t, err)
-			r := &rehearsal{t: t, stack: s, schema: schema, tf: tf, moto: moto}
-			r.apply(ctx)
-			if t.Failed() {
-				return
-			}
-			if run.plans {
-				r.checkPlans(ctx)
-			}
-			r.checkDestroy(ctx)
+		wg.Go(func() {
+			t.Run(run.label, func(t *testing.T) {
+				if run.stack.Name == "dev" && run.plans {
+					// dev goes through rds-app-rehearse's own runner: one
+					// apply for the command's test and the layer's checks.
+					rehearseDev(t, schema, run.stack)
+					return
+				}
+				ctx := context.Background()
+				moto := testenv.StartMoto(t)
+				tf, err := realprovider.NewTerraform(tfBin, filepath.Join(t.TempDir(), "apply"), moto.URL, mirror)
+				require.NoError(t, err)
+				r := &stackRun{t: t, stack: run.stack, schema: schema, tf: tf, moto: moto}
+				r.apply(ctx)
+				if t.Failed() {
+					return
+				}
+				if run.plans {
+					r.checkPlans(ctx)
+				}
+				r.checkDestroy(ctx)
+			})
 		})
 	}
+	wg.Wait()
 }
 
 // rehearsalRun is one stack the layer applies and destroys (or is refused
@@ -154,56 +171,71 @@ type rehearsalRun struct {
 
 // apply translates the stack and applies it; every resource must be created
 // or be a listed emulator gap.
-func (r *rehearsal) apply(ctx context.Context) {
+func (r *stackRun) apply(ctx context.Context) {
 	t := r.t
 	r.tr = translateStack(t, r.schema, r.stack.Name, r.stack.Config)
 	require.NoError(t, r.tf.WriteConfig(r.tr.Document))
 	require.NoError(t, r.tf.Init(ctx))
 	start := time.Now()
-	res, err := r.tf.Apply(ctx, nil)
+	applied, err := realprovider.ApplyStack(ctx, r.tf, r.tr, nil)
 	require.NoError(t, err)
-	rows := realprovider.Report(r.tr, res)
+	r.applied = applied
 	t.Logf("stack %s applied by terraform-provider-aws %s against moto in %s:\n%s",
-		r.stack.Name, realprovider.ProviderVersion, time.Since(start).Round(time.Second), realprovider.FormatReport(rows))
-	r.gaps = map[string]bool{}
-	for _, row := range rows {
+		r.stack.Name, realprovider.ProviderVersion, time.Since(start).Round(time.Second), realprovider.FormatReport(applied.Rows))
+	r.checkApplied()
+}
+
+// checkApplied: every resource was created or is a listed emulator gap,
+// and most of the stack was really created.
+func (r *stackRun) checkApplied() {
+	t := r.t
+	for _, row := range r.applied.Rows {
 		switch row.Verdict {
 		case realprovider.ProgramDefect:
 			t.Errorf("program defect: %s: %s", row.Address, row.Detail)
 		case realprovider.NotReached:
 			t.Errorf("%s was never created: something it depends on failed", row.Address)
-		case realprovider.EmulatorGap:
-			r.gaps[row.Address] = true
 		}
 	}
-	assert.Less(t, len(r.gaps), len(rows)/4, "most of the stack must really be created")
+	assert.Less(t, len(r.applied.Gaps), len(r.applied.Rows)/4, "most of the stack must really be created")
 }
 
 // plan re-runs the program with cfg and plans it against the applied state.
-func (r *rehearsal) plan(ctx context.Context, label string, cfg map[string]string) ([]realprovider.Change, *realprovider.Translation) {
-	return r.planTranslation(ctx, label, translateStack(r.t, r.schema, r.stack.Name, cfg))
+func (r *stackRun) plan(ctx context.Context, t *testing.T, label string, cfg map[string]string) ([]realprovider.Change, *realprovider.Translation) {
+	return r.planTranslation(ctx, t, label, translateStack(t, r.schema, r.stack.Name, cfg))
 }
 
 // planTranslation plans tr against the applied state, without the
 // emulator's gaps and drift.
-func (r *rehearsal) planTranslation(ctx context.Context, label string, tr *realprovider.Translation) ([]realprovider.Change, *realprovider.Translation) {
-	return r.filter(r.rawPlan(ctx, label, tr)), tr
+func (r *stackRun) planTranslation(ctx context.Context, t *testing.T, label string, tr *realprovider.Translation) ([]realprovider.Change, *realprovider.Translation) {
+	changes, err := r.applied.Filter(ctx, r.rawPlan(ctx, t, label, tr))
+	require.NoError(t, err)
+	return changes, tr
 }
 
-// filter drops from a plan the emulator's gaps and drift.
-func (r *rehearsal) filter(planned []realprovider.Change) []realprovider.Change {
-	return realprovider.Meaningful(planned, r.baseline, r.gaps)
+// each runs the checks side by side, each as a subtest of its own (so that
+// require stops only that check). The plans they make share
+// terraformSlots.
+func each(t *testing.T, checks map[string]func(t *testing.T)) {
+	var wg sync.WaitGroup
+	for name, check := range checks {
+		wg.Go(func() { t.Run(name, check) })
+	}
+	wg.Wait()
 }
 
 // checkPlans asserts the provider's own plans: nothing without a change, an
 // image change replaces nothing, a minor engine bump updates the database
 // in place; for dev, every setting's plan is summarised and compared with
-// README's table.
-func (r *rehearsal) checkPlans(ctx context.Context) {
+// the manual's table. The checks plan side by side.
+func (r *stackRun) checkPlans(ctx context.Context) {
 	t := r.t
-	r.baseline = r.rawPlan(ctx, "unchanged", translateStack(t, r.schema, r.stack.Name, r.stack.Config))
-	assert.Empty(t, r.filter(r.baseline), "running the same stack again must plan no change")
+	// The program run again on the same configuration plans nothing but
+	// the emulator's drift (the plan of what was applied).
+	again, _ := r.plan(ctx, t, "unchanged", r.stack.Config)
+	assert.Empty(t, again, "running the same stack again must plan no change")
 
+	checks := map[string]func(t *testing.T){}
 	// What the container sees reaches it through the rollout, and replaces
 	// nothing: not the host, not the database.
 	for _, sc := range []settingChange{
@@ -212,43 +244,54 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 		{Key: "app.secretNames", Value: []string{"APP_KEYS", "EXTRA_SECRET"}},
 		{Key: "database.port", Value: 5433},
 	} {
-		changes, tr := r.plan(ctx, sc.Key, stacktest.WithSetting(t, r.stack.Config, sc.Key, sc.Value))
-		assert.NotEmpty(t, changes, "%s must change something", sc.Key)
-		for _, c := range changes {
-			if c.Type == "aws_instance" || c.Type == "aws_db_instance" {
-				assert.False(t, c.Replaced(), "a new %s replaces %s (%v)", sc.Key, c.Address, c.ReplacePaths)
-			}
-		}
-		if r.grouped() {
-			r.checkOnlyRollsTheGroup(sc.Key, changes)
-			if sc.Key == "app.secretNames" || sc.Key == "database.port" {
-				// These reach the hosts through a secret's new version; the
-				// release tag hashes the version IDs, which the translation
-				// cannot follow through a hash. TestReleaseTag (compute)
-				// checks that a new version makes a new tag.
-				continue
-			}
-		}
-		assert.True(t, r.redeploys(changes, tr), "a new %s must redeploy the container", sc.Key)
+		checks["new "+sc.Key] = func(t *testing.T) { r.checkReachesTheContainer(ctx, t, sc) }
 	}
-
-	r.checkPasswordRotation(ctx)
-
-	minor, _ := r.plan(ctx, "database.engineVersion", stacktest.WithSetting(t, r.stack.Config, "database.engineVersion", "17.5"))
-	db := changeOfType(minor, "aws_db_instance")
-	if assert.NotNil(t, db, "a minor version bump must change the database") {
-		assert.Equal(t, []string{"update"}, db.Actions, "a minor version bump must update %s in place", db.Address)
+	checks["password rotation"] = func(t *testing.T) { r.checkPasswordRotation(ctx, t) }
+	checks["minor engine version"] = func(t *testing.T) {
+		minor, _ := r.plan(ctx, t, "database.engineVersion", stacktest.WithSetting(t, r.stack.Config, "database.engineVersion", "17.5"))
+		db := changeOfType(minor, "aws_db_instance")
+		if assert.NotNil(t, db, "a minor version bump must change the database") {
+			assert.Equal(t, []string{"update"}, db.Actions, "a minor version bump must update %s in place", db.Address)
+		}
 	}
-
-	r.checkNewerAMI(ctx)
+	checks["newer AMI"] = func(t *testing.T) { r.checkNewerAMI(ctx, t) }
 	if r.grouped() {
-		r.checkBackToOneHost(ctx)
+		checks["back to one host"] = func(t *testing.T) { r.checkBackToOneHost(ctx, t) }
 	}
+	if r.stack.Name == "dev" {
+		checks["what a change does"] = func(t *testing.T) { r.checkSettingTable(ctx, t) }
+	}
+	each(t, checks)
+}
 
-	if r.stack.Name != "dev" {
-		return
+// checkReachesTheContainer: a change of sc's key reaches the container
+// (the rollout runs again, or the group rolls) and replaces neither the
+// host nor the database.
+func (r *stackRun) checkReachesTheContainer(ctx context.Context, t *testing.T, sc settingChange) {
+	changes, tr := r.plan(ctx, t, sc.Key, stacktest.WithSetting(t, r.stack.Config, sc.Key, sc.Value))
+	assert.NotEmpty(t, changes, "%s must change something", sc.Key)
+	for _, c := range changes {
+		if c.Type == "aws_instance" || c.Type == "aws_db_instance" {
+			assert.False(t, c.Replaced(), "a new %s replaces %s (%v)", sc.Key, c.Address, c.ReplacePaths)
+		}
 	}
-	rows := r.settingTable(ctx)
+	if r.grouped() {
+		r.checkOnlyRollsTheGroup(t, sc.Key, changes)
+		if sc.Key == "app.secretNames" || sc.Key == "database.port" {
+			// These reach the hosts through a secret's new version; the
+			// release tag hashes the version IDs, which the translation
+			// cannot follow through a hash. TestReleaseTag (compute)
+			// checks that a new version makes a new tag.
+			return
+		}
+	}
+	assert.True(t, r.redeploys(changes, tr), "a new %s must redeploy the container", sc.Key)
+}
+
+// checkSettingTable: on dev, every setting's plan is what the settings
+// table says a change does, and the manual shows it.
+func (r *stackRun) checkSettingTable(ctx context.Context, t *testing.T) {
+	rows := r.settingTable(ctx, t)
 	for i, row := range rows {
 		// The settings table says what a change does; the plan must agree.
 		want := string(settingChanges[i].Effect)
@@ -258,6 +301,9 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 		}
 		assert.Equal(t, want, row.Verdict, "%s: config/settings.go says a change does %q, the provider plans %q", row.Key, want, row.Verdict)
 	}
+	if t.Failed() {
+		return
+	}
 	table := formatSettingTable(rows)
 	t.Logf("what a change does (dev):\n%s", table)
 	checkManualBlock(t, "plan-table", table)
@@ -266,9 +312,8 @@ func (r *rehearsal) checkPlans(ctx context.Context) {
 // checkPasswordRotation: a new database.passwordVersion sets a new master
 // password on the same instance, in place, writes the connection secret's
 // new version and reruns the rollout, and changes nothing else.
-func (r *rehearsal) checkPasswordRotation(ctx context.Context) {
-	t := r.t
-	changes, tr := r.plan(ctx, "database.passwordVersion", stacktest.WithSetting(t, r.stack.Config, "database.passwordVersion", 2))
+func (r *stackRun) checkPasswordRotation(ctx context.Context, t *testing.T) {
+	changes, tr := r.plan(ctx, t, "database.passwordVersion", stacktest.WithSetting(t, r.stack.Config, "database.passwordVersion", 2))
 	got := map[string]string{}
 	for _, c := range changes {
 		// A replacement is told by what forces it; an update by what changes.
@@ -295,17 +340,16 @@ func (r *rehearsal) checkPasswordRotation(ctx context.Context) {
 // AMI" parameter changes nothing on the host. The emulator's public
 // parameter cannot be rewritten, so the program's lookup is pointed at a
 // parameter holding another AMI that moto knows.
-func (r *rehearsal) checkNewerAMI(ctx context.Context) {
-	t := r.t
+func (r *stackRun) checkNewerAMI(ctx context.Context, t *testing.T) {
 	const newer = "/rds-app-test/al2023-newer"
-	require.NoError(t, r.moto.PutParameter(pulumitest.Region, newer, "ami-0f11cbb02d426f673"))
+	r.moto.PutParameter(t, newer, "ami-0f11cbb02d426f673")
 	tr := translateStack(t, r.schema, r.stack.Name, r.stack.Config)
 	lookups := tr.Document["data"].(map[string]map[string]any)["aws_ssm_parameter"]
 	require.NotEmpty(t, lookups, "the host's AMI comes from a parameter lookup")
 	for _, body := range lookups {
 		body.(map[string]any)["name"] = newer
 	}
-	changes, _ := r.planTranslation(ctx, "newer AMI", tr)
+	changes, _ := r.planTranslation(ctx, t, "newer AMI", tr)
 	assert.Empty(t, changes, "a newer AMI behind the public parameter must not change the host (or anything)")
 }
 
@@ -313,8 +357,7 @@ func (r *rehearsal) checkNewerAMI(ctx context.Context) {
 // no app.scaling) deletes the group, its template and the load balancer,
 // creates the host with its Elastic IP and rollout, and leaves the
 // database alone. README's "Scaling out" shows the plan.
-func (r *rehearsal) checkBackToOneHost(ctx context.Context) {
-	t := r.t
+func (r *stackRun) checkBackToOneHost(ctx context.Context, t *testing.T) {
 	cfg := stacktest.WithSetting(t, r.stack.Config, "app.hosts", 1)
 	var app map[string]any
 	require.NoError(t, json.Unmarshal([]byte(cfg[pulumitest.Project+":app"]), &app))
@@ -322,7 +365,7 @@ func (r *rehearsal) checkBackToOneHost(ctx context.Context) {
 	data, err := json.Marshal(app)
 	require.NoError(t, err)
 	cfg[pulumitest.Project+":app"] = string(data)
-	changes, tr := r.plan(ctx, "one host", cfg)
+	changes, tr := r.plan(ctx, t, "one host", cfg)
 	s := realprovider.Summarise(changes, tr, nil)
 	assert.Equal(t, "replaces the hosts behind a load balancer with one host", s.Verdict())
 	assert.False(t, s.ReplacesDatabase(), "moving to one host must leave the database alone")
@@ -341,19 +384,16 @@ func hasChange(changes []realprovider.Change, typ string) bool {
 }
 
 // rawPlan is the provider's plan of tr, as it is.
-func (r *rehearsal) rawPlan(ctx context.Context, label string, tr *realprovider.Translation) []realprovider.Change {
-	t := r.t
-	dir := filepath.Join(t.TempDir(), "plan-"+strings.NewReplacer("/", "_", ".", "_", " ", "_").Replace(label))
-	tf, err := r.tf.Clone(dir)
-	require.NoError(t, err)
-	require.NoError(t, tf.WriteConfig(tr.Document))
-	planned, err := tf.Plan(ctx)
+func (r *stackRun) rawPlan(ctx context.Context, t *testing.T, label string, tr *realprovider.Translation) []realprovider.Change {
+	terraformSlots <- struct{}{}
+	defer func() { <-terraformSlots }()
+	planned, err := r.applied.PlanRaw(ctx, label, tr)
 	require.NoError(t, err, "planning %s", label)
 	return planned
 }
 
 // grouped reports whether the stack runs its hosts in an Auto Scaling group.
-func (r *rehearsal) grouped() bool {
+func (r *stackRun) grouped() bool {
 	for addr := range r.tr.Addresses {
 		if strings.HasPrefix(addr, "aws_autoscaling_group.") {
 			return true
@@ -370,32 +410,32 @@ func (r *rehearsal) grouped() bool {
 // latest version, a number, which the translation can only give as the
 // value it has now (the program turns it into a string), so here the group
 // never follows; the mock tests check that it names the latest version.
-func (r *rehearsal) redeploys(changes []realprovider.Change, tr *realprovider.Translation) bool {
+func (r *stackRun) redeploys(changes []realprovider.Change, tr *realprovider.Translation) bool {
 	if r.grouped() {
 		c := changeOfType(changes, "aws_launch_template")
 		return c != nil && slices.Equal(c.Actions, []string{"update"}) && slices.Contains(c.Attributes, "tag_specifications")
 	}
-	return rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.gaps))
+	return rerunsRollout(realprovider.GapsAffected(r.tr, tr, changes, r.applied.Gaps))
 }
 
 // checkOnlyRollsTheGroup: a change the container must see, in a group,
 // updates the launch template and the group in place (an instance refresh)
 // and replaces nothing: not the load balancer, its listeners or target
 // group, not the database.
-func (r *rehearsal) checkOnlyRollsTheGroup(key string, changes []realprovider.Change) {
+func (r *stackRun) checkOnlyRollsTheGroup(t *testing.T, key string, changes []realprovider.Change) {
 	for _, c := range changes {
 		// A secret's new value is a new version: the one replacement.
 		if c.Type != "aws_secretsmanager_secret_version" {
-			assert.False(r.t, c.Replaced(), "a new %s replaces %s (%v)", key, c.Address, c.ReplacePaths)
+			assert.False(t, c.Replaced(), "a new %s replaces %s (%v)", key, c.Address, c.ReplacePaths)
 		}
 		switch c.Type {
 		case "aws_db_instance", "aws_db_proxy":
 			if strings.HasPrefix(key, "database.") {
 				continue // database.port is the instance's own
 			}
-			r.t.Errorf("a new %s changes %s (%v): it must only roll the group", key, c.Address, c.Attributes)
+			t.Errorf("a new %s changes %s (%v): it must only roll the group", key, c.Address, c.Attributes)
 		case "aws_lb", "aws_lb_listener", "aws_lb_target_group":
-			r.t.Errorf("a new %s changes %s (%v): it must only roll the group", key, c.Address, c.Attributes)
+			t.Errorf("a new %s changes %s (%v): it must only roll the group", key, c.Address, c.Attributes)
 		}
 	}
 }
@@ -421,7 +461,7 @@ func changeOfType(changes []realprovider.Change, typ string) *realprovider.Chang
 
 // checkDestroy: dev is destroyed and leaves only what is retained on
 // purpose; a protected stack refuses to plan its destruction.
-func (r *rehearsal) checkDestroy(ctx context.Context) {
+func (r *stackRun) checkDestroy(ctx context.Context) {
 	t := r.t
 	if len(r.tr.Protected) > 0 {
 		_, err := r.tf.Plan(ctx, "-destroy")
@@ -460,7 +500,7 @@ func (r *rehearsal) checkDestroy(ctx context.Context) {
 }
 
 // state reads the applied state's attributes per address.
-func (r *rehearsal) state() map[string]map[string]any {
+func (r *stackRun) state() map[string]map[string]any {
 	data, err := r.tf.State()
 	require.NoError(r.t, err)
 	st, err := realprovider.StateResources(data)

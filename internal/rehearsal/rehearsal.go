@@ -1,8 +1,14 @@
-package main
+// Package rehearsal is rds-app-rehearse's work, apart from its command
+// line: it runs the real program on a stack's configuration, has the real
+// AWS provider create every resource against an AWS emulator, prints what
+// was created and the stack's outputs, plans a configuration change
+// against what was applied, and tears down. The real-provider tests run
+// their dev stack through it (Options.Then), so that one apply serves the
+// command's test and the layer's checks.
+package rehearsal
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,19 +16,67 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stackfile"
 	"github.com/rds-app/rds-app/program"
 )
 
-// defaultRegion is where a stack without aws:region is rehearsed (the
+// DefaultRegion is where a stack without aws:region is rehearsed (the
 // tests' region; the emulator has them all).
-const defaultRegion = "eu-west-1"
+const DefaultRegion = "eu-west-1"
+
+// Exit statuses of a rehearsal.
+const (
+	ExitOK = 0
+	// ExitFailed: the rehearsal ran and found a failure.
+	ExitFailed = 1
+	// ExitSetup: the rehearsal could not start.
+	ExitSetup = 2
+)
+
+// Options say what to rehearse.
+type Options struct {
+	// Stack is the stack's name: Pulumi.<Stack>.yaml.
+	Stack string
+	// Changes are configuration changes to plan after the apply, as
+	// `pulumi config set --path` takes them (key=value, key:=JSON).
+	Changes []string
+	// Endpoint is an AWS emulator already running; "" starts moto_server.
+	Endpoint string
+	// Keep leaves the emulator running with the stack in it.
+	Keep bool
+	// Destroy rehearses `pulumi destroy` before the emulator stops.
+	Destroy bool
+	// Region overrides the stack's aws:region.
+	Region string
+	// Schema is the provider's schema when the caller has read it already;
+	// nil reads it.
+	Schema *realprovider.Schema
+	// Then, when set, runs against the applied stack after the change's
+	// plan and before the teardown: the real-provider tests plan their own
+	// changes there, on the same apply.
+	Then func(ctx context.Context, st *realprovider.Stack)
+}
+
+// Stop is an error that ends a rehearsal before it starts, with what the
+// user can do about it.
+type Stop struct {
+	Err error
+	Fix string
+}
+
+func (s *Stop) Error() string { return s.Err.Error() }
+func (s *Stop) Unwrap() error { return s.Err }
+
+// Run rehearses and returns the exit status; the error says what stopped
+// it, if anything did. out gets the tables, log the progress (redrawn in
+// place when live).
+func Run(ctx context.Context, o Options, out, log io.Writer, live bool) (int, error) {
+	r := &rehearsal{opts: o, out: out, log: log, live: live}
+	return r.run(ctx)
+}
 
 // What to do about a missing tool. The command downloads nothing itself.
 const (
@@ -37,7 +91,7 @@ const (
 
 // rehearsal is one run of the command.
 type rehearsal struct {
-	opts options
+	opts Options
 	// out gets the tables; log gets progress and what is going on.
 	out, log io.Writer
 	live     bool
@@ -62,73 +116,77 @@ type rehearsal struct {
 func (r *rehearsal) run(ctx context.Context) (int, error) {
 	start := time.Now()
 	if err := r.configure(); err != nil {
-		return exitSetup, err
+		return ExitSetup, err
 	}
 	tfBin, motoBin, err := r.tools()
 	if err != nil {
-		return exitSetup, err
+		return ExitSetup, err
 	}
 	if r.dir, err = os.MkdirTemp("", "rds-app-rehearse-"); err != nil {
-		return exitSetup, err
+		return ExitSetup, err
 	}
 	defer func() {
-		if !r.opts.keep {
+		if !r.opts.Keep {
 			os.RemoveAll(r.dir)
 		}
 	}()
 
 	base, changed, err := r.translate(ctx, tfBin)
-	var s *stop
+	var s *Stop
 	if errors.As(err, &s) {
-		return exitSetup, err
+		return ExitSetup, err
 	}
 	if err != nil {
-		return exitFailed, err
+		return ExitFailed, err
 	}
 	if err := r.startEmulator(ctx, motoBin); err != nil {
-		return exitSetup, err
+		return ExitSetup, err
 	}
 	defer func() {
-		if r.moto != nil && !r.opts.keep {
+		if r.moto != nil && !r.opts.Keep {
 			r.moto.Stop()
 		}
 	}()
 
-	rows, err := r.apply(ctx, base)
+	st, err := r.apply(ctx, base)
 	if err != nil {
-		return exitFailed, err
+		return ExitFailed, err
 	}
-	t := count(rows)
-	code := exitOK
+	t := count(st.Rows)
+	code := ExitOK
 	if !t.ok() {
-		code = exitFailed
+		code = ExitFailed
 	}
 	if err := r.printOutputs(base); err != nil {
-		return exitFailed, err
+		return ExitFailed, err
 	}
 
 	if changed != nil {
 		if !t.ok() {
 			fmt.Fprintf(r.log, "\nThe change is not planned: the stack itself did not apply.\n")
-		} else if refused, err := r.planChange(ctx, base, changed, rows); err != nil {
-			return exitFailed, err
+		} else if refused, err := r.planChange(ctx, st, changed); err != nil {
+			return ExitFailed, err
 		} else if refused {
-			code = exitFailed
+			code = ExitFailed
 		}
 	}
 
+	if r.opts.Then != nil && t.ok() {
+		r.opts.Then(ctx, st)
+	}
+
 	switch {
-	case r.opts.keep:
+	case r.opts.Keep:
 		r.printKeep()
-	case r.moto != nil && !r.opts.destroy:
+	case r.moto != nil && !r.opts.Destroy:
 		fmt.Fprintf(r.out, "\nTeardown: the emulator stops, and the stack goes with it (--destroy rehearses `pulumi destroy` first).\n")
 	default:
 		ok, err := r.teardown(ctx, base)
 		if err != nil {
-			return exitFailed, err
+			return ExitFailed, err
 		}
 		if !ok {
-			code = exitFailed
+			code = ExitFailed
 		}
 	}
 	fmt.Fprintf(r.out, "\nRehearsed stack %s in %s: %s.\n", r.stack, time.Since(start).Round(time.Second), t)
@@ -139,12 +197,12 @@ func (r *rehearsal) run(ctx context.Context) (int, error) {
 func (r *rehearsal) configure() error {
 	dir, err := stackfile.FindProject(".")
 	if err != nil {
-		return &stop{err: err, fix: "run it from the rds-app repository: go run ./cmd/rds-app-rehearse"}
+		return &Stop{Err: err, Fix: "run it from the rds-app repository: go run ./cmd/rds-app-rehearse"}
 	}
-	st, err := stackfile.Load(dir, r.opts.stack)
+	st, err := stackfile.Load(dir, r.opts.Stack)
 	var unknown *stackfile.UnknownStackError
 	if errors.As(err, &unknown) {
-		return &stop{err: err, fix: fmt.Sprintf("choose one with --stack %s, or create Pulumi.%s.yaml (README, \"Configuration\")",
+		return &Stop{Err: err, Fix: fmt.Sprintf("choose one with --stack %s, or create Pulumi.%s.yaml (README, \"Configuration\")",
 			strings.Join(unknown.Known, "|"), unknown.Name)}
 	}
 	if err != nil {
@@ -154,22 +212,22 @@ func (r *rehearsal) configure() error {
 	if r.baseCfg, err = st.Config(); err != nil {
 		return err
 	}
-	for _, c := range r.opts.changes {
+	for _, c := range r.opts.Changes {
 		if err := st.Set(c); err != nil {
-			return &stop{err: fmt.Errorf("--change %w", err), fix: changeFix}
+			return &Stop{Err: fmt.Errorf("--change %w", err), Fix: changeFix}
 		}
 	}
-	if len(r.opts.changes) > 0 {
+	if len(r.opts.Changes) > 0 {
 		if r.changedCfg, err = st.Config(); err != nil {
 			return err
 		}
 	}
-	r.region = r.opts.region
+	r.region = r.opts.Region
 	if r.region == "" {
 		r.region = r.baseCfg["aws:region"]
 	}
 	if r.region == "" {
-		r.region = defaultRegion
+		r.region = DefaultRegion
 	}
 	r.baseCfg = r.withRegion(r.baseCfg)
 	if r.changedCfg != nil {
@@ -184,48 +242,22 @@ func (r *rehearsal) withRegion(cfg map[string]string) map[string]string {
 	for k, v := range cfg {
 		out[k] = v
 	}
-	if r.opts.region != "" || out["aws:region"] == "" {
+	if r.opts.Region != "" || out["aws:region"] == "" {
 		out["aws:region"] = r.region
 	}
 	return out
 }
 
-// programMu serialises the program runs: each one sets PULUMI_CONFIG.
-var programMu sync.Mutex
-
-// withPulumiConfig runs f with PULUMI_CONFIG set to cfg. The Pulumi CLI
-// hands a program its configuration in that variable, and the config
-// package reads every key from it (that is how it knows a misspelt
-// section); this command stands in for the CLI.
-func withPulumiConfig(cfg map[string]string, f func() error) error {
-	programMu.Lock()
-	defer programMu.Unlock()
-	data, err := json.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	old, had := os.LookupEnv(pulumi.EnvConfig)
-	os.Setenv(pulumi.EnvConfig, string(data))
-	defer func() {
-		if had {
-			os.Setenv(pulumi.EnvConfig, old)
-		} else {
-			os.Unsetenv(pulumi.EnvConfig)
-		}
-	}()
-	return f()
-}
-
 // tools finds terraform and, unless an emulator is given, moto_server.
 func (r *rehearsal) tools() (tfBin, motoBin string, err error) {
 	if tfBin, err = exec.LookPath("terraform"); err != nil {
-		return "", "", &stop{err: errors.New("terraform is not installed (it is not on PATH)"), fix: terraformFix}
+		return "", "", &Stop{Err: errors.New("terraform is not installed (it is not on PATH)"), Fix: terraformFix}
 	}
-	if r.opts.endpoint != "" {
+	if r.opts.Endpoint != "" {
 		return tfBin, "", nil
 	}
 	if motoBin, err = exec.LookPath("moto_server"); err != nil {
-		return "", "", &stop{err: errors.New("moto_server is not installed (it is not on PATH)"), fix: motoFix}
+		return "", "", &Stop{Err: errors.New("moto_server is not installed (it is not on PATH)"), Fix: motoFix}
 	}
 	return tfBin, motoBin, nil
 }
@@ -243,22 +275,22 @@ func (r *rehearsal) translate(ctx context.Context, tfBin string) (base, changed 
 	if r.tf, err = realprovider.NewTerraform(tfBin, filepath.Join(r.dir, "stack"), "", r.mirror); err != nil {
 		return nil, nil, err
 	}
-	schema, err := r.tf.ProviderSchema(ctx)
+	schema := r.opts.Schema
+	if schema == nil {
+		schema, err = r.tf.ProviderSchema(ctx)
+	} else if err = r.tf.WriteConfig(realprovider.ProviderDocument()); err == nil {
+		err = r.tf.Init(ctx)
+	}
 	if err != nil {
 		fix := "check that " + r.mirror + " holds hashicorp/aws " + realprovider.ProviderVersion + " in Terraform's filesystem-mirror layout, or set RDS_APP_TF_MIRROR"
 		if r.mirror == "" {
 			fix = "terraform must download hashicorp/aws " + realprovider.ProviderVersion + ": let it reach the Terraform registry, " +
 				"or set RDS_APP_TF_MIRROR to a filesystem mirror that holds it"
 		}
-		return nil, nil, &stop{err: fmt.Errorf("installing the AWS provider: %w", err), fix: fix}
+		return nil, nil, &Stop{Err: fmt.Errorf("installing the AWS provider: %w", err), Fix: fix}
 	}
 	record := func(cfg map[string]string) (*realprovider.Translation, error) {
-		var tr *realprovider.Translation
-		err := withPulumiConfig(cfg, func() (err error) {
-			tr, err = realprovider.Record(schema, realprovider.MotoFacts(r.region), r.project, r.stack, program.Run, cfg)
-			return err
-		})
-		return tr, err
+		return realprovider.Record(schema, realprovider.MotoFacts(r.region), r.project, r.stack, program.Run, cfg)
 	}
 	// The program checks the configuration as under `pulumi up`: its
 	// refusal is the same message. Any other error is a defect of the
@@ -269,12 +301,12 @@ func (r *rehearsal) translate(ctx context.Context, tfBin string) (base, changed 
 		return nil, nil, fmt.Errorf("translating the program for the provider: %w", err)
 	}
 	if err != nil && r.changedCfg == nil {
-		return nil, nil, &stop{err: err, fix: fmt.Sprintf("correct %s (README, \"Configuration\"), or rehearse it with the value you will use: --change key=value", r.file)}
+		return nil, nil, &Stop{Err: err, Fix: fmt.Sprintf("correct %s (README, \"Configuration\"), or rehearse it with the value you will use: --change key=value", r.file)}
 	}
 	if r.changedCfg != nil {
 		var cerr error
 		if changed, cerr = record(r.changedCfg); errors.As(cerr, &refusal) {
-			return nil, nil, &stop{err: cerr, fix: "correct the --change values (README, \"Configuration\", has every key and its rules)"}
+			return nil, nil, &Stop{Err: cerr, Fix: "correct the --change values (README, \"Configuration\", has every key and its rules)"}
 		} else if cerr != nil {
 			return nil, nil, fmt.Errorf("translating the changed program for the provider: %w", cerr)
 		}
@@ -285,7 +317,7 @@ func (r *rehearsal) translate(ctx context.Context, tfBin string) (base, changed 
 		// the file before `pulumi up`, and are rehearsed so.
 		fmt.Fprintf(r.log, "%s as it is is refused:\n%v\nWith the --change settings it is accepted: they are rehearsed as if made in %s, and no change is left to plan.\n",
 			r.file, err, r.file)
-		base, changed, r.opts.changes = changed, nil, nil
+		base, changed, r.opts.Changes = changed, nil, nil
 	}
 	return base, changed, nil
 }
@@ -293,8 +325,8 @@ func (r *rehearsal) translate(ctx context.Context, tfBin string) (base, changed 
 // startEmulator starts moto_server on a free loopback port, or takes the
 // one given.
 func (r *rehearsal) startEmulator(ctx context.Context, motoBin string) error {
-	if r.opts.endpoint != "" {
-		r.endpoint = strings.TrimRight(r.opts.endpoint, "/")
+	if r.opts.Endpoint != "" {
+		r.endpoint = strings.TrimRight(r.opts.Endpoint, "/")
 		fmt.Fprintf(r.log, "Emulator: %s (given with --endpoint).\n", r.endpoint)
 		r.tf.Endpoint = r.endpoint
 		return nil
@@ -308,7 +340,7 @@ func (r *rehearsal) startEmulator(ctx context.Context, motoBin string) error {
 	// command (--keep).
 	defer log.Close()
 	if r.moto, err = realprovider.StartMoto(ctx, motoBin, log); err != nil {
-		return &stop{err: err, fix: "see " + logPath + "; " + motoFix}
+		return &Stop{Err: err, Fix: "see " + logPath + "; " + motoFix}
 	}
 	r.endpoint = r.moto.URL
 	r.tf.Endpoint = r.endpoint
@@ -318,21 +350,17 @@ func (r *rehearsal) startEmulator(ctx context.Context, motoBin string) error {
 
 // apply has the provider create the stack and prints what became of every
 // resource.
-func (r *rehearsal) apply(ctx context.Context, base *realprovider.Translation) ([]realprovider.Row, error) {
-	if err := r.tf.WriteConfig(base.Document); err != nil {
-		return nil, err
-	}
+func (r *rehearsal) apply(ctx context.Context, base *realprovider.Translation) (*realprovider.Stack, error) {
 	fmt.Fprintf(r.log, "terraform apply: creating %d resources (the database takes about 3 minutes).\n", len(base.Addresses))
 	p := newProgress(r.log, r.live)
-	res, err := r.tf.Apply(ctx, p.event)
+	st, err := realprovider.ApplyStack(ctx, r.tf, base, p.event)
 	p.finish()
 	if err != nil {
-		return nil, fmt.Errorf("running terraform apply: %w", err)
+		return nil, err
 	}
-	rows := realprovider.Report(base, res)
 	fmt.Fprintf(r.out, "\nStack %s as terraform-provider-aws %s created it against the emulator (%s):\n\n%s",
-		r.stack, realprovider.ProviderVersion, time.Since(p.start).Round(time.Second), applyTable(rows))
-	return rows, nil
+		r.stack, realprovider.ProviderVersion, time.Since(p.start).Round(time.Second), applyTable(st.Rows))
+	return st, nil
 }
 
 // printOutputs prints the stack outputs with the values the emulator gave.
@@ -352,57 +380,20 @@ func (r *rehearsal) printOutputs(base *realprovider.Translation) error {
 // planChange plans the changed stack against the applied one and prints
 // what it does. refused is true when the plan is refused (a protected
 // resource would be destroyed), as `pulumi up` would refuse it.
-func (r *rehearsal) planChange(ctx context.Context, base, changed *realprovider.Translation, rows []realprovider.Row) (refused bool, err error) {
-	gaps := map[string]bool{}
-	for _, row := range rows {
-		if row.Verdict == realprovider.EmulatorGap {
-			gaps[row.Address] = true
-		}
-	}
-	fmt.Fprintf(r.log, "\nterraform plan: the stack as it is (to tell the emulator's drift) and with %s.\n", strings.Join(r.opts.changes, " "))
-	// The two plans are independent: each has its own directory on the
-	// same state.
-	var baseline, planned []realprovider.Change
-	var baseErr, planErr error
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		baseline, baseErr = r.plan(ctx, "plan-unchanged", base)
-	}()
-	go func() {
-		defer wg.Done()
-		planned, planErr = r.plan(ctx, "plan-change", changed)
-	}()
-	wg.Wait()
-	if baseErr != nil {
-		return false, fmt.Errorf("planning the unchanged stack: %w", baseErr)
-	}
-	fmt.Fprintf(r.out, "\nWhat this change does (%s), as terraform-provider-aws %s plans it:\n\n", strings.Join(r.opts.changes, " "), realprovider.ProviderVersion)
-	if planErr != nil {
-		if strings.Contains(planErr.Error(), "prevent_destroy") {
+func (r *rehearsal) planChange(ctx context.Context, st *realprovider.Stack, changed *realprovider.Translation) (refused bool, err error) {
+	fmt.Fprintf(r.log, "\nterraform plan: the stack as it is (to tell the emulator's drift) and with %s.\n", strings.Join(r.opts.Changes, " "))
+	changes, reruns, err := st.PlanChange(ctx, "change", changed)
+	fmt.Fprintf(r.out, "\nWhat this change does (%s), as terraform-provider-aws %s plans it:\n\n", strings.Join(r.opts.Changes, " "), realprovider.ProviderVersion)
+	if err != nil {
+		if strings.Contains(err.Error(), "prevent_destroy") {
 			fmt.Fprintf(r.out, "!!! REFUSED: the change would destroy a protected resource (Pulumi's protect; here lifecycle.prevent_destroy), "+
-				"so `pulumi up` refuses it and changes nothing. The provider says:\n%s\n", indent(planErr.Error()))
+				"so `pulumi up` refuses it and changes nothing. The provider says:\n%s\n", indent(err.Error()))
 			return true, nil
 		}
-		return false, fmt.Errorf("planning the change: %w", planErr)
+		return false, fmt.Errorf("planning the change: %w", err)
 	}
-	changes := realprovider.Meaningful(planned, baseline, gaps)
-	reruns := realprovider.GapsAffected(base, changed, changes, gaps)
 	fmt.Fprint(r.out, changeTable(realprovider.Summarise(changes, changed, reruns)))
 	return false, nil
-}
-
-// plan plans tr against the applied state in a directory of its own.
-func (r *rehearsal) plan(ctx context.Context, name string, tr *realprovider.Translation) ([]realprovider.Change, error) {
-	c, err := r.tf.Clone(filepath.Join(r.dir, name))
-	if err != nil {
-		return nil, err
-	}
-	if err := c.WriteConfig(tr.Document); err != nil {
-		return nil, err
-	}
-	return c.Plan(ctx)
 }
 
 // teardown destroys the stack as `pulumi destroy` would; ok is false when

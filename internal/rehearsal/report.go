@@ -1,4 +1,4 @@
-package main
+package rehearsal
 
 // The tables the rehearsal prints. Pure formatting: everything here is
 // tested without a tool.

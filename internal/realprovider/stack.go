@@ -1,0 +1,105 @@
+package realprovider
+
+// The one runner for "apply a stack, then plan changes against it", which
+// rds-app-rehearse and the real-provider tests share.
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Stack is one stack's translation applied by the provider against one
+// emulator, ready to plan changes against.
+type Stack struct {
+	TF   *Terraform
+	Base *Translation
+	// Rows say what became of every resource of the apply.
+	Rows []Row
+	// Gaps are the resources the emulator could not create (listed gaps),
+	// by address: every plan shows them as still to be created, which says
+	// nothing of a change.
+	Gaps map[string]bool
+
+	baselineOnce sync.Once
+	baseline     []Change
+	baselineErr  error
+	plans        atomic.Int64
+}
+
+// ApplyStack writes base's configuration into tf's directory (where Init
+// has run) and applies it; onEvent, if set, sees each step. A resource
+// that fails is in the rows, not an error.
+func ApplyStack(ctx context.Context, tf *Terraform, base *Translation, onEvent func(Event)) (*Stack, error) {
+	if err := tf.WriteConfig(base.Document); err != nil {
+		return nil, err
+	}
+	res, err := tf.Apply(ctx, onEvent)
+	if err != nil {
+		return nil, fmt.Errorf("running terraform apply: %w", err)
+	}
+	s := &Stack{TF: tf, Base: base, Rows: Report(base, res), Gaps: map[string]bool{}}
+	for _, row := range s.Rows {
+		if row.Verdict == EmulatorGap {
+			s.Gaps[row.Address] = true
+		}
+	}
+	return s, nil
+}
+
+// PlanRaw is the provider's plan of tr against the applied state, as it
+// is, made in a directory of its own so that plans run side by side.
+func (s *Stack) PlanRaw(ctx context.Context, label string, tr *Translation) ([]Change, error) {
+	name := fmt.Sprintf("plan-%03d-%s", s.plans.Add(1), strings.NewReplacer("/", "_", ".", "_", " ", "_", "=", "_").Replace(label))
+	c, err := s.TF.Clone(filepath.Join(filepath.Dir(s.TF.Dir), filepath.Base(s.TF.Dir)+"-"+name))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.WriteConfig(tr.Document); err != nil {
+		return nil, err
+	}
+	return c.Plan(ctx)
+}
+
+// Baseline is the plan of the unchanged stack: what the emulator's drift
+// alone makes the provider want to change. It is planned once.
+func (s *Stack) Baseline(ctx context.Context) ([]Change, error) {
+	s.baselineOnce.Do(func() {
+		s.baseline, s.baselineErr = s.PlanRaw(ctx, "unchanged", s.Base)
+		if s.baselineErr != nil {
+			s.baselineErr = fmt.Errorf("planning the unchanged stack: %w", s.baselineErr)
+		}
+	})
+	return s.baseline, s.baselineErr
+}
+
+// Filter drops from a plan the emulator's gaps and drift.
+func (s *Stack) Filter(ctx context.Context, planned []Change) ([]Change, error) {
+	baseline, err := s.Baseline(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Meaningful(planned, baseline, s.Gaps), nil
+}
+
+// PlanChange plans changed against the applied stack and returns what the
+// plan says about the program (without the emulator's gaps and drift) and
+// the gap resources it would change, had the emulator created them (the
+// rollout association, which runs again).
+func (s *Stack) PlanChange(ctx context.Context, label string, changed *Translation) (changes []Change, reruns []string, err error) {
+	// The baseline and the change are planned side by side.
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = s.Baseline(ctx) })
+	planned, err := s.PlanRaw(ctx, label, changed)
+	wg.Wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	if changes, err = s.Filter(ctx, planned); err != nil {
+		return nil, nil, err
+	}
+	return changes, GapsAffected(s.Base, changed, changes, s.Gaps), nil
+}
