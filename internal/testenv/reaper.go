@@ -17,16 +17,25 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 )
 
 // reaperScript kills, at end-of-file on its standard input, every process
-// group it read ("-PGID" per line) and every process ("PID" per line).
+// group it read ("-PGID" per line), every process ("PID" per line) and
+// every process listed in a file ("@PATH" per line, one PID a line, read
+// at the end).
 const reaperScript = `trap '' INT TERM HUP
 targets=()
 while read -r target; do targets+=("$target"); done
-for target in "${targets[@]}"; do kill -KILL -- "$target" 2>/dev/null; done
+for target in "${targets[@]}"; do
+  if [[ $target == @* ]]; then
+    while read -r pid; do [[ $pid =~ ^[0-9]+$ ]] && kill -KILL -- "$pid" 2>/dev/null; done <"${target#@}"
+  else
+    kill -KILL -- "$target" 2>/dev/null
+  fi
+done
 exit 0`
 
 var reaper struct {
@@ -35,8 +44,9 @@ var reaper struct {
 	err error
 }
 
-// reap hands target ("-PGID" or "PID") to the reaper, starting it first.
-func reap(target int) error {
+// reap hands target ("-PGID", "PID" or "@PATH") to the reaper, starting
+// it first.
+func reap(target any) error {
 	reaper.Lock()
 	defer reaper.Unlock()
 	if reaper.w == nil && reaper.err == nil {
@@ -62,7 +72,7 @@ func reap(target int) error {
 	if reaper.err != nil {
 		return reaper.err
 	}
-	_, err := fmt.Fprintf(reaper.w, "%d\n", target)
+	_, err := fmt.Fprintf(reaper.w, "%v\n", target)
 	return err
 }
 
@@ -93,6 +103,16 @@ func ReapGroup(pgid int) error { return reap(-pgid) }
 // ReapProcess hands a process that is not a child of the test (a server a
 // tool daemonised, such as pg_ctl's postmaster) to the reaper.
 func ReapProcess(pid int) error { return reap(pid) }
+
+// ReapPIDFile hands the reaper a file that will list processes a stand-in
+// daemonises after this call (the fake docker's containers), one PID a
+// line: it reads the file when the test process ends.
+func ReapPIDFile(path string) error {
+	if strings.ContainsAny(path, "\n") {
+		return fmt.Errorf("a PID file's path may not hold a newline: %q", path)
+	}
+	return reap("@" + path)
+}
 
 // KillGroup ends a process group Start made, at once.
 func KillGroup(cmd *exec.Cmd) {

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,7 +30,15 @@ func TestHangingChild(t *testing.T) {
 	}
 	cmd := exec.Command("/bin/sh", "-c", "sleep 600 & sleep 600")
 	require.NoError(t, Start(cmd))
-	fmt.Printf("group %d\n", cmd.Process.Pid)
+	// A process another process daemonised, listed in a PID file (as the
+	// fake docker lists its containers).
+	pids := filepath.Join(t.TempDir(), "pids")
+	require.NoError(t, ReapPIDFile(pids))
+	daemon := exec.Command("sleep", "600")
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	require.NoError(t, daemon.Start())
+	require.NoError(t, os.WriteFile(pids, []byte(strconv.Itoa(daemon.Process.Pid)+"\n"), 0o600))
+	fmt.Printf("group %d daemon %d\n", cmd.Process.Pid, daemon.Process.Pid)
 	time.Sleep(time.Hour)
 }
 
@@ -59,19 +67,23 @@ func TestStartedProcessesDie(t *testing.T) {
 			require.NoError(t, child.Start())
 			line, err := bufio.NewReader(out).ReadString('\n')
 			require.NoError(t, err, "the child prints its group")
-			pgid, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "group ")))
+			var pgid, daemon int
+			_, err = fmt.Sscanf(line, "group %d daemon %d", &pgid, &daemon)
 			require.NoError(t, err, line)
 			require.NoError(t, syscall.Kill(-pgid, 0), "the group runs while its test does")
+			require.NoError(t, syscall.Kill(daemon, 0), "the daemon runs while its test does")
 
 			tc.end(child)
 			_ = child.Wait()
-			deadline := time.Now().Add(10 * time.Second)
-			for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
-				time.Sleep(50 * time.Millisecond)
-			}
-			err = syscall.Kill(-pgid, 0)
-			if !assert.True(t, errors.Is(err, syscall.ESRCH), "process group %d outlived its test process (%v):\n%s", pgid, err, stderr.String()) {
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			for _, target := range []int{-pgid, daemon} {
+				deadline := time.Now().Add(10 * time.Second)
+				for syscall.Kill(target, 0) == nil && time.Now().Before(deadline) {
+					time.Sleep(50 * time.Millisecond)
+				}
+				err = syscall.Kill(target, 0)
+				if !assert.True(t, errors.Is(err, syscall.ESRCH), "%d (a negative number is a group) outlived its test process (%v):\n%s", target, err, stderr.String()) {
+					_ = syscall.Kill(target, syscall.SIGKILL)
+				}
 			}
 		})
 	}

@@ -77,7 +77,7 @@ func TestProxyKeepsTheLoadBalancersHeaders(t *testing.T) {
 		logFile, err := os.Create(filepath.Join(dir, "caddy.log"))
 		require.NoError(t, err)
 		cmd.Stdout, cmd.Stderr = logFile, logFile
-		require.NoError(t, cmd.Start())
+		require.NoError(t, testenv.Start(cmd))
 		defer func() {
 			cancel()
 			_ = cmd.Wait()

@@ -10,6 +10,7 @@ package host
 // healthy and to one that answers 500 drops none.
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -223,7 +224,11 @@ func inOwnNetworkNamespace(t *testing.T) bool {
 	cmd := exec.Command(unshare, "--net", "--", "sh", "-ec", `"$1" link set lo up; "$2" -q -p "$3"; shift 3; exec "$@"`,
 		"sh", ip, sysctl, settings, self, "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count", "1", "-test.timeout", "20m")
 	cmd.Env = append(os.Environ(), inOwnNetnsEnv+"=1")
-	out, err := cmd.CombinedOutput()
+	var combined bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &combined, &combined
+	require.NoError(t, testenv.Start(cmd))
+	err = cmd.Wait()
+	out := combined.Bytes()
 	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 		t.Log(line)
 	}

@@ -189,6 +189,9 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 	// Containers outlive the script, as they would on the host: they are
 	// ended when the test is.
 	t.Cleanup(func() { killFakeContainers(dockerState) })
+	// Containers outlive the fake docker that starts them, as they would
+	// docker's CLI: the reaper reads their PIDs when the test process ends.
+	require.NoError(t, testenv.ReapPIDFile(filepath.Join(dockerState, "pids")))
 
 	env := map[string]string{}
 	for k, v := range boot.HostEnv {
@@ -281,7 +284,7 @@ func (s *startScriptRun) Start(t testing.TB) *watchedRun {
 	cmd.Stdout, cmd.Stderr = w, w
 	// A killed script's children (sleep, aws) must not hold Wait forever.
 	cmd.WaitDelay = 5 * time.Second
-	require.NoError(t, cmd.Start())
+	require.NoError(t, testenv.Start(cmd))
 	go func() {
 		err := cmd.Wait()
 		w.result = s.result(w.Output(), err)

@@ -80,7 +80,7 @@ func TestProxyServesHTTPS(t *testing.T) {
 	logFile, err := os.Create(filepath.Join(dir, "caddy.log"))
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
+	require.NoError(t, testenv.Start(cmd))
 	t.Cleanup(func() {
 		cancel()
 		_ = cmd.Wait()
