@@ -214,7 +214,8 @@ func TestValidationRules(t *testing.T) {
 		{"unknown zone", "network", `{"availabilityZones": ["eu-west-1a", "us-east-1a"]}`, "rds-app:network.availabilityZones[1]: \"us-east-1a\" is not an availability zone of eu-west-1; it offers eu-west-1a, eu-west-1b, eu-west-1c (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
 		{"duplicate zone", "network", `{"availabilityZones": ["eu-west-1a", "eu-west-1a"]}`, "rds-app:network.availabilityZones[1]: \"eu-west-1a\" is listed twice; each zone holds one public and one private subnet (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
 		{"zones disagree with azCount", "network", `{"azCount": 2, "availabilityZones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}`, "rds-app:network.availabilityZones: lists 3 zones but azCount is 2; set one or make them agree (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
-		{"one zone", "network", `{"availabilityZones": ["eu-west-1a"]}`, "rds-app:network.azCount: 1 is below the minimum of 2 (allowed: 2 to the zones the region offers (at most 8); for example 3)"},
+		{"one zone", "network", `{"availabilityZones": ["eu-west-1a"]}`, "rds-app:network.availabilityZones: lists 1 zone (\"eu-west-1a\"); an RDS subnet group needs subnets in at least 2 zones (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
+		{"no zones", "network", `{"availabilityZones": []}`, "rds-app:network.availabilityZones: lists 0 zones; an RDS subnet group needs subnets in at least 2 zones (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])"},
 		{"malformed ingress", "network", `{"ingressCidrs": ["0.0.0.0/0", "office"]}`, "rds-app:network.ingressCidrs[1]: \"office\" is not a CIDR block (want a.b.c.d/n) (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
 		{"ingress address", "network", `{"ingressCidrs": ["203.0.113.7"]}`, "rds-app:network.ingressCidrs[0]: \"203.0.113.7\" is an address, not a CIDR block; use 203.0.113.7/32 for a single address (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
 		{"ingress host bits", "network", `{"ingressCidrs": ["203.0.113.7/24"]}`, "rds-app:network.ingressCidrs[0]: \"203.0.113.7/24\" has host bits set; its network address is 203.0.113.0/24 (allowed: 1 to 60 distinct IPv4 CIDR blocks given as network addresses (each is a security group rule; a group holds 60); for example [\"203.0.113.0/24\"])"},
@@ -550,6 +551,47 @@ func TestAllProblemsReportedTogether(t *testing.T) {
   - rds-app:app.image: is required; set it with `+"`pulumi config set --path app.image <registry/repository:tag>`"+` (allowed: registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host; for example "public.ecr.aws/docker/library/nginx:1.29-alpine")
   - rds-app:app.instanceType: "huge" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large (allowed: an EC2 instance type offered in the host's zone (in every zone, with a load balancer); for example "t4g.small")
   - rds-app:app.hostPort: 0 is outside 1..65535 (allowed: 1 to 65535, except the host's own 22 (sshd), 53 (systemd-resolved (DNS)), 323 (chronyd), 2019 (Caddy's admin API), 5355 (systemd-resolved (LLMNR)), 18001 (the application's first slot), 18002 (the application's second slot); for example 8080)`, err.Error())
+}
+
+// TestIndependentProblemsReportedTogether: a problem with one key does not
+// hide a problem with another, even where one rule reads both keys.
+func TestIndependentProblemsReportedTogether(t *testing.T) {
+	tests := []struct {
+		name    string
+		section string // "network", "database", "app" or "ops"
+		value   string
+		want    []string
+	}{
+		{"cidr too small and azCount below 2", "network", `{"cidr": "10.0.0.0/25", "azCount": 1}`, []string{
+			"rds-app:network.cidr: \"10.0.0.0/25\" is too small: 2 public and 2 private subnets of at least /28 each need a VPC of /24 or larger (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")",
+			"rds-app:network.azCount: 1 is below the minimum of 2 (allowed: 2 to the zones the region offers (at most 8); for example 3)",
+		}},
+		{"cidr too small and one zone", "network", `{"cidr": "10.0.0.0/25", "availabilityZones": ["eu-west-1a"]}`, []string{
+			"rds-app:network.cidr: \"10.0.0.0/25\" is too small: 2 public and 2 private subnets of at least /28 each need a VPC of /24 or larger (allowed: an IPv4 network address in private or shared space, /16 to /24; for example \"10.1.0.0/16\")",
+			"rds-app:network.availabilityZones: lists 1 zone (\"eu-west-1a\"); an RDS subnet group needs subnets in at least 2 zones (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example [\"eu-west-1b\",\"eu-west-1c\"])",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := map[string]string{"rds-app:app": minimalApp}
+			values["rds-app:"+tt.section] = tt.value
+			assert.Equal(t, tt.want, problemsOf(t, values))
+		})
+	}
+}
+
+// TestZoneListAboveTheLayout: without azCount, availabilityZones' length is
+// the zone count, and a list longer than the subnet layout holds is reported
+// on it. No region offers more zones yet, so the region's list is left out.
+func TestZoneListAboveTheLayout(t *testing.T) {
+	zones := make([]string, 9)
+	for i := range zones {
+		zones[i] = fmt.Sprintf("%q", fmt.Sprintf("xx-test-1%c", 'a'+i))
+	}
+	_, err := Parse("rds-app", Source{Values: map[string]string{"rds-app:app": minimalApp,
+		"rds-app:network": `{"availabilityZones": [` + strings.Join(zones, ", ") + `]}`}}, Facts{Region: "xx-test-1"})
+	assert.EqualError(t, err, `invalid configuration (1 problem):
+  - rds-app:network.availabilityZones: lists 9 zones, above the maximum of 8 the subnet layout holds (allowed: zones of the stack's region, no repeats, as many as azCount; the first holds the host and must offer app.instanceType; for example ["eu-west-1b","eu-west-1c"])`)
 }
 
 func TestSecretSectionsAreRejected(t *testing.T) {

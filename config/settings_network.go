@@ -28,10 +28,12 @@ var networkSettings = []Setting{
 				v.fail("%v", err)
 				return
 			}
-			if c.Network.AZCount >= minAZCount && c.Network.AZCount <= cidr.MaxZones {
-				if _, err := cidr.PlanSubnets(c.Network.CIDR, c.Network.AZCount); err != nil {
-					v.fail("%v", err)
-				}
+			// A zone count out of range is its own problem (azCount's or
+			// availabilityZones'); the block is still checked, against the
+			// nearest count the layout takes, so that both are reported at once.
+			zones := min(max(c.Network.AZCount, minAZCount), cidr.MaxZones)
+			if _, err := cidr.PlanSubnets(c.Network.CIDR, zones); err != nil {
+				v.fail("%v", err)
 			}
 		},
 	},
@@ -43,6 +45,9 @@ var networkSettings = []Setting{
 		Doc:     "How many availability zones get a public and a private subnet.",
 		Example: 3, Effect: InPlace,
 		check: func(v *checker, c *Config) {
+			if !v.isSet("network.azCount") && v.isSet("network.availabilityZones") {
+				return // the count is the list's length: availabilityZones reports it
+			}
 			n, zones := c.Network.AZCount, v.facts.AvailabilityZones
 			switch {
 			case n < minAZCount:
@@ -64,8 +69,17 @@ var networkSettings = []Setting{
 		check: func(v *checker, c *Config) {
 			zones, region := c.Network.AvailabilityZones, v.facts.AvailabilityZones
 			if v.isSet("network.availabilityZones") {
-				if v.isSet("network.azCount") && len(zones) != c.Network.AZCount {
-					v.fail("lists %d zones but azCount is %d; set one or make them agree", len(zones), c.Network.AZCount)
+				switch {
+				case v.isSet("network.azCount"):
+					if len(zones) != c.Network.AZCount {
+						v.fail("lists %d zones but azCount is %d; set one or make them agree", len(zones), c.Network.AZCount)
+					}
+				// Without azCount, the list's length is the zone count, so
+				// azCount's bounds are checked here, on the key the user typed.
+				case len(zones) < minAZCount:
+					v.fail("lists %s; an RDS subnet group needs subnets in at least %d zones", countZones(zones), minAZCount)
+				case len(zones) > cidr.MaxZones:
+					v.fail("lists %s, above the maximum of %d the subnet layout holds", countZones(zones), cidr.MaxZones)
 				}
 				for i, z := range zones {
 					item := fmt.Sprintf("[%d]", i)
@@ -116,6 +130,18 @@ var networkSettings = []Setting{
 
 // minAZCount: an RDS subnet group needs subnets in at least two zones.
 const minAZCount = 2
+
+// countZones shows a short list of zones with its length: `1 zone
+// ("eu-west-1a")`, `0 zones`; a long one by its length alone.
+func countZones(zones []string) string {
+	switch len(zones) {
+	case 0:
+		return "0 zones"
+	case 1:
+		return "1 zone (" + awsfacts.Quote(zones[0]) + ")"
+	}
+	return fmt.Sprintf("%d zones", len(zones))
+}
 
 // checkIngressCIDR accepts IPv4 CIDR blocks given as network addresses.
 func checkIngressCIDR(s string) error {
