@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -148,6 +150,18 @@ func read(in io.Reader, out io.Writer) (*report, error) {
 			p.end, p.elapsed = e.Time, e.Elapsed
 			if e.Action == "fail" {
 				r.failed = true
+				// A test still running when its package failed (Go's
+				// timeout, a panic) never ended: its output, the panic
+				// and the goroutines with it, is the failure's story.
+				prefix := e.Package + " "
+				for _, k := range slices.Sorted(maps.Keys(held)) {
+					if strings.HasPrefix(k, prefix) {
+						for _, o := range held[k] {
+							fmt.Fprint(out, o)
+						}
+						delete(held, k)
+					}
+				}
 			}
 		}
 	}

@@ -52,3 +52,19 @@ func TestNoTestEventIsNoTest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, r.tests)
 }
+
+// A test that never ended (Go's timeout panicked inside it) shows its
+// output when its package fails.
+func TestATimedOutTestShowsItsOutput(t *testing.T) {
+	const timedOut = `{"Time":"2026-12-05T10:00:00Z","Action":"start","Package":"p"}
+{"Time":"2026-12-05T10:00:01Z","Action":"run","Package":"p","Test":"TestHangs"}
+{"Time":"2026-12-05T10:10:01Z","Action":"output","Package":"p","Test":"TestHangs","Output":"panic: test timed out after 10m0s\n"}
+{"Time":"2026-12-05T10:10:01Z","Action":"output","Package":"p","Output":"FAIL\tp\t600.1s\n"}
+{"Time":"2026-12-05T10:10:01Z","Action":"fail","Package":"p","Elapsed":600.1}
+`
+	var out bytes.Buffer
+	r, err := read(strings.NewReader(timedOut), &out)
+	require.NoError(t, err)
+	assert.True(t, r.failed)
+	assert.Equal(t, "FAIL\tp\t600.1s\npanic: test timed out after 10m0s\n", out.String())
+}

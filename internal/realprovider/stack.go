@@ -5,8 +5,11 @@ package realprovider
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,11 +26,24 @@ type Stack struct {
 	// by address: every plan shows them as still to be created, which says
 	// nothing of a change.
 	Gaps map[string]bool
+	// Reattach, when set, is a SharedProvider's TF_REATTACH_PROVIDERS that
+	// every plan uses (the apply and the destroy start their own).
+	Reattach string
 
 	baselineOnce sync.Once
 	baseline     []Change
 	baselineErr  error
 	plans        atomic.Int64
+	// planned holds each configuration's plan, by the hash of its
+	// document: the same configuration is planned once, whoever asks.
+	plannedMu sync.Mutex
+	planned   map[[sha256.Size]byte]*plannedEntry
+}
+
+type plannedEntry struct {
+	once    sync.Once
+	changes []Change
+	err     error
 }
 
 // ApplyStack writes base's configuration into tf's directory (where Init
@@ -51,8 +67,29 @@ func ApplyStack(ctx context.Context, tf *Terraform, base *Translation, onEvent f
 }
 
 // PlanRaw is the provider's plan of tr against the applied state, as it
-// is, made in a directory of its own so that plans run side by side.
+// is, made in a directory of its own so that plans run side by side. A
+// configuration planned before (the same document) is not planned again.
 func (s *Stack) PlanRaw(ctx context.Context, label string, tr *Translation) ([]Change, error) {
+	doc, err := json.Marshal(tr.Document)
+	if err != nil {
+		return nil, err
+	}
+	key := sha256.Sum256(doc)
+	s.plannedMu.Lock()
+	if s.planned == nil {
+		s.planned = map[[sha256.Size]byte]*plannedEntry{}
+	}
+	e := s.planned[key]
+	if e == nil {
+		e = &plannedEntry{}
+		s.planned[key] = e
+	}
+	s.plannedMu.Unlock()
+	e.once.Do(func() { e.changes, e.err = s.plan(ctx, label, tr) })
+	return slices.Clone(e.changes), e.err
+}
+
+func (s *Stack) plan(ctx context.Context, label string, tr *Translation) ([]Change, error) {
 	name := fmt.Sprintf("plan-%03d-%s", s.plans.Add(1), strings.NewReplacer("/", "_", ".", "_", " ", "_", "=", "_").Replace(label))
 	c, err := s.TF.Clone(filepath.Join(filepath.Dir(s.TF.Dir), filepath.Base(s.TF.Dir)+"-"+name))
 	if err != nil {
@@ -61,8 +98,13 @@ func (s *Stack) PlanRaw(ctx context.Context, label string, tr *Translation) ([]C
 	if err := c.WriteConfig(tr.Document); err != nil {
 		return nil, err
 	}
+	c.Reattach = s.Reattach
 	return c.Plan(ctx)
 }
+
+// Plans counts the plans the provider made (a configuration asked again is
+// not planned again).
+func (s *Stack) Plans() int { return int(s.plans.Load()) }
 
 // Baseline is the plan of the unchanged stack: what the emulator's drift
 // alone makes the provider want to change. It is planned once.

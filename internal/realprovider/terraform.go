@@ -42,6 +42,9 @@ type Terraform struct {
 	CLIConfig string
 	// Log, when set, receives every command's output.
 	Log io.Writer
+	// Reattach, when set, is a SharedProvider's TF_REATTACH_PROVIDERS:
+	// the commands use that provider instead of starting their own.
+	Reattach string
 }
 
 // NewTerraform prepares dir for bin: a CLI config that installs the
@@ -110,6 +113,9 @@ func (tf *Terraform) env() []string {
 	)
 	if tf.CLIConfig != "" {
 		env = append(env, "TF_CLI_CONFIG_FILE="+tf.CLIConfig)
+	}
+	if tf.Reattach != "" {
+		env = append(env, "TF_REATTACH_PROVIDERS="+tf.Reattach)
 	}
 	return env
 }

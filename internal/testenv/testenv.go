@@ -68,6 +68,21 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// FreePorts is n distinct TCP ports on 127.0.0.1 that nothing listens on
+// now. (FreePort called n times may answer the same port twice: the
+// kernel hands out a port again once its listener is closed.)
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 // WriteTemp writes content to a new file in dir.
 func WriteTemp(t testing.TB, dir, name, content string, mode os.FileMode) string {
 	t.Helper()

@@ -53,7 +53,8 @@ func TestProxyKeepsTheLoadBalancersHeaders(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal([]byte(text), &settings))
 		proxy := settings.Proxy
-		port, adminPort := testenv.FreePort(t), testenv.FreePort(t)
+		ports := testenv.FreePorts(t, 2)
+		port, adminPort := ports[0], ports[1]
 		proxy["admin"] = map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", adminPort)}
 		server := proxy["apps"].(map[string]any)["http"].(map[string]any)["servers"].(map[string]any)["app"].(map[string]any)
 		require.Equal(t, []any{":80"}, server["listen"], "plain HTTP: TLS ends at the load balancer")

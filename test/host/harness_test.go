@@ -41,8 +41,9 @@ func putContainerSettings(t testing.TB, m *testenv.Moto, path, settings string) 
 // Health checks run every second.
 func localPorts(t testing.TB, s *compute.ContainerSettings) {
 	t.Helper()
-	s.HostPort, s.ProxyAdminPort = testenv.FreePort(t), testenv.FreePort(t)
-	s.SlotPorts = [2]int{testenv.FreePort(t), testenv.FreePort(t)}
+	ports := testenv.FreePorts(t, 4)
+	s.HostPort, s.ProxyAdminPort = ports[0], ports[1]
+	s.SlotPorts = [2]int{ports[2], ports[3]}
 	s.HealthCheckInterval = 1
 }
 

@@ -50,7 +50,8 @@ func TestProxyServesHTTPS(t *testing.T) {
 		fmt.Fprintf(w, "app saw %s %s", r.Host, r.Header.Get("X-Forwarded-Proto"))
 	}))
 	t.Cleanup(app.Close)
-	httpPort, httpsPort, adminPort := testenv.FreePort(t), testenv.FreePort(t), testenv.FreePort(t)
+	ports := testenv.FreePorts(t, 3)
+	httpPort, httpsPort, adminPort := ports[0], ports[1], ports[2]
 	// What the test changes: ports, the upstream (as the deploy script
 	// does), and the CA.
 	cfg["admin"] = map[string]any{"listen": fmt.Sprintf("127.0.0.1:%d", adminPort)}

@@ -227,9 +227,15 @@ func each(t *testing.T, checks map[string]func(t *testing.T)) {
 // checkPlans asserts the provider's own plans: nothing without a change, an
 // image change replaces nothing, a minor engine bump updates the database
 // in place; for dev, every setting's plan is summarised and compared with
-// the manual's table. The checks plan side by side.
+// the manual's table. The checks plan side by side, every plan attached to
+// one provider process of the stack's (realprovider.SharedProvider).
 func (r *stackRun) checkPlans(ctx context.Context) {
 	t := r.t
+	shared, err := r.tf.StartSharedProvider(ctx)
+	require.NoError(t, err)
+	defer shared.Stop()
+	r.applied.Reattach = shared.Reattach
+	defer func() { r.applied.Reattach = "" }()
 	// The program run again on the same configuration plans nothing but
 	// the emulator's drift (the plan of what was applied).
 	again, _ := r.plan(ctx, t, "unchanged", r.stack.Config)
@@ -261,7 +267,9 @@ func (r *stackRun) checkPlans(ctx context.Context) {
 	if r.stack.Name == "dev" {
 		checks["what a change does"] = func(t *testing.T) { r.checkSettingTable(ctx, t) }
 	}
+	start := time.Now()
 	each(t, checks)
+	t.Logf("stack %s: %d plans in %s", r.stack.Name, r.applied.Plans(), time.Since(start).Round(time.Second))
 }
 
 // checkReachesTheContainer: a change of sc's key reaches the container
