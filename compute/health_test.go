@@ -61,10 +61,11 @@ func TestHealthMetricOutputs(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		pulumi.All(c.HealthNamespace, c.HealthMetric).ApplyT(func(vs []any) error {
+		// Exported, so that the run waits for it before it returns.
+		ctx.Export("health", pulumi.All(c.HealthNamespace, c.HealthMetric).ApplyT(func(vs []any) error {
 			namespace, metric = vs[0].(string), vs[1].(string)
 			return nil
-		})
+		}))
 		return nil
 	})
 	require.NoError(t, err)
