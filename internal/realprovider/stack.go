@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -34,6 +35,9 @@ type Stack struct {
 	baseline     []Change
 	baselineErr  error
 	plans        atomic.Int64
+	// state is the state as the apply left it: every plan starts from it,
+	// whatever the working directory's state has become since (a destroy).
+	state []byte
 	// planned holds each configuration's plan, by the hash of its
 	// document: the same configuration is planned once, whoever asks.
 	plannedMu sync.Mutex
@@ -57,7 +61,11 @@ func ApplyStack(ctx context.Context, tf *Terraform, base *Translation, onEvent f
 	if err != nil {
 		return nil, fmt.Errorf("running terraform apply: %w", err)
 	}
-	s := &Stack{TF: tf, Base: base, Rows: Report(base, res), Gaps: map[string]bool{}}
+	state, err := tf.State()
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{TF: tf, Base: base, Rows: Report(base, res), Gaps: map[string]bool{}, state: state}
 	for _, row := range s.Rows {
 		if row.Verdict == EmulatorGap {
 			s.Gaps[row.Address] = true
@@ -97,6 +105,11 @@ func (s *Stack) plan(ctx context.Context, label string, tr *Translation) ([]Chan
 	}
 	if err := c.WriteConfig(tr.Document); err != nil {
 		return nil, err
+	}
+	if s.state != nil {
+		if err := os.WriteFile(filepath.Join(c.Dir, "terraform.tfstate"), s.state, 0o644); err != nil {
+			return nil, err
+		}
 	}
 	c.Reattach = s.Reattach
 	return c.Plan(ctx)

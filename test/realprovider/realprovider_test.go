@@ -151,10 +151,7 @@ func TestRealProvider(t *testing.T) {
 				if t.Failed() {
 					return
 				}
-				if run.plans {
-					r.checkPlans(ctx)
-				}
-				r.checkDestroy(ctx)
+				r.checkPlansAndDestroy(ctx, run.plans)
 			})
 		})
 	}
@@ -220,6 +217,19 @@ func each(t *testing.T, checks map[string]func(t *testing.T)) {
 	var wg sync.WaitGroup
 	for name, check := range checks {
 		wg.Go(func() { t.Run(name, check) })
+	}
+	wg.Wait()
+}
+
+// checkPlansAndDestroy checks the plans (when plans) and the destroy side
+// by side: the plans start from the state as the apply left it
+// (realprovider.Stack keeps it) and read nothing the destroy deletes, so
+// the destroy need not wait for them.
+func (r *stackRun) checkPlansAndDestroy(ctx context.Context, plans bool) {
+	var wg sync.WaitGroup
+	wg.Go(func() { r.t.Run("destroy", func(t *testing.T) { r.checkDestroy(ctx, t) }) })
+	if plans {
+		r.checkPlans(ctx)
 	}
 	wg.Wait()
 }
@@ -469,8 +479,7 @@ func changeOfType(changes []realprovider.Change, typ string) *realprovider.Chang
 
 // checkDestroy: dev is destroyed and leaves only what is retained on
 // purpose; a protected stack refuses to plan its destruction.
-func (r *stackRun) checkDestroy(ctx context.Context) {
-	t := r.t
+func (r *stackRun) checkDestroy(ctx context.Context, t *testing.T) {
 	if len(r.tr.Protected) > 0 {
 		_, err := r.tf.Plan(ctx, "-destroy")
 		require.Error(t, err, "destroying %s must be refused: %v are protected", r.stack.Name, r.tr.Protected)
@@ -478,7 +487,7 @@ func (r *stackRun) checkDestroy(ctx context.Context) {
 			assert.Contains(t, err.Error(), addr)
 		}
 		assert.Contains(t, err.Error(), "prevent_destroy")
-		state := r.state()
+		state := r.state(t)
 		for _, addr := range r.tr.Protected {
 			if strings.HasPrefix(addr, "aws_db_instance.") {
 				assert.Equal(t, true, state[addr]["deletion_protection"], "%s: RDS deletion protection", addr)
@@ -508,10 +517,10 @@ func (r *stackRun) checkDestroy(ctx context.Context) {
 }
 
 // state reads the applied state's attributes per address.
-func (r *stackRun) state() map[string]map[string]any {
+func (r *stackRun) state(t *testing.T) map[string]map[string]any {
 	data, err := r.tf.State()
-	require.NoError(r.t, err)
+	require.NoError(t, err)
 	st, err := realprovider.StateResources(data)
-	require.NoError(r.t, err)
+	require.NoError(t, err)
 	return st
 }

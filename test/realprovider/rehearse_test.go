@@ -57,8 +57,7 @@ func rehearseDev(t *testing.T, schema *realprovider.Schema, dev stacktest.Stack)
 			if t.Failed() {
 				return
 			}
-			r.checkPlans(ctx)
-			r.checkDestroy(ctx)
+			r.checkPlansAndDestroy(ctx, true)
 		},
 	}, &out, &log, false)
 	t.Logf("rds-app-rehearse --stack dev: exit %d in %s\n--- stdout\n%s--- stderr\n%s", code, time.Since(start).Round(time.Second), out.String(), log.String())
