@@ -31,6 +31,7 @@ import (
 	"syscall"
 
 	"github.com/rds-app/rds-app/internal/rehearsal"
+	"github.com/rds-app/rds-app/program"
 )
 
 // Exit statuses (the rehearsal's).
@@ -107,7 +108,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitSetup
 	}
 	code, err := rehearsal.Run(ctx, rehearsal.Options{
-		Stack: opts.stack, Changes: opts.changes, Endpoint: opts.endpoint,
+		Program: program.Run,
+		Stack:   opts.stack, Changes: opts.changes, Endpoint: opts.endpoint,
 		Keep: opts.keep, Destroy: opts.destroy, Region: opts.region,
 	}, stdout, stderr, isTerminal(stderr))
 	if err != nil {

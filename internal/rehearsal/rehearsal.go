@@ -18,9 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stackfile"
-	"github.com/rds-app/rds-app/program"
 )
 
 // DefaultRegion is where a stack without aws:region is rehearsed (the
@@ -38,6 +38,9 @@ const (
 
 // Options say what to rehearse.
 type Options struct {
+	// Program is the Pulumi program (program.Run). It is passed in, not
+	// imported, so that this package's tests do not link the AWS SDK.
+	Program pulumi.RunFunc
 	// Stack is the stack's name: Pulumi.<Stack>.yaml.
 	Stack string
 	// Changes are configuration changes to plan after the apply, as
@@ -290,7 +293,7 @@ func (r *rehearsal) translate(ctx context.Context, tfBin string) (base, changed 
 		return nil, nil, &Stop{Err: fmt.Errorf("installing the AWS provider: %w", err), Fix: fix}
 	}
 	record := func(cfg map[string]string) (*realprovider.Translation, error) {
-		return realprovider.Record(schema, realprovider.MotoFacts(r.region), r.project, r.stack, program.Run, cfg)
+		return realprovider.Record(schema, realprovider.MotoFacts(r.region), r.project, r.stack, r.opts.Program, cfg)
 	}
 	// The program checks the configuration as under `pulumi up`: its
 	// refusal is the same message. Any other error is a defect of the
