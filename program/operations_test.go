@@ -153,7 +153,7 @@ func TestDevWithoutAlarms(t *testing.T) {
 
 // TestPasswordRotationChangesOnlyThePassword: a new passwordVersion gives
 // the password resource a new keeper, so a new value, and nothing else the
-// program registers changes. The real-provider plan (README, What a change
+// program registers changes. The real-provider plan (docs/configuration.md, What a change
 // does) shows what follows from the new value: the database updated in
 // place, the secret's new version, the rollout.
 func TestPasswordRotationChangesOnlyThePassword(t *testing.T) {

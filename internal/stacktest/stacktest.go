@@ -42,7 +42,7 @@ type Stack struct {
 	Name string
 	// Config is the stack's configuration as Pulumi hands it to the
 	// program: structured sections as JSON text. A placeholder image is
-	// replaced by one of TestAccount, as README tells the user to do.
+	// replaced by one of TestAccount, as docs/configuration.md tells the user to do.
 	Config map[string]string
 	// Raw is the configuration exactly as the file has it.
 	Raw map[string]string

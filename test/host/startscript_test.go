@@ -1,7 +1,7 @@
 package host
 
 // Behaviour of the host's start script, run for real through the harness in
-// hostscript_test.go: what the container gets in its environment, that no
+// harness_test.go: what the container gets in its environment, that no
 // secret reaches a command line or a log, how the script waits for the
 // database, how it fails without credentials, and which image it runs.
 

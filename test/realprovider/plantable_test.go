@@ -1,7 +1,7 @@
 package realprovider_test
 
 // "What a change does": one setting at a time is changed on the applied dev
-// stack and the real provider's plan is summarised. README keeps the table
+// stack and the real provider's plan is summarised. docs/configuration.md keeps the table
 // between <!-- BEGIN plan-table --> and <!-- END plan-table -->; the
 // real-provider test fails when it differs (RDS_APP_UPDATE_README=1
 // rewrites it).
@@ -41,7 +41,7 @@ type settingChange struct {
 	Note string
 }
 
-// settingChanges covers every key of the settings table (and so of README's
+// settingChanges covers every key of the settings table (and so of the manual's
 // configuration tables): each is changed to its example, a valid value
 // different from dev's.
 var settingChanges = func() []settingChange {
@@ -148,7 +148,7 @@ func checkManualBlock(t *testing.T, name, want string) {
 }
 
 // TestSettingChangesCoverEveryKey: every documented key has a planned
-// change, so README's "what a change does" table is complete.
+// change, so the manual's "what a change does" table is complete.
 func TestSettingChangesCoverEveryKey(t *testing.T) {
 	keys, err := docs.ConfigKeys(stacktest.Root(t))
 	require.NoError(t, err)
@@ -160,7 +160,7 @@ func TestSettingChangesCoverEveryKey(t *testing.T) {
 	assert.ElementsMatch(t, keys, planned)
 }
 
-// TestReadmeListsTheEmulatorGaps: README's gap table is gaps.go's.
+// TestReadmeListsTheEmulatorGaps: the manual's gap table (docs/development.md) is gaps.go's.
 func TestReadmeListsTheEmulatorGaps(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("| Resource | When | API | What moto does | Why it does not matter |\n| --- | --- | --- | --- | --- |\n")

@@ -374,7 +374,7 @@ func (r *stackRun) checkNewerAMI(ctx context.Context, t *testing.T) {
 // checkBackToOneHost: moving a group's stack back to one host (app.hosts 1,
 // no app.scaling) deletes the group, its template and the load balancer,
 // creates the host with its Elastic IP and rollout, and leaves the
-// database alone. README's "Scaling out" shows the plan.
+// database alone. docs/deploys.md, "Scaling out", shows the plan.
 func (r *stackRun) checkBackToOneHost(ctx context.Context, t *testing.T) {
 	cfg := stacktest.WithSetting(t, r.stack.Config, "app.hosts", 1)
 	var app map[string]any
@@ -513,7 +513,7 @@ func (r *stackRun) checkDestroy(ctx context.Context, t *testing.T) {
 	require.NoError(t, err)
 	t.Logf("stack %s destroyed; still there: %v (retained on purpose: %v; emulator gaps: %v)", r.stack.Name, left, r.tr.Retained, gaps)
 	assert.ElementsMatch(t, append(append([]string{}, r.tr.Retained...), gaps...), left,
-		"after a destroy only what the program retains on purpose may remain (README, Tearing down)")
+		"after a destroy only what the program retains on purpose may remain (docs/operations.md, Tearing down)")
 }
 
 // state reads the applied state's attributes per address.
