@@ -1,9 +1,8 @@
 package realprovider
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,12 +15,32 @@ import (
 
 // Moto is a moto_server on a free loopback port.
 type Moto struct {
-	URL string
-	cmd *exec.Cmd
+	URL    string
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
-// StartMoto starts bin (moto_server) on 127.0.0.1 and waits until it answers.
+// errExited: the server ended before it answered, most likely because
+// another process took the port between the probe and moto's bind.
+var errExited = errors.New("moto_server exited before it answered")
+
+// StartMoto starts bin (moto_server) on 127.0.0.1 and waits until it
+// answers; a server that exits first is tried again on another port.
 func StartMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var m *Moto
+		if m, err = startMoto(ctx, bin, log); err == nil {
+			return m, nil
+		}
+		if !errors.Is(err, errExited) || ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, err
+}
+
+func startMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -38,13 +57,19 @@ func StartMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 		return nil, fmt.Errorf("starting moto_server: %w", err)
 	}
 	started(cmd)
-	m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
-	deadline := time.Now().Add(30 * time.Second)
+	m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(m.exited) }()
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(m.URL + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
 			return m, nil
+		}
+		select {
+		case <-m.exited:
+			return nil, fmt.Errorf("%w on %s: %v", errExited, m.URL, err)
+		default:
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			m.Stop()
@@ -59,32 +84,6 @@ func (m *Moto) PID() int { return m.cmd.Process.Pid }
 
 // Stop ends the server.
 func (m *Moto) Stop() {
-	if m.cmd != nil && m.cmd.Process != nil {
-		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-		_ = m.cmd.Wait()
-	}
-}
-
-// PutParameter stores an SSM parameter in region, as a user (or, for a
-// test, a newer release behind a public parameter) would.
-func (m *Moto) PutParameter(region, name, value string) error {
-	body, _ := json.Marshal(map[string]any{"Name": name, "Value": value, "Type": "String", "Overwrite": true})
-	req, err := http.NewRequest(http.MethodPost, m.URL+"/", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AmazonSSM.PutParameter")
-	// moto reads the region from the credential scope and checks no signature.
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/"+region+"/ssm/aws4_request, SignedHeaders=host, Signature=0")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		out, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("putting parameter %s: %s: %s", name, resp.Status, out)
-	}
-	return nil
+	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	<-m.exited
 }

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/stretchr/testify/require"
 )
 
@@ -30,88 +28,24 @@ type Moto struct {
 	aws string // path of the aws CLI
 }
 
-// StartMoto starts a moto_server of the test's own, with AWS's managed
-// policies loaded (they exist in every account; moto loads them only when
-// asked).
+// StartMoto starts a moto_server of the test's own, as rds-app-rehearse
+// starts one (realprovider.StartMoto), and hands it to the reaper.
 func StartMoto(t testing.TB) *Moto {
 	t.Helper()
 	bin := RequireTool(t, "moto_server")
 	awsCLI := RequireTool(t, "aws")
-	m, err := startMoto(bin, filepath.Join(t.TempDir(), "moto.log"))
-	require.NoError(t, err)
-	m.aws = awsCLI
-	t.Cleanup(func() { KillGroup(m.cmd) })
-	return m.Moto
-}
-
-type startedMoto struct {
-	*Moto
-	cmd *exec.Cmd
-}
-
-func startMoto(bin, logPath string) (startedMoto, error) {
+	logPath := filepath.Join(t.TempDir(), "moto.log")
 	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = logFile.Close() })
+	m, err := realprovider.StartMoto(context.Background(), bin, logFile)
 	if err != nil {
-		return startedMoto{}, err
+		log, _ := os.ReadFile(logPath)
+		t.Fatalf("%v\n%s", err, log)
 	}
-	defer logFile.Close()
-	for attempt := 0; ; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return startedMoto{}, err
-		}
-		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		if err := Start(cmd); err != nil {
-			return startedMoto{}, fmt.Errorf("starting moto_server: %w", err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		m := startedMoto{Moto: &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Log: logPath}, cmd: cmd}
-		err = waitHTTP(m.URL+"/moto-api/", exited, 60*time.Second)
-		if err == nil {
-			return m, nil
-		}
-		KillGroup(cmd)
-		<-exited
-		// Another process may have taken the port between our probe and
-		// moto's bind: try another one.
-		if attempt == 2 {
-			log, _ := os.ReadFile(logPath)
-			return startedMoto{}, fmt.Errorf("moto_server did not answer on %s: %w\n%s", m.URL, err, log)
-		}
-	}
-}
-
-// waitHTTP waits until url answers, the process exits or timeout passes.
-func waitHTTP(url string, exited <-chan struct{}, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("it exited: %w", err)
-		case <-ctx.Done():
-			return err
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	t.Cleanup(m.Stop)
+	require.NoError(t, ReapGroup(m.PID()))
+	return &Moto{URL: m.URL, Log: logPath, aws: awsCLI}
 }
 
 // Env is the environment that points the AWS CLI (and the AWS SDKs) at
