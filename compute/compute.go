@@ -68,6 +68,12 @@ type Inputs struct {
 	// KmsKeyArn encrypts both secrets; the host may decrypt through
 	// Secrets Manager only.
 	KmsKeyArn pulumi.StringInput
+	// RepositoryArn is the stack's own ECR repository (app.repository),
+	// which the hosts may pull from beside app.image's; nil without one.
+	RepositoryArn pulumi.StringInput
+	// ResolveDigest looks up the digest of an image named by tag outside
+	// ECR (releaseImage).
+	ResolveDigest DigestResolver
 }
 
 // Args is what the host is built from: the validated app configuration
@@ -90,7 +96,8 @@ type Compute struct {
 	// URL is where the application answers: https://<domain> with a
 	// domain, else http://<Elastic IP or load balancer>[:port].
 	URL pulumi.StringOutput `pulumi:"url"`
-	// Version is the image the hosts serve. On a single host it resolves
+	// Version is the image the hosts serve, with its digest
+	// ("<repository>:<tag>@sha256:…"). On a single host it resolves
 	// once the rollout has succeeded; in an Auto Scaling group once the
 	// group has taken the launch template version that carries it (the
 	// instance refresh that brings it to every host then runs on, and
@@ -145,6 +152,12 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	if err != nil {
 		return nil, fmt.Errorf("creating host %q: %w", name, err)
 	}
+	// Before the component: a tag that cannot be looked up registers
+	// nothing.
+	releasedImage, err := releaseImage(ctx, args, image)
+	if err != nil {
+		return nil, err
+	}
 	c := &Compute{}
 	if err := ctx.RegisterComponentResource("rds-app:compute:Compute", name, c, opts...); err != nil {
 		return nil, fmt.Errorf("registering compute component %q: %w", name, err)
@@ -159,7 +172,7 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	imageParam, err := newImageParameter(ctx, name, args, parent)
+	imageParam, err := newImageParameter(ctx, name, args, releasedImage, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -193,8 +206,9 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	for _, p := range containerParams {
 		written = append(written, p)
 	}
-	release := Release{Image: args.Image, Container: settings}
+	release := Release{Container: settings}
 	releaseInputs := rolloutInputs{
+		image:                 releasedImage,
 		parameters:            written,
 		databaseSecretVersion: args.DatabaseSecretVersion,
 		appSecretVersion:      appSecret.version.VersionId,
@@ -263,7 +277,7 @@ func (c *Compute) newSingleHost(ctx *pulumi.Context, name string, args Args, def
 	c.PublicIP = host.eip.PublicIp
 	c.URL = host.eip.PublicIp.ApplyT(func(ip string) string { return URL(ip, args.HostPort, args.Domain) }).(pulumi.StringOutput)
 	// Known once the rollout has succeeded: the image the host now serves.
-	c.Version = rollout.ID().ApplyT(func(pulumi.ID) string { return args.Image }).(pulumi.StringOutput)
+	c.Version = pulumi.All(rollout.ID(), in.image).ApplyT(func(vs []any) string { return vs[1].(string) }).(pulumi.StringOutput)
 	c.SessionTarget = c.InstanceID
 	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.InstanceID)
 	c.AMI = host.instance.Ami
@@ -291,7 +305,7 @@ func (c *Compute) newScaledHosts(ctx *pulumi.Context, name string, args Args, de
 	c.URL = balancer.lb.DnsName.ApplyT(func(dns string) string { return URL(dns, args.HostPort, args.Domain) }).(pulumi.StringOutput)
 	// Known once the group has taken the template version with this
 	// release.
-	c.Version = group.group.ID().ApplyT(func(pulumi.ID) string { return args.Image }).(pulumi.StringOutput)
+	c.Version = pulumi.All(group.group.ID(), in.image).ApplyT(func(vs []any) string { return vs[1].(string) }).(pulumi.StringOutput)
 	c.AutoScalingGroupName = group.group.Name
 	c.SessionTarget = c.AutoScalingGroupName.ApplyT(func(g string) string { return HostPicker(args.Region, g) }).(pulumi.StringOutput)
 	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.SessionTarget)

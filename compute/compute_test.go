@@ -29,6 +29,23 @@ const (
 	ecrImage      = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1"
 )
 
+// pinnedImage is ecrImage with the digest the mock's ECR holds for it:
+// what a release names.
+var pinnedImage = ecrImage + "@" + pulumitest.ECRDigest("shop", "v1")
+
+// registry stands in for the registries outside ECR: the digest its tags
+// name now, by reference.
+var registry = map[string]string{
+	"public.ecr.aws/docker/library/nginx:stable-alpine": "sha256:" + strings.Repeat("1", 64),
+}
+
+func lookUp(ref string) (string, error) {
+	if d, ok := registry[ref]; ok {
+		return d, nil
+	}
+	return "", fmt.Errorf("MANIFEST_UNKNOWN: manifest unknown")
+}
+
 func testArgs() compute.Args {
 	return compute.Args{
 		App: config.App{
@@ -42,6 +59,7 @@ func testArgs() compute.Args {
 			ParameterPrefix: "/rds-app/test", Region: "eu-west-1", Partition: "aws", AccountID: "123456789012",
 			SubnetIDs: pulumi.StringArray{pulumi.String("subnet-public-0"), pulumi.String("subnet-public-1")}, SecurityGroupID: pulumi.String("sg-host"),
 			DatabaseSecretArn: pulumi.String(dbSecretArn), DatabaseSecretVersion: pulumi.String("db-v1"), KmsKeyArn: pulumi.String(keyArn),
+			ResolveDigest: lookUp,
 		},
 	}
 }
@@ -325,7 +343,7 @@ func TestImageRollout(t *testing.T) {
 	param := m.Named(t, "aws:ssm/parameter:Parameter", "app-image")
 	assert.Equal(t, "/rds-app/test/image", param.Str("name"))
 	assert.Equal(t, "String", param.Str("type"))
-	assert.Equal(t, ecrImage, param.Str("insecureValue"))
+	assert.Equal(t, pinnedImage, param.Str("insecureValue"), "the host pulls the digest, never the tag")
 
 	container := m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000")
 	assert.Equal(t, "/rds-app/test/container/000", container.Str("name"))
@@ -343,7 +361,7 @@ func TestImageRollout(t *testing.T) {
 	assert.Equal(t, "127.0.0.1:2019", settings.Proxy.Admin.Listen, "the proxy's admin API is on loopback, at the reserved port")
 	assert.Equal(t, "public.ecr.aws/docker/library/caddy:2.11.4", settings.ProxyImage)
 	assert.Equal(t, 10, settings.DrainSeconds)
-	assert.Equal(t, ecrImage, out.version, "the version output is the image the rollout deployed")
+	assert.Equal(t, pinnedImage, out.version, "the version output is the image the rollout deployed, tag and digest")
 
 	assoc := m.One(t, "aws:ssm/association:Association")
 	assert.Equal(t, "AWS-RunShellScript", assoc.Str("name"))
@@ -355,7 +373,7 @@ func TestImageRollout(t *testing.T) {
 	assert.Equal(t, float64(compute.RolloutWaitSeconds), assoc.Input("waitForSuccessTimeoutSeconds").NumberValue())
 	params := assoc.Input("parameters").ObjectValue()
 	appVersion := m.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
-	assert.Equal(t, compute.RolloutCommand(compute.Release{Image: ecrImage, Container: strings.TrimPrefix(container.Str("insecureValue"), "1\n")}, "db-v1", appVersion),
+	assert.Equal(t, compute.RolloutCommand(compute.Release{Image: pinnedImage, Container: strings.TrimPrefix(container.Str("insecureValue"), "1\n")}, "db-v1", appVersion),
 		params["commands"].StringValue())
 	for _, p := range []pulumitest.Resource{param, container} {
 		assert.Contains(t, assoc.Request.GetDependencies(), urnOf(p), "the parameters hold the new release before the host is told")

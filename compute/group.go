@@ -98,8 +98,8 @@ type hostGroup struct {
 // newGroup creates the launch template, the Auto Scaling group and, with
 // app.scaling, its target tracking policy.
 func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, release Release, in rolloutInputs, balancer *loadBalancer, parent pulumi.ResourceOption) (*hostGroup, error) {
-	digest := pulumi.All(in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
-		return ReleaseDigest(release, vs[0].(string), vs[1].(string))
+	digest := pulumi.All(in.image, in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
+		return ReleaseDigest(release.withImage(vs[0].(string)), vs[1].(string), vs[2].(string))
 	}).(pulumi.StringOutput)
 
 	// The parameters hold the release, the secret its value and the role

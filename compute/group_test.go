@@ -375,7 +375,7 @@ func TestLaunchTemplateIsTheSingleHost(t *testing.T) {
 	}
 	appVersion := scaled.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
 	assert.Equal(t, map[string]map[string]string{
-		"instance": {"Name": "app-host", compute.ReleaseTag: compute.ReleaseDigest(compute.Release{Image: ecrImage, Container: scaleSettingsOf(t, scaleArgs())}, "db-v1", appVersion)},
+		"instance": {"Name": "app-host", compute.ReleaseTag: compute.ReleaseDigest(compute.Release{Image: pinnedImage, Container: scaleSettingsOf(t, scaleArgs())}, "db-v1", appVersion)},
 		"volume":   {"Name": "app-host"},
 	}, tags)
 }
@@ -449,7 +449,7 @@ func TestGroup(t *testing.T) {
 	assert.True(t, tag["propagateAtLaunch"].BoolValue())
 
 	assert.Equal(t, g.ID, out.group)
-	assert.Equal(t, ecrImage, out.version, "the image the group's template carries")
+	assert.Equal(t, pinnedImage, out.version, "the image the group's template carries, tag and digest")
 	assert.Equal(t, "aws ssm start-session --region eu-west-1 --target "+compute.HostPicker("eu-west-1", g.ID), out.session)
 	assert.Empty(t, m.OfType(typePolicy), "a fixed size has no scaling policy")
 }

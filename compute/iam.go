@@ -2,6 +2,7 @@ package compute
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -27,8 +28,9 @@ type HostPolicyInput struct {
 	ContainerPathArn string
 	// LogGroupArn is where the container's logs go.
 	LogGroupArn string
-	// ECR is the image's repository when it lives in private ECR.
-	ECR *awsfacts.ECRRepository
+	// PullRepositoryArns are the private ECR repositories the host pulls
+	// from: app.image's, and the stack's own (app.repository).
+	PullRepositoryArns []string
 	// HealthNamespace is where the host publishes its health metric.
 	HealthNamespace string
 	// DatabaseConnectArn, when set, is the rds-db:connect resource the
@@ -63,10 +65,10 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 			Condition: map[string]map[string]string{"StringEquals": {"cloudwatch:namespace": in.HealthNamespace}},
 		},
 	}
-	if in.ECR != nil {
+	if len(in.PullRepositoryArns) > 0 {
 		statements = append(statements,
 			iampolicy.Allow("LogInToECR", []string{"ecr:GetAuthorizationToken"}, "*"),
-			iampolicy.Allow("PullImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, in.ECR.ARN()),
+			iampolicy.Allow("PullImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, in.PullRepositoryArns...),
 		)
 	}
 	if in.DatabaseConnectArn != "" {
@@ -76,6 +78,20 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 			iampolicy.Allow("ConnectToDatabase", []string{"rds-db:connect"}, in.DatabaseConnectArn))
 	}
 	return iampolicy.New(statements...)
+}
+
+// pullRepositories are the repositories the host pulls from: app.image's
+// when it is in private ECR, and the stack's own repository (ownArn, ""
+// without one), once each.
+func pullRepositories(image awsfacts.Image, ownArn string) []string {
+	var arns []string
+	if image.ECR != nil {
+		arns = append(arns, image.ECR.ARN())
+	}
+	if ownArn != "" && !slices.Contains(arns, ownArn) {
+		arns = append(arns, ownArn)
+	}
+	return arns
 }
 
 func dnsSuffix(partition string) string {
@@ -119,19 +135,19 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image awsfacts
 	if err != nil {
 		return nil, fmt.Errorf("attaching Session Manager policy: %w", err)
 	}
-	resources := []any{args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.logGroup.Arn}
+	connect := pulumi.StringInput(pulumi.String(""))
 	if args.DatabaseIAMAuth {
 		if args.DatabaseConnectArn == nil {
 			return nil, fmt.Errorf("creating host role: database IAM authentication is on but no rds-db:connect resource was given")
 		}
-		resources = append(resources, args.DatabaseConnectArn)
+		connect = args.DatabaseConnectArn
 	}
-	policy := pulumi.All(resources...).ApplyT(
+	repository := pulumi.StringInput(pulumi.String(""))
+	if args.RepositoryArn != nil {
+		repository = args.RepositoryArn
+	}
+	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.logGroup.Arn, connect, repository).ApplyT(
 		func(vs []any) string {
-			connect := ""
-			if len(vs) > 5 {
-				connect = vs[5].(string)
-			}
 			return HostPolicy(HostPolicyInput{
 				Region:             args.Region,
 				Partition:          args.Partition,
@@ -140,9 +156,9 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image awsfacts
 				ImageParameterArn:  vs[3].(string),
 				ContainerPathArn:   fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, ContainerPath(args.ParameterPrefix)),
 				LogGroupArn:        vs[4].(string),
-				ECR:                image.ECR,
+				PullRepositoryArns: pullRepositories(image, vs[6].(string)),
 				HealthNamespace:    HealthNamespace(args.ParameterPrefix),
-				DatabaseConnectArn: connect,
+				DatabaseConnectArn: vs[5].(string),
 			}).JSON()
 		}).(pulumi.StringOutput)
 	own, err := iam.NewRolePolicy(ctx, name+"-host", &iam.RolePolicyArgs{

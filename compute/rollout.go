@@ -14,10 +14,17 @@ import (
 func ImageParameterName(prefix string) string { return prefix + "/image" }
 
 // Release is what a rollout brings to the container, apart from the
-// secrets' values: the image and the container settings (JSON).
+// secrets' values: the image, with its digest (releaseImage), and the
+// container settings (JSON).
 type Release struct {
 	Image     string
 	Container string
+}
+
+// withImage is r naming image.
+func (r Release) withImage(image string) Release {
+	r.Image = image
+	return r
 }
 
 // rolloutLogLines is how much of the unit's journal a failed rollout
@@ -43,13 +50,13 @@ func RolloutCommand(r Release, databaseSecretVersion, appSecretVersion string) s
 // newImageParameter stores the image reference where the host reads it at
 // every start. The name is fixed (per project and stack) because the host
 // and docs/deploys.md refer to it.
-func newImageParameter(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceOption) (*ssm.Parameter, error) {
+func newImageParameter(ctx *pulumi.Context, name string, args Args, image pulumi.StringOutput, parent pulumi.ResourceOption) (*ssm.Parameter, error) {
 	p, err := ssm.NewParameter(ctx, name+"-image", &ssm.ParameterArgs{
 		Name:        pulumi.String(ImageParameterName(args.ParameterPrefix)),
 		Description: pulumi.String("Container image the rds-app host runs; read at every start of " + UnitName),
 		Type:        pulumi.String("String"),
 		// InsecureValue: an image reference is not secret, so it shows in diffs.
-		InsecureValue: pulumi.String(args.Image),
+		InsecureValue: image,
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating image parameter: %w", err)
@@ -64,6 +71,8 @@ const RolloutWaitSeconds = 1200
 
 // rolloutInputs are what the rollout waits for and follows.
 type rolloutInputs struct {
+	// image is the release's image, with its digest.
+	image pulumi.StringOutput
 	// parameters hold the release; they are written before the host is told.
 	parameters []pulumi.Resource
 	// The secrets' versions change with their values.
@@ -77,8 +86,8 @@ type rolloutInputs struct {
 // the same host) while the instance, its user-data and its address stay as
 // they are.
 func newRollout(ctx *pulumi.Context, name string, release Release, instance *ec2.Instance, in rolloutInputs, identity *hostIdentity, parent pulumi.ResourceOption) (*ssm.Association, error) {
-	command := pulumi.All(in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
-		return RolloutCommand(release, vs[0].(string), vs[1].(string))
+	command := pulumi.All(in.image, in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
+		return RolloutCommand(release.withImage(vs[0].(string)), vs[1].(string), vs[2].(string))
 	}).(pulumi.StringOutput)
 	deps := append(append([]pulumi.Resource{identity.profile}, in.parameters...), identity.grants...)
 	association, err := ssm.NewAssociation(ctx, name+"-rollout", &ssm.AssociationArgs{

@@ -60,7 +60,9 @@ func registrations(m *pulumitest.Mocks) []registration {
 // before the load-balanced mode existed, so a stack that stays on one host
 // sees no change at its next `pulumi up`. The golden files were written
 // by the code before that change (commit 05fd89b) with -update; rewrite
-// them only for a change meant to reach single-host stacks.
+// them only for a change meant to reach single-host stacks (rewritten once
+// since, for deploy by digest: the image parameter and the rollout name the
+// image with its digest).
 func TestSingleHostIsUnchanged(t *testing.T) {
 	for name, args := range map[string]func() compute.Args{
 		"default": testArgs,

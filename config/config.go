@@ -128,6 +128,16 @@ type Database struct {
 type App struct {
 	// Image is the container image reference. Required.
 	Image string
+	// Repository creates the stack's own ECR repository, which
+	// rds-app-ship pushes to. Default DefaultRepository.
+	Repository bool
+	// RepositoryKeep is how many tagged images the repository keeps.
+	// Default DefaultRepositoryKeep.
+	RepositoryKeep int
+	// RepositoryForceDelete deletes the repository with its images on
+	// destroy; otherwise it and its key are retained. Default
+	// DefaultRepositoryForceDelete.
+	RepositoryForceDelete bool
 	// Hosts is how many hosts run the application: 1 is a single host with
 	// an Elastic IP; 2 or more run in an Auto Scaling group behind an
 	// Application Load Balancer. Default DefaultHosts.

@@ -68,6 +68,7 @@ func TestDefaults(t *testing.T) {
 	}, cfg.Database)
 	assert.Equal(t, App{
 		Image:            "public.ecr.aws/docker/library/nginx:stable-alpine",
+		RepositoryKeep:   30,
 		Hosts:            1,
 		InstanceType:     "t3.micro",
 		HostPort:         80,
@@ -97,7 +98,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
 			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365,
 			"insightsMode": "advanced", "passwordVersion": 3, "proxy": true, "proxyIamAuth": true, "readReplicas": 2}`,
-		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "scaling": {"min": 2, "max": 6, "targetRequests": 1200}, "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 80,
+		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "repository": true, "repositoryKeep": 12, "repositoryForceDelete": true, "scaling": {"min": 2, "max": 6, "targetRequests": 1200}, "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 80,
 			"containerPort": 3000, "healthCheckPath": "/healthz?full=1", "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
 			"environment": {"NODE_ENV": "production"}, "healthCheckTimeout": 300, "healthCheckInterval": 3, "healthCheckRetries": 4, "drainSeconds": 60,
 			"proxyImage": "public.ecr.aws/docker/library/caddy@sha256:` + strings.Repeat("c", 64) + `", "domain": "shop.example.org", "hostedZoneId": "Z2ABCDEF123456"}`,
@@ -111,7 +112,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
 		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365,
 		InsightsMode: "advanced", PasswordVersion: 3, Proxy: true, ProxyIAMAuth: true, ReadReplicas: 2}, cfg.Database)
-	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", Hosts: 1, Scaling: &Scaling{Min: 2, Max: 6, TargetRequests: 1200}, InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 80,
+	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", Repository: true, RepositoryKeep: 12, RepositoryForceDelete: true, Hosts: 1, Scaling: &Scaling{Min: 2, Max: 6, TargetRequests: 1200}, InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 80,
 		ContainerPort: 3000, HealthCheckPath: "/healthz?full=1", RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
 		Environment: map[string]string{"NODE_ENV": "production"}, HealthCheckTimeout: 300, HealthCheckInterval: 3, HealthCheckRetries: 4, DrainSeconds: 60,
 		ProxyImage: "public.ecr.aws/docker/library/caddy@sha256:" + strings.Repeat("c", 64), Domain: "shop.example.org", HostedZoneID: "Z2ABCDEF123456"}, cfg.App)
@@ -526,7 +527,7 @@ func TestUnknownKeys(t *testing.T) {
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
 		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays, insightsMode, passwordVersion, proxy, proxyIamAuth, readReplicas",
-		"rds-app:app.imageTag: is not a known key; known keys are image, hosts, scaling, instanceType, amiId, hostPort, containerPort, healthCheckPath, healthCheckTimeout, healthCheckInterval, healthCheckRetries, drainSeconds, proxyImage, domain, hostedZoneId, rootVolumeSize, logRetentionDays, secretNames, environment",
+		"rds-app:app.imageTag: is not a known key; known keys are image, repository, repositoryKeep, repositoryForceDelete, hosts, scaling, instanceType, amiId, hostPort, containerPort, healthCheckPath, healthCheckTimeout, healthCheckInterval, healthCheckRetries, drainSeconds, proxyImage, domain, hostedZoneId, rootVolumeSize, logRetentionDays, secretNames, environment",
 		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database, rds-app:app and rds-app:ops",
 	}, problems)
 }
@@ -604,4 +605,35 @@ func TestSecretSectionsAreRejected(t *testing.T) {
 func TestProblemsAreOneError(t *testing.T) {
 	err := Problems{{Key: "rds-app:network.azCount", Message: "1 is below the minimum of 2"}}
 	assert.Equal(t, "invalid configuration (1 problem):\n  - rds-app:network.azCount: 1 is below the minimum of 2", err.Error())
+}
+
+// TestRepositoryAndImageVersion: the repository's keys need the
+// repository, and a tag in ECR of another region cannot be resolved to a
+// digest by `pulumi up`, while a digest there, or a tag in the stack's
+// region, can.
+func TestRepositoryAndImageVersion(t *testing.T) {
+	assert.Equal(t, []string{
+		"rds-app:app.repositoryKeep: is set but app.repository is false; set `app.repository: true` or remove app.repositoryKeep (allowed: 1 to 20000, with repository; for example 50)",
+		"rds-app:app.repositoryForceDelete: is set but app.repository is false; set `app.repository: true` or remove app.repositoryForceDelete (allowed: true or false, with repository; for example false)",
+	}, problemsOf(t, map[string]string{"rds-app:app": `{"image": "nginx:1", "repositoryKeep": 5, "repositoryForceDelete": true}`}))
+	assert.Equal(t, []string{
+		"rds-app:app.repositoryKeep: 0 is outside 1..20000 (allowed: 1 to 20000, with repository; for example 50)",
+	}, problemsOf(t, map[string]string{"rds-app:app": `{"image": "nginx:1", "repository": true, "repositoryKeep": 0}`}))
+
+	problems := problemsOf(t, map[string]string{"rds-app:app": `{"image": "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop:v1"}`})
+	require.Len(t, problems, 1)
+	assert.Contains(t, problems[0], `rds-app:app.image: "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop:v1" is named by tag in ECR of us-east-1, but the stack is in eu-west-1`)
+	assert.Contains(t, problems[0], "pulumi config set --path app.image 210987654321.dkr.ecr.us-east-1.amazonaws.com/shop@$(aws ecr describe-images --region us-east-1 --repository-name shop --image-ids imageTag=v1")
+
+	for _, image := range []string{
+		"210987654321.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:" + strings.Repeat("a", 64),
+		"210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1",
+	} {
+		cfg, err := parse(map[string]string{"rds-app:app": `{"image": "` + image + `", "repository": true}`})
+		require.NoError(t, err, image)
+		assert.Equal(t, image, cfg.App.Image)
+		assert.True(t, cfg.App.Repository)
+		assert.Equal(t, DefaultRepositoryKeep, cfg.App.RepositoryKeep)
+		assert.False(t, cfg.App.RepositoryForceDelete, "the repository outlives the stack unless told")
+	}
 }

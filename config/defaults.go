@@ -33,11 +33,19 @@ const (
 
 	// DefaultHosts is one host with an Elastic IP: no load balancer to pay
 	// for until the application needs a second host.
-	DefaultHosts           = 1
-	DefaultInstanceType    = "t3.micro"
-	DefaultContainerPort   = 1337
-	DefaultRootVolumeSize  = 20
-	DefaultHealthCheckPath = "/"
+	DefaultHosts = 1
+	// DefaultRepository is off: a stack deployed before the repository
+	// existed keeps its image where it is.
+	DefaultRepository = false
+	// DefaultRepositoryKeep is how many releases the repository keeps.
+	DefaultRepositoryKeep = 30
+	// DefaultRepositoryForceDelete keeps the repository and its images
+	// when the stack is destroyed: releases are not lost by accident.
+	DefaultRepositoryForceDelete = false
+	DefaultInstanceType          = "t3.micro"
+	DefaultContainerPort         = 1337
+	DefaultRootVolumeSize        = 20
+	DefaultHealthCheckPath       = "/"
 
 	// DefaultAlarms: every stack is watched unless it says otherwise.
 	DefaultAlarms = true

@@ -22,6 +22,8 @@ var appSettings = []Setting{
 		Default: "**required**",
 		Rule:    "registry/repository:tag or registry/repository@sha256:(64 hex digits), with an explicit tag or digest and a lower-case registry host",
 		Doc: "The application's image. Private ECR images get an ECR login and pull rights on exactly that repository; others are pulled anonymously. " +
+			"A tag is resolved to its digest at every `pulumi up`, and the release names that digest: re-pushing a tag never changes what a host runs, and a preview after a re-push shows a new release " +
+			"([deploy by digest](deploys.md#every-release-names-one-digest)). A tag in ECR must be in the stack's region; elsewhere name the image by digest. " +
 			"An image in account " + PlaceholderAccount + " (the example's placeholder) is refused.",
 		Example: "public.ecr.aws/docker/library/nginx:1.29-alpine", Effect: Redeploys,
 		check: func(v *checker, c *Config) {
@@ -39,6 +41,46 @@ var appSettings = []Setting{
 				// a pull that can never succeed.
 				v.fail("%q is in account %s, the placeholder of the example stacks (AWS's documentation account); set your own image: `pulumi config set --path app.image <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`",
 					c.App.Image, PlaceholderAccount)
+			case img.ECR != nil && img.Digest == "" && v.facts.Region != "" && img.ECR.Region != v.facts.Region:
+				// A release names a digest, and `pulumi up` asks ECR for a
+				// tag's digest in the stack's own region only.
+				v.fail("%q is named by tag in ECR of %s, but the stack is in %s, where `pulumi up` cannot look the tag up; name the image by digest: `pulumi config set --path app.image %s@$(aws ecr describe-images --region %s --repository-name %s --image-ids imageTag=%s --query 'imageDetails[0].imageDigest' --output text)`",
+					c.App.Image, img.ECR.Region, v.facts.Region, strings.TrimSuffix(c.App.Image, ":"+img.Tag), img.ECR.Region, img.ECR.Name, img.Tag)
+			}
+		},
+	},
+	{
+		Section: SectionApp, Name: "repository", Kind: Boolean,
+		bind: boolField(func(c *Config) *bool { return &c.App.Repository }, DefaultRepository),
+		Doc: "Create the stack's own ECR repository (output `repositoryUrl`), which `bin/rds-app-ship` pushes releases to: immutable tags, scanned on push, encrypted with a KMS key of its own, " +
+			"keeping the last `repositoryKeep` releases and expiring untagged images after a day. The hosts may pull from it (and from whatever `image` names). " +
+			"See [Shipping a new version](deploys.md#shipping-a-new-version).",
+		// The example turns it off: the shipped stacks have it on.
+		Example: false, Effect: InPlace,
+	},
+	{
+		Section: SectionApp, Name: "repositoryKeep", Kind: Integer,
+		bind:    intField(func(c *Config) *int { return &c.App.RepositoryKeep }, DefaultRepositoryKeep),
+		Rule:    fmt.Sprintf("1 to %d, with repository", maxRepositoryKeep),
+		Doc:     "How many tagged images (releases) the repository keeps; older ones expire, so a rollback can go back this far. With `repository` only.",
+		Example: 50, ExampleNeeds: map[string]any{"app.repository": true}, Effect: InPlace,
+		check: func(v *checker, c *Config) {
+			v.between(c.App.RepositoryKeep, 1, maxRepositoryKeep, "")
+			if v.isSet("app.repositoryKeep") && !c.App.Repository {
+				v.fail("is set but app.repository is false; set `app.repository: true` or remove app.repositoryKeep")
+			}
+		},
+	},
+	{
+		Section: SectionApp, Name: "repositoryForceDelete", Kind: Boolean,
+		bind: boolField(func(c *Config) *bool { return &c.App.RepositoryForceDelete }, DefaultRepositoryForceDelete),
+		Rule: "true or false, with repository",
+		Doc: "What `pulumi destroy` (or turning `repository` off) does to the repository: true deletes it with its images and schedules its KMS key's deletion; " +
+			"false keeps both in the account, out of the stack, so no release is lost ([deleting a kept repository](operations.md#deleting-a-kept-repository)). With `repository` only.",
+		Example: false, ExampleNeeds: map[string]any{"app.repository": true}, Effect: InPlace,
+		check: func(v *checker, c *Config) {
+			if v.isSet("app.repositoryForceDelete") && !c.App.Repository {
+				v.fail("is set but app.repository is false; set `app.repository: true` or remove app.repositoryForceDelete")
 			}
 		},
 	},
@@ -344,6 +386,9 @@ const (
 	// maxHosts catches a typo (200 for 20) before it launches the hosts;
 	// raise it when an application truly needs more.
 	maxHosts = 50
+	// maxRepositoryKeep is ECR's quota of images per repository
+	// (awsfacts.ECRImagesPerRepository).
+	maxRepositoryKeep = awsfacts.ECRImagesPerRepository
 	// A CPU target outside these leaves no headroom or never scales in.
 	minTargetCPU, maxTargetCPU = 10, 90
 	maxTargetRequests          = 1_000_000

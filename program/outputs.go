@@ -12,17 +12,19 @@ import (
 	"github.com/rds-app/rds-app/database"
 	"github.com/rds-app/rds-app/network"
 	"github.com/rds-app/rds-app/ops"
+	"github.com/rds-app/rds-app/registry"
 )
 
 // stackOutputs names the components' outputs the stack exports. Which exist
 // depends on cfg: one host or hosts behind a load balancer, and the
 // database's proxy, read replicas and backup plan.
-func stackOutputs(cfg *config.Config, region string, net *network.Network, db *database.Database, app *compute.Compute, watch *ops.Ops) pulumi.Map {
+func stackOutputs(cfg *config.Config, region string, net *network.Network, db *database.Database, app *compute.Compute, repo *registry.Registry, watch *ops.Ops) pulumi.Map {
 	outputs := pulumi.Map{
 		// url is where the application answers: https://<app.domain>, or
 		// http:// the Elastic IP or the load balancer's name, with the port.
 		"url": app.URL,
-		// version is the image the hosts serve; it takes its value once the
+		// version is the image the hosts serve, with its digest
+		// (<repository>:<tag>@sha256:…); it takes its value once the
 		// rollout has succeeded (behind a load balancer: the image of the
 		// launch template the group starts hosts from).
 		"version": app.Version,
@@ -75,6 +77,11 @@ func stackOutputs(cfg *config.Config, region string, net *network.Network, db *d
 		outputs["publicIp"] = app.PublicIP
 		// instanceId is the host's EC2 instance ID.
 		outputs["instanceId"] = app.InstanceID
+	}
+	if repo != nil {
+		// repositoryUrl is the stack's ECR repository (app.repository),
+		// which bin/rds-app-ship pushes releases to.
+		outputs["repositoryUrl"] = repo.RepositoryURL
 	}
 	if cfg.Database.Proxy {
 		// dbEndpoint is the proxy's: this is the instance behind it.

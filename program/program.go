@@ -8,6 +8,8 @@
 package program
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -16,15 +18,44 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/database"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/awslookup"
+	"github.com/rds-app/rds-app/internal/imagelookup"
 	"github.com/rds-app/rds-app/network"
 	"github.com/rds-app/rds-app/ops"
+	"github.com/rds-app/rds-app/registry"
 )
 
-// Run is the whole program: what `pulumi up` executes and what the tests
-// run under mocks.
-func Run(ctx *pulumi.Context) error {
-	outputs, err := Deploy(ctx)
+// Program is the program with the one thing it asks outside AWS: what an
+// image tag in another registry names now.
+type Program struct {
+	// ResolveDigest looks up the digest of an image named by tag outside
+	// ECR (compute.DigestResolver).
+	ResolveDigest compute.DigestResolver
+}
+
+// Deployed is the program `pulumi up` runs: tags are looked up in their
+// registries.
+var Deployed = Program{ResolveDigest: imagelookup.Digest}
+
+// Offline is the program where no registry may be asked (the tests, and
+// rds-app-rehearse against an emulator): a tag outside ECR stands for the
+// digest OfflineDigest gives it.
+var Offline = Program{ResolveDigest: OfflineDigest}
+
+// OfflineDigest stands in for a registry: a digest that follows the
+// reference, so one tag is one digest and another tag another.
+func OfflineDigest(ref string) (string, error) {
+	sum := sha256.Sum256([]byte(ref))
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// Run is the whole program: what `pulumi up` executes (main.go).
+func Run(ctx *pulumi.Context) error { return Deployed.Run(ctx) }
+
+// Run runs the program and exports its outputs.
+func (p Program) Run(ctx *pulumi.Context) error {
+	outputs, err := p.Deploy(ctx)
 	if err != nil {
 		return err
 	}
@@ -36,7 +67,7 @@ func Run(ctx *pulumi.Context) error {
 
 // Deploy validates the configuration, builds the stack and returns its
 // outputs. Nothing is registered unless the whole configuration is valid.
-func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
+func (p Program) Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	info, err := awslookup.Lookup(ctx)
 	if err != nil {
 		return nil, err
@@ -48,6 +79,15 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		ZonesOffering:     func(instanceType string) ([]string, error) { return awslookup.InstanceTypeZones(ctx, instanceType) },
 	})
 	if err != nil {
+		return nil, err
+	}
+	// A tag outside ECR is looked up before anything is registered: a tag
+	// its registry does not have stops the deploy with nothing half-built.
+	image, err := awsfacts.ParseImage(cfg.App.Image)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.App.Image, err = compute.PinOutsideECR(image, p.ResolveDigest); err != nil {
 		return nil, err
 	}
 	// Names that must be unique per account and region start with this.
@@ -86,6 +126,14 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, fmt.Errorf("building the database: %w", err)
 	}
 
+	var repo *registry.Registry
+	if cfg.App.Repository {
+		repo, err = registry.New(ctx, "images", cfg.App, registry.Inputs{NamePrefix: prefix})
+		if err != nil {
+			return nil, fmt.Errorf("building the image repository: %w", err)
+		}
+	}
+
 	// The host gets the database's secret ARN, not the database: it boots
 	// while the database is being created and waits for the secret's value.
 	computeInputs := compute.Inputs{
@@ -102,6 +150,10 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DatabaseSecretVersion:       db.SecretVersion,
 		KmsKeyArn:                   db.KmsKeyArn,
 		DatabaseIAMAuth:             cfg.Database.ProxyIAMAuth,
+		ResolveDigest:               p.ResolveDigest,
+	}
+	if repo != nil {
+		computeInputs.RepositoryArn = repo.RepositoryArn
 	}
 	if cfg.Database.ProxyIAMAuth {
 		// The hosts' role may then sign in to the proxy with a token.
@@ -137,5 +189,5 @@ func Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, fmt.Errorf("building operations: %w", err)
 	}
 
-	return stackOutputs(cfg, info.Region, net, db, app, watch), nil
+	return stackOutputs(cfg, info.Region, net, db, app, repo, watch), nil
 }

@@ -79,7 +79,8 @@ func TestScaleStack(t *testing.T) {
 	dns := lb.Outputs["dnsName"].StringValue()
 	assert.Equal(t, map[string]any{
 		"url":              "http://" + dns,
-		"version":          "public.ecr.aws/docker/library/nginx:stable-alpine",
+		"version":          stacktest.ReleaseImage(t, "public.ecr.aws/docker/library/nginx:stable-alpine"),
+		"repositoryUrl":    m.One(t, "aws:ecr/repository:Repository").Outputs["repositoryUrl"].StringValue(),
 		"loadBalancerDns":  dns,
 		"autoScalingGroup": group.ID,
 		"sessionCommand":   "aws ssm start-session --region eu-west-1 --target " + picker,

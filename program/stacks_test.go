@@ -18,6 +18,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
+	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/program"
@@ -254,7 +255,8 @@ func assertMirrorsConfig(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 
 	def := stacktest.HostDefinitionOf(t, m)
 	assert.Equal(t, cfg.App.InstanceType, def.InstanceType)
-	assert.Equal(t, cfg.App.Image, m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue"))
+	assert.Equal(t, stacktest.ReleaseImage(t, cfg.App.Image), m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue"),
+		"the host pulls app.image by its digest")
 	var container compute.ContainerSettings
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")), &container))
 	a := cfg.App
@@ -362,7 +364,10 @@ func assertOutputs(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	if cfg.App.Domain != "" {
 		want["url"] = "https://" + cfg.App.Domain
 	}
-	want["version"] = cfg.App.Image
+	want["version"] = stacktest.ReleaseImage(t, cfg.App.Image)
+	if cfg.App.Repository {
+		want["repositoryUrl"] = m.One(t, "aws:ecr/repository:Repository").Outputs["repositoryUrl"].StringValue()
+	}
 	assert.Equal(t, want, o)
 }
 
@@ -386,8 +391,12 @@ var environmentExpectations = map[string]func(t *testing.T, r stacktest.Run){
 		for _, g := range r.Mocks.OfType(typeLogGroup) {
 			assert.LessOrEqual(t, g.Input("retentionInDays").NumberValue(), 14.0, "short retention for %s", g.Name)
 		}
-		// A public image that serves HTTP: no ECR permissions needed.
-		assert.NotContains(t, r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy"), "ecr:")
+		// A public image, and the stack's own repository (deleted with a
+		// throwaway stack): pulls from that repository only.
+		repo := r.Mocks.One(t, "aws:ecr/repository:Repository")
+		assert.True(t, repo.Input("forceDelete").BoolValue())
+		assert.False(t, repo.Request.GetRetainOnDelete())
+		assert.Equal(t, []string{repo.Outputs["arn"].StringValue()}, pullsOf(t, r))
 	},
 	"prod": func(t *testing.T, r stacktest.Run) {
 		db := r.Mocks.Named(t, typeDB, "database")
@@ -403,10 +412,26 @@ var environmentExpectations = map[string]func(t *testing.T, r stacktest.Run){
 		for _, g := range r.Mocks.OfType(typeLogGroup) {
 			assert.Equal(t, 365.0, g.Input("retentionInDays").NumberValue(), g.Name)
 		}
-		// A private ECR image: login and pulls scoped to its repository.
-		policy := r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")
-		assert.Contains(t, policy, `"arn:aws:ecr:eu-west-1:`+stacktest.TestAccount+`:repository/my-app"`)
+		// A private ECR image and the stack's own repository, which a
+		// destroy keeps: pulls scoped to exactly those two.
+		repo := r.Mocks.One(t, "aws:ecr/repository:Repository")
+		assert.False(t, repo.Input("forceDelete").BoolValue())
+		assert.True(t, repo.Request.GetRetainOnDelete(), "prod keeps its releases")
+		assert.Equal(t, []string{"arn:aws:ecr:eu-west-1:" + stacktest.TestAccount + ":repository/my-app", repo.Outputs["arn"].StringValue()}, pullsOf(t, r))
 	},
+}
+
+// pullsOf is the repositories the hosts' role may pull from.
+func pullsOf(t *testing.T, r stacktest.Run) []string {
+	t.Helper()
+	var policy iampolicy.Document
+	require.NoError(t, json.Unmarshal([]byte(r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")), &policy))
+	for _, st := range policy.Statement {
+		if st.Sid == "PullImage" {
+			return st.Resource
+		}
+	}
+	return nil
 }
 
 func TestEnvironments(t *testing.T) {
@@ -464,7 +489,7 @@ func BenchmarkRun(b *testing.B) {
 			cfg := stacktest.WithRegion(s.Config)
 			for b.Loop() {
 				m := pulumitest.New()
-				if err := m.Run(s.Name, program.Run, pulumitest.WithConfig(cfg)); err != nil {
+				if err := m.Run(s.Name, program.Offline.Run, pulumitest.WithConfig(cfg)); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -480,7 +505,7 @@ func TestHostZoneMustOfferTheInstanceType(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			m := pulumitest.New()
 			m.ZonesWithoutTypes = []string{"eu-west-1a"}
-			err := m.Run(s.Name, program.Run, pulumitest.WithConfig(stacktest.WithRegion(s.Config)))
+			err := m.Run(s.Name, program.Offline.Run, pulumitest.WithConfig(stacktest.WithRegion(s.Config)))
 			var problems rdsconfig.Problems
 			require.True(t, errors.As(err, &problems), "want the config layer's Problems, got %v", err)
 			require.Len(t, problems, 1)

@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitSetup
 	}
 	code, err := rehearsal.Run(ctx, rehearsal.Options{
-		Program: program.Run,
+		Program: program.Offline.Run,
 		Stack:   opts.stack, Changes: opts.changes, Endpoint: opts.endpoint,
 		Keep: opts.keep, Destroy: opts.destroy, Region: opts.region,
 	}, stdout, stderr, isTerminal(stderr))

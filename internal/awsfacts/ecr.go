@@ -20,8 +20,22 @@ type Image struct {
 	Domain string
 	// Repository is the repository path within the registry.
 	Repository string
+	// Tag and Digest are the version the reference names: a tag, a digest
+	// ("sha256:…"), or both.
+	Tag, Digest string
 	// ECR is set when the image lives in a private Amazon ECR registry.
 	ECR *ECRRepository
+}
+
+// Pinned is the reference with digest added: what a release names, so
+// that re-pushing the tag changes nothing a host runs. It keeps the tag for
+// people to read (Docker pulls name:tag@digest by the digest). A reference
+// that names a digest already is returned as it is.
+func (i Image) Pinned(digest string) string {
+	if i.Digest != "" {
+		return i.Ref
+	}
+	return i.Ref + "@" + digest
 }
 
 // ECRRepository locates a private ECR repository.
@@ -52,12 +66,18 @@ func ParseImage(s string) (Image, error) {
 	if err != nil {
 		return Image{}, fmt.Errorf("%s is not a valid image reference (%v); use registry/repository:tag or registry/repository@sha256:<64 hex digits>", Quote(s), err)
 	}
-	_, tagged := named.(reference.Tagged)
-	_, digested := named.(reference.Digested)
-	if !tagged && !digested {
+	tagged, isTagged := named.(reference.Tagged)
+	digested, isDigested := named.(reference.Digested)
+	if !isTagged && !isDigested {
 		return Image{}, fmt.Errorf("%s has no tag or digest; name the version explicitly, such as %s:1.0 or %s@sha256:<64 hex digits>", Quote(s), s, s)
 	}
 	img := Image{Ref: s, Domain: reference.Domain(named), Repository: reference.Path(named)}
+	if isTagged {
+		img.Tag = tagged.Tag()
+	}
+	if isDigested {
+		img.Digest = digested.Digest().String()
+	}
 	if m := ecrDomainRE.FindStringSubmatch(img.Domain); m != nil {
 		img.ECR = &ECRRepository{Account: m[1], Region: m[2], Partition: partitionOf(m[2], m[3] != ""), Name: img.Repository}
 	}
@@ -73,3 +93,9 @@ func partitionOf(region string, china bool) string {
 	}
 	return "aws"
 }
+
+// ECRImagesPerRepository is ECR's quota of images in one repository
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html,
+// "Images per repository", read 2026-12-05); it cannot be raised, so a
+// lifecycle rule that keeps more never applies.
+const ECRImagesPerRepository = 20000

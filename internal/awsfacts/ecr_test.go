@@ -60,3 +60,24 @@ func TestParseImageRegistryCase(t *testing.T) {
 	_, err := ParseImage("123456789012.DKR.ECR.eu-west-1.amazonaws.com/app:1")
 	assert.EqualError(t, err, `"123456789012.DKR.ECR.eu-west-1.amazonaws.com/app:1" has upper-case letters in its registry host; write it in lower case: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"`)
 }
+
+func TestImageVersionAndPinned(t *testing.T) {
+	digest := "sha256:" + strings.Repeat("cd", 32)
+	other := "sha256:" + strings.Repeat("ef", 32)
+	for _, tt := range []struct {
+		ref, tag, digest, pinned string
+	}{
+		// A tag gets the digest; the tag stays for people to read.
+		{"nginx:1.27", "1.27", "", "nginx:1.27@" + digest},
+		{"210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "v1", "", "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1@" + digest},
+		// A digest is already exact: nothing is added, whatever was resolved.
+		{"ghcr.io/acme/shop@" + other, "", other, "ghcr.io/acme/shop@" + other},
+		{"ghcr.io/acme/shop:v2@" + other, "v2", other, "ghcr.io/acme/shop:v2@" + other},
+	} {
+		img, err := ParseImage(tt.ref)
+		require.NoError(t, err, tt.ref)
+		assert.Equal(t, tt.tag, img.Tag, tt.ref)
+		assert.Equal(t, tt.digest, img.Digest, tt.ref)
+		assert.Equal(t, tt.pinned, img.Pinned(digest), tt.ref)
+	}
+}

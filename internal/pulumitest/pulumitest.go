@@ -87,6 +87,17 @@ type Mocks struct {
 	// AMIPrefix starts the AMI IDs the public "latest AMI" parameters
 	// answer (a later Amazon Linux release answers another).
 	AMIPrefix string
+	// ECRDigests are the digests the mock's ECR holds, by
+	// "<repository>:<tag>" (a re-push gives a tag another); a tag not
+	// listed holds ECRDigest's.
+	ECRDigests map[string]string
+}
+
+// ECRDigest is the digest the mock's ECR holds for repository:tag unless
+// Mocks.ECRDigests says otherwise.
+func ECRDigest(repository, tag string) string {
+	sum := sha256.Sum256([]byte("ecr " + repository + ":" + tag))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // New returns an empty recorder.
@@ -181,6 +192,14 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = "key-" + args.Name
 		arn("kms", "key/"+id)
 		set("keyId", resource.NewProperty(id))
+	case "aws:ecr/repository:Repository":
+		// Pulumi's auto-name, as AWS would hold it.
+		name := args.Name + "-abc123"
+		id = name
+		set("name", resource.NewProperty(name))
+		arn("ecr", "repository/"+name)
+		set("registryId", resource.NewProperty(AccountID))
+		set("repositoryUrl", resource.NewProperty(fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, Region, name)))
 	case "aws:secretsmanager/secret:Secret":
 		arn("secretsmanager", "secret:"+args.Name+"-AbCdEf")
 		id = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", Region, AccountID, args.Name)
@@ -349,6 +368,14 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			}
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"locations": zones, "instanceTypes": []string{}, "locationTypes": []string{}, "id": Region}), nil
+	case "aws:ecr/getImage:getImage":
+		repo, tag := args.Args["repositoryName"].StringValue(), args.Args["imageTag"].StringValue()
+		digest, ok := m.ECRDigests[repo+":"+tag]
+		if !ok {
+			digest = ECRDigest(repo, tag)
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"repositoryName": repo, "imageTag": tag, "imageDigest": digest,
+			"registryId": args.Args["registryId"].StringValue(), "id": digest}), nil
 	case "aws:ssm/getParameter:getParameter":
 		name := args.Args["name"].StringValue()
 		arch := name[strings.LastIndex(name, "-")+1:]

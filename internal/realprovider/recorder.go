@@ -343,6 +343,16 @@ func (r *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{"accountId": f.AccountID, "id": f.AccountID,
 			"arn": "arn:aws:iam::" + f.AccountID + ":user/moto", "userId": "AKIAIOSFODNN7EXAMPLE"}), nil
+	case "aws:ecr/getImage:getImage":
+		// A tag's digest, as the program pins every release to one. The
+		// shipped stacks name images of another account (TestAccount),
+		// which moto's one account cannot hold: answered like the facts,
+		// with a digest that follows the tag.
+		repo, tag := args.Args["repositoryName"].StringValue(), args.Args["imageTag"].StringValue()
+		sum := sha256.Sum256([]byte("ecr " + repo + ":" + tag))
+		digest := "sha256:" + hex.EncodeToString(sum[:])
+		return resource.NewPropertyMapFromMap(map[string]any{"repositoryName": repo, "imageTag": tag, "imageDigest": digest,
+			"registryId": args.Args["registryId"].StringValue(), "id": digest}), nil
 	}
 	var keys []string
 	for k := range args.Args {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stackfile"
 	"github.com/rds-app/rds-app/program"
@@ -203,13 +204,13 @@ func RunProgram(t testing.TB, stack string, cfg map[string]string) Run {
 	t.Helper()
 	m := pulumitest.New()
 	outputs := map[string]any{}
-	err := m.Run(stack, program.Run, pulumitest.WithConfig(WithRegion(cfg)))
+	err := m.Run(stack, program.Offline.Run, pulumitest.WithConfig(WithRegion(cfg)))
 	if err == nil {
 		// A second, separate run reads the exported values: the mock engine
 		// does not hand stack outputs back.
 		m2 := pulumitest.New()
 		require.NoError(t, m2.Run(stack, func(ctx *pulumi.Context) error {
-			out, err := program.Deploy(ctx)
+			out, err := program.Offline.Deploy(ctx)
 			if err != nil {
 				return err
 			}
@@ -271,4 +272,22 @@ func copyOf(cfg map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// ReleaseImage is the image a release of app.image names when the program
+// runs under the mocks (program.Offline): a digest as it is, a tag in ECR
+// with the mock ECR's digest, any other tag with program.OfflineDigest's.
+func ReleaseImage(t testing.TB, image string) string {
+	t.Helper()
+	img, err := awsfacts.ParseImage(image)
+	require.NoError(t, err)
+	switch {
+	case img.Digest != "":
+		return image
+	case img.ECR != nil:
+		return img.Pinned(pulumitest.ECRDigest(img.ECR.Name, img.Tag))
+	}
+	digest, err := program.OfflineDigest(image)
+	require.NoError(t, err)
+	return img.Pinned(digest)
 }

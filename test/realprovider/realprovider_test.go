@@ -102,7 +102,7 @@ type stackRun struct {
 // translates what it registered.
 func translateStack(t *testing.T, schema *realprovider.Schema, stack string, cfg map[string]string) *realprovider.Translation {
 	t.Helper()
-	tr, err := realprovider.Record(schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, stack, program.Run, stacktest.WithRegion(cfg))
+	tr, err := realprovider.Record(schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, stack, program.Offline.Run, stacktest.WithRegion(cfg))
 	require.NoError(t, err, "running the program for stack %s", stack)
 	return tr
 }

@@ -48,7 +48,7 @@ func rehearseDev(t *testing.T, schema *realprovider.Schema, dev stacktest.Stack)
 	start := time.Now()
 	ran := false
 	code, err := rehearsal.Run(context.Background(), rehearsal.Options{
-		Program: program.Run,
+		Program: program.Offline.Run,
 		Stack:   "dev",
 		Changes: []string{"app.image=public.ecr.aws/docker/library/nginx:1.29-alpine"},
 		Schema:  schema,
