@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 var testFacts = Facts{Region: "eu-west-1", AvailabilityZones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
@@ -635,5 +637,64 @@ func TestRepositoryAndImageVersion(t *testing.T) {
 		assert.True(t, cfg.App.Repository)
 		assert.Equal(t, DefaultRepositoryKeep, cfg.App.RepositoryKeep)
 		assert.False(t, cfg.App.RepositoryForceDelete, "the repository outlives the stack unless told")
+	}
+}
+
+// TestProxyLimits: with database.proxy, an engine major or class family
+// RDS Proxy does not support is refused on the key the user typed, naming
+// database.proxy and what RDS Proxy supports, every problem at once. The
+// facts as documented today (internal/awsfacts/proxy.go) refuse nothing
+// the program otherwise accepts, so the refusals run on narrowed facts.
+func TestProxyLimits(t *testing.T) {
+	for _, value := range []string{
+		`{"proxy": true, "engineVersion": "13", "extendedSupport": true, "instanceClass": "db.t3.micro"}`,
+		`{"proxy": true, "engineVersion": "18", "instanceClass": "db.t4g.micro"}`,
+		`{"proxy": true, "engineVersion": "17.6", "instanceClass": "db.t4g.small"}`,
+		`{"proxy": true, "instanceClass": "db.t3.small"}`,
+	} {
+		values := map[string]string{"rds-app:app": minimalApp, "rds-app:database": value}
+		_, err := parse(values)
+		assert.NoError(t, err, "as documented, RDS Proxy takes every major and class the program does: %s", value)
+	}
+
+	narrowed := func(t *testing.T) {
+		majors, excluded := awsfacts.ProxyPostgresMajors, awsfacts.ProxyExcludedClassFamilies
+		t.Cleanup(func() { awsfacts.ProxyPostgresMajors, awsfacts.ProxyExcludedClassFamilies = majors, excluded })
+		awsfacts.ProxyPostgresMajors = []int{14, 15, 16, 17}
+		awsfacts.ProxyExcludedClassFamilies = []string{"t3", "t4g"}
+	}
+	const otherFamilies = "db.m5, db.m5d, db.m6g, db.m6gd, db.m6i, db.m6id, db.m6idn, db.m6in, db.m7g, db.m7i, db.m8g, db.m8gd, db.r5, db.r5b, db.r5d, db.r6g, db.r6gd, db.r6i, db.r6id, db.r6idn, db.r6in, db.r7g, db.r7i, db.r8g, db.r8gd, db.x2g, db.x2idn, db.x2iedn, db.x2iezn"
+	for _, tt := range []struct {
+		name  string
+		value string
+		want  []string
+	}{
+		{"major and class typed", `{"proxy": true, "engineVersion": "18", "instanceClass": "db.t4g.small"}`, []string{
+			`rds-app:database.engineVersion: "18" with database.proxy true: RDS Proxy does not support PostgreSQL 18; it supports majors 14, 15, 16, 17; choose one of those, or set database.proxy to false (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as "17.6", without leading zeros; for example "17")`,
+			`rds-app:database.instanceClass: "db.t4g.small" with database.proxy true: RDS Proxy does not run with db.t4g classes; it runs with ` + otherFamilies + `; choose one of those, or set database.proxy to false (allowed: an RDS for PostgreSQL class, db.<family>.<size>; for example "db.t4g.small")`,
+		}},
+		{"a pinned minor of a major without the proxy", `{"proxy": true, "engineVersion": "18.1", "instanceClass": "db.m7g.large"}`, []string{
+			`rds-app:database.engineVersion: "18.1" with database.proxy true: RDS Proxy does not support PostgreSQL 18; it supports majors 14, 15, 16, 17; choose one of those, or set database.proxy to false (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as "17.6", without leading zeros; for example "17")`,
+		}},
+		{"past standard support and without the proxy", `{"proxy": true, "engineVersion": "13", "instanceClass": "db.m7g.large"}`, []string{
+			`rds-app:database.engineVersion: "13" is past RDS standard support (it ended 2026-02-28), and RDS refuses it without paid Extended Support; upgrade to a supported major (17), or set database.extendedSupport to true to pay for Extended Support (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as "17.6", without leading zeros; for example "18")`,
+			`rds-app:database.engineVersion: "13" with database.proxy true: RDS Proxy does not support PostgreSQL 13; it supports majors 14, 15, 16, 17; choose one of those, or set database.proxy to false (allowed: a PostgreSQL major, 13 to 18, or a released major.minor such as "17.6", without leading zeros; for example "17")`,
+		}},
+		// The user typed only database.proxy: the defaulted class is its problem.
+		{"defaulted class", `{"proxy": true}`, []string{
+			`rds-app:database.proxy: true needs a class RDS Proxy runs with, but database.instanceClass is "db.t4g.micro" (the default): RDS Proxy does not run with db.t4g classes; it runs with ` + otherFamilies + `; set database.instanceClass to one of those (allowed: true or false; for example true)`,
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			narrowed(t)
+			values := map[string]string{"rds-app:app": minimalApp, "rds-app:database": tt.value}
+			assert.Equal(t, tt.want, problemsOf(t, values))
+			// Without the proxy the same values are fine (13 past support aside).
+			values["rds-app:database"] = strings.Replace(tt.value, `"proxy": true`, `"proxy": false`, 1)
+			if !strings.Contains(tt.value, `"13"`) {
+				_, err := parse(values)
+				assert.NoError(t, err)
+			}
+		})
 	}
 }

@@ -4,9 +4,7 @@ package config
 // (settings_<section>.go), and holds the helpers the sections' rules share.
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/rds-app/rds-app/internal/awsfacts"
 )
@@ -31,7 +29,7 @@ func Lookup(path string) (Setting, bool) {
 	return Setting{}, false
 }
 
-var retentionRule = "a CloudWatch Logs retention: " + joinInts(awsfacts.LogRetentionDays)
+var retentionRule = "a CloudWatch Logs retention: " + awsfacts.JoinInts(awsfacts.LogRetentionDays)
 
 // between fails a value outside min..max; unit follows the value (" GiB").
 func (v *checker) between(n, min, max int, unit string) {
@@ -45,12 +43,4 @@ func (v *checker) retention(days int) {
 	if !slices.Contains(awsfacts.LogRetentionDays, days) {
 		v.fail("%d is not a retention period CloudWatch Logs accepts", days)
 	}
-}
-
-func joinInts(list []int) string {
-	parts := make([]string, len(list))
-	for i, n := range list {
-		parts[i] = fmt.Sprint(n)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -35,6 +35,14 @@ var databaseSettings = []Setting{
 				v.fail("%q is past RDS standard support (it ended %s), and RDS refuses it without paid Extended Support; upgrade to a supported major (%s), or set database.extendedSupport to true to pay for Extended Support",
 					d.EngineVersion, ev.StandardSupportEnds(), DefaultEngineVersion)
 			}
+			// Apart from the rules above: a version both past standard
+			// support and without RDS Proxy has two problems.
+			if err == nil && d.Proxy && v.isSet("database.engineVersion") {
+				if err := awsfacts.CheckProxyEngine(ev); err != nil {
+					v.failFix(fmt.Sprint(awsfacts.ProxyPostgresMajors[len(awsfacts.ProxyPostgresMajors)-1]),
+						"%q with database.proxy true: %v; choose one of those, or set database.proxy to false", d.EngineVersion, err)
+				}
+			}
 		},
 	},
 	{
@@ -44,8 +52,11 @@ var databaseSettings = []Setting{
 		Doc:     "The instance class. Graviton (`g`) classes cost less for the same size.",
 		Example: "db.t4g.small", Effect: InPlace,
 		check: func(v *checker, c *Config) {
-			if err := awsfacts.CheckInstanceClass(c.Database.InstanceClass); err != nil {
+			d := c.Database
+			if err := awsfacts.CheckInstanceClass(d.InstanceClass); err != nil {
 				v.fail("%v", err)
+			} else if err := awsfacts.CheckProxyInstanceClass(d.InstanceClass); d.Proxy && v.isSet("database.instanceClass") && err != nil {
+				v.fail("%q with database.proxy true: %v; choose one of those, or set database.proxy to false", d.InstanceClass, err)
 			}
 		},
 	},
@@ -189,7 +200,7 @@ var databaseSettings = []Setting{
 	{
 		Section: SectionDatabase, Name: "monitoringInterval", Kind: Integer, Unit: "seconds",
 		bind:    intField(func(c *Config) *int { return &c.Database.MonitoringInterval }, DefaultMonitoringInterval),
-		Rule:    "0 (off), " + joinInts(awsfacts.MonitoringIntervals[1:]),
+		Rule:    "0 (off), " + awsfacts.JoinInts(awsfacts.MonitoringIntervals[1:]),
 		Doc:     "Enhanced Monitoring; on, it gets its own IAM role.",
 		Example: 30, Effect: InPlace,
 		check: func(v *checker, c *Config) {
@@ -219,7 +230,7 @@ var databaseSettings = []Setting{
 			case !slices.Contains(awsfacts.DatabaseInsightsModes, d.InsightsMode):
 				v.fail("%s is not a Database Insights mode", awsfacts.Quote(d.InsightsMode))
 			case d.InsightsMode == "advanced" && d.MonitoringInterval == 0:
-				v.fail("%q needs Enhanced Monitoring, which shows it the operating system's processes, but database.monitoringInterval is 0; set it to %s", d.InsightsMode, joinInts(awsfacts.MonitoringIntervals[1:]))
+				v.fail("%q needs Enhanced Monitoring, which shows it the operating system's processes, but database.monitoringInterval is 0; set it to %s", d.InsightsMode, awsfacts.JoinInts(awsfacts.MonitoringIntervals[1:]))
 			}
 		},
 	},
@@ -241,8 +252,27 @@ var databaseSettings = []Setting{
 		Section: SectionDatabase, Name: "proxy", Kind: Boolean,
 		bind: boolField(func(c *Config) *bool { return &c.Database.Proxy }, false),
 		Doc: "An RDS Proxy in the private subnets pools the application's connections (and holds them through a failover): TLS required, its own security group " +
-			"that admits only the hosts, and the only way to the instance. The connection secret (and so `DATABASE_URL`) then names the proxy's endpoint on port 5432.",
+			"that admits only the hosts, and the only way to the instance. The connection secret (and so `DATABASE_URL`) then names the proxy's endpoint on port 5432. " +
+			"An `engineVersion` or `instanceClass` RDS Proxy does not support is refused with it (as AWS documents RDS Proxy, it takes every major and class allowed above).",
 		Example: true, Effect: Redeploys,
+		check: func(v *checker, c *Config) {
+			// A defaulted engine version or class RDS Proxy refuses is the
+			// proxy's problem: the user typed only database.proxy.
+			d := c.Database
+			if !d.Proxy {
+				return
+			}
+			if ev, err := awsfacts.ParseEngineVersion(d.EngineVersion); err == nil && !v.isSet("database.engineVersion") {
+				if err := awsfacts.CheckProxyEngine(ev); err != nil {
+					v.fail("true needs an engine RDS Proxy supports, but database.engineVersion is %q (the default): %v; set database.engineVersion to one of those", d.EngineVersion, err)
+				}
+			}
+			if awsfacts.CheckInstanceClass(d.InstanceClass) == nil && !v.isSet("database.instanceClass") {
+				if err := awsfacts.CheckProxyInstanceClass(d.InstanceClass); err != nil {
+					v.fail("true needs a class RDS Proxy runs with, but database.instanceClass is %q (the default): %v; set database.instanceClass to one of those", d.InstanceClass, err)
+				}
+			}
+		},
 	},
 	{
 		Section: SectionDatabase, Name: "proxyIamAuth", Kind: Boolean,

@@ -37,6 +37,15 @@ func Quote(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
+// JoinInts lists numbers for a message: "1, 5, 10".
+func JoinInts(list []int) string {
+	parts := make([]string, len(list))
+	for i, n := range list {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // CheckInstanceType accepts the EC2 instance types of the catalogue in
 // ec2types.go. An unknown size of a known family lists that family's sizes.
 func CheckInstanceType(s string) error {
