@@ -424,3 +424,35 @@ func TestBackupOutputs(t *testing.T) {
 	assert.Equal(t, m.One(t, typeInstance).Outputs["arn"].StringValue(), arn)
 	assert.Equal(t, m.One(t, "aws:rds/subnetGroup:SubnetGroup").Outputs["name"].StringValue(), group)
 }
+
+// TestLogGroupsOutliveAReplacement: a new username or database name renews
+// the identifier's suffix (its keepers), so every log group named after the
+// instance, a replica or the proxy gets a new name and is replaced. Each is
+// retained on delete: the replacement leaves the old group, and the replaced
+// database's logs, in CloudWatch. Nothing else of the database is retained
+// by it (the key follows the final snapshot: TestKeyOutlivesTheStackWithTheFinalSnapshot).
+func TestLogGroupsOutliveAReplacement(t *testing.T) {
+	args := withProxy(devArgs(), false)
+	args.ReadReplicas = 1
+	m, _ := buildScaled(t, args)
+
+	keepers := m.One(t, "random:index/randomId:RandomId").Input("keepers").ObjectValue()
+	assert.ElementsMatch(t, []resource.PropertyKey{"username", "databaseName"}, keepers.StableKeys())
+	groups := m.OfType(typeLogGroup)
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.Str("name"))
+		assert.True(t, g.Request.GetRetainOnDelete(), "%s must be retained on delete", g.Name)
+		assert.False(t, g.Request.GetDeleteBeforeReplace(), "%s: the new group comes first", g.Name)
+	}
+	assert.ElementsMatch(t, []string{
+		"/aws/rds/instance/rds-app-dev-a1b2c3d4/postgresql", "/aws/rds/instance/rds-app-dev-a1b2c3d4/upgrade",
+		"/aws/rds/instance/rds-app-dev-a1b2c3d4-replica-1/postgresql", "/aws/rds/instance/rds-app-dev-a1b2c3d4-replica-1/upgrade",
+		"/aws/rds/proxy/rds-app-dev-a1b2c3d4-proxy",
+	}, names, "every group is named after the suffix the keepers renew")
+	for _, r := range m.Resources() {
+		if r.Type != typeLogGroup && r.Type != "aws:kms/key:Key" && r.Type != "aws:kms/alias:Alias" {
+			assert.False(t, r.Request.GetRetainOnDelete(), "%s %s", r.Type, r.Name)
+		}
+	}
+}

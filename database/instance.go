@@ -136,6 +136,15 @@ func newInstance(ctx *pulumi.Context, name string, args Args, version awsfacts.E
 	return instance, nil
 }
 
+// retainLogs keeps a log group in AWS when Pulumi deletes it. A new
+// database.username or database.name renews the identifier (see
+// newIdentifierSuffix), and with it the names of the instance's, the
+// replicas' and the proxy's log groups: their replacement would delete the
+// old groups and the replaced database's logs with them. Retained, the old
+// groups stay until someone deletes them, and their events expire after
+// the retention they were created with (docs/operations.md, Tearing down).
+var retainLogs = pulumi.RetainOnDelete(true)
+
 // newLogGroups creates the groups an instance exports its logs to, named
 // after its identifier, so that they exist with a retention before RDS
 // would create them with none.
@@ -145,7 +154,7 @@ func newLogGroups(ctx *pulumi.Context, name string, args Args, identifier pulumi
 		g, err := cloudwatch.NewLogGroup(ctx, name+"-"+log+"-log", &cloudwatch.LogGroupArgs{
 			Name:            pulumi.Sprintf("/aws/rds/instance/%s/%s", identifier, log),
 			RetentionInDays: pulumi.Int(args.LogRetentionDays),
-		}, parent)
+		}, parent, retainLogs)
 		if err != nil {
 			return nil, fmt.Errorf("creating %s log group: %w", log, err)
 		}

@@ -123,7 +123,7 @@ func newProxy(ctx *pulumi.Context, name string, args Args, deps proxyDeps, paren
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-proxy-log", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.Sprintf("/aws/rds/proxy/%s", proxyName),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
-	}, parent)
+	}, parent, retainLogs)
 	if err != nil {
 		return nil, fmt.Errorf("creating proxy log group: %w", err)
 	}

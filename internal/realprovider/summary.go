@@ -34,12 +34,15 @@ type Summary struct {
 	Reruns []string
 
 	names map[string]string
+	// retained are the addresses Pulumi keeps on delete (Translation's
+	// Retained): Terraform plans to delete them, Pulumi leaves them in AWS.
+	retained map[string]bool
 }
 
 // Summarise sorts a plan's changes (Meaningful ones) of the translation tr,
 // and the emulator-gap resources it would rerun.
 func Summarise(changes []Change, tr *Translation, reruns []string) Summary {
-	s := Summary{Reruns: append([]string(nil), reruns...), names: map[string]string{}}
+	s := Summary{Reruns: append([]string(nil), reruns...), names: map[string]string{}, retained: map[string]bool{}}
 	for _, c := range changes {
 		switch {
 		case c.Replaced():
@@ -55,6 +58,9 @@ func Summarise(changes []Change, tr *Translation, reruns []string) Summary {
 	if tr != nil {
 		for addr, r := range tr.Addresses {
 			s.names[addr] = r.Name
+		}
+		for _, addr := range tr.Retained {
+			s.retained[addr] = true
 		}
 	}
 	for _, list := range [][]Change{s.Replaced, s.Updated, s.Created, s.Deleted} {
@@ -86,6 +92,16 @@ func (s Summary) Why(c Change) []string {
 	}
 	return nil
 }
+
+// KeepsOld reports whether a replacement or deletion leaves the old
+// resource in AWS: Pulumi retains it on delete, which Terraform's plan
+// cannot say.
+func (s Summary) KeepsOld(c Change) bool {
+	return s.retained[c.Address] && (c.Replaced() || c.Actions[0] == "delete")
+}
+
+// KeptNote is what KeepsOld adds to a change's line.
+const KeptNote = "the old one is kept"
 
 // item is one resource in Markdown: "`db_instance database` (port)".
 func (s Summary) item(addr string, why []string) string {
@@ -216,7 +232,12 @@ func (s Summary) Markdown() (verdict, plan string) {
 	items := func(changes []Change) []string {
 		var out []string
 		for _, c := range changes {
-			out = append(out, s.item(c.Address, s.Why(c)))
+			why := s.Why(c)
+			if s.KeepsOld(c) {
+				// "(name; the old one is kept)"
+				why = []string{strings.TrimPrefix(strings.Join(why, ", ")+"; "+KeptNote, "; ")}
+			}
+			out = append(out, s.item(c.Address, why))
 		}
 		return out
 	}

@@ -61,6 +61,28 @@ func TestSummarise(t *testing.T) {
 	assert.Equal(t, "in place, redeploys the container", Summarise(changes[4:5], tr, []string{"aws_ssm_association.ro"}).Verdict())
 }
 
+// TestSummariseRetained: Terraform plans to delete the old copy of a
+// replaced or removed resource that Pulumi retains on delete; the summary
+// says it is kept.
+func TestSummariseRetained(t *testing.T) {
+	tr := &Translation{
+		Addresses: map[string]Resource{"aws_cloudwatch_log_group.pg": {Name: "database-postgresql-log"}, "aws_cloudwatch_log_group.up": {Name: "database-upgrade-log"}},
+		Retained:  []string{"aws_cloudwatch_log_group.pg", "aws_cloudwatch_log_group.gone"},
+	}
+	s := Summarise([]Change{
+		{Address: "aws_cloudwatch_log_group.pg", Type: "aws_cloudwatch_log_group", Actions: []string{"create", "delete"}, ReplacePaths: []string{"name"}},
+		{Address: "aws_cloudwatch_log_group.up", Type: "aws_cloudwatch_log_group", Actions: []string{"create", "delete"}, ReplacePaths: []string{"name"}},
+		{Address: "aws_cloudwatch_log_group.gone", Type: "aws_cloudwatch_log_group", Actions: []string{"delete"}},
+		{Address: "aws_cloudwatch_log_group.new", Type: "aws_cloudwatch_log_group", Actions: []string{"create"}},
+	}, tr, nil)
+	assert.True(t, s.KeepsOld(s.Replaced[0]))
+	assert.False(t, s.KeepsOld(s.Replaced[1]))
+	assert.False(t, s.KeepsOld(s.Created[0]), "only a deletion or replacement keeps an old one")
+	_, plan := s.Markdown()
+	assert.Equal(t, "replaces `cloudwatch_log_group database-postgresql-log` (name; the old one is kept), `cloudwatch_log_group database-upgrade-log` (name); "+
+		"creates `cloudwatch_log_group new`; deletes `cloudwatch_log_group gone` (the old one is kept)", plan)
+}
+
 func TestMeaningful(t *testing.T) {
 	planned := []Change{
 		{Address: "aws_ssm_association.ro", Type: "aws_ssm_association", Actions: []string{"create"}},

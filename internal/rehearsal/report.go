@@ -158,8 +158,14 @@ func changeTable(s realprovider.Summary) string {
 	}
 	type line struct{ action, addr, why string }
 	var lines []line
+	kept := func(c realprovider.Change, why string) string {
+		if !s.KeepsOld(c) {
+			return why
+		}
+		return strings.TrimPrefix(why+"; "+realprovider.KeptNote+" (retained on delete)", "; ")
+	}
 	for _, c := range s.Replaced {
-		lines = append(lines, line{"replaced", c.Address, "forced by " + strings.Join(c.ReplacePaths, ", ")})
+		lines = append(lines, line{"replaced", c.Address, kept(c, "forced by "+strings.Join(c.ReplacePaths, ", "))})
 	}
 	for _, c := range s.Updated {
 		lines = append(lines, line{"updated in place", c.Address, strings.Join(c.Attributes, ", ")})
@@ -168,7 +174,7 @@ func changeTable(s realprovider.Summary) string {
 		lines = append(lines, line{"created", c.Address, ""})
 	}
 	for _, c := range s.Deleted {
-		lines = append(lines, line{"deleted", c.Address, ""})
+		lines = append(lines, line{"deleted", c.Address, kept(c, "")})
 	}
 	for _, addr := range s.Reruns {
 		lines = append(lines, line{"runs again", addr, "an emulator gap: decided from its inputs"})

@@ -69,6 +69,13 @@ runs again        aws_ssm_association.app-rollout  an emulator gap: decided from
 	assert.Contains(t, got, "deleted           aws_vpc_security_group_ingress_rule.old\n")
 
 	assert.Equal(t, "Outcome: no change\n", changeTable(realprovider.Summarise(nil, tr, nil)))
+
+	// What Pulumi retains on delete is kept, whatever Terraform plans.
+	retained := &realprovider.Translation{Addresses: map[string]realprovider.Resource{}, Retained: []string{"aws_cloudwatch_log_group.database-postgresql-log"}}
+	got = changeTable(realprovider.Summarise([]realprovider.Change{
+		{Address: "aws_cloudwatch_log_group.database-postgresql-log", Type: "aws_cloudwatch_log_group", Actions: []string{"create", "delete"}, ReplacePaths: []string{"name"}},
+	}, retained, nil))
+	assert.Contains(t, got, "replaced          aws_cloudwatch_log_group.database-postgresql-log  forced by name; the old one is kept (retained on delete)\n")
 }
 
 // In a log, progress is a line per finished resource and a line every
