@@ -81,6 +81,10 @@ type Alarm struct {
 	// docs/operations.md's table says it ("5XX share of requests, %"); "" for an
 	// expression that is 1 while a condition holds and 0 otherwise.
 	Measure string
+	// Conditions, for an expression that is 1 while they all hold (Measure
+	// ""), are the levels it compares its metrics with: the expression is
+	// written from them, and the dashboard draws each on its metric.
+	Conditions []Condition
 	// Replica is the index of the read replica a TargetReplica alarm
 	// watches (0 for the first of database.readReplicas).
 	Replica int
@@ -105,6 +109,19 @@ type Query struct {
 	// target; Expression is metric math over the other queries.
 	Metric, Statistic string
 	Expression        string
+}
+
+// Condition is one comparison of a metric-math alarm's expression: the
+// query with ID Query below (Comparison "<") or above (">") Level.
+type Condition struct {
+	Query      string
+	Comparison string
+	Level      float64
+}
+
+// String is the condition as metric math writes it ("credits < 28.8").
+func (c Condition) String() string {
+	return fmt.Sprintf("%s %s %s", c.Query, c.Comparison, trim(c.Level))
 }
 
 // Deployment is what the thresholds follow from: the database and host as
@@ -299,16 +316,21 @@ func appHealthAlarm(loadBalanced bool) Alarm {
 // with none and earns them.
 func creditAlarm(key, what, name string, b awsfacts.Burst) Alarm {
 	low := b.MaxCredits * creditFraction
+	conditions := []Condition{
+		{Query: "credits", Comparison: "<", Level: low},
+		{Query: "cpu", Comparison: ">", Level: b.BaselinePercent},
+	}
 	return Alarm{
 		Key: key, Metric: "CPUCreditBalance", Statistic: "Minimum",
 		Comparison: "GreaterThanOrEqualToThreshold", Threshold: 1,
 		Queries: []Query{
 			{ID: "credits", Metric: "CPUCreditBalance", Statistic: "Minimum"},
 			{ID: "cpu", Metric: "CPUUtilization", Statistic: "Average"},
-			{ID: "spending", Expression: fmt.Sprintf("IF(credits < %s AND cpu > %s, 1, 0)", trim(low), trim(b.BaselinePercent))},
+			{ID: "spending", Expression: fmt.Sprintf("IF(%s AND %s, 1, 0)", conditions[0], conditions[1])},
 		},
-		Value:   fmt.Sprintf("under %s credits while above %s %% CPU", trim(low), trim(b.BaselinePercent)),
-		Formula: "a tenth of the credit bank (vCPUs × baseline × 60 × 24), and CPU above the baseline",
+		Conditions: conditions,
+		Value:      fmt.Sprintf("under %s credits while above %s %% CPU", trim(low), trim(b.BaselinePercent)),
+		Formula:    "a tenth of the credit bank (vCPUs × baseline × 60 × 24), and CPU above the baseline",
 		Description: fmt.Sprintf("For 15 minutes %s (%s) had under %s of its %s CPU credits and kept running above its %s %% baseline: it is too small for the load, and in Unlimited mode AWS charges for the surplus. Choose a larger size.",
 			what, name, trim(low), trim(b.MaxCredits), trim(b.BaselinePercent)),
 	}
