@@ -18,7 +18,7 @@ var opsSettings = []Setting{
 		Section: SectionOps, Name: "alarms", Kind: Boolean,
 		bind: boolField(func(c *Config) *bool { return &c.Ops.Alarms }, DefaultAlarms),
 		Doc: "The CloudWatch alarms of [Operations](#operations) on the database (and its replicas and proxy), the host or the group and its load balancer, and the application's health, with thresholds derived from the instance class, the storage and the hosts' type; each notifies the topic on ALARM and OK. " +
-			"Off suits a throwaway stack: the topic, the RDS event subscription and the host's health metric stay.",
+			"Off suits a throwaway stack: the topic, the RDS event subscription, the host's health metric and the dashboard (without the thresholds) stay.",
 		Example: false, Effect: InPlace,
 	},
 	{

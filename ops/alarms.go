@@ -17,32 +17,70 @@ func EC2ActionArn(partition, region, action string) string {
 // ("rds-app-dev-database-cpu").
 func AlarmName(prefix, key string) string { return prefix + "-" + key }
 
+// dimension is one CloudWatch dimension of a metric.
+type dimension[T any] struct {
+	Name  string
+	Value T
+}
+
+// targetIDs hold what the dimensions of each target's metrics take their
+// values from: inputs for the alarms, resolved names for the dashboard.
+// Replica is called only for TargetReplica.
+type targetIDs[T any] struct {
+	Database, Host, Hosts, LoadBalancer, TargetGroup, Proxy T
+	Replica                                                 func(i int) T
+}
+
+// dimensionsOf are the dimensions of a target's metrics (replica numbers a
+// TargetReplica's), the one mapping from targets to CloudWatch dimensions;
+// false for a target it does not know.
+func dimensionsOf[T any](target Target, replica int, ids targetIDs[T]) ([]dimension[T], bool) {
+	switch target {
+	case TargetDatabase:
+		return []dimension[T]{{"DBInstanceIdentifier", ids.Database}}, true
+	case TargetHost:
+		return []dimension[T]{{"InstanceId", ids.Host}}, true
+	case TargetApp:
+		// The hosts' health metric has no dimension: CloudWatch pools
+		// their reports.
+		return nil, true
+	case TargetHosts:
+		return []dimension[T]{{"AutoScalingGroupName", ids.Hosts}}, true
+	case TargetLoadBalancer:
+		return []dimension[T]{{"LoadBalancer", ids.LoadBalancer}}, true
+	case TargetTargetGroup:
+		// A target group's metrics are published per load balancer.
+		return []dimension[T]{{"TargetGroup", ids.TargetGroup}, {"LoadBalancer", ids.LoadBalancer}}, true
+	case TargetReplica:
+		return []dimension[T]{{"DBInstanceIdentifier", ids.Replica(replica)}}, true
+	case TargetProxy:
+		return []dimension[T]{{"ProxyName", ids.Proxy}}, true
+	}
+	return nil, false
+}
+
 // newAlarms creates the alarms Alarms derives, each notifying the topic on
-// ALARM and on OK.
-func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []Alarm, topicArn pulumi.StringOutput, parent pulumi.ResourceOption) error {
+// ALARM and on OK, and returns their ARNs in the same order.
+func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []Alarm, topicArn pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringArray, error) {
+	ids := targetIDs[pulumi.StringInput]{
+		Database: args.DBInstanceIdentifier, Host: args.HostInstanceID, Hosts: args.AutoScalingGroupName,
+		LoadBalancer: args.LoadBalancerArnSuffix, TargetGroup: args.TargetGroupArnSuffix, Proxy: args.ProxyName,
+		Replica: func(i int) pulumi.StringInput {
+			return args.ReplicaIdentifiers.ToStringArrayOutput().Index(pulumi.Int(i))
+		},
+	}
+	var arns pulumi.StringArray
 	for _, a := range alarms {
+		dims, ok := dimensionsOf(a.Target, a.Replica, ids)
+		if !ok {
+			return nil, fmt.Errorf("creating alarm %q: no dimensions for target %q", a.Key, a.Target)
+		}
 		dimensions, namespace := pulumi.StringMap{}, pulumi.StringInput(pulumi.String(a.Namespace))
-		switch a.Target {
-		case TargetDatabase:
-			dimensions["DBInstanceIdentifier"] = args.DBInstanceIdentifier
-		case TargetHost:
-			dimensions["InstanceId"] = args.HostInstanceID
-		case TargetApp:
+		for _, d := range dims {
+			dimensions[d.Name] = d.Value
+		}
+		if a.Target == TargetApp {
 			namespace = args.HealthNamespace
-		case TargetHosts:
-			dimensions["AutoScalingGroupName"] = args.AutoScalingGroupName
-		case TargetLoadBalancer:
-			dimensions["LoadBalancer"] = args.LoadBalancerArnSuffix
-		case TargetTargetGroup:
-			// A target group's metrics are published per load balancer.
-			dimensions["TargetGroup"] = args.TargetGroupArnSuffix
-			dimensions["LoadBalancer"] = args.LoadBalancerArnSuffix
-		case TargetReplica:
-			dimensions["DBInstanceIdentifier"] = args.ReplicaIdentifiers.ToStringArrayOutput().Index(pulumi.Int(a.Replica))
-		case TargetProxy:
-			dimensions["ProxyName"] = args.ProxyName
-		default:
-			return fmt.Errorf("creating alarm %q: no dimensions for target %q", a.Key, a.Target)
 		}
 		actions := pulumi.Array{topicArn}
 		if a.EC2Action != "" {
@@ -98,9 +136,11 @@ func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []Alarm, topi
 			}
 			alarmArgs.MetricQueries = queries
 		}
-		if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.Key, alarmArgs, parent); err != nil {
-			return fmt.Errorf("creating alarm %q: %w", a.Key, err)
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.Key, alarmArgs, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating alarm %q: %w", a.Key, err)
 		}
+		arns = append(arns, alarm.Arn)
 	}
-	return nil
+	return arns, nil
 }

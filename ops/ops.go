@@ -2,7 +2,9 @@
 // topic per stack that pages someone, CloudWatch alarms with thresholds
 // derived from what is deployed (thresholds.go and, for the load balanced
 // hosts, read replicas and proxy of scale-out, thresholds_scale.go; pure),
-// the RDS event subscriptions of the database, its replicas and its proxy,
+// a CloudWatch dashboard graphing what the alarms watch with their
+// thresholds drawn (dashboard.go; its body pure), the RDS event
+// subscriptions of the database, its replicas and its proxy,
 // and, with ops.backupPlan, AWS Backup with a weekly restore test that
 // proves the backups restore.
 //
@@ -115,6 +117,11 @@ type Ops struct {
 	TopicArn pulumi.StringOutput `pulumi:"topicArn"`
 	// AlarmNames are the CloudWatch alarms (none with ops.alarms off).
 	AlarmNames pulumi.StringArrayOutput `pulumi:"alarmNames"`
+	// DashboardName is the CloudWatch dashboard of the stack, made with
+	// or without the alarms.
+	DashboardName pulumi.StringOutput `pulumi:"dashboardName"`
+	// DashboardURL opens it in the AWS console.
+	DashboardURL pulumi.StringOutput `pulumi:"dashboardUrl"`
 	// BackupVault is the AWS Backup vault ("" without ops.backupPlan).
 	BackupVault pulumi.StringOutput `pulumi:"backupVault"`
 	// BackupRoleArn is the role AWS Backup backs up and restores with, for
@@ -122,19 +129,29 @@ type Ops struct {
 	BackupRoleArn pulumi.StringOutput `pulumi:"backupRoleArn"`
 }
 
-// New creates the topic, the alarms, the event subscription and the
-// backups. Thresholds are derived before anything is registered.
+// New creates the topic, the alarms, the dashboard, the event subscription
+// and the backups. Thresholds and the dashboard's layout are derived
+// before anything is registered.
 func New(ctx *pulumi.Context, name string, cfg config.Ops, in Inputs, opts ...pulumi.ResourceOption) (*Ops, error) {
 	args := Args{Ops: cfg, Inputs: in}
 	if err := in.check(); err != nil {
 		return nil, fmt.Errorf("creating operations %q: %w", name, err)
 	}
+	// The dashboard graphs what the alarms watch whether or not they are
+	// created: it is where people look first.
+	deployment := Deployment{Database: args.Database, App: args.App}
+	derived, err := Alarms(deployment)
+	if err != nil {
+		return nil, fmt.Errorf("creating operations %q: %w", name, err)
+	}
 	var alarms []Alarm
 	if args.Ops.Alarms {
-		var err error
-		if alarms, err = Alarms(Deployment{Database: args.Database, App: args.App}); err != nil {
-			return nil, fmt.Errorf("creating operations %q: %w", name, err)
-		}
+		alarms = derived
+	}
+	dashboard := DashboardSpec{Name: DashboardName(args.NamePrefix), Region: args.Region, Deployment: deployment, Alarms: derived, Drawn: args.Ops.Alarms}
+	layout, err := dashboardLayout(dashboard)
+	if err != nil {
+		return nil, fmt.Errorf("creating operations %q: %w", name, err)
 	}
 	o := &Ops{}
 	if err := ctx.RegisterComponentResource("rds-app:ops:Ops", name, o, opts...); err != nil {
@@ -146,7 +163,12 @@ func New(ctx *pulumi.Context, name string, cfg config.Ops, in Inputs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	if err := newAlarms(ctx, name, args, alarms, t.topic.Arn, parent); err != nil {
+	alarmArns, err := newAlarms(ctx, name, args, alarms, t.topic.Arn, parent)
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDashboard(ctx, name, args, dashboard, layout, alarmArns, parent)
+	if err != nil {
 		return nil, err
 	}
 	if err := newEventSubscription(ctx, name, args, t.topic.Arn, parent); err != nil {
@@ -168,9 +190,13 @@ func New(ctx *pulumi.Context, name string, cfg config.Ops, in Inputs, opts ...pu
 	}
 	o.TopicArn = t.topic.Arn
 	o.AlarmNames = pulumi.ToStringArray(names).ToStringArrayOutput()
+	o.DashboardName = d.DashboardName
+	o.DashboardURL = d.DashboardName.ApplyT(func(n string) string { return DashboardURL(args.Partition, args.Region, n) }).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(o, pulumi.Map{
 		"topicArn":      o.TopicArn,
 		"alarmNames":    o.AlarmNames,
+		"dashboardName": o.DashboardName,
+		"dashboardUrl":  o.DashboardURL,
 		"backupVault":   o.BackupVault,
 		"backupRoleArn": o.BackupRoleArn,
 	}); err != nil {

@@ -40,8 +40,9 @@ func devArgs() (config.Ops, ops.Inputs) {
 }
 
 type outputs struct {
-	topicArn, vault, role string
-	alarms                []string
+	topicArn, vault, role       string
+	alarms                      []string
+	dashboardName, dashboardURL string
 }
 
 func build(t *testing.T, cfg config.Ops, in ops.Inputs) (*pulumitest.Mocks, outputs) {
@@ -53,8 +54,9 @@ func build(t *testing.T, cfg config.Ops, in ops.Inputs) (*pulumitest.Mocks, outp
 		if err != nil {
 			return err
 		}
-		pulumi.All(o.TopicArn, o.BackupVault, o.AlarmNames, o.BackupRoleArn).ApplyT(func(vs []any) error {
-			out = outputs{topicArn: vs[0].(string), vault: vs[1].(string), alarms: vs[2].([]string), role: vs[3].(string)}
+		pulumi.All(o.TopicArn, o.BackupVault, o.AlarmNames, o.BackupRoleArn, o.DashboardName, o.DashboardURL).ApplyT(func(vs []any) error {
+			out = outputs{topicArn: vs[0].(string), vault: vs[1].(string), alarms: vs[2].([]string), role: vs[3].(string),
+				dashboardName: vs[4].(string), dashboardURL: vs[5].(string)}
 			return nil
 		})
 		return nil
@@ -328,11 +330,11 @@ func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 	cfg.BackupPlan = true
 	cfg.AlarmEmails = []string{"ops@example.com"}
 	m, _ := build(t, cfg, in)
-	// topic key, alias, topic, policy, subscription, 11 alarms, event
-	// subscription; vault key, alias, name suffix, vault, role, 2
-	// attachments, plan, selection, restore plan and selection,
+	// topic key, alias, topic, policy, subscription, 11 alarms,
+	// dashboard, event subscription; vault key, alias, name suffix, vault,
+	// role, 2 attachments, plan, selection, restore plan and selection,
 	// notifications, rule, target.
-	assert.Equal(t, 5+11+1+14, m.AssertParentedTo(t, typeComponent, "ops"))
+	assert.Equal(t, 5+11+1+1+14, m.AssertParentedTo(t, typeComponent, "ops"))
 }
 
 const (
@@ -573,8 +575,9 @@ func TestScaleInputsAreRequired(t *testing.T) {
 func TestScaleOutChildrenAreParentedToTheComponent(t *testing.T) {
 	cfg, in := scaleArgs()
 	m, _ := build(t, cfg, in)
-	// topic key, alias, topic, policy, 27 alarms, 3 event subscriptions.
-	assert.Equal(t, 4+27+3, m.AssertParentedTo(t, typeComponent, "ops"))
+	// topic key, alias, topic, policy, 27 alarms, dashboard, 3 event
+	// subscriptions.
+	assert.Equal(t, 4+27+1+3, m.AssertParentedTo(t, typeComponent, "ops"))
 }
 
 // assertAlarmFigures checks what every registered alarm takes from the
@@ -590,4 +593,53 @@ func assertAlarmFigures(t *testing.T, r pulumitest.Resource, a ops.Alarm) {
 	assert.Equal(t, a.TreatMissingData, r.Str("treatMissingData"), a.Key)
 	assert.Equal(t, a.Description, r.Str("alarmDescription"), a.Key)
 	assert.True(t, r.Input("actionsEnabled").BoolValue())
+}
+
+const typeDashboard = "aws:cloudwatch/dashboard:Dashboard"
+
+// assertDashboard checks the registered dashboard against DashboardBody
+// for in, with the IDs the inputs name and the registered alarms' ARNs:
+// the wiring passes each target its own ID and the alarms in order.
+func assertDashboard(t *testing.T, m *pulumitest.Mocks, cfg config.Ops, in ops.Inputs, ids ops.DashboardIDs, out outputs) {
+	t.Helper()
+	d := ops.Deployment{Database: in.Database, App: in.App}
+	alarms, err := ops.Alarms(d)
+	require.NoError(t, err)
+	if cfg.Alarms {
+		for _, a := range alarms {
+			ids.AlarmArns = append(ids.AlarmArns, m.Named(t, typeAlarm, "ops-"+a.Key).Outputs["arn"].StringValue())
+		}
+	}
+	want, err := ops.DashboardBody(ops.DashboardSpec{Name: "rds-app-dev", Region: "eu-west-1", Deployment: d, Alarms: alarms, Drawn: cfg.Alarms}, ids)
+	require.NoError(t, err)
+	dash := m.One(t, typeDashboard)
+	assert.Equal(t, "rds-app-dev", dash.Str("dashboardName"), "named: the URL names it")
+	assert.JSONEq(t, want, dash.Str("dashboardBody"))
+	assert.Equal(t, "rds-app-dev", out.dashboardName)
+	assert.Equal(t, "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/rds-app-dev", out.dashboardURL)
+}
+
+// TestDashboardOfOneHost: the dev-like stack's dashboard names the
+// database and the host; with ops.alarms off it stays, without lines.
+func TestDashboardOfOneHost(t *testing.T) {
+	cfg, in := devArgs()
+	ids := ops.DashboardIDs{HealthNamespace: "rds-app/dev", DBInstanceIdentifier: "rds-app-dev-a1b2c3d4", HostInstanceID: "i-0123456789abcdef0"}
+	m, out := build(t, cfg, in)
+	assertDashboard(t, m, cfg, in, ids, out)
+	assert.Contains(t, m.One(t, typeDashboard).Str("dashboardBody"), `"annotations"`)
+
+	cfg.Alarms = false
+	m, out = build(t, cfg, in)
+	assertDashboard(t, m, cfg, in, ids, out)
+	assert.NotContains(t, m.One(t, typeDashboard).Str("dashboardBody"), `"annotations"`)
+}
+
+// TestDashboardOfScaleOut: the group, the load balancer and its target
+// group, each replica and the proxy by their own IDs.
+func TestDashboardOfScaleOut(t *testing.T) {
+	cfg, in := scaleArgs()
+	m, out := build(t, cfg, in)
+	assertDashboard(t, m, cfg, in, ops.DashboardIDs{HealthNamespace: "rds-app/dev", DBInstanceIdentifier: "rds-app-dev-a1b2c3d4",
+		AutoScalingGroupName: asgName, LoadBalancerArnSuffix: lbSuffix, TargetGroupArnSuffix: tgSuffix,
+		ReplicaIdentifiers: replicaIDs, ProxyName: proxyName}, out)
 }

@@ -1,22 +1,26 @@
 package program_test
 
 // Day-2 operations, checked on every shipped stack as the real program
-// builds it: someone can be paged, the host heals itself, the database's
-// events are heard, Database Insights is stated, and prod proves its
-// backups restore.
+// builds it: someone can be paged, the host heals itself, the dashboard
+// graphs what every alarm watches, the database's events are heard,
+// Database Insights is stated, and prod proves its backups restore.
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/internal/iampolicy"
+	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/ops"
 )
@@ -28,6 +32,7 @@ const (
 	typeRestorePlan  = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
 	typeRestoreSel   = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 	typeBackupSel    = "aws:backup/selection:Selection"
+	typeDashboard    = "aws:cloudwatch/dashboard:Dashboard"
 	recoverActionArn = "arn:aws:automate:eu-west-1:ec2:recover"
 )
 
@@ -78,6 +83,9 @@ func TestEveryStackIsWatched(t *testing.T) {
 				for _, a := range want {
 					assert.Equal(t, a.Threshold, m.Named(t, typeAlarm, "ops-"+a.Key).Input("threshold").NumberValue(), a.Key)
 				}
+			})
+			t.Run("a dashboard of what the alarms watch", func(t *testing.T) {
+				assertDashboardShowsAlarms(t, m)
 			})
 			t.Run("database events", func(t *testing.T) {
 				sub := m.Named(t, typeEventSub, "ops-database-events")
@@ -135,8 +143,8 @@ func TestShippedOpsChoices(t *testing.T) {
 }
 
 // TestDevWithoutAlarms: ops.alarms off removes the alarms only; the topic,
-// the events and the host's health reporter stay, so turning alarms back on
-// never touches the host.
+// the events, the host's health reporter and the dashboard (without the
+// alarms' lines) stay, so turning alarms back on never touches the host.
 func TestDevWithoutAlarms(t *testing.T) {
 	dev := stacktest.Named(t, "dev")
 	on := stacktest.RunProgram(t, "dev", dev.Config)
@@ -148,7 +156,12 @@ func TestDevWithoutAlarms(t *testing.T) {
 	off.Mocks.One(t, typeTopic)
 	off.Mocks.One(t, typeEventSub)
 	assert.Equal(t, stacktest.UserDataOf(t, on), stacktest.UserDataOf(t, off), "the host is the same either way")
-	assert.Equal(t, without(inputsOf(on), typeAlarm), without(inputsOf(off), typeAlarm), "nothing else changes")
+	// The dashboard stays, its graphs without the alarms' lines.
+	on.Mocks.One(t, typeDashboard)
+	body := off.Mocks.One(t, typeDashboard).Str("dashboardBody")
+	assert.NotContains(t, body, `"annotations"`)
+	assert.NotContains(t, body, `"type":"alarm"`)
+	assert.Equal(t, without(inputsOf(on), typeAlarm, typeDashboard), without(inputsOf(off), typeAlarm, typeDashboard), "nothing else changes")
 }
 
 // TestPasswordRotationChangesOnlyThePassword: a new passwordVersion gives
@@ -169,7 +182,7 @@ func TestPasswordRotationChangesOnlyThePassword(t *testing.T) {
 	b, a := inputsOf(before), inputsOf(after)
 	delete(b, typePassword+"::database-master-password")
 	delete(a, typePassword+"::database-master-password")
-	assert.Equal(t, without(b, ""), without(a, ""))
+	assert.Equal(t, without(b), without(a))
 	assert.Equal(t, before.Mocks.One(t, "random:index/randomId:RandomId").Inputs, after.Mocks.One(t, "random:index/randomId:RandomId").Inputs,
 		"the instance identifier stays")
 }
@@ -194,14 +207,165 @@ var (
 	versionIDRE      = regexp.MustCompile(`v-[0-9a-f]{16}`)
 )
 
-// without lists the registrations, but for those of one type ("": none).
-func without(inputs map[string]string, typ string) []string {
+// without lists the registrations, but for those of the types given.
+func without(inputs map[string]string, types ...string) []string {
 	var out []string
 	for k, v := range inputs {
-		if typ == "" || !strings.HasPrefix(k, typ+"::") {
+		if !slices.ContainsFunc(types, func(typ string) bool { return strings.HasPrefix(k, typ+"::") }) {
 			out = append(out, k+"="+v)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// graphOnDashboard is one metric widget of a dashboard body.
+type graphOnDashboard struct {
+	title       string
+	period      float64
+	metrics     []string // "namespace metric {dimensions} stat"
+	expressions []string
+	lines       []float64
+}
+
+// dashboardGraphs reads a dashboard body's metric widgets.
+func dashboardGraphs(t *testing.T, body string) []graphOnDashboard {
+	t.Helper()
+	var doc struct {
+		Widgets []struct {
+			Type       string
+			Properties struct {
+				Title       string
+				Period      float64
+				Metrics     [][]any
+				Annotations struct{ Horizontal []struct{ Value float64 } }
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	var graphs []graphOnDashboard
+	for _, w := range doc.Widgets {
+		if w.Type != "metric" {
+			continue
+		}
+		g := graphOnDashboard{title: w.Properties.Title, period: w.Properties.Period}
+		for _, row := range w.Properties.Metrics {
+			options := row[len(row)-1].(map[string]any)
+			if e, ok := options["expression"].(string); ok {
+				g.expressions = append(g.expressions, e)
+				continue
+			}
+			dims := map[string]string{}
+			for i := 2; i+1 < len(row); i += 2 {
+				dims[row[i].(string)] = row[i+1].(string)
+			}
+			g.metrics = append(g.metrics, metricOf(row[0].(string), row[1].(string), dims, options["stat"].(string)))
+		}
+		for _, h := range w.Properties.Annotations.Horizontal {
+			g.lines = append(g.lines, h.Value)
+		}
+		graphs = append(graphs, g)
+	}
+	return graphs
+}
+
+// metricOf names a metric with its dimensions and statistic.
+func metricOf(namespace, name string, dims map[string]string, stat string) string {
+	b, _ := json.Marshal(dims) // sorted keys
+	return fmt.Sprintf("%s %s %s %s", namespace, name, b, stat)
+}
+
+// conditionRE finds the comparisons of an alarm expression that is 1 while
+// they hold ("credits < 28.8").
+var conditionRE = regexp.MustCompile(`([a-z][A-Za-z0-9_]*) ([<>]) ([0-9.]+)`)
+
+// assertDashboardShowsAlarms: every registered alarm's metric (namespace,
+// name, dimensions, statistic) is on a graph of the dashboard with the
+// alarm's period, and the alarm's threshold is a line on that graph: a
+// metric-math alarm's expression is graphed with its threshold, or each
+// level its expression compares a metric with is a line on that metric's
+// graph. Read from the registrations, not from package ops's model.
+func assertDashboardShowsAlarms(t *testing.T, m *pulumitest.Mocks) {
+	graphs := dashboardGraphs(t, m.One(t, typeDashboard).Str("dashboardBody"))
+	showing := func(metric string) (graphOnDashboard, bool) {
+		for _, g := range graphs {
+			if slices.Contains(g.metrics, metric) {
+				return g, true
+			}
+		}
+		return graphOnDashboard{}, false
+	}
+	dimsOf := func(v resource.PropertyValue) map[string]string {
+		out := map[string]string{}
+		if v = pulumitest.Unwrap(v); v.IsObject() {
+			for k, d := range v.ObjectValue() {
+				out[string(k)] = pulumitest.Unwrap(d).StringValue()
+			}
+		}
+		return out
+	}
+	alarms := m.OfType(typeAlarm)
+	require.NotEmpty(t, alarms)
+	for _, a := range alarms {
+		threshold := a.Input("threshold").NumberValue()
+		if !a.Input("metricName").IsNull() {
+			period := a.Input("period").NumberValue()
+			stat := a.Str("statistic")
+			if stat == "" {
+				stat = a.Str("extendedStatistic")
+			}
+			metric := metricOf(a.Str("namespace"), a.Str("metricName"), dimsOf(a.Input("dimensions")), stat)
+			g, ok := showing(metric)
+			if assert.True(t, ok, "%s: no graph shows %s", a.Name, metric) {
+				assert.Contains(t, g.lines, threshold, "%s: its threshold is drawn on %q", a.Name, g.title)
+				assert.Equal(t, period, g.period, "%s: %q has the alarm's period", a.Name, g.title)
+			}
+			continue
+		}
+		// A metric-math alarm: its metrics by query ID, and the expression
+		// whose value the threshold applies to.
+		metrics, periods := map[string]string{}, map[string]float64{}
+		var expression string
+		for _, q := range a.Input("metricQueries").ArrayValue() {
+			q := pulumitest.Unwrap(q).ObjectValue()
+			if e := q["expression"]; e.IsString() {
+				if q["returnData"].BoolValue() {
+					expression = e.StringValue()
+				}
+				continue
+			}
+			mq := pulumitest.Unwrap(q["metric"]).ObjectValue()
+			id := q["id"].StringValue()
+			metrics[id] = metricOf(mq["namespace"].StringValue(), mq["metricName"].StringValue(), dimsOf(mq["dimensions"]), mq["stat"].StringValue())
+			periods[id] = mq["period"].NumberValue()
+		}
+		require.NotEmpty(t, expression, a.Name)
+		var graphed *graphOnDashboard
+		for i := range graphs {
+			if slices.Contains(graphs[i].expressions, expression) {
+				graphed = &graphs[i]
+			}
+		}
+		if graphed != nil {
+			assert.Contains(t, graphed.lines, threshold, "%s: its threshold is drawn on %q", a.Name, graphed.title)
+			for id, metric := range metrics {
+				assert.Contains(t, graphed.metrics, metric, "%s: %q graphs %s over its metric %s", a.Name, graphed.title, expression, id)
+				assert.Equal(t, periods[id], graphed.period, a.Name)
+			}
+			continue
+		}
+		conditions := conditionRE.FindAllStringSubmatch(expression, -1)
+		require.NotEmpty(t, conditions, "%s: %s is neither graphed nor a set of conditions", a.Name, expression)
+		for _, c := range conditions {
+			metric, ok := metrics[c[1]]
+			require.True(t, ok, "%s: %s names no metric", a.Name, c[0])
+			level, err := strconv.ParseFloat(c[3], 64)
+			require.NoError(t, err)
+			g, ok := showing(metric)
+			if assert.True(t, ok, "%s: no graph shows %s", a.Name, metric) {
+				assert.Contains(t, g.lines, level, "%s: %s is drawn on %q", a.Name, c[0], g.title)
+				assert.Equal(t, periods[c[1]], g.period, a.Name)
+			}
+		}
+	}
 }

@@ -60,6 +60,9 @@ func stackOutputs(cfg *config.Config, region string, net *network.Network, db *d
 		// alarmTopicArn is the SNS topic alarms, RDS events and AWS Backup
 		// report to.
 		"alarmTopicArn": watch.TopicArn,
+		// dashboardUrl opens the stack's CloudWatch dashboard: what the
+		// alarms watch, with their thresholds.
+		"dashboardUrl": watch.DashboardURL,
 	}
 	if cfg.App.LoadBalanced() {
 		// loadBalancerDns is the Application Load Balancer's DNS name.

@@ -97,6 +97,7 @@ func TestScaleStack(t *testing.T) {
 		"vpcId":          m.One(t, "aws:ec2/vpc:Vpc").ID,
 		"region":         "eu-west-1",
 		"alarmTopicArn":  m.One(t, "aws:sns/topic:Topic").Outputs["arn"].StringValue(),
+		"dashboardUrl":   "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/rds-app-dev",
 	}, r.Outputs)
 	assert.Contains(t, single.Outputs, "publicIp", "one host keeps its outputs")
 	assert.Contains(t, single.Outputs, "instanceId")

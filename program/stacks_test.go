@@ -357,6 +357,7 @@ func assertOutputs(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 		want["url"] = fmt.Sprintf("http://%s:%d", address0, cfg.App.HostPort)
 	}
 	want["alarmTopicArn"] = m.One(t, "aws:sns/topic:Topic").Outputs["arn"].StringValue()
+	want["dashboardUrl"] = "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/rds-app-" + stackOf(db)
 	if cfg.Ops.BackupPlan {
 		want["backupVault"] = m.One(t, "aws:backup/vault:Vault").Outputs["name"].StringValue()
 		want["backupRoleArn"] = m.Named(t, "aws:iam/role:Role", "ops-backup").Outputs["arn"].StringValue()
