@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/rds-app/rds-app/internal/pulumicli"
 )
 
 // stackOutputs are the stack outputs this command uses, by the names the
@@ -47,7 +49,7 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 		return stackOutputs{}, fmt.Errorf("reading the stack outputs: not a JSON object (%v)", err)
 	}
 	if len(raw) == 0 {
-		return stackOutputs{}, fmt.Errorf("%s has no outputs: it has not been deployed yet (run `pulumi up%s`)", stackLabel(stack), stackFlag(stack))
+		return stackOutputs{}, fmt.Errorf("%s has no outputs: it has not been deployed yet (run `pulumi up%s`)", pulumicli.StackLabel(stack), pulumicli.StackFlag(stack))
 	}
 	var out stackOutputs
 	var missing, problems []string
@@ -82,10 +84,10 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 	if len(missing) > 0 {
 		// An older deployment: the outputs appear with the next pulumi up.
 		problems = append([]string{fmt.Sprintf("missing %s: the stack was deployed by an older version of the program (run `pulumi up%s`)",
-			strings.Join(missing, ", "), stackFlag(stack))}, problems...)
+			strings.Join(missing, ", "), pulumicli.StackFlag(stack))}, problems...)
 	}
 	if len(problems) > 0 {
-		return stackOutputs{}, fmt.Errorf("the outputs of %s are not usable:\n  - %s", stackLabel(stack), strings.Join(problems, "\n  - "))
+		return stackOutputs{}, fmt.Errorf("the outputs of %s are not usable:\n  - %s", pulumicli.StackLabel(stack), strings.Join(problems, "\n  - "))
 	}
 	return out, nil
 }
@@ -93,30 +95,6 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 // Proxy reports whether DBEndpoint is an RDS Proxy: the program names the
 // instance apart only then.
 func (o stackOutputs) Proxy() bool { return o.DBInstanceEndpoint != "" }
-
-func stackLabel(stack string) string {
-	if stack == "" {
-		return "the selected stack"
-	}
-	return fmt.Sprintf("stack %q", stack)
-}
-
-func stackFlag(stack string) string {
-	if stack == "" {
-		return ""
-	}
-	return " --stack " + stack
-}
-
-// pulumiOutputArgs is the pulumi command line that prints the outputs.
-// --non-interactive: without a selected stack pulumi must fail, not prompt.
-func pulumiOutputArgs(stack string) []string {
-	args := []string{"stack", "output", "--json", "--show-secrets", "--non-interactive"}
-	if stack != "" {
-		args = append(args, "--stack", stack)
-	}
-	return args
-}
 
 // loadOutputs reads the outputs from file, or else from pulumi for the
 // given (or selected) stack, run in projectDir ("" for the current
@@ -129,31 +107,20 @@ func (a *app) loadOutputs(ctx context.Context, g globals) (stackOutputs, error) 
 		}
 		return parseOutputs(data, g.stack)
 	}
-	stdout, stderr, err := a.capture(ctx, g.projectDir, nil, "pulumi", pulumiOutputArgs(g.stack)...)
+	stdout, stderr, err := a.capture(ctx, g.projectDir, nil, "pulumi", pulumicli.OutputArgs(g.stack, true)...)
 	if err != nil {
 		return stackOutputs{}, pulumiError(err, stderr, g.stack)
 	}
 	return parseOutputs(stdout, g.stack)
 }
 
-// pulumiError turns a failed `pulumi stack output` into what to do next.
+// pulumiError turns a failed `pulumi stack output` into what to do next;
+// without pulumi, --outputs is the way round.
 func pulumiError(err error, stderr string, stack string) error {
 	if errors.Is(err, exec.ErrNotFound) {
-		return errors.New("pulumi is not installed (https://www.pulumi.com/docs/install/); or pass --outputs FILE with the output of `pulumi stack output --json --show-secrets`")
+		return errors.New(pulumicli.NotInstalled + "; or pass --outputs FILE with the output of `pulumi stack output --json --show-secrets`")
 	}
-	msg := strings.TrimSpace(stderr)
-	switch {
-	case strings.Contains(msg, "no stack selected"):
-		return errors.New("no stack selected: pass --stack NAME (for example --stack dev), or run `pulumi stack select NAME` once")
-	case strings.Contains(msg, "no stack named"):
-		return fmt.Errorf("%s does not exist here (`pulumi stack ls` lists the stacks; is the backend right?): %s", stackLabel(stack), msg)
-	case strings.Contains(msg, "no Pulumi.yaml project file found"), strings.Contains(msg, "no Pulumi project found"):
-		return fmt.Errorf("pulumi found no project: run this inside the rds-app checkout, or pass --project-dir DIR: %s", msg)
-	}
-	if msg == "" {
-		msg = err.Error()
-	}
-	return fmt.Errorf("reading the outputs of %s (pulumi stack output): %s", stackLabel(stack), msg)
+	return pulumicli.OutputError(err, stderr, stack)
 }
 
 // capture runs a program to completion and returns its standard output and

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rds-app/rds-app/internal/pulumicli"
 	"github.com/rds-app/rds-app/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -56,7 +57,7 @@ func TestOutputsFromPulumi(t *testing.T) {
 		require.NoError(t, err)
 		want, err := filepath.EvalSymlinks(project)
 		require.NoError(t, err)
-		assert.Equal(t, append([]string{want}, pulumiOutputArgs("dev")...), strings.Split(strings.TrimSpace(string(got)), "\n"))
+		assert.Equal(t, append([]string{want}, pulumicli.OutputArgs("dev", true)...), strings.Split(strings.TrimSpace(string(got)), "\n"))
 	})
 
 	t.Run("no stack selected", func(t *testing.T) {

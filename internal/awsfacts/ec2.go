@@ -89,6 +89,19 @@ func Architecture(instanceType string) string {
 	return ec2Types[instanceType].Architecture
 }
 
+// Platform is the container platform a known instance type runs
+// ("linux/arm64" or "linux/amd64"), as `docker build --platform` takes it;
+// "" for an unknown type.
+func Platform(instanceType string) string {
+	switch Architecture(instanceType) {
+	case "arm64":
+		return "linux/arm64"
+	case "x86_64":
+		return "linux/amd64"
+	}
+	return ""
+}
+
 var amiRE = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 
 // CheckAMI accepts AMI IDs such as ami-0abcdef1234567890.

@@ -23,6 +23,16 @@ func TestArchitecture(t *testing.T) {
 	}
 }
 
+func TestPlatform(t *testing.T) {
+	for typ, platform := range map[string]string{
+		"t4g.micro": "linux/arm64", "m7g.large": "linux/arm64", "a1.large": "linux/arm64",
+		"t3.micro": "linux/amd64", "m7i-flex.large": "linux/amd64", "t3a.small": "linux/amd64",
+		"t3.huge": "", "": "",
+	} {
+		assert.Equal(t, platform, Platform(typ), typ)
+	}
+}
+
 func TestInstanceTypeMessages(t *testing.T) {
 	assert.EqualError(t, CheckInstanceType("t4g.huge"), `"t4g.huge" is not an EC2 instance type; t4g comes in nano, micro, small, medium, large, xlarge, 2xlarge`)
 	assert.EqualError(t, CheckInstanceType("q9.large"), `"q9.large" is not an EC2 instance type; use a name such as t3.micro, t4g.small or m7g.large`)

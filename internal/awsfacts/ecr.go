@@ -84,6 +84,21 @@ func ParseImage(s string) (Image, error) {
 	return img, nil
 }
 
+// ParseRepositoryURL reads the URL of a private ECR repository, with no tag
+// or digest, as ECR's repositoryUri and the stack's repositoryUrl output
+// give it ("123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop").
+func ParseRepositoryURL(s string) (ECRRepository, error) {
+	named, err := reference.ParseNamed(s)
+	if err != nil || !reference.IsNameOnly(named) {
+		return ECRRepository{}, fmt.Errorf("%s is not a repository URL (registry/repository, with no tag or digest)", Quote(s))
+	}
+	m := ecrDomainRE.FindStringSubmatch(reference.Domain(named))
+	if m == nil {
+		return ECRRepository{}, fmt.Errorf("%s is not in a private ECR registry (<account>.dkr.ecr.<region>.amazonaws.com)", Quote(s))
+	}
+	return ECRRepository{Account: m[1], Region: m[2], Partition: partitionOf(m[2], m[3] != ""), Name: reference.Path(named)}, nil
+}
+
 func partitionOf(region string, china bool) string {
 	switch {
 	case china || strings.HasPrefix(region, "cn-"):

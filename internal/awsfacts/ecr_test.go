@@ -45,6 +45,28 @@ func TestParseImage(t *testing.T) {
 	}
 }
 
+func TestParseRepositoryURL(t *testing.T) {
+	r, err := ParseRepositoryURL("123456789012.dkr.ecr.eu-west-1.amazonaws.com/rds-app-dev-app-1a2b3c")
+	require.NoError(t, err)
+	assert.Equal(t, ECRRepository{Account: "123456789012", Region: "eu-west-1", Partition: "aws", Name: "rds-app-dev-app-1a2b3c"}, r)
+	r, err = ParseRepositoryURL("210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/team/shop")
+	require.NoError(t, err)
+	assert.Equal(t, ECRRepository{Account: "210987654321", Region: "cn-north-1", Partition: "aws-cn", Name: "team/shop"}, r)
+	for bad, want := range map[string]string{
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v1":                                 "is not a repository URL",
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:" + strings.Repeat("ab", 32): "is not a repository URL",
+		"shop":                     "is not a repository URL",
+		"":                         "is not a repository URL",
+		"ghcr.io/acme/shop":        "is not in a private ECR registry",
+		"public.ecr.aws/acme/shop": "is not in a private ECR registry",
+	} {
+		_, err := ParseRepositoryURL(bad)
+		if assert.Error(t, err, "%q", bad) {
+			assert.Contains(t, err.Error(), want, "%q", bad)
+		}
+	}
+}
+
 func TestEnvNames(t *testing.T) {
 	for _, ok := range []string{"A", "_a", "JWT_SECRET", "x1"} {
 		assert.NoError(t, CheckEnvName(ok))

@@ -3,6 +3,8 @@
 // changes on top as `pulumi config set --path` makes them. What it returns
 // is the configuration as Pulumi hands it to a program, so the tests and
 // rds-app-rehearse run the program on exactly what `pulumi up` would.
+// Save writes the changes back as the CLI does (rds-app-ship sets
+// app.image this way), keeping the file's comments.
 package stackfile
 
 import (
@@ -29,6 +31,9 @@ type Stack struct {
 	Path string
 
 	config config.Map
+	// file is the stack file as loaded; Save writes through it, as the
+	// CLI does.
+	file *workspace.ProjectStack
 }
 
 // UnknownStackError is a stack name with no Pulumi.<stack>.yaml.
@@ -101,7 +106,7 @@ func Load(dir, name string) (*Stack, error) {
 	for k, v := range ps.Config {
 		cfg[k] = v
 	}
-	return &Stack{Name: name, Project: proj.Name.String(), Path: path, config: cfg}, nil
+	return &Stack{Name: name, Project: proj.Name.String(), Path: path, config: cfg, file: ps}, nil
 }
 
 // LoadAll reads every stack of the project in dir, sorted by name.
@@ -137,8 +142,46 @@ func (s *Stack) Config() (map[string]string, error) {
 	return out, nil
 }
 
-// Set makes one change to the stack's configuration (not to its file), as
-// `pulumi config set --path` would:
+// Get returns the value at a key path, as `pulumi config get --path`
+// prints it: "app.instanceType" (a key without a namespace is the
+// project's), false when it is not set. A secret value is returned as the
+// file holds it (encrypted).
+func (s *Stack) Get(path string) (string, bool, error) {
+	if !strings.Contains(path, ":") {
+		path = s.Project + ":" + path
+	}
+	k, err := config.ParseKey(path)
+	if err != nil {
+		return "", false, fmt.Errorf("%q: %w", path, err)
+	}
+	v, ok, err := s.config.Get(k, true)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	text, err := v.Value(config.NopDecrypter)
+	if err != nil {
+		return "", false, fmt.Errorf("reading %s of %s: %w", path, s.Path, err)
+	}
+	return text, true, nil
+}
+
+// Save writes the configuration, with the changes Set made, back to the
+// stack file exactly as `pulumi config set` writes it: through the Pulumi
+// SDK's ProjectStack.Save, whose edit of the file's YAML keeps its
+// comments, the order of its keys and every other line as they were.
+func (s *Stack) Save() error {
+	s.file.Config = config.Map{}
+	for k, v := range s.config {
+		s.file.Config[k] = v
+	}
+	if err := s.file.Save(s.Path); err != nil {
+		return fmt.Errorf("writing %s: %w", s.Path, err)
+	}
+	return nil
+}
+
+// Set makes one change to the stack's configuration (Save writes it to the
+// file), as `pulumi config set --path` would:
 //
 //   - "key=value": a key path ("app.image", "app.environment.FOO",
 //     "network.ingressCidrs[0]"; a key without a namespace is the

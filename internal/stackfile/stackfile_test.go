@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -111,4 +112,102 @@ func TestSetErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), want, change)
 		assert.Contains(t, err.Error(), `"`+change+`"`, "the message quotes the change")
 	}
+}
+
+func TestGet(t *testing.T) {
+	s, err := Load(project(t), "dev")
+	require.NoError(t, err)
+	for path, want := range map[string]string{
+		"app.image":         "nginx:1",
+		"app.environment.A": "1",
+		"app.list[1]":       "y",
+		"demo:app.image":    "nginx:1",
+		"aws:region":        "eu-west-2",
+		"app.environment":   `{"A":"1"}`,
+	} {
+		got, ok, err := s.Get(path)
+		require.NoError(t, err, path)
+		assert.True(t, ok, path)
+		if strings.HasPrefix(want, "{") {
+			assert.JSONEq(t, want, got, path)
+		} else {
+			assert.Equal(t, want, got, path)
+		}
+	}
+	for _, path := range []string{"app.instanceType", "db.port", "app.environment.B"} {
+		_, ok, err := s.Get(path)
+		require.NoError(t, err, path)
+		assert.False(t, ok, path)
+	}
+}
+
+// Save writes a change as the CLI does: only the changed line differs, and
+// the comments, the order of the keys and the other values stay.
+func TestSaveKeepsTheRest(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: demo\nruntime: go\n"), 0o644))
+	before := `# dev: the top comment stays.
+config:
+  # the section's comment
+  demo:app:
+    image: nginx:1 # the old image
+    instanceType: t4g.micro
+    environment:
+      A: "1"
+  demo:db:
+    password:
+      secure: v1:abcdefghijklmnop
+  aws:region: eu-west-2
+`
+	path := filepath.Join(dir, "Pulumi.dev.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(before), 0o644))
+	s, err := Load(dir, "dev")
+	require.NoError(t, err)
+	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + strings.Repeat("ab", 32)
+	require.NoError(t, s.Set("app.image="+image))
+	require.NoError(t, s.Save())
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Replace(before, "image: nginx:1 # the old image", "image: "+image+" # the old image", 1), string(after))
+
+	again, err := Load(dir, "dev")
+	require.NoError(t, err)
+	got, ok, err := again.Get("app.image")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, image, got)
+
+	// A key the file did not have is added to its section.
+	require.NoError(t, again.Set("app.hostPort=8080"))
+	require.NoError(t, again.Save())
+	after, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(after), "# the section's comment\n  demo:app:\n    image: "+image+" # the old image\n")
+	assert.Contains(t, string(after), "    hostPort: 8080\n")
+	assert.Contains(t, string(after), "      secure: v1:abcdefghijklmnop\n")
+}
+
+// The shipped dev stack keeps every comment and line when its image changes.
+func TestSaveShippedStack(t *testing.T) {
+	root, err := FindProject(".")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.dev.yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), data, 0o644))
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	s, err := Load(dir, "dev")
+	require.NoError(t, err)
+	old, ok, err := s.Get("app.image")
+	require.NoError(t, err)
+	require.True(t, ok)
+	image := "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + strings.Repeat("cd", 32)
+	require.NoError(t, s.Set("app.image="+image))
+	require.NoError(t, s.Save())
+	after, err := os.ReadFile(filepath.Join(dir, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, strings.Replace(string(before), "image: "+old+"\n", "image: "+image+"\n", 1), string(after))
 }
