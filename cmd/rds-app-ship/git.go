@@ -46,7 +46,7 @@ func (a *app) readSource(ctx context.Context, dir string, allowDirty bool) (sour
 		if err != nil {
 			return "", fmt.Errorf("%s", strings.TrimSpace(firstNonEmpty(stderr, err.Error())))
 		}
-		return strings.TrimSpace(string(stdout)), nil
+		return strings.TrimRight(string(stdout), "\n"), nil
 	}
 	top, err := git("rev-parse", "--show-toplevel")
 	if err != nil {
@@ -73,8 +73,8 @@ func (a *app) readSource(ctx context.Context, dir string, allowDirty bool) (sour
 		}
 	}
 	if len(s.Changes) > 0 && !allowDirty {
-		return source{}, fmt.Errorf("the checkout %s has uncommitted changes (%s): commit or stash them, so that the image is exactly commit %s; or pass --allow-dirty to ship them, tagged %s-dirty-<time>",
-			top, listSome(s.Changes, 3), commit[:12], commit[:12]+"…")
+		return source{}, fmt.Errorf("the checkout %s has uncommitted changes (%s): commit or stash them, so that the image is exactly commit %s; or pass --allow-dirty to ship them anyway, tagged <commit>-dirty-<UTC time>",
+			top, listSome(s.Changes, 3), commit[:12])
 	}
 	s.Tag = imageTag(commit, len(s.Changes) > 0, a.now())
 	return s, nil

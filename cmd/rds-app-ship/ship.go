@@ -26,6 +26,18 @@ func (a *app) ship(ctx context.Context, o options) error {
 		state = fmt.Sprintf("with %d uncommitted change(s), --allow-dirty", len(src.Changes))
 	}
 	a.step("commit %s of %s (%s): tag %s", src.Commit, src.Top, state, src.Tag)
+	// Checked even when the image turns out to be pushed already: a
+	// checkout without one is not an application this command ships.
+	dockerfile := o.dockerfile
+	if dockerfile == "" {
+		dockerfile = filepath.Join(o.appDir, "Dockerfile")
+	}
+	if info, err := os.Stat(dockerfile); err != nil || info.IsDir() {
+		if abs, absErr := filepath.Abs(dockerfile); absErr == nil {
+			dockerfile = abs
+		}
+		return fmt.Errorf("no Dockerfile at %s: rds-app-ship builds the image from it; write one (what the container gets: docs/deploys.md, \"The container contract\"), or pass --file PATH", dockerfile)
+	}
 
 	projectDir, err := findProject(o)
 	if err != nil {
@@ -52,7 +64,7 @@ func (a *app) ship(ctx context.Context, o options) error {
 	if digest != "" {
 		a.step("%s is already in the repository as %s: its tags are immutable, so that image is deployed as it is (no build, no push)", src.Tag, digest)
 	} else {
-		if digest, err = a.buildAndPush(ctx, o, src, repo, instanceType, platform); err != nil {
+		if digest, err = a.buildAndPush(ctx, o, src, dockerfile, repo, instanceType, platform); err != nil {
 			return err
 		}
 	}
@@ -92,14 +104,7 @@ func (a *app) ship(ctx context.Context, o options) error {
 
 // buildAndPush builds the image for platform, checks what came out, logs in
 // and pushes it, and returns the digest the registry reports.
-func (a *app) buildAndPush(ctx context.Context, o options, src source, repo repository, instanceType, platform string) (string, error) {
-	dockerfile := o.dockerfile
-	if dockerfile == "" {
-		dockerfile = filepath.Join(o.appDir, "Dockerfile")
-	}
-	if info, err := os.Stat(dockerfile); err != nil || info.IsDir() {
-		return "", fmt.Errorf("no Dockerfile at %s: rds-app-ship builds the image from it; write one (what the container gets: docs/deploys.md, \"The container contract\"), or pass --file PATH", dockerfile)
-	}
+func (a *app) buildAndPush(ctx context.Context, o options, src source, dockerfile string, repo repository, instanceType, platform string) (string, error) {
 	b, err := a.chooseBuilder(ctx, o)
 	if err != nil {
 		return "", err
