@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"strings"
 	"sync/atomic"
+
+	"github.com/rds-app/rds-app/internal/clirun"
 )
 
 const usage = `rds-app-db: the stack's private database from this machine, through a
@@ -77,60 +79,18 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 	return a
 }
 
-// exitCode ends the run with a child's exit status; the child has already
-// said why.
-type exitCode int
-
-func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
-
-// usageError is a mistake in the command line: usage is shown with it.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
+// exitCode ends the run with a child's exit status; usageError is a
+// mistake in the command line.
+type (
+	exitCode   = clirun.ExitCode
+	usageError = clirun.UsageError
+)
 
 // run runs the command line and returns the process's exit status.
 func (a *app) run(ctx context.Context, args []string) int {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if a.interrupts != nil {
-		go func() {
-			for {
-				select {
-				case <-a.interrupts:
-					if a.foreground.Load() {
-						a.interrupted.Store(true)
-					} else {
-						cancel()
-					}
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	err := a.dispatch(ctx, args)
-	var code exitCode
-	var uerr usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		a.printUsage()
-		return 0
-	case errors.As(err, &code):
-		return int(code)
-	case errors.As(err, &uerr):
-		fmt.Fprintf(a.stderr, "rds-app-db: %s\n\n", uerr.msg)
-		a.printUsage()
-		return 2
-	case ctx.Err() != nil:
-		// Stopped by Ctrl-C before a client tool ran, or by SIGTERM: what
-		// failed then (a killed aws, say) is a consequence, not the news.
-		fmt.Fprintln(a.stderr, "rds-app-db: interrupted")
-		return 130
-	}
-	fmt.Fprintf(a.stderr, "rds-app-db: error: %v\n", err)
-	return 1
+	r := clirun.Runner{Name: "rds-app-db", Stderr: a.stderr, Usage: a.printUsage,
+		Interrupts: a.interrupts, Foreground: &a.foreground, Interrupted: &a.interrupted}
+	return r.Run(ctx, func(ctx context.Context) error { return a.dispatch(ctx, args) })
 }
 
 func (a *app) printUsage() {
@@ -150,10 +110,10 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 			a.printUsage()
 			return nil
 		}
-		return usageError{err.Error()}
+		return usageError{Msg: err.Error()}
 	}
 	if fs.NArg() == 0 {
-		return usageError{"no command given"}
+		return usageError{Msg: "no command given"}
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	switch cmd {
@@ -173,7 +133,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		a.printUsage()
 		return nil
 	}
-	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	return usageError{Msg: fmt.Sprintf("unknown command %q", cmd)}
 }
 
 // flagSet is a flag set that reports to stderr and turns a parse error
@@ -193,7 +153,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
-			return nil, usageError{fs.Name() + ": " + err.Error()}
+			return nil, usageError{Msg: fs.Name() + ": " + err.Error()}
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
@@ -208,7 +168,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // wantArgs checks the number of a command's arguments.
 func wantArgs(cmd string, args []string, min, max int, what string) error {
 	if len(args) < min || len(args) > max {
-		return usageError{fmt.Sprintf("%s takes %s, got %d argument(s): %s", cmd, what, len(args), strings.Join(args, " "))}
+		return usageError{Msg: fmt.Sprintf("%s takes %s, got %d argument(s): %s", cmd, what, len(args), strings.Join(args, " "))}
 	}
 	return nil
 }

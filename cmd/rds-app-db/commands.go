@@ -21,7 +21,7 @@ func (a *app) cmdPsql(ctx context.Context, g globals, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{"psql: " + err.Error() + " (psql's own options go after --: rds-app-db psql -- -c 'select 1')"}
+		return usageError{Msg: "psql: " + err.Error() + " (psql's own options go after --: rds-app-db psql -- -c 'select 1')"}
 	}
 	psql, err := a.pgTool(g, "psql")
 	if err != nil {

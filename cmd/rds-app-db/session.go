@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rds-app/rds-app/internal/clirun"
 )
 
 // session is an open way to the database: the tunnel, the password file,
@@ -101,7 +103,7 @@ func (s *session) writePassfile(password string) error {
 	if strings.ContainsAny(password, "\r\n") {
 		return errors.New("the database password contains a line break, which a password file cannot hold")
 	}
-	dir, err := os.MkdirTemp(privateTempRoot(), "rds-app-db-")
+	dir, err := os.MkdirTemp(clirun.PrivateTempRoot(), "rds-app-db-")
 	if err != nil {
 		return fmt.Errorf("creating the password file's directory: %w", err)
 	}
@@ -120,17 +122,6 @@ func (s *session) writePassfile(password string) error {
 	}
 	s.env = childEnv(os.Environ(), path)
 	return nil
-}
-
-// privateTempRoot prefers the user's runtime directory (a per-user tmpfs on
-// most Linux desktops) over the shared temporary directory.
-func privateTempRoot() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		if info, err := os.Stat(d); err == nil && info.IsDir() {
-			return d
-		}
-	}
-	return ""
 }
 
 // childEnv is env without the variables that would override or leak the

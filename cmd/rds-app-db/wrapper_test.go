@@ -4,7 +4,6 @@ package main
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -18,28 +17,15 @@ import (
 var wrapper = filepath.Join("..", "..", "bin", "rds-app-db")
 
 func TestWrapperIsShellcheckClean(t *testing.T) {
-	shellcheck := testenv.RequireTool(t, "shellcheck")
-	out, err := exec.Command(shellcheck, wrapper).CombinedOutput()
-	assert.NoError(t, err, "%s", out)
+	testenv.Shellcheck(t, wrapper)
 }
 
 // The wrapper builds the command and runs it from any directory, passing
 // its exit status on.
 func TestWrapperRunsTheCommand(t *testing.T) {
-	testenv.RequireTool(t, "go")
+	cache := testenv.WrapperCache(t)
 	abs, err := filepath.Abs(wrapper)
 	require.NoError(t, err)
-	// The built binary goes to the cache directory; Go's own build cache
-	// stays where it is, so the build is quick.
-	goCache := os.Getenv("GOCACHE")
-	if goCache == "" {
-		dir, err := os.UserCacheDir()
-		require.NoError(t, err)
-		goCache = filepath.Join(dir, "go-build")
-	}
-	t.Setenv("GOCACHE", goCache)
-	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache)
 
 	cmd := exec.Command(abs, "--help")
 	cmd.Dir = t.TempDir()

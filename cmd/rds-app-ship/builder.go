@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/rds-app/rds-app/internal/clirun"
 )
 
 // builder builds an image, logs in to a registry and pushes: docker buildx
@@ -73,22 +75,11 @@ func (a *app) chooseBuilder(ctx context.Context, o options) (builder, error) {
 		}
 		return nil, fmt.Errorf("no image builder: %s, and buildah is not installed: %s", dockerWhy, noBuilder)
 	}
-	dir, err := os.MkdirTemp(privateTempRoot(), "rds-app-ship-")
+	dir, err := os.MkdirTemp(clirun.PrivateTempRoot(), "rds-app-ship-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a private directory for the registry login: %w", err)
 	}
 	return &buildahBuilder{a: a, tlsVerify: o.tlsVerify, authDir: dir}, nil
-}
-
-// privateTempRoot prefers the user's runtime directory (a per-user tmpfs on
-// most Linux desktops) over the shared temporary directory.
-func privateTempRoot() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		if info, err := os.Stat(d); err == nil && info.IsDir() {
-			return d
-		}
-	}
-	return ""
 }
 
 // buildahBuilder builds with buildah. Its storage and isolation are

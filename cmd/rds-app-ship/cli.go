@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/rds-app/rds-app/internal/clirun"
 )
 
 const usage = `rds-app-ship: ships the commit of the application in this git checkout.
@@ -84,56 +86,18 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 	return &app{stdin: stdin, stdout: stdout, stderr: stderr, lookPath: exec.LookPath, observe: func(*exec.Cmd) {}, now: time.Now}
 }
 
-// exitCode ends the run with a child's exit status; the child has already
-// said why.
-type exitCode int
-
-func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
-
-// usageError is a mistake in the command line: usage is shown with it.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
+// exitCode ends the run with a child's exit status; usageError is a
+// mistake in the command line.
+type (
+	exitCode   = clirun.ExitCode
+	usageError = clirun.UsageError
+)
 
 // run runs the command line and returns the process's exit status.
 func (a *app) run(ctx context.Context, args []string) int {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if a.interrupts != nil {
-		go func() {
-			for {
-				select {
-				case <-a.interrupts:
-					if !a.foreground.Load() {
-						cancel()
-					}
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	err := a.dispatch(ctx, args)
-	var code exitCode
-	var uerr usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		a.printUsage()
-		return 0
-	case errors.As(err, &code):
-		return int(code)
-	case errors.As(err, &uerr):
-		fmt.Fprintf(a.stderr, "rds-app-ship: %s\n\n", uerr.msg)
-		a.printUsage()
-		return 2
-	case ctx.Err() != nil:
-		fmt.Fprintln(a.stderr, "rds-app-ship: interrupted")
-		return 130
-	}
-	fmt.Fprintf(a.stderr, "rds-app-ship: error: %v\n", err)
-	return 1
+	r := clirun.Runner{Name: "rds-app-ship", Stderr: a.stderr, Usage: a.printUsage,
+		Interrupts: a.interrupts, Foreground: &a.foreground}
+	return r.Run(ctx, func(ctx context.Context) error { return a.dispatch(ctx, args) })
 }
 
 func (a *app) printUsage() {
@@ -161,11 +125,11 @@ func parseOptions(args []string) (options, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return options{}, err
 		}
-		return options{}, usageError{err.Error()}
+		return options{}, usageError{Msg: err.Error()}
 	}
 	consumed := len(args) - fs.NArg()
 	if fs.NArg() > 0 && (consumed == 0 || args[consumed-1] != "--") {
-		return options{}, usageError{fmt.Sprintf("unexpected argument %q: arguments for pulumi up come after --", fs.Arg(0))}
+		return options{}, usageError{Msg: fmt.Sprintf("unexpected argument %q: arguments for pulumi up come after --", fs.Arg(0))}
 	}
 	o.pulumiArgs = fs.Args()
 	var problems []string
@@ -184,7 +148,7 @@ func parseOptions(args []string) (options, error) {
 		problems = append(problems, dockerTLS)
 	}
 	if len(problems) > 0 {
-		return options{}, usageError{strings.Join(problems, "\n  ")}
+		return options{}, usageError{Msg: strings.Join(problems, "\n  ")}
 	}
 	return *o, nil
 }

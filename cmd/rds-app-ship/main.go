@@ -21,20 +21,16 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/rds-app/rds-app/internal/clirun"
 )
 
+// SIGTERM and SIGHUP stop everything. Ctrl-C is handled by the app: see
+// app.interrupts.
 func main() {
-	// SIGTERM and SIGHUP stop everything. Ctrl-C is handled by the app:
-	// see app.interrupts.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
-	interrupts := make(chan os.Signal, 1)
-	signal.Notify(interrupts, os.Interrupt)
-
-	a := newApp(os.Stdin, os.Stdout, os.Stderr)
-	a.interrupts = interrupts
-	code := a.run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
+	clirun.Main(func(ctx context.Context, interrupts <-chan os.Signal) int {
+		a := newApp(os.Stdin, os.Stdout, os.Stderr)
+		a.interrupts = interrupts
+		return a.run(ctx, os.Args[1:])
+	})
 }

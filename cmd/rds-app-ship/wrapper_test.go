@@ -4,7 +4,6 @@ package main
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -18,26 +17,15 @@ import (
 var wrapper = filepath.Join("..", "..", "bin", "rds-app-ship")
 
 func TestWrapperIsShellcheckClean(t *testing.T) {
-	shellcheck := testenv.RequireTool(t, "shellcheck")
-	out, err := exec.Command(shellcheck, wrapper).CombinedOutput()
-	assert.NoError(t, err, "%s", out)
+	testenv.Shellcheck(t, wrapper)
 }
 
 // The wrapper builds the command and runs it in the caller's directory
 // (the application's checkout) with the rds-app checkout passed on.
 func TestWrapperRunsTheCommand(t *testing.T) {
-	testenv.RequireTool(t, "go")
+	cache := testenv.WrapperCache(t)
 	abs, err := filepath.Abs(wrapper)
 	require.NoError(t, err)
-	goCache := os.Getenv("GOCACHE")
-	if goCache == "" {
-		dir, err := os.UserCacheDir()
-		require.NoError(t, err)
-		goCache = filepath.Join(dir, "go-build")
-	}
-	t.Setenv("GOCACHE", goCache)
-	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache)
 	t.Setenv(envProjectDir, "")
 
 	cmd := exec.Command(abs, "--help")

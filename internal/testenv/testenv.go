@@ -1,7 +1,7 @@
 // Package testenv is the one place tests start real software nobody here
 // wrote: it finds a tool or skips (fails under CI=true), starts
-// moto_server and PostgreSQL clusters, makes a throwaway certificate
-// authority, and makes sure that whatever it starts dies with the test
+// moto_server, PostgreSQL clusters and container registries, makes a
+// throwaway certificate authority, and makes sure that whatever it starts dies with the test
 // process, even when Go's test timeout kills that process before any
 // cleanup runs.
 //
