@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stacktest"
@@ -261,6 +262,13 @@ func (r *stackRun) checkPlans(ctx context.Context) {
 		{Key: "database.port", Value: 5433},
 	} {
 		checks["new "+sc.Key] = func(t *testing.T) { r.checkReachesTheContainer(ctx, t, sc) }
+	}
+	// What bin/rds-app-ship deploys: the same repository at a new digest.
+	// It is a new release and nothing else.
+	checks["new digest"] = func(t *testing.T) {
+		img, err := awsfacts.ParseImage(stacktest.Parse(t, r.stack).App.Image)
+		require.NoError(t, err)
+		r.checkReachesTheContainer(ctx, t, settingChange{Key: "app.image", Value: img.Domain + "/" + img.Repository + "@sha256:" + strings.Repeat("5", 64)})
 	}
 	checks["password rotation"] = func(t *testing.T) { r.checkPasswordRotation(ctx, t) }
 	checks["minor engine version"] = func(t *testing.T) {
