@@ -9,7 +9,8 @@
 # health check, proxy, plain variables) from the SSM parameters under
 # CONTAINER_PATH (pieces 000, 001, ... joined in order), logs in to ECR
 # afresh (tokens expire after 12 hours), pulls the image named by the image
-# parameter and the proxy's image, and hands over to rds-app-swap, which
+# parameter and the proxy's image, checks that both run on the host's CPU,
+# and hands over to rds-app-swap, which
 # starts the new container beside the old one and switches to it once it is
 # healthy. Everything the container sees is read here, so a reload applies
 # any change of it.
@@ -292,6 +293,70 @@ ecr_login() {
   aws ecr get-login-password --region "$2" | docker login --username AWS --password-stdin "$1" >/dev/null
 }
 
+# The host's platform as Docker names it (linux/arm64 on Graviton types
+# such as t4g, linux/amd64 on Intel and AMD ones).
+case $(uname -m) in
+aarch64 | arm64) host_platform=linux/arm64 ;;
+x86_64 | amd64) host_platform=linux/amd64 ;;
+*) host_platform=linux/$(uname -m) ;;
+esac
+
+# this_host: "this host (<instance type>)", the type asked of the instance
+# metadata service (IMDSv2; AWS_EC2_METADATA_SERVICE_ENDPOINT is the AWS
+# CLI's own override), or "this host" when it does not answer at once. The
+# token goes to curl on stdin, not on its command line.
+this_host() {
+  local imds=${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254} token type
+  if token=$(curl --silent --fail --max-time 2 --request PUT \
+    --header 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$imds/latest/api/token") &&
+    type=$(printf 'X-aws-ec2-metadata-token: %s\n' "$token" |
+      curl --silent --fail --max-time 2 --header @- "$imds/latest/meta-data/instance-type") &&
+    [[ $type =~ ^[a-z0-9.-]+$ ]]; then
+    echo "this host ($type)"
+  else
+    echo "this host"
+  fi
+}
+
+# What to do about an image for another platform: the application's, and
+# the proxy's (app.proxyImage).
+build_advice="build it for $host_platform (docker buildx build --platform $host_platform, or bin/rds-app-ship which does)"
+proxy_advice="set app.proxyImage to an image for $host_platform (the default has one for each)"
+
+# wrong_platform WHAT ADVICE: dies saying that the image is WHAT (built
+# for another platform, or without a variant for this one) and what to do.
+wrong_platform() {
+  die "$1, but $(this_host) runs $host_platform: $2"
+}
+
+# pull IMAGE ADVICE: docker pull, its messages shown. An image with
+# variants for several platforms but none for this host's is refused at
+# once, with the reason: no retry brings one.
+pull() {
+  local out
+  if out=$(docker pull --quiet "$1" 2>&1 >/dev/null); then
+    [[ -z $out ]] || printf '%s\n' "$out" >&2
+    return 0
+  fi
+  printf '%s\n' "$out" >&2
+  # Docker's own image store, and the containerd image store.
+  if [[ $out == *"no matching manifest for"* || $out == *"no match for platform in manifest"* ]]; then
+    wrong_platform "image $1 has variants for other platforms only" "$2"
+  fi
+  return 1
+}
+
+# check_platform IMAGE ADVICE: the pulled IMAGE runs on this host's CPU.
+# Docker pulls an image of one other platform with a mere warning, and its
+# container then exits at once with "exec format error", again and again:
+# refuse it here, with the reason, before anything changes.
+check_platform() {
+  local platform
+  platform=$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$1") ||
+    die "cannot read the platform of the pulled image $1"
+  [[ $platform == "$host_platform" ]] || wrong_platform "image $1 is built for $platform" "$2"
+}
+
 if [[ $mode == boot ]]; then
   "$swap" restore && exit 0
   log "deploying the configured release"
@@ -308,11 +373,14 @@ if [[ $registry =~ ^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.
   retry "logging in to $registry" ecr_login "$registry" "${BASH_REMATCH[2]}" ||
     die "cannot log in to $registry"
 fi
-retry "pulling $image" docker pull --quiet "$image" >/dev/null || die "cannot pull $image"
-# Pulled before anything changes: a failed pull leaves everything serving.
+# Pulled and checked before anything changes: a failed pull, or an image
+# for another CPU, leaves everything serving.
+retry "pulling $image" pull "$image" "$build_advice" || die "cannot pull $image"
+check_platform "$image" "$build_advice"
 if ! docker image inspect "$proxy_image" >/dev/null 2>&1; then
-  retry "pulling $proxy_image" docker pull --quiet "$proxy_image" >/dev/null || die "cannot pull the proxy image $proxy_image"
+  retry "pulling $proxy_image" pull "$proxy_image" "$proxy_advice" || die "cannot pull the proxy image $proxy_image"
 fi
+check_platform "$proxy_image" "$proxy_advice"
 
 export IMAGE=$image SETTINGS_FILE=$settings_file ENV_FILE=$env_file PLAIN_ENV_FILE=$plain_env_file
 exec "$swap" deploy

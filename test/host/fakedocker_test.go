@@ -15,6 +15,12 @@ package host
 //   - any other image runs a small HTTP server (fakeApp) on the host side
 //     of its --publish, behaving as its tag says (fakeAppBehaviour).
 //
+// Images are built for the host's platform ($FAKE_DOCKER_HOST_PLATFORM)
+// unless $FAKE_DOCKER_PLATFORMS (JSON: image -> platforms) says otherwise.
+// As Docker does, a pull of an image with several platforms but not the
+// host's fails with "no matching manifest", an image of one other platform
+// pulls with a warning, and its container exits with "exec format error".
+//
 // A container's state (its spec and process) is a JSON file in
 // $FAKE_DOCKER_STATE; `start` starts a stopped container again from it.
 
@@ -32,6 +38,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +53,9 @@ const (
 	// listen and which image it stands for.
 	fakeAppListen = "FAKE_APP_LISTEN"
 	fakeAppImage  = "FAKE_APP_IMAGE"
+	// fakeAppWrongPlatform tells a fake application that its image is not
+	// for the host's CPU.
+	fakeAppWrongPlatform = "FAKE_APP_WRONG_PLATFORM"
 )
 
 func TestMain(m *testing.M) {
@@ -89,18 +99,38 @@ func fakeDocker(args []string) int {
 		return 0
 	case "pull":
 		image := rest[len(rest)-1]
+		platforms, host := imagePlatforms(image), os.Getenv("FAKE_DOCKER_HOST_PLATFORM")
+		switch {
+		case len(platforms) > 1 && !slices.Contains(platforms, host):
+			// Docker names arm64's variant too.
+			if host == "linux/arm64" {
+				host += "/v8"
+			}
+			return fail("no matching manifest for " + host + " in the manifest list entries")
+		case len(platforms) == 1 && platforms[0] != host:
+			fmt.Fprintf(os.Stderr, "WARNING: The requested image's platform (%s) does not match the detected host platform (%s) and no specific platform was requested\n", platforms[0], host)
+		}
 		appendFile(filepath.Join(state, "pulled"), []byte(image+"\n"))
 		return 0
 	case "image":
-		if len(rest) == 2 && rest[0] == "inspect" {
-			pulled, _ := os.ReadFile(filepath.Join(state, "pulled"))
-			for _, line := range strings.Split(string(pulled), "\n") {
-				if line == rest[1] {
-					return 0
-				}
-			}
-			return fail("No such image: " + rest[1])
+		fs := flag.NewFlagSet("image inspect", flag.ContinueOnError)
+		format := fs.String("format", "", "")
+		if len(rest) == 0 || rest[0] != "inspect" || fs.Parse(rest[1:]) != nil || fs.NArg() != 1 {
+			return fail("unexpected image arguments")
 		}
+		image := fs.Arg(0)
+		pulled, _ := os.ReadFile(filepath.Join(state, "pulled"))
+		if !slices.Contains(strings.Split(string(pulled), "\n"), image) {
+			return fail("No such image: " + image)
+		}
+		switch *format {
+		case "":
+		case "{{.Os}}/{{.Architecture}}":
+			fmt.Println(pulledPlatform(image))
+		default:
+			return fail("unexpected format " + *format)
+		}
+		return 0
 	case "run":
 		return fakeRun(state, rest)
 	case "inspect":
@@ -268,6 +298,9 @@ func launch(state string, c fakeContainer) int {
 		}
 		cmd = exec.Command(self)
 		cmd.Env = append(os.Environ(), fakeAppMode+"=1", fakeDockerMode+"=", fakeAppListen+"=127.0.0.1:"+parts[1], fakeAppImage+"="+c.Image)
+		if pulledPlatform(c.Image) != os.Getenv("FAKE_DOCKER_HOST_PLATFORM") {
+			cmd.Env = append(cmd.Env, fakeAppWrongPlatform+"=1")
+		}
 	}
 	logFile, err := os.OpenFile(c.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -282,6 +315,31 @@ func launch(state string, c fakeContainer) int {
 	c.PID = cmd.Process.Pid
 	appendFile(filepath.Join(state, "pids"), []byte(strconv.Itoa(c.PID)+"\n"))
 	return saveContainer(state, c)
+}
+
+// imagePlatforms are the platforms image has variants for
+// ($FAKE_DOCKER_PLATFORMS), by default the host's alone.
+func imagePlatforms(image string) []string {
+	var platforms map[string][]string
+	if text := os.Getenv("FAKE_DOCKER_PLATFORMS"); text != "" {
+		if err := json.Unmarshal([]byte(text), &platforms); err != nil {
+			panic("FAKE_DOCKER_PLATFORMS: " + err.Error())
+		}
+	}
+	if p, ok := platforms[image]; ok {
+		return p
+	}
+	return []string{os.Getenv("FAKE_DOCKER_HOST_PLATFORM")}
+}
+
+// pulledPlatform is the platform a pull of image gets: the host's when
+// the image has it, else its only one.
+func pulledPlatform(image string) string {
+	platforms, host := imagePlatforms(image), os.Getenv("FAKE_DOCKER_HOST_PLATFORM")
+	if slices.Contains(platforms, host) {
+		return host
+	}
+	return platforms[0]
 }
 
 func isProxyImage(image string) bool {
@@ -412,6 +470,11 @@ func fakeAppBehaviour(image string) string {
 func fakeApp() int {
 	image, listen := os.Getenv(fakeAppImage), os.Getenv(fakeAppListen)
 	logger := log.New(os.Stdout, "", 0)
+	if os.Getenv(fakeAppWrongPlatform) != "" {
+		// What the kernel says to a binary for another CPU.
+		logger.Printf("exec /app: exec format error")
+		return 1
+	}
 	behaviour := fakeAppBehaviour(image)
 	logger.Printf("fake application %s (%s) starting", image, behaviour)
 	stop := make(chan os.Signal, 1)

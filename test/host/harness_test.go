@@ -4,14 +4,18 @@ package host
 // as the program's user-data installs them, the real AWS CLI and jq against
 // a moto_server (an AWS API emulator) on loopback, the real caddy as the
 // proxy, a stand-in for docker (fakedocker_test.go) that runs the proxy and
-// fake applications as local processes, and a recording shim for
-// systemctl, first on PATH.
+// fake applications as local processes, a recording shim for systemctl,
+// a uname that answers for the stack's instance type, first on PATH, and
+// a stand-in for the instance metadata service on loopback.
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
@@ -69,6 +74,8 @@ type hostBoot struct {
 	// Container is the container settings (ports, health check path and
 	// plain environment, JSON) as the program stores them.
 	Container string
+	// InstanceType is the host's EC2 type.
+	InstanceType string
 }
 
 // bootFilesOf renders the shipped stack through the real program under
@@ -83,11 +90,12 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 		require.NoError(t, r.Err)
 		files := hostFiles(t, stacktest.UserDataOf(t, r))
 		boot := hostBoot{
-			StartScript: files[compute.StartScriptPath].Content,
-			SwapScript:  files[compute.SwapScriptPath].Content,
-			Sysctl:      files[compute.SysctlPath].Content,
-			Container:   strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n"),
-			HostEnv:     map[string]string{},
+			StartScript:  files[compute.StartScriptPath].Content,
+			SwapScript:   files[compute.SwapScriptPath].Content,
+			Sysctl:       files[compute.SysctlPath].Content,
+			Container:    strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n"),
+			HostEnv:      map[string]string{},
+			InstanceType: stacktest.HostDefinitionOf(t, r.Mocks).InstanceType,
 		}
 		require.NotEmpty(t, boot.Container)
 		require.NotEmpty(t, boot.StartScript)
@@ -119,6 +127,53 @@ set -euo pipefail
   printf '\036'
 } >>"$SHIM_LOG"
 `
+
+// hostPlatform is what the host of instanceType is: uname -m's answer,
+// and the platform Docker names.
+func hostPlatform(t testing.TB, instanceType string) (machine, platform string) {
+	t.Helper()
+	switch arch := awsfacts.Architecture(instanceType); arch {
+	case "arm64":
+		return "aarch64", "linux/arm64"
+	case "x86_64":
+		return "x86_64", "linux/amd64"
+	default:
+		t.Fatalf("instance type %q has no known architecture (%q)", instanceType, arch)
+		return "", ""
+	}
+}
+
+// unameShim answers `uname -m` as the host of the stack would; anything
+// else is the real uname's.
+func unameShim(t testing.TB, machine string) string {
+	t.Helper()
+	uname, err := exec.LookPath("uname")
+	require.NoError(t, err)
+	return "#!/bin/sh\nif [ \"$*\" = -m ]; then echo " + machine + "; exit 0; fi\nexec '" + uname + "' \"$@\"\n"
+}
+
+// fakeIMDSToken is the fake instance metadata service's session token.
+const fakeIMDSToken = "fake-imds-token"
+
+// startFakeIMDS stands in for the host's instance metadata service, IMDSv2
+// only (a token first), on loopback: it answers the instance type.
+func startFakeIMDS(t testing.TB, instanceType string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" && r.Header.Get("X-aws-ec2-metadata-token-ttl-seconds") != "":
+			_, _ = io.WriteString(w, fakeIMDSToken)
+		case r.Header.Get("X-aws-ec2-metadata-token") != fakeIMDSToken:
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+		case r.Method == http.MethodGet && r.URL.Path == "/latest/meta-data/instance-type":
+			_, _ = io.WriteString(w, instanceType)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
 
 // scriptRun is one run of the start script.
 type scriptRun struct {
@@ -172,6 +227,8 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 	require.NoError(t, os.Mkdir(shimDir, 0o755))
 	testenv.WriteTemp(t, shimDir, "systemctl", recordingShim, 0o755)
 	testenv.WriteTemp(t, shimDir, "docker", fakeDockerShim(t), 0o755)
+	machine, platform := hostPlatform(t, boot.InstanceType)
+	testenv.WriteTemp(t, shimDir, "uname", unameShim(t, machine), 0o755)
 	script := testenv.WriteTemp(t, dir, "rds-app-start", boot.StartScript, 0o755)
 	testenv.WriteTemp(t, dir, "rds-app-swap", boot.SwapScript, 0o755)
 	// The CA downloads come from files: the RDS bundle, and Amazon's four
@@ -213,6 +270,10 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 	env["SHIM_STDIN"] = filepath.Join(dir, "login-stdin")
 	env["FAKE_DOCKER_STATE"] = dockerState
 	env["FAKE_DOCKER_CADDY"] = caddy
+	env["FAKE_DOCKER_HOST_PLATFORM"] = platform
+	// The host's instance type comes from its metadata service (the AWS
+	// CLI's name for the override).
+	env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = startFakeIMDS(t, boot.InstanceType)
 	for _, kv := range moto.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		if k != "AWS_REGION" { // the rendered region stays
