@@ -297,8 +297,8 @@ func appHealthAlarm(loadBalanced bool) Alarm {
 		// A host that stopped reporting is as bad as one that reports a
 		// failure: down, or unable to reach CloudWatch.
 		TreatMissingData: "breaching",
-		Formula:          "a health check (app.healthCheckPath on app.hostPort, every minute) without a 2xx or 3xx answer",
-		Description:      "The application has not answered its health check (app.healthCheckPath on app.hostPort, asked by the host every minute) for 3 minutes, or the host stopped reporting. On the host: sudo journalctl -u rds-app -u rds-app-health.",
+		Formula:          "a health check (app.healthCheckPath through the host's proxy: on app.hostPort, or over HTTPS with app.domain; every minute) without a 2xx or 3xx answer",
+		Description:      "The application has not answered its health check (app.healthCheckPath through the host's proxy: on app.hostPort, or over HTTPS with app.domain; asked by the host every minute) for 3 minutes, or the host stopped reporting. On the host: sudo journalctl -u rds-app -u rds-app-health.",
 	}
 	if loadBalanced {
 		a.Statistic, a.Value = "Maximum", "no host answered for 3 minutes"

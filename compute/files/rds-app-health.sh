@@ -4,11 +4,21 @@
 # 0 not) for the stack's app-health alarm. rds-app-health.timer runs it every
 # minute, with the settings of /etc/rds-app/host.env in its environment.
 #
-# The check is the one every deploy waits for: app.healthCheckPath on
-# app.hostPort, healthy when it answers 2xx or 3xx. Both come from the
-# container settings under CONTAINER_PATH (pieces 000, 001, ... joined in
-# order); the last ones read are kept, so a moment without SSM is not
-# reported as an outage. The alarm treats a silent host as a failing one.
+# The check is the one every deploy waits for, app.healthCheckPath healthy
+# when it answers 2xx or 3xx, asked as a client asks: through the host's
+# proxy, which nothing else on a single host watches. Without app.domain
+# (and on every host behind a load balancer) that is plain HTTP on
+# app.hostPort, where Caddy's automatic HTTPS is off, so a redirect there
+# is the application's own. With app.domain, port 80 answers anything with
+# Caddy's redirect to HTTPS, application or none, so the check goes over
+# HTTPS to the domain on the proxy's HTTPS port, resolved to this host
+# (curl --resolve), with the certificate checked as a browser would: it
+# takes the application's route, certificate and TLS, and fails when any of
+# them does. (The live slot's own port would reach the application but not
+# the proxy.) The settings come from the container settings under
+# CONTAINER_PATH (pieces 000, 001, ... joined in order); the last ones
+# read are kept, so a moment without SSM is not reported as an outage. The
+# alarm treats a silent host as a failing one.
 #
 # shellcheck disable=SC2154 # the upper-case settings come from host.env
 set -uo pipefail
@@ -28,15 +38,21 @@ export AWS_RETRY_MODE=${AWS_RETRY_MODE:-standard} AWS_MAX_ATTEMPTS=${AWS_MAX_ATT
 last_target=${STATE_DIRECTORY:-/var/lib/rds-app-health}/target
 
 # The pieces, sorted by name; the first starts with their number and a
-# newline. Prints "<hostPort> <healthCheckPath>".
+# newline. Prints the URL to ask and, with a domain, curl's --resolve for
+# it: "<url> [<domain>:<port>:127.0.0.1]". The HTTPS port is the one the
+# proxy's server listens on (443 on a host).
 # shellcheck disable=SC2016 # jq variables, not shell ones
 target_program='
 sort_by(.[0])
 | (.[0][1] | capture("^(?<n>[0-9]+)\n") | .n | tonumber) as $n
 | .[0:$n] | map(.[1]) | join("") | sub("^[0-9]+\n"; "") | fromjson
 | if (.hostPort | type) == "number" and (.healthCheckPath | type) == "string" and (.healthCheckPath | test("^/[^\\s#]*$"))
-  then "\(.hostPort) \(.healthCheckPath)"
-  else error("the settings have no usable hostPort and healthCheckPath") end
+  then . else error("the settings have no usable hostPort and healthCheckPath") end
+| if (.domain // "") == "" then "http://127.0.0.1:\(.hostPort)\(.healthCheckPath)"
+  elif (.domain | test("^[A-Za-z0-9.-]+$") | not) then error("the settings have an unusable domain")
+  else ([.proxy.apps.http.servers.app.listen[]? | strings | capture(":(?<port>[0-9]+)$").port][0]
+    // error("the proxy serves no HTTPS port")) as $port
+  | "https://\(.domain):\($port)\(.healthCheckPath) \(.domain):\($port):127.0.0.1" end
 '
 
 read_target() {
@@ -55,14 +71,17 @@ fi
 
 healthy=0
 if [[ -n $target ]]; then
-  read -r port path <<<"$target"
-  # HEALTH_CHECK_BASE replaces the host's own address in tests.
-  url=${HEALTH_CHECK_BASE:-http://127.0.0.1:$port}$path
-  code=$(curl --silent --output /dev/null --max-time 10 --write-out '%{http_code}' "$url")
+  read -r url resolve <<<"$target"
+  # No --location: a redirect is an answer, and only the application's can
+  # come back here.
+  read -r code error < <(curl --silent --output /dev/null --max-time 10 --write-out '%{http_code} %{errormsg}\n' \
+    ${resolve:+--resolve "$resolve"} "$url")
   if [[ $code =~ ^[23][0-9][0-9]$ ]]; then
     healthy=1
+  elif [[ ${code:-000} == 000 ]]; then
+    log "unhealthy: $url${resolve:+ (on this host)} answered nothing${error:+: $error}"
   else
-    log "unhealthy: $url answered ${code/#000/nothing}"
+    log "unhealthy: $url${resolve:+ (on this host)} answered $code"
   fi
 else
   log "unhealthy: the container settings under $CONTAINER_PATH cannot be read, and none were read before"

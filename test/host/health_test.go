@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -83,7 +85,7 @@ func (h healthReporter) report(t *testing.T, moto *testenv.Moto, stateDir string
 }
 
 // reported reads back what the emulator holds for the metric: every value
-// published, oldest first.
+// published, the zeros first (statistics keep no order).
 func reported(t *testing.T, moto *testenv.Moto, namespace, metric string) []float64 {
 	t.Helper()
 	now := time.Now().UTC()
@@ -130,6 +132,17 @@ func newHealthProbeApp(t *testing.T, status int) *healthProbeApp {
 	return a
 }
 
+// port is the port the application listens on, on 127.0.0.1: the
+// settings' hostPort, where the reporter asks without a domain.
+func (a *healthProbeApp) port(t *testing.T) int {
+	t.Helper()
+	u, err := url.Parse(a.URL)
+	require.NoError(t, err)
+	port, err := strconv.Atoi(u.Port())
+	require.NoError(t, err)
+	return port
+}
+
 func (a *healthProbeApp) asked() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -160,26 +173,29 @@ func TestHealthReporter(t *testing.T) {
 	t.Run("a healthy application reports 1, asked on its own health check path", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusNoContent)
 		ns := "rds-app-test/healthy"
-		path := storeHealthSettings(t, moto, "healthy", 8080, "/healthz?full=1")
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		path := storeHealthSettings(t, moto, "healthy", app.port(t), "/healthz?full=1")
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []string{"/healthz?full=1"}, app.asked())
 		assert.Equal(t, []float64{1}, reported(t, moto, ns, metric))
 		assert.Empty(t, run.output, "a healthy minute leaves the journal alone")
 	})
-	t.Run("a redirect counts as healthy, as at deploys", func(t *testing.T) {
+	// Without a domain the proxy's automatic HTTPS is off: a redirect on
+	// app.hostPort is the application's own (with one, see
+	// TestHealthReporterWithADomain).
+	t.Run("the application's redirect counts as healthy, as at deploys", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusPermanentRedirect)
 		ns := "rds-app-test/redirect"
-		path := storeHealthSettings(t, moto, "redirect", 8080, "/")
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		path := storeHealthSettings(t, moto, "redirect", app.port(t), "/")
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []float64{1}, reported(t, moto, ns, metric))
 	})
 	t.Run("an error answer reports 0 and says what came back", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusServiceUnavailable)
 		ns := "rds-app-test/failing"
-		path := storeHealthSettings(t, moto, "failing", 8080, "/healthz")
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		path := storeHealthSettings(t, moto, "failing", app.port(t), "/healthz")
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
 		assert.Contains(t, run.output, "unhealthy: "+app.URL+"/healthz answered 503")
@@ -188,23 +204,21 @@ func TestHealthReporter(t *testing.T) {
 		ns := "rds-app-test/down"
 		port := testenv.FreePort(t)
 		path := storeHealthSettings(t, moto, "down", port, "/")
-		// No HEALTH_CHECK_BASE: the script asks 127.0.0.1 on the host port,
-		// as on the host.
 		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
-		assert.Contains(t, run.output, fmt.Sprintf("unhealthy: http://127.0.0.1:%d/ answered nothing", port))
+		assert.Contains(t, run.output, fmt.Sprintf("unhealthy: http://127.0.0.1:%d/ answered nothing: Failed to connect", port))
 	})
 	t.Run("without SSM it asks where the settings last pointed", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusOK)
 		ns := "rds-app-test/cached"
 		state := t.TempDir()
-		path := storeHealthSettings(t, moto, "cached", 8080, "/ready")
-		first := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		path := storeHealthSettings(t, moto, "cached", app.port(t), "/ready")
+		first := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
 		require.NoError(t, first.err, first.output)
 		// The settings are gone (or SSM cannot be reached): the next report
 		// uses the last ones read.
-		second := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": "/rds-app-health-test/nothing-here", "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		second := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": "/rds-app-health-test/nothing-here", "HEALTH_NAMESPACE": ns})
 		require.NoError(t, second.err, second.output)
 		assert.Contains(t, second.output, "cannot read the container settings under /rds-app-health-test/nothing-here; checking where they last pointed")
 		assert.Equal(t, []string{"/ready", "/ready"}, app.asked())
@@ -213,7 +227,7 @@ func TestHealthReporter(t *testing.T) {
 	t.Run("no settings ever read reports 0", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusOK)
 		ns := "rds-app-test/unset"
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": "/rds-app-health-test/never", "HEALTH_NAMESPACE": ns, "HEALTH_CHECK_BASE": app.URL})
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": "/rds-app-health-test/never", "HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Empty(t, app.asked())
 		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
@@ -221,10 +235,10 @@ func TestHealthReporter(t *testing.T) {
 	})
 	t.Run("a report CloudWatch does not take fails the unit", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusOK)
-		path := storeHealthSettings(t, moto, "unpublished", 8080, "/")
+		path := storeHealthSettings(t, moto, "unpublished", app.port(t), "/")
 		// The emulator answers SSM, then the endpoint goes away for
 		// CloudWatch: a port nothing listens on.
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_CHECK_BASE": app.URL,
+		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path,
 			"AWS_ENDPOINT_URL_CLOUDWATCH": fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))})
 		require.Error(t, run.err)
 		assert.Contains(t, run.output, "error: cannot publish "+h.hostEnv["HEALTH_NAMESPACE"]+"/"+metric)
@@ -233,6 +247,63 @@ func TestHealthReporter(t *testing.T) {
 		run := h.report(t, moto, t.TempDir(), map[string]string{"HEALTH_NAMESPACE": ""})
 		require.Error(t, run.err)
 		assert.Contains(t, run.output, "error: HEALTH_NAMESPACE is not set")
+	})
+}
+
+// TestHealthReporterWithADomain: on one host with app.domain the proxy's
+// port 80 (app.hostPort) answers anything with Caddy's redirect to HTTPS,
+// application or none, so a check there would always read healthy. The
+// reporter asks over HTTPS for the domain instead, resolved to the host,
+// with the certificate checked: the real caddy serving the configuration
+// the program stores (on test ports, with its local CA standing in for
+// Let's Encrypt) reads 1 while the application runs and 0 once it stops.
+func TestHealthReporterWithADomain(t *testing.T) {
+	testenv.RequireTool(t, "jq")
+	testenv.RequireTool(t, "curl")
+	testenv.RequireTool(t, "bash")
+	moto := testenv.StartMoto(t)
+	h := devHealthReporter(t)
+	metric := h.hostEnv["HEALTH_METRIC"]
+	const domain = "shop.example.com"
+	settings := domainSettings(t, domain)
+	app := newHealthProbeApp(t, http.StatusOK)
+	proxy := startHTTPSProxy(t, settings["proxy"].(map[string]any), strings.TrimPrefix(app.URL, "http://"))
+	// app.hostPort is the port Caddy redirects on, 80 on the host.
+	require.EqualValues(t, 80, settings["hostPort"])
+	settings["hostPort"], settings["healthCheckPath"] = proxy.HTTPPort, "/healthz"
+	text, err := json.Marshal(settings)
+	require.NoError(t, err)
+	prefix := "/rds-app-health-test/domain/container"
+	putContainerSettings(t, moto, prefix, string(text))
+	healthURL := fmt.Sprintf("https://%s:%d/healthz", domain, proxy.HTTPSPort)
+	proxy.Get(t, healthURL).Body.Close() // the certificate is there
+	ns := "rds-app-test/domain"
+	// curl checks the certificate against CURL_CA_BUNDLE, as on the host
+	// against the system's roots.
+	env := map[string]string{"CONTAINER_PATH": prefix, "HEALTH_NAMESPACE": ns, "CURL_CA_BUNDLE": proxy.RootPath}
+
+	up := h.report(t, moto, t.TempDir(), env)
+	require.NoError(t, up.err, up.output)
+	assert.Empty(t, up.output, "a healthy minute leaves the journal alone")
+	assert.Equal(t, []string{"/healthz", "/healthz"}, app.asked(), "the test's request, then the reporter's, through the proxy")
+
+	app.Close() // the application stops
+	redirect, err := proxy.Client.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", proxy.HTTPPort))
+	require.NoError(t, err)
+	redirect.Body.Close()
+	require.Equal(t, http.StatusPermanentRedirect, redirect.StatusCode, "what a check on app.hostPort would take for health")
+	down := h.report(t, moto, t.TempDir(), env)
+	require.NoError(t, down.err, down.output)
+	assert.Contains(t, down.output, "unhealthy: "+healthURL+" (on this host) answered 502")
+	assert.ElementsMatch(t, []float64{1, 0}, reported(t, moto, ns, metric), "one of each")
+
+	t.Run("a certificate the host does not trust reads 0", func(t *testing.T) {
+		other := map[string]string{"CONTAINER_PATH": prefix, "HEALTH_NAMESPACE": ns + "-untrusted",
+			"CURL_CA_BUNDLE": testenv.WriteTemp(t, t.TempDir(), "other.pem", string(testenv.NewCA(t, "other").CertPEM), 0o644)}
+		run := h.report(t, moto, t.TempDir(), other)
+		require.NoError(t, run.err, run.output)
+		assert.Contains(t, run.output, "unhealthy: "+healthURL+" (on this host) answered nothing: ")
+		assert.Equal(t, []float64{0}, reported(t, moto, ns+"-untrusted", metric))
 	})
 }
 
