@@ -38,8 +38,13 @@ type healthReporter struct {
 	run     stacktest.Run
 }
 
+// devHealthReporter is the dev stack's reporter, once the tools it runs
+// with are there.
 func devHealthReporter(t *testing.T) healthReporter {
 	t.Helper()
+	testenv.RequireTool(t, "jq")
+	testenv.RequireTool(t, "curl")
+	testenv.RequireTool(t, "bash")
 	dev := stacktest.Named(t, "dev")
 	r := stacktest.RunProgram(t, dev.Name, dev.Config)
 	require.NoError(t, r.Err)
@@ -163,11 +168,8 @@ func storeHealthSettings(t *testing.T, moto *testenv.Moto, name string, port int
 }
 
 func TestHealthReporter(t *testing.T) {
-	testenv.RequireTool(t, "jq")
-	testenv.RequireTool(t, "curl")
-	testenv.RequireTool(t, "bash")
-	moto := testenv.StartMoto(t)
 	h := devHealthReporter(t)
+	moto := testenv.StartMoto(t)
 	metric := h.hostEnv["HEALTH_METRIC"]
 
 	t.Run("a healthy application reports 1, asked on its own health check path", func(t *testing.T) {
@@ -258,11 +260,8 @@ func TestHealthReporter(t *testing.T) {
 // the program stores (on test ports, with its local CA standing in for
 // Let's Encrypt) reads 1 while the application runs and 0 once it stops.
 func TestHealthReporterWithADomain(t *testing.T) {
-	testenv.RequireTool(t, "jq")
-	testenv.RequireTool(t, "curl")
-	testenv.RequireTool(t, "bash")
-	moto := testenv.StartMoto(t)
 	h := devHealthReporter(t)
+	moto := testenv.StartMoto(t)
 	metric := h.hostEnv["HEALTH_METRIC"]
 	const domain = "shop.example.com"
 	settings := domainSettings(t, domain)
