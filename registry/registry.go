@@ -81,7 +81,8 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 		return nil, fmt.Errorf("creating ECR repository: %w", err)
 	}
 	if _, err := ecr.NewLifecyclePolicy(ctx, name, &ecr.LifecyclePolicyArgs{
-		Repository: repo.Name,
+		// The ID is the name AWS holds (Pulumi's auto-name).
+		Repository: repo.ID().ToStringOutput(),
 		Policy:     pulumi.String(policy),
 	}, parent, keep); err != nil {
 		return nil, fmt.Errorf("creating ECR lifecycle policy: %w", err)

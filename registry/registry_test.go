@@ -45,7 +45,7 @@ func TestRepository(t *testing.T) {
 	assert.Equal(t, 4, m.AssertParentedTo(t, "rds-app:registry:Registry", "images"), "the key, its alias, the repository and its policy")
 
 	policy := m.One(t, "aws:ecr/lifecyclePolicy:LifecyclePolicy")
-	assert.Equal(t, repo.Outputs["name"].StringValue(), policy.Str("repository"))
+	assert.Equal(t, repo.ID, policy.Str("repository"))
 	var doc struct {
 		Rules []struct {
 			RulePriority int `json:"rulePriority"`
