@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -89,4 +90,25 @@ func WriteTemp(t testing.TB, dir, name, content string, mode os.FileMode) string
 	p := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(p, []byte(content), mode))
 	return p
+}
+
+// ToolDir is a directory holding name as a link to the tool's own
+// executable, to put first on a script's PATH. A pyenv shim (how the
+// machine image installs the AWS CLI and moto) is a bash script that runs
+// pyenv to find the real program: at every call, and the host's scripts
+// call the AWS CLI dozens of times, it costs about half again the CPU of
+// the call itself. Anything else is linked as it is found.
+func ToolDir(t testing.TB, name string) string {
+	t.Helper()
+	path := RequireTool(t, name)
+	if strings.Contains(path, "/.pyenv/shims/") {
+		if out, err := exec.Command("pyenv", "which", name).Output(); err == nil {
+			path = strings.TrimSpace(string(out))
+		}
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(path, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

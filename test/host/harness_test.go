@@ -280,7 +280,7 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 			env[k] = v
 		}
 	}
-	env["PATH"] = shimDir + string(os.PathListSeparator) + os.Getenv("PATH")
+	env["PATH"] = strings.Join([]string{shimDir, testenv.ToolDir(t, "aws"), os.Getenv("PATH")}, string(os.PathListSeparator))
 	env["HOME"] = dir
 	for k, v := range overrides {
 		env[k] = v

@@ -69,7 +69,7 @@ type reportRun struct {
 func (h healthReporter) report(t *testing.T, moto *testenv.Moto, stateDir string, overrides map[string]string) reportRun {
 	t.Helper()
 	script := testenv.WriteTemp(t, t.TempDir(), "rds-app-health", h.script, 0o755)
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "STATE_DIRECTORY=" + stateDir, "AWS_MAX_ATTEMPTS=1"}
+	env := []string{"PATH=" + testenv.ToolDir(t, "aws") + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(), "STATE_DIRECTORY=" + stateDir, "AWS_MAX_ATTEMPTS=1"}
 	for k, v := range h.hostEnv {
 		env = append(env, k+"="+v)
 	}
