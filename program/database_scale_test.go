@@ -18,8 +18,8 @@ import (
 )
 
 // TestProxyAndReplicasThroughTheProgram: the outputs name the proxy as
-// the endpoint (the tunnel goes there, on 5432), the instance behind it
-// and the replicas; every setting reaches the resources; the replicas are
+// the endpoint (the tunnel goes there, on 5432), the instance behind it,
+// the replicas and the resource IAM sign-in needs; every setting reaches the resources; the replicas are
 // in zones other than the primary's; the proxy's role is scoped to the
 // stack's region.
 func TestProxyAndReplicasThroughTheProgram(t *testing.T) {
@@ -53,6 +53,18 @@ func TestProxyAndReplicasThroughTheProgram(t *testing.T) {
 	var policy iampolicy.Document
 	require.NoError(t, json.Unmarshal([]byte(m.Named(t, "aws:iam/rolePolicy:RolePolicy", "database-proxy").Str("policy")), &policy))
 	assert.Equal(t, "secretsmanager."+pulumitest.Region+".amazonaws.com", policy.Statement[1].Condition["StringEquals"]["kms:ViaService"])
+
+	// dbConnectArn, which people's policies name (and which makes
+	// rds-app-db sign in with a token), is what the hosts may connect to.
+	var hostPolicy iampolicy.Document
+	require.NoError(t, json.Unmarshal([]byte(m.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")), &hostPolicy))
+	var connect []string
+	for _, st := range hostPolicy.Statement {
+		if st.Sid == "ConnectToDatabase" {
+			connect = st.Resource
+		}
+	}
+	assert.Equal(t, []string{r.Outputs["dbConnectArn"].(string)}, connect)
 }
 
 // TestReadVariablesAreTheHosts: the names the host sets for the replicas

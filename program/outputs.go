@@ -90,6 +90,12 @@ func stackOutputs(cfg *config.Config, region string, net *network.Network, db *d
 		// dbEndpoint is the proxy's: this is the instance behind it.
 		outputs["dbInstanceEndpoint"] = db.Address
 	}
+	if cfg.Database.ProxyIAMAuth {
+		// dbConnectArn is the rds-db:connect resource for signing in to the
+		// proxy as the master user with an IAM token: what a person's
+		// policy names.
+		outputs["dbConnectArn"] = db.ConnectArn
+	}
 	if cfg.Database.ReadReplicas > 0 {
 		// dbReadEndpoints are the read replicas' host names, in order.
 		outputs["dbReadEndpoints"] = db.ReplicaAddresses

@@ -346,6 +346,11 @@ func assertOutputs(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	if cfg.Database.Proxy {
 		want["dbInstanceEndpoint"] = db.Outputs["address"].StringValue()
 	}
+	if cfg.Database.ProxyIAMAuth {
+		// The proxy's resource ID (the mock's prx-…) and the master user:
+		// the resource the hosts' role may connect to.
+		want["dbConnectArn"] = "arn:aws:rds-db:eu-west-1:" + pulumitest.AccountID + ":dbuser:prx-0123456789abcdef0/" + cfg.Database.Username
+	}
 	if n := cfg.Database.ReadReplicas; n > 0 {
 		var reads []string
 		for i := 1; i <= n; i++ {
