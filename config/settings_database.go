@@ -279,7 +279,7 @@ var databaseSettings = []Setting{
 		bind: boolField(func(c *Config) *bool { return &c.Database.ProxyIAMAuth }, false),
 		Rule: "true needs proxy",
 		Doc: "The proxy requires an IAM authentication token instead of the password; the hosts' role may `rds-db:connect` as the master user. " +
-			"The application must then connect with a token (`aws rds generate-db-auth-token`, or the AWS SDK's signer): the password in `DATABASE_URL` is refused.",
+			"The application must then connect with a token (`aws rds generate-db-auth-token`, or the AWS SDK's signer): the password in `DATABASE_URL` is refused. `rds-app-db` signs in with a token by itself.",
 		Example: true, ExampleNeeds: map[string]any{"database.proxy": true}, Effect: InPlace,
 		check: func(v *checker, c *Config) {
 			if c.Database.ProxyIAMAuth && !c.Database.Proxy {

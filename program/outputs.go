@@ -93,7 +93,7 @@ func stackOutputs(cfg *config.Config, region string, net *network.Network, db *d
 	if cfg.Database.ProxyIAMAuth {
 		// dbConnectArn is the rds-db:connect resource for signing in to the
 		// proxy as the master user with an IAM token: what a person's
-		// policy names.
+		// policy names. rds-app-db signs in with a token when it is there.
 		outputs["dbConnectArn"] = db.ConnectArn
 	}
 	if cfg.Database.ReadReplicas > 0 {

@@ -45,7 +45,7 @@ func (a *app) cmdURL(ctx context.Context, g globals, args []string) error {
 	g.register(fs)
 	port := fs.Int("port", 0, "the tunnel's local `PORT` (default: the database's port, where the stack's dbTunnelCommand listens)")
 	keywords := fs.Bool("keywords", false, "print libpq's key=value form instead of a postgresql:// URL")
-	show := fs.Bool("show-password", false, "print the password instead of "+redacted)
+	show := fs.Bool("show-password", false, "print the password (with database.proxyIamAuth, a new IAM authentication token) instead of "+redacted)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -62,7 +62,14 @@ func (a *app) cmdURL(ctx context.Context, g globals, args []string) error {
 	}
 	p := newConnParams(tg.out, tg.secret, *port, tg.caFile)
 	password := redacted
-	if *show {
+	switch {
+	case *show && tg.out.IAMAuth():
+		// The token is for the proxy's name and port, whatever local
+		// port the tunnel listens on.
+		if password, err = a.authToken(ctx, tg.out, tg.secret.Username); err != nil {
+			return err
+		}
+	case *show:
 		password = tg.secret.Password
 	}
 	if *keywords {
@@ -70,7 +77,12 @@ func (a *app) cmdURL(ctx context.Context, g globals, args []string) error {
 	} else {
 		fmt.Fprintln(a.stdout, p.urlString(password))
 	}
-	if !*show {
+	switch {
+	case *show && tg.out.IAMAuth():
+		fmt.Fprintf(a.stderr, "rds-app-db: the password is an IAM authentication token (database.proxyIamAuth): connect within %s, or run this again for a new one\n", authTokenLifetime)
+	case tg.out.IAMAuth():
+		fmt.Fprintf(a.stderr, "rds-app-db: the password is redacted; the proxy takes an IAM authentication token (database.proxyIamAuth), which --show-password prints, valid for %s\n", authTokenLifetime)
+	case !*show:
 		fmt.Fprintln(a.stderr, "rds-app-db: the password is redacted; --show-password prints it")
 	}
 	return nil
@@ -205,11 +217,14 @@ func (a *app) cmdDump(ctx context.Context, g globals, args []string) error {
 		p.set(info.Size()) // the final size, not the last one watched
 	}
 	p.finish()
-	if err != nil && a.interrupted.Load() {
+	var code exitCode
+	switch {
+	case err != nil && a.interrupted.Load():
 		return a.closeSession(s, fmt.Errorf("pg_dump was interrupted; nothing was written to %s", file))
-	}
-	if err != nil {
+	case errors.As(err, &code):
 		return a.closeSession(s, fmt.Errorf("pg_dump failed (see above); nothing was written to %s", file))
+	case err != nil: // pg_dump did not start (no token, say)
+		return a.closeSession(s, fmt.Errorf("%w; nothing was written to %s", err, file))
 	}
 	if err := os.Rename(partial, file); err != nil {
 		return a.closeSession(s, fmt.Errorf("saving the dump: %w", err))
@@ -281,11 +296,14 @@ func (a *app) cmdRestore(ctx context.Context, g globals, args []string) error {
 	p := newProgress(a.stderr, "restoring "+filepath.Base(file), size)
 	err = a.runForeground(ctx, s, pgRestore, restoreArgs(s.keywords(), *clean), progressReader{f, p})
 	p.finish()
+	var code exitCode
 	switch {
 	case err != nil && a.interrupted.Load():
 		err = fmt.Errorf("restoring %s was interrupted; it ran in one transaction, which was rolled back, so nothing was changed", file)
-	case err != nil:
+	case errors.As(err, &code):
 		err = fmt.Errorf("restoring %s failed at the error above; it ran in one transaction, which was rolled back, so nothing was changed", file)
+	case err != nil: // pg_restore did not start (no token, say)
+		err = fmt.Errorf("%w; nothing was restored", err)
 	default:
 		fmt.Fprintf(a.stderr, "rds-app-db: restored %s into %s\n", file, tg.out.DBName)
 	}
@@ -313,9 +331,13 @@ func (a *app) cmdTunnel(ctx context.Context, g globals, args []string) error {
 		return err
 	}
 	p := newConnParams(tg.out, tg.secret, t.LocalPort(), tg.caFile)
+	password := "the password"
+	if tg.out.IAMAuth() {
+		password = fmt.Sprintf("an IAM authentication token (database.proxyIamAuth; valid for %s, so make it just before connecting)", authTokenLifetime)
+	}
 	fmt.Fprintf(a.stderr, "rds-app-db: tunnel open: %s:%d -> %s:%d through %s. Ctrl-C closes it.\n"+
-		"Connect with the settings below; the password: rds-app-db url --port %d --show-password\n",
-		tunnelAddr, t.LocalPort(), tg.out.DBEndpoint, tg.out.DBPort, tg.out.InstanceID, t.LocalPort())
+		"Connect with the settings below; %s: rds-app-db url --port %d --show-password\n",
+		tunnelAddr, t.LocalPort(), tg.out.DBEndpoint, tg.out.DBPort, tg.out.InstanceID, password, t.LocalPort())
 	fmt.Fprintln(a.stdout, p.keywordString(""))
 	select {
 	case <-ctx.Done():
@@ -331,6 +353,9 @@ func (a *app) cmdTunnel(ctx context.Context, g globals, args []string) error {
 // given standard input, and this process's output. Its exit status
 // becomes an exitCode.
 func (a *app) runForeground(ctx context.Context, s *session, path string, args []string, stdin io.Reader) error {
+	if err := s.beforeTool(ctx); err != nil {
+		return err
+	}
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = s.env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, a.stdout, a.stderr

@@ -113,10 +113,17 @@ func newE2E(t *testing.T) *e2e {
 // writeOutputs writes outputs as `pulumi stack output --json` does.
 func writeOutputs(t testing.TB, out stackOutputs) string {
 	t.Helper()
-	data, err := json.MarshalIndent(map[string]any{
+	outputs := map[string]any{
 		"dbEndpoint": out.DBEndpoint, "dbPort": out.DBPort, "dbName": out.DBName, "dbSecretArn": out.DBSecretArn,
 		"instanceId": out.InstanceID, "region": out.Region, "url": "http://192.0.2.10",
-	}, "", "  ")
+	}
+	if out.Proxy() {
+		outputs["dbInstanceEndpoint"] = out.DBInstanceEndpoint
+	}
+	if out.IAMAuth() {
+		outputs["dbConnectArn"] = out.DBConnectArn
+	}
+	data, err := json.MarshalIndent(outputs, "", "  ")
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "outputs.json")
 	require.NoError(t, os.WriteFile(path, data, 0o600))
@@ -199,9 +206,27 @@ func (e *e2e) checkClean(t *testing.T, r result) {
 	}
 }
 
-// hasPassword reports whether s holds the password, quoted or not.
+// hasPassword reports whether s holds the password, quoted or not, or an
+// IAM authentication token the fake aws made.
 func (e *e2e) hasPassword(s string) bool {
-	return strings.Contains(s, e.password) || strings.Contains(s, e.token)
+	if strings.Contains(s, e.password) || strings.Contains(s, e.token) {
+		return true
+	}
+	return slices.ContainsFunc(e.tokens(), func(token string) bool { return strings.Contains(s, token) })
+}
+
+// tokens are the IAM authentication tokens the fake aws made so far, in
+// order. It may be called from another goroutine: it never fails the test.
+func (e *e2e) tokens() []string {
+	data, _ := os.ReadFile(e.awsLog)
+	var tokens []string
+	for _, line := range strings.Split(string(data), "\n") {
+		var ev fakeAWSEvent
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Token != "" {
+			tokens = append(tokens, ev.Token)
+		}
+	}
+	return tokens
 }
 
 // sessionPort is the local port of an `aws ssm start-session` command line.
@@ -280,7 +305,7 @@ func TestThroughTheTunnel(t *testing.T) {
 	})
 
 	t.Run("while psql runs, the password is in no process's command line or environment", func(t *testing.T) {
-		e.checkRunningPsql(t)
+		e.checkRunningPsql(t, func() string { return `Pw\:with\\back'slash and space-` + e.token })
 	})
 
 	t.Run("Ctrl-C cancels psql's query through the tunnel, and the command goes on", func(t *testing.T) {
@@ -428,8 +453,9 @@ INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 1000) AS i;
 
 // checkRunningPsql starts the psql command with its input on a pipe, so
 // that it waits, connected, while this test reads every child process's
-// command line and environment from /proc.
-func (e *e2e) checkRunningPsql(t *testing.T) {
+// command line and environment from /proc. passfileField is the password
+// file's last field, escaped, once psql has connected.
+func (e *e2e) checkRunningPsql(t *testing.T, passfileField func() string) {
 	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
 		if testenv.InCI() {
 			t.Fatal("no /proc to read command lines from")
@@ -492,7 +518,7 @@ func (e *e2e) checkRunningPsql(t *testing.T) {
 	content, err := os.ReadFile(passfile)
 	require.NoError(t, err)
 	port := strings.Split(string(content), ":")[1]
-	assert.Equal(t, testEndpoint+":"+port+`:*:app_admin:Pw\:with\\back'slash and space-`+e.token+"\n", string(content),
+	assert.Equal(t, testEndpoint+":"+port+":*:app_admin:"+passfileField()+"\n", string(content),
 		"host:port:database:user:password, with : and \\ escaped")
 
 	_, err = io.WriteString(input, connectedQuery+";\n")

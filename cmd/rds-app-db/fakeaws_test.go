@@ -5,24 +5,31 @@ package main
 // A stand-in for the AWS CLI on the tests' PATH. `aws ssm start-session`
 // with the port-forwarding document becomes a TCP forwarder on the local
 // port it is given, to the test's PostgreSQL, as the Session Manager
-// plugin would be to the endpoint; every other command runs the real AWS
-// CLI (against moto_server). It is this test binary, run again: TestMain
-// turns into it when the wrapper script sets fakeAWSMode.
+// plugin would be to the endpoint; `aws rds generate-db-auth-token` runs
+// the real AWS CLI and then makes the token it printed the user's password
+// in the test's PostgreSQL, as the proxy would accept it (with
+// fakeAWSTokenRole set); every other command runs the real AWS CLI
+// (against moto_server). It is this test binary, run again: TestMain turns
+// into it when the wrapper script sets fakeAWSMode.
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rds-app/rds-app/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,6 +41,9 @@ const (
 	fakeAWSLog = "RDS_APP_DB_TEST_AWS_LOG"
 	// fakeAWSForwardTo is where the session forwards connections.
 	fakeAWSForwardTo = "RDS_APP_DB_TEST_FORWARD_TO"
+	// fakeAWSTokenRole (a tokenRole in JSON) is whose password a token
+	// becomes, and how to reach the server as its superuser.
+	fakeAWSTokenRole = "RDS_APP_DB_TEST_TOKEN_ROLE"
 	// offlineInstance is a host that is not connected to Session Manager.
 	offlineInstance = "i-0ffffffffffffffff"
 	// slowInstance is a host whose session starts but never listens.
@@ -53,12 +63,23 @@ type fakeAWSEvent struct {
 	Argv []string `json:"argv,omitempty"`
 	// Forwarded is the remote host of a connection it forwarded.
 	Forwarded string `json:"forwarded,omitempty"`
+	// Token is an IAM authentication token it made.
+	Token string `json:"token,omitempty"`
+}
+
+// tokenRole is fakeAWSTokenRole's value.
+type tokenRole struct {
+	Psql, SocketDir, Role string
+	Port                  int
 }
 
 func fakeAWS(args []string) int {
 	logEvent(fakeAWSEvent{Argv: args})
 	if len(args) >= 2 && args[0] == "ssm" && args[1] == "start-session" {
 		return fakeSession(args[2:])
+	}
+	if len(args) >= 2 && args[0] == "rds" && args[1] == "generate-db-auth-token" && os.Getenv(fakeAWSTokenRole) != "" {
+		return fakeAuthToken(args)
 	}
 	real := os.Getenv(fakeAWSReal)
 	err := syscall.Exec(real, append([]string{real}, args...), os.Environ())
@@ -109,6 +130,41 @@ func fakeSession(args []string) int {
 		fmt.Println("\nConnection accepted for session [test-0123456789abcdef0]")
 		go forward(c, upstream, host)
 	}
+}
+
+// fakeAuthToken makes the token with the real AWS CLI, then sets the
+// role's password to it: the server then takes that token, and neither the
+// secret's password nor an earlier token.
+func fakeAuthToken(args []string) int {
+	var role tokenRole
+	if err := json.Unmarshal([]byte(os.Getenv(fakeAWSTokenRole)), &role); err != nil {
+		fmt.Fprintf(os.Stderr, "fake aws: %s: %v\n", fakeAWSTokenRole, err)
+		return 1
+	}
+	cmd := exec.Command(os.Getenv(fakeAWSReal), args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return exitErr.ExitCode()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fake aws: running the real AWS CLI: %v\n", err)
+		return 1
+	}
+	token := strings.TrimSpace(string(out))
+	// The token on psql's standard input, as CreateMaster passes a password.
+	psql := exec.Command(role.Psql, "-X", "-w", "-q", "-v", "ON_ERROR_STOP=1",
+		"-h", role.SocketDir, "-p", strconv.Itoa(role.Port), "-U", testenv.PgBootstrapUser, "-d", "postgres")
+	psql.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "HOME=" + role.SocketDir}
+	psql.Stdin = strings.NewReader(fmt.Sprintf("ALTER ROLE %s PASSWORD '%s';\n", role.Role, strings.ReplaceAll(token, "'", "''")))
+	if msg, err := psql.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "fake aws: setting the password of %s to the token: %v: %s\n", role.Role, err, msg)
+		return 1
+	}
+	logEvent(fakeAWSEvent{Token: token})
+	fmt.Println(token)
+	return 0
 }
 
 func forward(c net.Conn, upstream, host string) {

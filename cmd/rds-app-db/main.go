@@ -10,7 +10,9 @@
 // the tunnel (aws ssm start-session) and runs the PostgreSQL client tools.
 // The trick that makes verify-full work through a tunnel is libpq's pair
 // host=<endpoint name> (checked against the certificate) and
-// hostaddr=127.0.0.1 (where the packets go).
+// hostaddr=127.0.0.1 (where the packets go). With database.proxyIamAuth
+// the password file holds an IAM authentication token instead, made with
+// aws rds generate-db-auth-token just before each tool starts.
 //
 // Pure logic (outputs, command lines, connection strings, the password
 // file) lives apart from the code that starts processes, so it has plain

@@ -23,6 +23,10 @@ type stackOutputs struct {
 	// DBInstanceEndpoint is the instance behind the proxy; the program
 	// exports it only with database.proxy.
 	DBInstanceEndpoint string
+	// DBConnectArn is the rds-db:connect resource of IAM sign-in; the
+	// program exports it only with database.proxyIamAuth, when the proxy
+	// refuses the password and takes an IAM authentication token.
+	DBConnectArn string
 	// DBPort is the database's port on the endpoint.
 	DBPort int
 	// DBName is the application database.
@@ -80,6 +84,9 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 	if _, ok := raw["dbInstanceEndpoint"]; ok {
 		str("dbInstanceEndpoint", &out.DBInstanceEndpoint)
 	}
+	if _, ok := raw["dbConnectArn"]; ok {
+		str("dbConnectArn", &out.DBConnectArn)
+	}
 
 	if len(missing) > 0 {
 		// An older deployment: the outputs appear with the next pulumi up.
@@ -95,6 +102,10 @@ func parseOutputs(data []byte, stack string) (stackOutputs, error) {
 // Proxy reports whether DBEndpoint is an RDS Proxy: the program names the
 // instance apart only then.
 func (o stackOutputs) Proxy() bool { return o.DBInstanceEndpoint != "" }
+
+// IAMAuth reports whether the proxy takes IAM authentication tokens instead
+// of the password: the program names the resource to connect to only then.
+func (o stackOutputs) IAMAuth() bool { return o.DBConnectArn != "" }
 
 // loadOutputs reads the outputs from file, or else from pulumi for the
 // given (or selected) stack, run in projectDir ("" for the current

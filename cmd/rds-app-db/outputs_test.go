@@ -107,3 +107,23 @@ func TestParseOutputsProxy(t *testing.T) {
 	_, err = parseOutputs([]byte(`{"dbEndpoint": "db.example", "dbInstanceEndpoint": "", `+base+`}`), "dev")
 	assert.ErrorContains(t, err, `dbInstanceEndpoint: "" is not a non-empty string`)
 }
+
+// TestParseOutputsIAMAuth: dbConnectArn, which the program exports only
+// with database.proxyIamAuth, means the proxy takes IAM tokens.
+func TestParseOutputsIAMAuth(t *testing.T) {
+	const base = `"dbEndpoint": "rds-app-dev-a1b2c3d4-proxy.proxy-c9akciq32xyz.eu-west-1.rds.amazonaws.com", ` +
+		`"dbInstanceEndpoint": "rds-app-dev-a1b2c3d4.c9akciq32xyz.eu-west-1.rds.amazonaws.com", ` +
+		`"dbPort": 5432, "dbName": "app", "dbSecretArn": "arn:x", "instanceId": "i-1", "region": "eu-west-1"`
+	out, err := parseOutputs([]byte(`{"dbConnectArn": "arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-0123456789abcdef0/app_admin", `+base+`}`), "dev")
+	require.NoError(t, err)
+	assert.True(t, out.IAMAuth())
+	assert.Equal(t, proxyOutputs.DBConnectArn, out.DBConnectArn)
+
+	out, err = parseOutputs([]byte(`{`+base+`}`), "dev")
+	require.NoError(t, err)
+	assert.False(t, out.IAMAuth(), "the proxy takes the password")
+	assert.False(t, sampleOutputs.IAMAuth())
+
+	_, err = parseOutputs([]byte(`{"dbConnectArn": "", `+base+`}`), "dev")
+	assert.ErrorContains(t, err, `dbConnectArn: "" is not a non-empty string`)
+}

@@ -65,9 +65,8 @@ func secretError(err error, stderr, arn string) error {
 	}
 	msg := strings.TrimSpace(stderr)
 	switch {
-	case strings.Contains(msg, "Unable to locate credentials"), strings.Contains(msg, "ExpiredToken"),
-		strings.Contains(msg, "Token has expired"), strings.Contains(msg, "The SSO session"):
-		return fmt.Errorf("no valid AWS credentials (run `aws configure`, `aws sso login`, or set AWS_PROFILE): %s", msg)
+	case credentialsProblem(msg):
+		return fmt.Errorf("%s: %s", noCredentials, msg)
 	case strings.Contains(msg, "ResourceNotFoundException") && strings.Contains(msg, "AWSCURRENT"):
 		// The program stores the value once the instance exists.
 		return fmt.Errorf("the database secret %q has no value yet: the database is still being created; try again when `pulumi up` has finished", arn)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/rds-app/rds-app/internal/clirun"
@@ -22,6 +23,12 @@ type session struct {
 	env []string
 	// dir holds the password file; removed by Close.
 	dir string
+	// token makes an IAM authentication token (database.proxyIamAuth),
+	// which takes the password's place in the file before each tool
+	// starts; nil when the password signs in.
+	token func(context.Context) (string, error)
+	// written counts the password file's versions.
+	written int
 }
 
 func (s *session) keywords() string { return s.conn.keywordString("") }
@@ -80,11 +87,33 @@ func (a *app) connect(ctx context.Context, tg target) (*session, error) {
 		return nil, err
 	}
 	s := &session{tunnel: t, conn: newConnParams(tg.out, tg.secret, t.LocalPort(), tg.caFile)}
-	if err := s.writePassfile(tg.secret.Password); err != nil {
+	err = s.makePassfileDir()
+	switch {
+	case err == nil && tg.out.IAMAuth():
+		// The proxy refuses the password; a token lives 15 minutes, so
+		// each tool gets one made just before it starts (beforeTool).
+		s.token = func(ctx context.Context) (string, error) { return a.authToken(ctx, tg.out, tg.secret.Username) }
+	case err == nil:
+		err = s.writePassfile(tg.secret.Password)
+	}
+	if err != nil {
 		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// beforeTool readies the password file for a client tool about to
+// connect: with IAM authentication, a new token.
+func (s *session) beforeTool(ctx context.Context) error {
+	if s.token == nil {
+		return nil
+	}
+	token, err := s.token(ctx)
+	if err != nil {
+		return err
+	}
+	return s.writePassfile(token)
 }
 
 // warnSecretMismatch notes a secret that names another endpoint than the
@@ -96,20 +125,32 @@ func (a *app) warnSecretMismatch(out stackOutputs, sec connection) {
 	}
 }
 
-// writePassfile writes the password to a file only this user can read, in
-// a directory of its own, and points the tools' PGPASSFILE at it. libpq
-// ignores a password file that others can read.
-func (s *session) writePassfile(password string) error {
-	if strings.ContainsAny(password, "\r\n") {
-		return errors.New("the database password contains a line break, which a password file cannot hold")
-	}
+// makePassfileDir makes the password file's directory, only this user's,
+// and points the tools' PGPASSFILE at the file in it.
+func (s *session) makePassfileDir() error {
 	dir, err := os.MkdirTemp(clirun.PrivateTempRoot(), "rds-app-db-")
 	if err != nil {
 		return fmt.Errorf("creating the password file's directory: %w", err)
 	}
 	s.dir = dir
-	path := filepath.Join(dir, "pgpass")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	s.env = childEnv(os.Environ(), filepath.Join(dir, passfileName))
+	return nil
+}
+
+// passfileName is the password file's name in the session's directory.
+const passfileName = "pgpass"
+
+// writePassfile writes the password (or token) to a file only this user
+// can read, in a directory of its own: libpq ignores a password file that
+// others can read. A new version is written beside the old one and renamed
+// over it, so a tool never reads half a file.
+func (s *session) writePassfile(password string) error {
+	if strings.ContainsAny(password, "\r\n") {
+		return errors.New("the database password contains a line break, which a password file cannot hold")
+	}
+	s.written++
+	next := filepath.Join(s.dir, passfileName+"."+strconv.Itoa(s.written))
+	f, err := os.OpenFile(next, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("creating the password file: %w", err)
 	}
@@ -117,10 +158,12 @@ func (s *session) writePassfile(password string) error {
 	if closeErr := f.Close(); err == nil {
 		err = closeErr
 	}
+	if err == nil {
+		err = os.Rename(next, filepath.Join(s.dir, passfileName))
+	}
 	if err != nil {
 		return fmt.Errorf("writing the password file: %w", err)
 	}
-	s.env = childEnv(os.Environ(), path)
 	return nil
 }
 
@@ -141,6 +184,9 @@ func childEnv(env []string, passfile string) []string {
 // queryOne runs a query through the session and returns its trimmed
 // answer; what says what it asks, for the error message.
 func (a *app) queryOne(ctx context.Context, s *session, psql, what, sql string) (string, error) {
+	if err := s.beforeTool(ctx); err != nil {
+		return "", err
+	}
 	stdout, stderr, err := a.capture(ctx, "", s.env, psql, queryArgs(s.keywords(), sql)...)
 	if err != nil {
 		return "", fmt.Errorf("asking the database %s: %s", what, strings.TrimSpace(firstNonEmpty(stderr, err.Error())))

@@ -187,8 +187,8 @@ func tunnelError(t tunnelTarget, output string, waitErr error) error {
 	case strings.Contains(output, "AccessDeniedException"):
 		return fmt.Errorf("the tunnel failed: not allowed to start a session (your AWS identity needs ssm:StartSession on %s and on the document %s): %s",
 			t.InstanceID, ssmDocument, lastLines(output, 3))
-	case strings.Contains(output, "Unable to locate credentials"), strings.Contains(output, "ExpiredToken"):
-		return fmt.Errorf("the tunnel failed: no valid AWS credentials (run `aws configure`, `aws sso login`, or set AWS_PROFILE): %s", lastLines(output, 3))
+	case credentialsProblem(output):
+		return fmt.Errorf("the tunnel failed: %s: %s", noCredentials, lastLines(output, 3))
 	}
 	why := lastLines(output, 5)
 	if why == "" && waitErr != nil {
