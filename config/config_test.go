@@ -609,17 +609,16 @@ func TestProblemsAreOneError(t *testing.T) {
 	assert.Equal(t, "invalid configuration (1 problem):\n  - rds-app:network.azCount: 1 is below the minimum of 2", err.Error())
 }
 
-// TestRepositoryAndImageVersion: the repository's keys need the
-// repository, and a tag in ECR of another region cannot be resolved to a
+// TestRepositoryAndImageVersion: the repository's keys are checked, and a tag in ECR of another region cannot be resolved to a
 // digest by `pulumi up`, while a digest there, or a tag in the stack's
 // region, can.
 func TestRepositoryAndImageVersion(t *testing.T) {
+	// Set while the repository is off (it was turned off, and will be on
+	// again): kept, not refused.
+	_, err := parse(map[string]string{"rds-app:app": `{"image": "nginx:1", "repositoryKeep": 5, "repositoryForceDelete": true}`})
+	require.NoError(t, err)
 	assert.Equal(t, []string{
-		"rds-app:app.repositoryKeep: is set but app.repository is false; set `app.repository: true` or remove app.repositoryKeep (allowed: 1 to 20000, with repository; for example 50)",
-		"rds-app:app.repositoryForceDelete: is set but app.repository is false; set `app.repository: true` or remove app.repositoryForceDelete (allowed: true or false, with repository; for example false)",
-	}, problemsOf(t, map[string]string{"rds-app:app": `{"image": "nginx:1", "repositoryKeep": 5, "repositoryForceDelete": true}`}))
-	assert.Equal(t, []string{
-		"rds-app:app.repositoryKeep: 0 is outside 1..20000 (allowed: 1 to 20000, with repository; for example 50)",
+		"rds-app:app.repositoryKeep: 0 is outside 1..20000 (allowed: 1 to 20000; for example 50)",
 	}, problemsOf(t, map[string]string{"rds-app:app": `{"image": "nginx:1", "repository": true, "repositoryKeep": 0}`}))
 
 	problems := problemsOf(t, map[string]string{"rds-app:app": `{"image": "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop:v1"}`})

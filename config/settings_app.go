@@ -61,28 +61,19 @@ var appSettings = []Setting{
 	{
 		Section: SectionApp, Name: "repositoryKeep", Kind: Integer,
 		bind:    intField(func(c *Config) *int { return &c.App.RepositoryKeep }, DefaultRepositoryKeep),
-		Rule:    fmt.Sprintf("1 to %d, with repository", maxRepositoryKeep),
+		Rule:    fmt.Sprintf("1 to %d", maxRepositoryKeep),
 		Doc:     "How many tagged images (releases) the repository keeps; older ones expire, so a rollback can go back this far. With `repository` only.",
 		Example: 50, ExampleNeeds: map[string]any{"app.repository": true}, Effect: InPlace,
-		check: func(v *checker, c *Config) {
-			v.between(c.App.RepositoryKeep, 1, maxRepositoryKeep, "")
-			if v.isSet("app.repositoryKeep") && !c.App.Repository {
-				v.fail("is set but app.repository is false; set `app.repository: true` or remove app.repositoryKeep")
-			}
-		},
+		// Set without repository it is kept for when the repository is
+		// turned on again.
+		check: func(v *checker, c *Config) { v.between(c.App.RepositoryKeep, 1, maxRepositoryKeep, "") },
 	},
 	{
 		Section: SectionApp, Name: "repositoryForceDelete", Kind: Boolean,
 		bind: boolField(func(c *Config) *bool { return &c.App.RepositoryForceDelete }, DefaultRepositoryForceDelete),
-		Rule: "true or false, with repository",
-		Doc: "What `pulumi destroy` (or turning `repository` off) does to the repository: true deletes it with its images and schedules its KMS key's deletion; " +
+		Doc: "What `pulumi destroy` does to the repository, and turning `repository` off (which follows the value of the last `pulumi up` with it on): true deletes it with its images and schedules its KMS key's deletion; " +
 			"false keeps both in the account, out of the stack, so no release is lost ([deleting a kept repository](operations.md#deleting-a-kept-repository)). With `repository` only.",
 		Example: false, ExampleNeeds: map[string]any{"app.repository": true}, Effect: InPlace,
-		check: func(v *checker, c *Config) {
-			if v.isSet("app.repositoryForceDelete") && !c.App.Repository {
-				v.fail("is set but app.repository is false; set `app.repository: true` or remove app.repositoryForceDelete")
-			}
-		},
 	},
 	{
 		Section: SectionApp, Name: "hosts", Kind: Integer,
