@@ -11,7 +11,9 @@ package host
 //
 //   - the proxy's image (any image whose repository ends in "caddy") runs
 //     the real caddy binary ($FAKE_DOCKER_CADDY) with the container's
-//     command, its volume paths mapped back to the host's;
+//     command, its volume paths mapped back to the host's, unless its tag
+//     ends in -never or -crash, which behave as an application's do
+//     (fakeAppBehaviour): a proxy that never answers, one that exits;
 //   - any other image runs a small HTTP server (fakeApp) on the host side
 //     of its --publish, behaving as its tag says (fakeAppBehaviour).
 //
@@ -272,8 +274,16 @@ func fakeRun(state string, args []string) int {
 // launch starts the container's process in a session of its own, so that
 // it outlives this call and can be stopped as a group.
 func launch(state string, c fakeContainer) int {
+	self, err := os.Executable()
+	if err != nil {
+		return fail(err.Error())
+	}
 	var cmd *exec.Cmd
-	if isProxyImage(c.Image) {
+	switch b := fakeAppBehaviour(c.Image); {
+	case isProxyImage(c.Image) && (b == "never" || b == "crash"):
+		cmd = exec.Command(self)
+		cmd.Env = append(os.Environ(), fakeAppMode+"=1", fakeDockerMode+"=", fakeAppImage+"="+c.Image)
+	case isProxyImage(c.Image):
 		if len(c.Command) < 1 || c.Command[0] != "caddy" {
 			return fail("the proxy's command is not caddy")
 		}
@@ -284,17 +294,13 @@ func launch(state string, c fakeContainer) int {
 		cmd = exec.Command(os.Getenv("FAKE_DOCKER_CADDY"), args...)
 		cmd.Env = append(os.Environ(), "XDG_DATA_HOME="+hostPath(c.Volumes, "/data"),
 			"XDG_CONFIG_HOME="+filepath.Join(state, c.Name+"-config"), "HOME="+state)
-	} else {
+	default:
 		if len(c.Publish) != 1 {
 			return fail("an application container publishes one port")
 		}
 		parts := strings.Split(c.Publish[0], ":")
 		if len(parts) != 3 || parts[0] != "127.0.0.1" {
 			return fail("the application must be published on loopback only, not " + c.Publish[0])
-		}
-		self, err := os.Executable()
-		if err != nil {
-			return fail(err.Error())
 		}
 		cmd = exec.Command(self)
 		cmd.Env = append(os.Environ(), fakeAppMode+"=1", fakeDockerMode+"=", fakeAppListen+"=127.0.0.1:"+parts[1], fakeAppImage+"="+c.Image)
