@@ -43,7 +43,8 @@ const (
 	// ContainerName is the prefix of the application's containers' names:
 	// app-blue and app-green, one per slot.
 	ContainerName = "app"
-	// ProxyName is the proxy's container.
+	// ProxyName is the prefix of the proxy's containers' names: proxy-a
+	// and proxy-b, which take turns when the proxy's image changes.
 	ProxyName = "proxy"
 	// StateDir holds what serves (a reboot brings it back) and the proxy's
 	// certificates; the unit's StateDirectory= makes it, root only.

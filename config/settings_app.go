@@ -248,7 +248,8 @@ var appSettings = []Setting{
 		bind: stringField(func(c *Config) *string { return &c.App.ProxyImage }, DefaultProxyImage),
 		Rule: "a public image reference with an explicit tag or digest, as for image, of Caddy 2.6 or later",
 		Doc: "The reverse proxy in front of the application: Caddy's official image, pinned to a release. Set it to move to another release " +
-			"or to pin a digest; the host pulls it anonymously. A change restarts the proxy, which refuses connections while it starts.",
+			"or to pin a digest; the host pulls it anonymously. A change starts the new proxy beside the old one, on the same ports; " +
+			"the old one stops once the new one answers, after its requests in flight finish, so no connection is refused.",
 		Example: "public.ecr.aws/docker/library/caddy:2.10.2", Effect: Redeploys,
 		check: func(v *checker, c *Config) {
 			img, err := awsfacts.ParseImage(c.App.ProxyImage)

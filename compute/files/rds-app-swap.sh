@@ -15,9 +15,16 @@
 #       boot): the proxy, and the container that served.
 #   rds-app-swap stop     stops the proxy and the application's containers.
 #
+# The proxy takes turns too, between two containers ($PROXY_NAME-a and
+# -b), when its image changes (app.proxyImage) or it does not answer: the
+# new one starts beside the old one on the same ports, which Caddy binds
+# with SO_REUSEPORT, and once it answers the old one stops gracefully, so
+# no connection is refused (ensure_proxy).
+#
 # What serves is recorded in $STATE_DIR/live.json (its slot, image and
-# settings), written only after a switch; the proxy's configuration,
-# proxy/caddy.json, is rendered from it.
+# settings), written only after a switch; the live proxy's name in
+# $STATE_DIR/proxy.name, written once it answers. Its configuration,
+# proxy/<name>.json, is rendered from live.json.
 #
 # shellcheck disable=SC2154,SC2153 # the upper-case settings come from host.env and rds-app-start
 set -euo pipefail
@@ -37,19 +44,23 @@ for tool in jq docker curl; do
 done
 
 live_file=$STATE_DIR/live.json
+live_proxy_file=$STATE_DIR/proxy.name
 proxy_dir=$STATE_DIR/proxy
-proxy_conf=$proxy_dir/caddy.json
-# Caddy's certificates and ACME account: kept across restarts of the proxy.
+# Caddy's certificates and ACME account: kept across restarts of the proxy,
+# shared by both of its containers.
 data_dir=$STATE_DIR/caddy
-# Where the proxy's container sees its configuration.
-proxy_conf_in=/etc/caddy/rds-app/caddy.json
+# Where the proxy's containers see their configurations.
+proxy_dir_in=/etc/caddy/rds-app
 # One health check waits this long for an answer (config.HealthCheckRequestSeconds).
 request_seconds=5
 # docker stop's grace between SIGTERM and SIGKILL, after the drain.
 stop_seconds=10
 # A switch returns once the old configuration's requests are done: at most
-# the longest drainSeconds (300) and a margin.
+# the longest drainSeconds (300) and a margin. An old proxy gets as long to
+# stop: Caddy exits once its requests are done, within its grace period.
 load_seconds=360
+# How long a new proxy has to answer on its admin API.
+proxy_start_seconds=30
 # Why wait_healthy gave up.
 why=
 
@@ -72,11 +83,23 @@ port_of() { if [[ $1 == blue ]]; then echo "$blue_port"; else echo "$green_port"
 other() { if [[ $1 == blue ]]; then echo green; else echo blue; fi; }
 admin_url() { echo "http://127.0.0.1:$admin_port"; }
 
-# render_proxy PORT FILE [PATH]: the proxy's configuration from the
-# settings, its upstream pointed at 127.0.0.1:PORT.
+# use_proxy NAME: the proxy's container NAME is the live one, started from
+# $proxy_conf.
+use_proxy() {
+  proxy_name=$1
+  proxy_conf=$proxy_dir/$1.json
+}
+use_proxy "$PROXY_NAME-a"
+[[ $(cat "$live_proxy_file" 2>/dev/null || true) != "$PROXY_NAME-b" ]] || use_proxy "$PROXY_NAME-b"
+other_proxy() { if [[ $proxy_name == "$PROXY_NAME-a" ]]; then echo "$PROXY_NAME-b"; else echo "$PROXY_NAME-a"; fi; }
+
+# render_proxy PORT FILE [PATH]: the live proxy's configuration from the
+# settings, its upstream pointed at 127.0.0.1:PORT, its admin API marked
+# with the proxy's name (wait_proxy).
 render_proxy() {
   # shellcheck disable=SC2016 # jq variables, not shell ones
-  jq --arg dial "127.0.0.1:$1" "${3:-}"'.proxy | (.. | objects | select(.["@id"]? == "rds-app-upstream") | .dial) |= $dial' "$2"
+  jq --arg dial "127.0.0.1:$1" --arg name "$proxy_name" \
+    "${3:-}"'.proxy | .admin["@id"] = $name | (.. | objects | select(.["@id"]? == "rds-app-upstream") | .dial) |= $dial' "$2"
 }
 
 # load_proxy FILE: makes FILE the proxy's running configuration, a reload
@@ -90,32 +113,99 @@ load_proxy() {
     --header 'Content-Type: application/json' --data-binary "@$1" "$(admin_url)/load" >&2
 }
 
-# ensure_proxy: the proxy runs the configured image, from $proxy_conf.
-ensure_proxy() {
-  local image i
-  image=$(docker inspect --format '{{.Config.Image}}' "$PROXY_NAME" 2>/dev/null || true)
-  if [[ -n $image && $image != "$proxy_image" ]]; then
-    log "replacing the proxy's image $image with $proxy_image: it refuses connections for a moment"
-    docker rm --force "$PROXY_NAME" >/dev/null
-    image=
-  fi
-  if [[ -z $image ]]; then
-    # The host's network: Caddy binds the public ports itself and sees the
-    # clients' addresses, and its admin API stays on the host's loopback.
-    docker run --detach --name "$PROXY_NAME" --restart unless-stopped --network host \
-      --volume "$proxy_dir:${proxy_conf_in%/*}:ro" --volume "$data_dir:/data" \
-      --log-driver awslogs --log-opt "awslogs-region=$AWS_REGION" --log-opt "awslogs-group=$LOG_GROUP" \
-      --log-opt mode=non-blocking --log-opt 'tag={{.Name}}/{{.ID}}' \
-      "$proxy_image" caddy run --config "$proxy_conf_in" >/dev/null
-  else
-    docker start "$PROXY_NAME" >/dev/null
-  fi
-  for ((i = 0; i < 60; i++)); do
-    curl --silent --fail --output /dev/null --max-time 2 "$(admin_url)/config/" && return 0
-    sleep 0.5
+# run_proxy NAME: starts the proxy's container NAME from the configured
+# image and $proxy_dir/NAME.json. The host's network: Caddy binds the
+# public ports itself and sees the clients' addresses, and its admin API
+# stays on the host's loopback. No restart policy until it answers.
+run_proxy() {
+  docker rm --force "$1" >/dev/null 2>&1 || true
+  docker run --detach --name "$1" --restart no --network host \
+    --volume "$proxy_dir:$proxy_dir_in:ro" --volume "$data_dir:/data" \
+    --log-driver awslogs --log-opt "awslogs-region=$AWS_REGION" --log-opt "awslogs-group=$LOG_GROUP" \
+    --log-opt mode=non-blocking --log-opt 'tag={{.Name}}/{{.ID}}' \
+    "$proxy_image" caddy run --config "$proxy_dir_in/$1.json" >/dev/null
+}
+
+# wait_proxy NAME: waits until the proxy NAME answers on its admin API with
+# its own name (its configuration marks the admin API with it): while two
+# proxies run, both listen on the admin port and the kernel spreads the
+# connections across them, and only NAME knows its name. Caddy answers
+# once its configuration is running, its listeners bound. Fails, saying
+# why in $why, when the container stops or the time is up.
+wait_proxy() {
+  local deadline=$((SECONDS + proxy_start_seconds)) running
+  while :; do
+    running=$(docker inspect --format '{{.State.Running}}' "$1" 2>/dev/null || true)
+    if [[ $running != true ]]; then
+      why="it stopped"
+      return 1
+    fi
+    curl --silent --fail --output /dev/null --max-time 2 "$(admin_url)/id/$1" && return 0
+    if ((SECONDS >= deadline)); then
+      why="its admin API did not answer within ${proxy_start_seconds}s"
+      return 1
+    fi
+    sleep 0.2
   done
-  docker logs --tail 20 "$PROXY_NAME" >&2 || true
-  die "the proxy's admin API does not answer on $(admin_url); its last log lines are above"
+}
+
+# retire_proxy NAME: stops the proxy NAME gracefully, if it is there, and
+# removes it. Caddy closes its listeners, whose waiting connections move to
+# the other proxy's (net.ipv4.tcp_migrate_req, set by the host), and exits
+# once its requests in flight are done, within its grace period.
+retire_proxy() {
+  if docker inspect --format '{{.Config.Image}}' "$1" >/dev/null 2>&1; then
+    docker stop --time "$load_seconds" "$1" >/dev/null 2>&1 || true
+    docker rm --force "$1" >/dev/null 2>&1 || true
+  fi
+  rm -f "$proxy_dir/$1.json"
+}
+
+# ensure_proxy: the live proxy runs the configured image and answers. When
+# it runs another image or does not answer, a new proxy starts beside it,
+# in the other container, from the same configuration; once the new one
+# answers it is the live proxy and the old one is retired, as is a leftover
+# of an interrupted replacement. A new proxy that does not answer is
+# removed and the release fails; the old one is left as it was.
+ensure_proxy() {
+  local image old='' left='' tmp started
+  image=$(docker inspect --format '{{.Config.Image}}' "$proxy_name" 2>/dev/null || true)
+  if [[ $image == "$proxy_image" ]]; then
+    docker start "$proxy_name" >/dev/null 2>&1 || true
+    if wait_proxy "$proxy_name"; then
+      retire_proxy "$(other_proxy)"
+      return 0
+    fi
+    log "the proxy $proxy_name does not answer ($why); starting a new one beside it"
+    left="; $proxy_name, which does not answer either, is left as it is"
+  elif [[ -n $image ]]; then
+    log "replacing the proxy's image $image with $proxy_image: the new proxy starts beside the old one, which stops once the new one answers"
+    left=" and $proxy_name keeps serving"
+  fi
+  # Without a container (none yet, or gone) there is nothing to start
+  # beside: the live proxy starts from its configuration.
+  if [[ -n $image ]]; then
+    old=$proxy_name
+    use_proxy "$(other_proxy)"
+    tmp=$(mktemp "$proxy_conf.XXXXXX")
+    # shellcheck disable=SC2016 # jq variables, not shell ones
+    jq --arg name "$proxy_name" '.admin["@id"] = $name' "$proxy_dir/$old.json" >"$tmp"
+    mv "$tmp" "$proxy_conf"
+  fi
+  started=$(now_ms)
+  run_proxy "$proxy_name"
+  if ! wait_proxy "$proxy_name"; then
+    docker logs --tail 20 "$proxy_name" >&2 || true
+    docker rm --force "$proxy_name" >/dev/null 2>&1 || true
+    [[ -z $old ]] || rm -f "$proxy_conf"
+    die "the new proxy from $proxy_image was refused: $why. It is removed$left; its last 20 log lines are above, all of them in the log group $LOG_GROUP (streams $proxy_name/<container id>)"
+  fi
+  docker update --restart unless-stopped "$proxy_name" >/dev/null
+  printf '%s\n' "$proxy_name" >"$live_proxy_file.tmp"
+  mv "$live_proxy_file.tmp" "$live_proxy_file"
+  [[ -z $old ]] || log "the new proxy $proxy_name answers after $(since_ms "$started"); stopping $old, whose requests in flight get their grace period"
+  retire_proxy "$(other_proxy)"
+  [[ -z $old ]] || log "the proxy now runs $proxy_image in $proxy_name; replaced in $(since_ms "$started") (the drain of $old included)"
 }
 
 # wait_healthy NAME URL: waits until URL answers 2xx or 3xx. Fails, saying
@@ -190,7 +280,7 @@ deploy() {
   log "$new is healthy after $(since_ms "$booted"); switching the proxy to it"
 
   started=$(now_ms)
-  tmp=$(mktemp "$proxy_dir/caddy.json.XXXXXX")
+  tmp=$(mktemp "$proxy_conf.XXXXXX")
   if ! render_proxy "$port" "$SETTINGS_FILE" >"$tmp" || ! load_proxy "$tmp"; then
     rm -f "$tmp"
     docker rm --force "$new" >/dev/null 2>&1 || true
@@ -236,6 +326,6 @@ restore() {
 case ${1:-} in
 deploy) deploy ;;
 restore) restore ;;
-stop) docker stop --time "$stop_seconds" "$PROXY_NAME" "$CONTAINER_NAME-blue" "$CONTAINER_NAME-green" >/dev/null 2>&1 || true ;;
+stop) docker stop --time "$stop_seconds" "$PROXY_NAME-a" "$PROXY_NAME-b" "$CONTAINER_NAME-blue" "$CONTAINER_NAME-green" >/dev/null 2>&1 || true ;;
 *) die "usage: rds-app-swap deploy|restore|stop" ;;
 esac

@@ -7,7 +7,9 @@ package host
 // (fakedocker_test.go), under a steady load of concurrent requests through
 // the proxy for the whole deploy. Every request must be answered by a
 // healthy version: a swap to a healthy version, to one that never becomes
-// healthy and to one that answers 500 drops none.
+// healthy and to one that answers 500 drops none, and neither does a new
+// proxy image (app.proxyImage), the new proxy started beside the old one,
+// nor a new proxy that never answers.
 
 import (
 	"bytes"
@@ -16,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -127,12 +130,18 @@ type deployReport struct {
 	firstNew         time.Duration // from the deploy's start to the new version's first answer
 	drainedAfterNew  int           // old version's answers completed after the new one's first
 	firstDropExample string
-	// switched is how long the proxy's switch took, as the deploy logged it.
-	switched string
+	// switched is how long the proxy's switch took; proxyAnswered and
+	// replaced how long a new proxy took to answer and to replace the old
+	// one: as the deploy logged them.
+	switched, proxyAnswered, replaced string
 }
 
-// switchedRE finds the deploy's own measure of the switch.
-var switchedRE = regexp.MustCompile(`the proxy switched in ([0-9]+ms)`)
+// The deploy's own measures of the switch and of the proxy's replacement.
+var (
+	switchedRE      = regexp.MustCompile(`the proxy switched in ([0-9]+ms)`)
+	proxyAnsweredRE = regexp.MustCompile(`the new proxy \S+ answers after ([0-9]+ms)`)
+	replacedRE      = regexp.MustCompile(`the proxy now runs .* replaced in ([0-9]+ms)`)
+)
 
 func (r deployReport) String() string {
 	s := fmt.Sprintf("%s: dropped=%d of %d (%.0f requests/s during the %.1fs deploy; answers by version %v",
@@ -140,6 +149,9 @@ func (r deployReport) String() string {
 	if r.firstNew > 0 {
 		s += fmt.Sprintf("; the new version answered %.1fs after the deploy began; %d requests in flight on the old one finished after that",
 			r.firstNew.Seconds(), r.drainedAfterNew)
+	}
+	if r.replaced != "" {
+		s += "; the new proxy answered after " + r.proxyAnswered + " and replaced the old one in " + r.replaced + ", the old one's drain included"
 	}
 	if r.switched != "" {
 		s += "; the proxy switched in " + r.switched
@@ -237,12 +249,14 @@ func inOwnNetworkNamespace(t *testing.T) bool {
 }
 
 // TestZeroDowntimeDeploys deploys, one after the other on one host, a
-// healthy new version, one that never becomes healthy and one that answers
-// 500, each under a steady load through the proxy: none drops a request;
-// the healthy one takes over (and requests in flight on the old version at
-// the switch finish on it), the others are refused and the old version
-// serves throughout. It runs in a network namespace of its own, with the
-// host's kernel settings.
+// healthy new version, one that never becomes healthy, one that answers
+// 500, a new version with a new proxy image, and one with a proxy image
+// that never answers, each under a steady load through the proxy: none
+// drops a request; the healthy ones take over (and requests in flight on
+// the old version at the switch finish on it; the new proxy replaces the
+// old one, whose requests in flight finish on it too), the others are
+// refused and the old version, behind the old proxy, serves throughout. It
+// runs in a network namespace of its own, with the host's kernel settings.
 func TestZeroDowntimeDeploys(t *testing.T) {
 	if !inOwnNetworkNamespace(t) {
 		return
@@ -257,18 +271,29 @@ func TestZeroDowntimeDeploys(t *testing.T) {
 	require.NoError(t, first.Err, first.Output)
 	base := fmt.Sprintf("http://127.0.0.1:%d", settings.HostPort)
 
-	serving := repo + "v1"
+	serving, proxy := repo+"v1", readProxyName(t, s)
+	// A new proxy image is Debian's caddy again under another name: a
+	// second process that binds the same ports beside the first.
+	const newProxy, deadProxy = "docker.io/library/caddy:2.6.2", "docker.io/library/caddy:2.6.2-never"
 	for _, c := range []struct {
 		name, image string
-		healthy     bool
-		why         string
+		// proxyImage, when set, is app.proxyImage's new value.
+		proxyImage string
+		healthy    bool
+		why        string
 	}{
-		{"healthy swap", repo + "v2", true, ""},
-		{"never healthy", repo + "v3-never", false, "did not answer with 2xx or 3xx within 8s"},
-		{"answers 500", repo + "v4-500", false, "answered 500, and 3 answers were not 2xx or 3xx"},
+		{"healthy swap", repo + "v2", "", true, ""},
+		{"never healthy", repo + "v3-never", "", false, "did not answer with 2xx or 3xx within 8s"},
+		{"answers 500", repo + "v4-500", "", false, "answered 500, and 3 answers were not 2xx or 3xx"},
+		{"new proxy image", repo + "v5", newProxy, true, ""},
+		{"new proxy never answers", repo + "v6", deadProxy, false, "the new proxy from " + deadProxy + " was refused: its admin API did not answer within 30s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], c.image)
+			if c.proxyImage != "" {
+				settings.ProxyImage = c.proxyImage
+				putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+			}
 			l := startLoad(base)
 			// The load is steady before the deploy begins and after it ends.
 			time.Sleep(time.Second)
@@ -280,6 +305,12 @@ func TestZeroDowntimeDeploys(t *testing.T) {
 			report := summarise(c.name, results, begin, end, serving, c.image)
 			if m := switchedRE.FindStringSubmatch(run.Output); m != nil {
 				report.switched = m[1]
+			}
+			if m := proxyAnsweredRE.FindStringSubmatch(run.Output); m != nil {
+				report.proxyAnswered = m[1]
+			}
+			if m := replacedRE.FindStringSubmatch(run.Output); m != nil {
+				report.replaced = m[1]
 			}
 			reportDeploy(t, report)
 
@@ -301,6 +332,10 @@ func TestZeroDowntimeDeploys(t *testing.T) {
 				}
 				assert.True(t, lastOldStart.Before(end), "the old version took no request after the deploy ended")
 				assert.Contains(t, run.Output, "now serving "+c.image)
+				if c.proxyImage != "" {
+					assert.Contains(t, run.Output, "the proxy now runs "+c.proxyImage, "the new proxy serves")
+					proxy = readProxyName(t, s)
+				}
 				serving = c.image
 				return
 			}
@@ -308,9 +343,15 @@ func TestZeroDowntimeDeploys(t *testing.T) {
 			assert.Contains(t, run.Output, c.why)
 			assert.Contains(t, run.Output, "keeps serving")
 			assert.Equal(t, map[string]int{serving: report.total}, report.byVersion, "the old version answers everything")
+			if c.proxyImage != "" {
+				assert.Equal(t, proxy, readProxyName(t, s), "the old proxy is still the live one")
+				names, err := filepath.Glob(filepath.Join(s.Env["FAKE_DOCKER_STATE"], f.boot.HostEnv["PROXY_NAME"]+"-?.json"))
+				require.NoError(t, err)
+				assert.Equal(t, []string{filepath.Join(s.Env["FAKE_DOCKER_STATE"], proxy+".json")}, names, "the new proxy is removed")
+			}
 		})
 	}
 	_, body := served(t, mustJSON(t, settings), "/")
-	assert.Equal(t, repo+"v2", body, "the last healthy version serves")
+	assert.Equal(t, repo+"v5", body, "the last healthy version serves")
 	assert.False(t, strings.Contains(body, "never") || strings.Contains(body, "500"))
 }

@@ -386,6 +386,14 @@ func (s *startScriptRun) result(output string, err error) scriptRun {
 	return r
 }
 
+// readProxyName is the live proxy's container, as the host records it.
+func readProxyName(t *testing.T, s *startScriptRun) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Env["STATE_DIR"], "proxy.name"))
+	require.NoError(t, err)
+	return strings.TrimSpace(string(b))
+}
+
 // Find returns the recorded command lines starting with the given words.
 func (r scriptRun) Find(prefix ...string) [][]string {
 	var out [][]string

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -613,6 +614,7 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	run1 := s.Run()
 	require.NoError(t, run1.Err, run1.Output)
 	app := f.boot.HostEnv["CONTAINER_NAME"]
+	proxyA, proxyB := f.boot.HostEnv["PROXY_NAME"]+"-a", f.boot.HostEnv["PROXY_NAME"]+"-b"
 
 	checkRun := func(t *testing.T, commands [][]string, image, slot string, port int) {
 		t.Helper()
@@ -647,16 +649,18 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	}
 	t.Run("first start", func(t *testing.T) {
 		checkRun(t, run1.Commands, first, "blue", base.SlotPorts[0])
-		proxies := run1.Find("docker", "run", "--detach", "--name", f.boot.HostEnv["PROXY_NAME"])
+		proxies := run1.Find("docker", "run", "--detach", "--name", proxyA)
 		require.Len(t, proxies, 1, "the proxy is started once")
+		assert.Empty(t, run1.Find("docker", "run", "--detach", "--name", proxyB), "one proxy")
 		argv := proxies[0]
-		assert.Equal(t, []string{base.ProxyImage, "caddy", "run", "--config", "/etc/caddy/rds-app/caddy.json"}, argv[len(argv)-5:])
+		assert.Equal(t, []string{base.ProxyImage, "caddy", "run", "--config", "/etc/caddy/rds-app/" + proxyA + ".json"}, argv[len(argv)-5:])
 		assert.Equal(t, []string{"host"}, flagValues(argv, "--network"), "Caddy binds the public ports and sees clients' addresses")
-		assert.Equal(t, []string{"unless-stopped"}, flagValues(argv, "--restart"))
+		assert.Equal(t, []string{"no"}, flagValues(argv, "--restart"), "no restart policy until it answers")
+		assert.Greater(t, commandIndex(run1.Commands, "docker", "update", "--restart", "unless-stopped", proxyA), commandIndex(run1.Commands, "docker", "run", "--detach", "--name", proxyA))
 		assert.Equal(t, []string{s.Env["STATE_DIR"] + "/proxy:/etc/caddy/rds-app:ro", s.Env["STATE_DIR"] + "/caddy:/data"}, flagValues(argv, "--volume"),
 			"the configuration read-only; the certificates on the host, kept across restarts of the proxy")
 		assert.Contains(t, flagValues(argv, "--log-opt"), "awslogs-group="+f.boot.HostEnv["LOG_GROUP"])
-		assert.Less(t, commandIndex(run1.Commands, "docker", "pull", "--quiet", base.ProxyImage), commandIndex(run1.Commands, "docker", "run", "--detach", "--name", "proxy"))
+		assert.Less(t, commandIndex(run1.Commands, "docker", "pull", "--quiet", base.ProxyImage), commandIndex(run1.Commands, "docker", "run", "--detach", "--name", proxyA))
 		code, body := served(t, settings, "/")
 		assert.Equal(t, http.StatusOK, code)
 		assert.Equal(t, first, body, "the proxy serves the new container")
@@ -674,7 +678,8 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 		for _, argv := range reload {
 			assert.NotContains(t, argv, first, "the reload used the old image")
 		}
-		assert.Equal(t, -1, commandIndex(reload, "docker", "run", "--detach", "--name", "proxy"), "the running proxy is kept")
+		assert.Empty(t, scriptRun{Commands: reload}.Find("docker", "run", "--detach", "--name", proxyA), "the running proxy is kept")
+		assert.Empty(t, scriptRun{Commands: reload}.Find("docker", "run", "--detach", "--name", proxyB), "the running proxy is kept")
 		assert.Equal(t, -1, commandIndex(reload, "docker", "pull", "--quiet", base.ProxyImage), "the proxy's image is there already")
 		stop := commandIndex(reload, "docker", "stop", "--time", "10", app+"-blue")
 		assert.Greater(t, stop, commandIndex(reload, "docker", "update", "--restart", "unless-stopped", app+"-green"), "the old container is stopped after the new one is healthy")
@@ -701,8 +706,9 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 		assert.Equal(t, changed.Environment, readDockerEnvFile(t, run3.PlainEnvFile))
 	})
 
-	// A new proxy image (app.proxyImage) replaces the proxy, which starts
-	// from the configuration on disk, before the swap.
+	// A new proxy image (app.proxyImage): the new proxy starts beside the
+	// old one, from the same configuration, before the swap; once it
+	// answers, the old one stops gracefully.
 	changed.ProxyImage = "docker.io/library/caddy:2.6.2"
 	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, changed))
 	run4 := s.Run()
@@ -710,11 +716,20 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	t.Run("reload after the proxy image changed", func(t *testing.T) {
 		commands := run4.Commands[len(run3.Commands):]
 		pull := commandIndex(commands, "docker", "pull", "--quiet", changed.ProxyImage)
-		rm := commandIndex(commands, "docker", "rm", "--force", "proxy")
-		start := commandIndex(commands, "docker", "run", "--detach", "--name", "proxy")
-		require.True(t, pull >= 0 && rm > pull && start > rm, "pulled, then the old proxy removed, then the new one started:\n%s", run4.Output)
-		assert.Equal(t, changed.ProxyImage, commands[start][len(commands[start])-5])
+		start := commandIndex(commands, "docker", "run", "--detach", "--name", proxyB)
+		update := commandIndex(commands, "docker", "update", "--restart", "unless-stopped", proxyB)
+		stop := commandIndex(commands, "docker", "stop", "--time", "360", proxyA)
+		rm := commandIndex(commands, "docker", "rm", "--force", proxyA)
+		require.True(t, pull >= 0 && start > pull && update > start && stop > update && rm > stop,
+			"pulled, the new proxy started and answering, then the old one stopped gracefully and removed:\n%s", run4.Output)
+		assert.Less(t, rm, commandIndex(commands, "docker", "run", "--detach", "--name", app+"-green"), "before the swap")
+		assert.Equal(t, []string{changed.ProxyImage, "caddy", "run", "--config", "/etc/caddy/rds-app/" + proxyB + ".json"}, commands[start][len(commands[start])-5:])
 		assert.Contains(t, run4.Output, "replacing the proxy's image "+base.ProxyImage+" with "+changed.ProxyImage)
+		assert.Regexp(t, "the new proxy "+proxyB+" answers after [0-9]+ms; stopping "+proxyA, run4.Output)
+		live, err := os.ReadFile(filepath.Join(s.Env["STATE_DIR"], "proxy.name"))
+		require.NoError(t, err)
+		assert.Equal(t, proxyB+"\n", string(live), "the new proxy is recorded as the live one")
+		assert.NoFileExists(t, filepath.Join(s.Env["STATE_DIR"], "proxy", proxyA+".json"), "the old proxy's configuration is gone with it")
 		code, body := served(t, settings, "/")
 		assert.Equal(t, http.StatusOK, code)
 		assert.Equal(t, second, body)
@@ -1168,4 +1183,39 @@ func TestStartScriptCABundleDownloadFails(t *testing.T) {
 	assert.Empty(t, run.Find("docker", "run"))
 	_, err := os.Stat(s.Env["CA_BUNDLE"])
 	assert.ErrorIs(t, err, fs.ErrNotExist, "no bundle without all its parts")
+}
+
+// TestStartScriptReplacesAProxyThatDoesNotAnswer: a live proxy that runs
+// but does not answer (its process stopped, as a hung one) is replaced at
+// the next deploy: a new proxy starts beside it and becomes the live one,
+// and the old one is stopped gracefully.
+func TestStartScriptReplacesAProxyThatDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
+	text := mustJSON(t, baseSettings(t, f.boot))
+	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], text)
+	s := f.sandbox(t, nil)
+	first := s.Run()
+	require.NoError(t, first.Err, first.Output)
+	proxyA, proxyB := f.boot.HostEnv["PROXY_NAME"]+"-a", f.boot.HostEnv["PROXY_NAME"]+"-b"
+	require.Equal(t, proxyA, readProxyName(t, s))
+
+	hung, err := loadContainer(s.Env["FAKE_DOCKER_STATE"], proxyA)
+	require.NoError(t, err)
+	require.NoError(t, syscall.Kill(hung.PID, syscall.SIGSTOP))
+	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:v2")
+	w := s.Start(t)
+	gaveUp := "the proxy " + proxyA + " does not answer (its admin API did not answer within 30s); starting a new one beside it"
+	require.Eventually(t, func() bool { return strings.Contains(w.Output(), gaveUp) || w.Done() }, 3*time.Minute, 100*time.Millisecond)
+	// It wakes up, to take the SIGTERM of its graceful stop.
+	require.NoError(t, syscall.Kill(hung.PID, syscall.SIGCONT))
+	run := w.Wait(t, 4*time.Minute)
+	require.NoError(t, run.Err, run.Output)
+	assert.Contains(t, run.Output, gaveUp)
+	assert.Contains(t, run.Output, "the proxy now runs "+baseSettings(t, f.boot).ProxyImage+" in "+proxyB)
+	assert.Equal(t, proxyB, readProxyName(t, s), "the new proxy is the live one")
+	assert.NoFileExists(t, filepath.Join(s.Env["FAKE_DOCKER_STATE"], proxyA+".json"), "the old one is removed")
+	code, body := served(t, text, "/")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "registry.example.com/shop:v2", body)
 }
