@@ -58,12 +58,24 @@ func TestShipRefuses(t *testing.T) {
 		check(t, h, "no Dockerfile at "+filepath.Join(h.app, "Dockerfile")+": rds-app-ship builds the image from it; write one")
 	})
 	t.Run("no repository yet", func(t *testing.T) {
+		// The shipped dev stack has app.repository on: it was not deployed
+		// since.
 		h := newHarness(t, "", scratchApp)
-		check(t, h, "stack \"dev\" has no repository yet (no repositoryUrl output): enable the repository (`pulumi config set --path app.repository true --stack dev`) and run `pulumi up --stack dev` once")
+		check(t, h, "stack \"dev\" has no repository yet: app.repository is on in Pulumi.dev.yaml; run `pulumi up --stack dev` once to create the repository")
 		runs := pulumiRuns(t)
 		require.Len(t, runs, 1)
 		assert.Equal(t, realDir(t, h.project), runs[0].dir, "pulumi runs in the project")
 		assert.Equal(t, []string{"stack", "output", "--json", "--non-interactive", "--stack", "dev"}, runs[0].args)
+	})
+	t.Run("no repository setting", func(t *testing.T) {
+		h := newHarness(t, "", scratchApp)
+		path := filepath.Join(h.project, "Pulumi.dev.yaml")
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		off := strings.Replace(string(data), "repository: true", "repository: false", 1)
+		require.NotEqual(t, string(data), off, "the shipped dev stack turns the repository on")
+		require.NoError(t, os.WriteFile(path, []byte(off), 0o644))
+		check(t, h, "stack \"dev\" has no repository yet (no repositoryUrl output): enable the repository (`pulumi config set --path app.repository true --stack dev`) and run `pulumi up --stack dev` once")
 	})
 	t.Run("pulumi missing", func(t *testing.T) {
 		h := newHarness(t, repo, scratchApp)
