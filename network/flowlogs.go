@@ -40,11 +40,14 @@ func newFlowLogs(ctx *pulumi.Context, name string, args Args, vpc *vpcResources,
 		return fmt.Errorf("creating flow log role: %w", err)
 	}
 	policy := group.Arn.ApplyT(func(arn string) string {
-		// The group itself, and its streams; and the one listing the service
-		// makes before it writes, which AWS authorises on every group of the
-		// account and region (the action cannot name one group).
+		// The group itself and its streams (the service names a stream
+		// after each network interface, hence the wildcard after
+		// ":log-stream:", as for the host's own log group); and the one
+		// listing the service makes before it writes, which AWS authorises
+		// on every group of the account and region (the action cannot name
+		// one group).
 		return iampolicy.New(
-			iampolicy.Allow("WriteFlowLogs", flowLogActions, arn, arn+":*"),
+			iampolicy.Allow("WriteFlowLogs", flowLogActions, arn, arn+":log-stream:*"),
 			iampolicy.Allow("FindFlowLogGroup", []string{"logs:DescribeLogGroups"}, allLogGroups(arn)),
 		).JSON()
 	}).(pulumi.StringOutput)

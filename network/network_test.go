@@ -182,7 +182,8 @@ func TestFlowLogs(t *testing.T) {
 	require.Len(t, doc.Statement, 2)
 	assert.Equal(t, "Allow", doc.Statement[0].Effect)
 	assert.ElementsMatch(t, []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}, doc.Statement[0].Action)
-	assert.ElementsMatch(t, []string{groupARN, groupARN + ":*"}, doc.Statement[0].Resource)
+	// The group and its streams, not "<group>:*".
+	assert.ElementsMatch(t, []string{groupARN, groupARN + ":log-stream:*"}, doc.Statement[0].Resource)
 	// What the flow logs service documents it needs besides: listing groups,
 	// which IAM authorises on the account's groups as a whole.
 	assert.Equal(t, "Allow", doc.Statement[1].Effect)
