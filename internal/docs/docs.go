@@ -1,11 +1,12 @@
 // Package docs owns the manual's generated parts and its shape: the
 // configuration reference and alarm tables rendered from the settings table
 // (config.Settings), the alarm thresholds (ops.Alarms) and the shipped stack
-// files, wherever in README.md or docs/*.md each block lives; Pulumi.yaml's
-// config descriptions; and the blocks other tests keep (FindBlock,
-// ReplaceBlock). `go generate ./...` writes the rendered ones (through
-// ./gendocs); a test fails when the checked-in files differ, and another
-// when a link between pages points nowhere.
+// files, and the accepted Trivy findings (trivyscan.Accepted), wherever in
+// README.md or docs/*.md each block lives; Pulumi.yaml's config
+// descriptions; and the blocks other tests keep (FindBlock, ReplaceBlock).
+// `go generate ./...` writes the rendered ones (through ./gendocs); a test
+// fails when the checked-in files differ, and another when a link between
+// pages points nowhere.
 package docs
 
 import (
@@ -17,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/trivyscan"
 )
 
 // Stacks are the shipped stacks, in the reference tables' column order.
@@ -27,7 +29,8 @@ const project = "rds-app"
 // Render returns the files the generated blocks live in as they should be,
 // given the repository root: each page of the manual (README.md or
 // docs/*.md) that holds a configuration table (`<!-- BEGIN
-// config-<section> -->`) or the alarm table (`alarms-table`), and
+// config-<section> -->`), the alarm table (`alarms-table`) or the
+// accepted Trivy findings (`trivy-table`, trivyscan.Accepted), and
 // Pulumi.yaml; keyed by path relative to root, slash-separated
 // ("docs/configuration.md", "Pulumi.yaml"). A link to a section of the
 // manual in a rendered block points at the page that has the section.
@@ -68,6 +71,8 @@ func Render(root string) (map[string]string, error) {
 	}
 	names = append(names, "alarms-table")
 	blocks["alarms-table"] = alarms
+	names = append(names, "trivy-table")
+	blocks["trivy-table"] = trivyscan.Table()
 
 	order, text, err := readPages(root)
 	if err != nil {

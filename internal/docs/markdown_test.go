@@ -173,7 +173,7 @@ func TestConfigKeysOfTheManual(t *testing.T) {
 // TestTheManualsBlocks: each generated block the tests keep is in exactly
 // one page, with markers that close.
 func TestTheManualsBlocks(t *testing.T) {
-	for _, name := range []string{"config-network", "config-database", "config-app", "config-ops", "alarms-table", "plan-table", "gaps-table"} {
+	for _, name := range []string{"config-network", "config-database", "config-app", "config-ops", "alarms-table", "plan-table", "gaps-table", "trivy-table"} {
 		p, body, err := FindBlock(repoRoot, name)
 		if assert.NoError(t, err, name) {
 			assert.True(t, strings.HasPrefix(p, "docs/"), "%s is in %s: generated tables belong to the manual, not the front page", name, p)

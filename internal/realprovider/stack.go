@@ -131,6 +131,34 @@ func (s *Stack) Baseline(ctx context.Context) ([]Change, error) {
 	return s.baseline, s.baselineErr
 }
 
+// NewStackPlan plans the stack as on a new stack, with no state (every
+// resource to be created), and returns the plan as `terraform show -json`
+// prints it, which Trivy scans. There a value one resource takes from
+// another is unknown until it is created, and the plan keeps the
+// reference, which Trivy follows (a listener's load balancer, a rule's
+// security group, a flow log's VPC); a plan against the applied state
+// (Baseline) already knows every such value and gives only the literal,
+// so Trivy would see no link and miss every check that needs one.
+func (s *Stack) NewStackPlan(ctx context.Context) ([]byte, error) {
+	name := fmt.Sprintf("plan-%03d-new-stack", s.plans.Add(1))
+	c, err := s.TF.Clone(filepath.Join(filepath.Dir(s.TF.Dir), filepath.Base(s.TF.Dir)+"-"+name))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.WriteConfig(s.Base.Document); err != nil {
+		return nil, err
+	}
+	if err := os.Remove(filepath.Join(c.Dir, "terraform.tfstate")); err != nil {
+		return nil, err
+	}
+	c.Reattach = s.Reattach
+	out, err := c.planJSON(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("planning the stack as a new one: %w", err)
+	}
+	return out, nil
+}
+
 // Filter drops from a plan the emulator's gaps and drift.
 func (s *Stack) Filter(ctx context.Context, planned []Change) ([]Change, error) {
 	baseline, err := s.Baseline(ctx)

@@ -413,14 +413,25 @@ func (c Change) Replaced() bool { return len(c.Actions) == 2 }
 // Plan runs `terraform plan` (without refreshing: the state is what the
 // last apply left) and returns every change but no-ops.
 func (tf *Terraform) Plan(ctx context.Context, extra ...string) ([]Change, error) {
+	out, err := tf.planJSON(ctx, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return parsePlan(out)
+}
+
+// planJSON runs `terraform plan` and returns the plan as `terraform show
+// -json` prints it.
+func (tf *Terraform) planJSON(ctx context.Context, extra ...string) ([]byte, error) {
 	args := append([]string{"plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.bin"}, extra...)
 	if _, err := tf.Run(ctx, args...); err != nil {
 		return nil, err
 	}
-	out, err := tf.Run(ctx, "show", "-json", "plan.bin")
-	if err != nil {
-		return nil, err
-	}
+	return tf.Run(ctx, "show", "-json", "plan.bin")
+}
+
+// parsePlan reads the changes out of `terraform show -json`'s plan.
+func parsePlan(out []byte) ([]Change, error) {
 	var plan struct {
 		ResourceChanges []struct {
 			Address string `json:"address"`

@@ -4,7 +4,8 @@ package realprovider_test
 // translated to Terraform JSON and applied by terraform-provider-aws 5.100
 // (the provider pulumi-aws v6.83 wraps) against moto_server. Then one
 // setting at a time is changed and the provider's own plan says what the
-// change would update or replace, and the stack is destroyed.
+// change would update or replace, and the stack is destroyed. Trivy
+// scans each stack's plan (trivy_test.go).
 
 import (
 	"context"
@@ -97,6 +98,8 @@ type stackRun struct {
 	// applied is the stack as the provider applied it: its gaps, and the
 	// baseline plan every other plan is told apart from.
 	applied *realprovider.Stack
+	// variant: the stack is not as shipped (rehearsalRun.variant).
+	variant bool
 }
 
 // translateStack runs the program for stack with cfg under the recorder and
@@ -129,7 +132,7 @@ func TestRealProvider(t *testing.T) {
 		without := s
 		without.Config = stacktest.WithSetting(t, s.Config, "database.readReplicas", 0)
 		runs = append(runs, rehearsalRun{label: s.Name, stack: s},
-			rehearsalRun{label: s.Name + " without replicas", stack: without, plans: true})
+			rehearsalRun{label: s.Name + " without replicas", stack: without, plans: true, variant: true})
 	}
 	// Subtests started from goroutines run side by side without the
 	// -parallel bound (GOMAXPROCS): the applies wait, they do not compute.
@@ -147,7 +150,7 @@ func TestRealProvider(t *testing.T) {
 				moto := testenv.StartMoto(t)
 				tf, err := realprovider.NewTerraform(tfBin, filepath.Join(t.TempDir(), "apply"), moto.URL, mirror)
 				require.NoError(t, err)
-				r := &stackRun{t: t, stack: run.stack, schema: schema, tf: tf, moto: moto}
+				r := &stackRun{t: t, stack: run.stack, schema: schema, tf: tf, moto: moto, variant: run.variant}
 				r.apply(ctx)
 				if t.Failed() {
 					return
@@ -165,6 +168,9 @@ type rehearsalRun struct {
 	label string
 	stack stacktest.Stack
 	plans bool
+	// variant: the stack with a setting changed (scale without its
+	// replicas), not as shipped.
+	variant bool
 }
 
 // apply translates the stack and applies it; every resource must be created
@@ -222,15 +228,18 @@ func each(t *testing.T, checks map[string]func(t *testing.T)) {
 	wg.Wait()
 }
 
-// checkPlansAndDestroy checks the plans (when plans) and the destroy side
-// by side: the plans start from the state as the apply left it
-// (realprovider.Stack keeps it) and read nothing the destroy deletes, so
-// the destroy need not wait for them.
+// checkPlansAndDestroy checks the plans (when plans; else only Trivy's
+// scan) and the destroy side by side: the plans start from the state as
+// the apply left it (realprovider.Stack keeps it), or from none (Trivy's),
+// and read nothing the destroy deletes, so the destroy need not wait for
+// them.
 func (r *stackRun) checkPlansAndDestroy(ctx context.Context, plans bool) {
 	var wg sync.WaitGroup
 	wg.Go(func() { r.t.Run("destroy", func(t *testing.T) { r.checkDestroy(ctx, t) }) })
 	if plans {
 		r.checkPlans(ctx)
+	} else {
+		r.t.Run("trivy", func(t *testing.T) { r.checkTrivy(ctx, t) })
 	}
 	wg.Wait()
 }
@@ -279,6 +288,7 @@ func (r *stackRun) checkPlans(ctx context.Context) {
 		}
 	}
 	checks["newer AMI"] = func(t *testing.T) { r.checkNewerAMI(ctx, t) }
+	checks["trivy"] = func(t *testing.T) { r.checkTrivy(ctx, t) }
 	if r.grouped() {
 		checks["back to one host"] = func(t *testing.T) { r.checkBackToOneHost(ctx, t) }
 	}
