@@ -72,7 +72,9 @@ type Inputs struct {
 	// which the hosts may pull from beside app.image's; nil without one.
 	RepositoryArn pulumi.StringInput
 	// ResolveDigest looks up the digest of an image named by tag outside
-	// ECR (releaseImage).
+	// ECR (releaseImage). The program leaves it unset: it pins app.image
+	// with PinOutsideECR before anything is registered, so the lookup
+	// happens once.
 	ResolveDigest DigestResolver
 }
 

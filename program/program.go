@@ -150,7 +150,6 @@ func (p Program) Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DatabaseSecretVersion:       db.SecretVersion,
 		KmsKeyArn:                   db.KmsKeyArn,
 		DatabaseIAMAuth:             cfg.Database.ProxyIAMAuth,
-		ResolveDigest:               p.ResolveDigest,
 	}
 	if repo != nil {
 		computeInputs.RepositoryArn = repo.RepositoryArn
