@@ -1,0 +1,66 @@
+package compute
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestReleaseRecordRoundTrips(t *testing.T) {
+	settings, err := ContainerSettings{HostPort: 80, ContainerPort: 8080, HealthCheckPath: "/", HealthCheckTimeout: 120,
+		HealthCheckInterval: 2, HealthCheckRetries: 10, DrainSeconds: 10, ProxyImage: "caddy:2", SlotPorts: [2]int{18001, 18002},
+		ProxyAdminPort: 2019, Environment: map[string]string{"BIG": strings.Repeat("é", 3000)}}.JSON()
+	require.NoError(t, err)
+	rec := NewReleaseRecord(Release{Image: "r/app:1@sha256:" + strings.Repeat("a", 64), Container: settings}, "db-v1", "app-v1")
+	require.True(t, ValidReleaseID(rec.ID), rec.ID)
+	pieces, err := rec.Pieces()
+	require.NoError(t, err)
+	require.Greater(t, len(pieces), 1, "6 KB of settings take two pieces")
+	for _, p := range pieces {
+		require.LessOrEqual(t, len(p), ContainerChunkBytes)
+	}
+	back, err := ParseReleaseRecord(pieces)
+	require.NoError(t, err)
+	require.Equal(t, rec.ID, back.ID)
+	require.Equal(t, rec.Release(), back.Release())
+	require.Equal(t, "db-v1", back.DatabaseSecretVersion)
+
+	// Another secret version is another release.
+	require.NotEqual(t, rec.ID, NewReleaseRecord(rec.Release(), "db-v2", "app-v1").ID)
+
+	// A record whose content is not what its ID says is refused, as is one
+	// missing a piece.
+	tampered := strings.Replace(pieces[0], "db-v1", "db-v9", 1)
+	_, err = ParseReleaseRecord(append([]string{tampered}, pieces[1:]...))
+	require.ErrorContains(t, err, "names itself")
+	_, err = ParseReleaseRecord(pieces[:1])
+	require.ErrorContains(t, err, "pieces")
+}
+
+func TestReleaseHistory(t *testing.T) {
+	a, b, c, d := strings.Repeat("a", 32), strings.Repeat("b", 32), strings.Repeat("c", 32), strings.Repeat("d", 32)
+	h, err := ParseReleaseHistory("")
+	require.NoError(t, err)
+	require.Empty(t, h)
+	require.Equal(t, "[]", h.String())
+	require.Equal(t, "", h.Previous(a), "nothing rolled out before the first release")
+
+	h = ReleaseHistory{b, a}
+	require.Equal(t, ReleaseHistory{c, b, a}, h.After(c, 3))
+	require.Equal(t, ReleaseHistory{c, b}, h.After(c, 2), "the oldest goes")
+	require.Equal(t, ReleaseHistory{a, b}, h.After(a, 3), "going back to a release moves it first, once")
+
+	// Rolled out: the previous release is the one before it. Not rolled
+	// out (a failed release): the one that serves.
+	require.Equal(t, a, h.Previous(b))
+	require.Equal(t, b, h.Previous(d))
+
+	back, err := ParseReleaseHistory(h.After(c, 3).String())
+	require.NoError(t, err)
+	require.Equal(t, ReleaseHistory{c, b, a}, back)
+	_, err = ParseReleaseHistory(`["not-an-id"]`)
+	require.ErrorContains(t, err, `"not-an-id"`)
+	_, err = ParseReleaseHistory(`{}`)
+	require.Error(t, err)
+}
