@@ -37,6 +37,9 @@ type Inputs struct {
 	ParameterPrefix string
 	// Region, Partition and AccountID locate the stack.
 	Region, Partition, AccountID string
+	// AWSProfile is the provider's aws:profile, for the rollout step's own
+	// calls (RollGroup).
+	AWSProfile string
 
 	// SubnetIDs are the public subnets, one per zone: a single host lives
 	// in the first, an Auto Scaling group and its load balancer span all.
@@ -76,6 +79,10 @@ type Inputs struct {
 	// with PinOutsideECR before anything is registered, so the lookup
 	// happens once.
 	ResolveDigest DigestResolver
+	// RollGroup rolls an Auto Scaling group out to a new release and waits
+	// (app.LoadBalanced() only). Nil skips the step: the group then stays
+	// on the release it was created with.
+	RollGroup GroupRoller
 }
 
 // Args is what the host is built from: the validated app configuration
@@ -99,12 +106,20 @@ type Compute struct {
 	// domain, else http://<Elastic IP or load balancer>[:port].
 	URL pulumi.StringOutput `pulumi:"url"`
 	// Version is the image the hosts serve, with its digest
-	// ("<repository>:<tag>@sha256:…"). On a single host it resolves
-	// once the rollout has succeeded; in an Auto Scaling group once the
-	// group has taken the launch template version that carries it (the
-	// instance refresh that brings it to every host then runs on, and
-	// `pulumi up` does not wait for it to finish).
+	// ("<repository>:<tag>@sha256:…"). It resolves once the rollout has
+	// succeeded: on a single host the swap, in an Auto Scaling group the
+	// instance refresh.
 	Version pulumi.StringOutput `pulumi:"version"`
+	// Release is the release the hosts run once the rollout has
+	// succeeded: its ID, the version of the release record that holds it
+	// and its image (HistoryEntry's fields).
+	Release pulumi.StringMapOutput `pulumi:"release"`
+	// PreviousRelease is the release a rollback goes back to
+	// (ReleaseHistory.Previous): the same fields, none before a second
+	// release has rolled out.
+	PreviousRelease pulumi.StringMapOutput `pulumi:"previousRelease"`
+	// ReleaseBucket holds the release record and its versions.
+	ReleaseBucket pulumi.StringOutput `pulumi:"releaseBucket"`
 	// SessionCommand opens a shell on a host through Session Manager.
 	SessionCommand pulumi.StringOutput `pulumi:"sessionCommand"`
 	// SessionTarget is what `aws ssm start-session --target` takes: the
@@ -113,8 +128,6 @@ type Compute struct {
 	SessionTarget pulumi.StringOutput
 	// AppSecretArn is the secret holding the generated application secrets.
 	AppSecretArn pulumi.StringOutput `pulumi:"appSecretArn"`
-	// ImageParameter is the SSM parameter holding the image reference.
-	ImageParameter pulumi.StringOutput `pulumi:"imageParameter"`
 	// AMI is the AMI the hosts run: the one the host (or the launch
 	// template) was created with, unless app.amiId pins another.
 	AMI pulumi.StringOutput `pulumi:"ami"`
@@ -160,6 +173,11 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
+	// Read, not written, before the component: what rolled out before.
+	history, err := readReleaseHistory(ctx, args.ParameterPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("creating host %q: %w", name, err)
+	}
 	c := &Compute{}
 	if err := ctx.RegisterComponentResource("rds-app:compute:Compute", name, c, opts...); err != nil {
 		return nil, fmt.Errorf("registering compute component %q: %w", name, err)
@@ -174,28 +192,29 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	imageParam, err := newImageParameter(ctx, name, args, releasedImage, parent)
-	if err != nil {
-		return nil, err
-	}
-	containerParams, err := newContainerParameters(ctx, name, args, settings, parent)
+	// The release: this image, these settings, the secrets' versions.
+	record := pulumi.All(releasedImage, args.DatabaseSecretVersion, appSecret.version.VersionId).ApplyT(func(vs []any) ReleaseRecord {
+		return NewReleaseRecord(Release{Image: vs[0].(string), Container: settings}, vs[1].(string), vs[2].(string))
+	})
+	recordJSON := record.ApplyT(func(r any) (string, error) { return r.(ReleaseRecord).JSON() }).(pulumi.StringOutput)
+	releaseID := record.ApplyT(func(r any) string { return r.(ReleaseRecord).ID }).(pulumi.StringOutput)
+	store, err := newReleaseStore(ctx, name, args, recordJSON, parent)
 	if err != nil {
 		return nil, err
 	}
 	identity, err := newHostIdentity(ctx, name, args, image, hostResources{
-		logGroup: logGroup, appSecret: appSecret.secret, imageParam: imageParam,
+		logGroup: logGroup, appSecret: appSecret.secret, releases: store.bucket,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	userData := pulumi.All(args.DatabaseSecretArn, appSecret.secret.Arn, imageParam.Name, logGroup.Name).ApplyT(
+	userData := pulumi.All(args.DatabaseSecretArn, appSecret.secret.Arn, store.bucket.Bucket, logGroup.Name).ApplyT(
 		func(vs []any) (string, error) {
 			cloudConfig, err := RenderUserData(HostSettings{
 				Region:            args.Region,
 				DatabaseSecretArn: vs[0].(string),
 				AppSecretArn:      vs[1].(string),
-				ImageParameter:    vs[2].(string),
-				ContainerPath:     ContainerPath(args.ParameterPrefix),
+				ReleaseBucket:     vs[2].(string),
 				LogGroup:          vs[3].(string),
 				HealthNamespace:   HealthNamespace(args.ParameterPrefix),
 			})
@@ -204,50 +223,67 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 			}
 			return EncodeUserData(cloudConfig)
 		}).(pulumi.StringOutput)
-	written := []pulumi.Resource{imageParam}
-	for _, p := range containerParams {
-		written = append(written, p)
-	}
-	release := Release{Container: settings}
 	releaseInputs := rolloutInputs{
-		image:                 releasedImage,
-		parameters:            written,
-		databaseSecretVersion: args.DatabaseSecretVersion,
-		appSecretVersion:      appSecret.version.VersionId,
+		image:         releasedImage,
+		releaseID:     releaseID,
+		recordVersion: store.record.VersionId,
+		written:       store.written,
 	}
 	def := hostDefinition{
 		ami:      chooseAMI(ctx, args),
 		userData: userData,
 		identity: identity,
-		// The host boots with the secret's value and the container
-		// settings in place.
-		waitFor: append([]pulumi.Resource{appSecret.version}, written[1:]...),
+		// The host boots with the application secret's value in place.
+		waitFor: []pulumi.Resource{appSecret.version},
 	}
 
 	outputs := pulumi.Map{}
+	var rolledOut pulumi.Output
 	if args.LoadBalanced() {
-		if err := c.newScaledHosts(ctx, name, args, def, release, releaseInputs, outputs, parent); err != nil {
+		if rolledOut, err = c.newScaledHosts(ctx, name, args, def, releaseInputs, logGroup.Name, outputs, parent); err != nil {
 			return nil, err
 		}
 	} else {
-		if err := c.newSingleHost(ctx, name, args, def, release, releaseInputs, outputs, parent); err != nil {
+		if rolledOut, err = c.newSingleHost(ctx, name, args, def, releaseInputs, outputs, parent); err != nil {
 			return nil, err
 		}
 	}
+	// Known once the release has rolled out: the image the hosts serve, the
+	// release, and the history with it first.
+	current := pulumi.All(rolledOut, releaseID, store.record.VersionId, releasedImage).ApplyT(func(vs []any) HistoryEntry {
+		return HistoryEntry{ID: vs[1].(string), Version: vs[2].(string), Image: vs[3].(string)}
+	})
+	c.Version = current.ApplyT(func(e any) string { return e.(HistoryEntry).Image }).(pulumi.StringOutput)
+	c.Release = current.ApplyT(func(e any) map[string]string { return e.(HistoryEntry).Map() }).(pulumi.StringMapOutput)
+	c.PreviousRelease = releaseID.ApplyT(func(id string) map[string]string {
+		prev, ok := history.Previous(id)
+		if !ok {
+			return map[string]string{}
+		}
+		return prev.Map()
+	}).(pulumi.StringMapOutput)
+	newHistory := current.ApplyT(func(e any) string {
+		return history.After(e.(HistoryEntry), args.ReleasesKept).Fit(HistoryBytes).String()
+	}).(pulumi.StringOutput)
+	if err := newReleaseHistory(ctx, name, args, newHistory, parent); err != nil {
+		return nil, err
+	}
 
 	c.AppSecretArn = appSecret.secret.Arn
-	c.ImageParameter = imageParam.Name
+	c.ReleaseBucket = store.bucket.Bucket
 	c.LatestAMI = def.ami.latest
 	c.HealthNamespace = pulumi.String(HealthNamespace(args.ParameterPrefix)).ToStringOutput()
 	c.HealthMetric = pulumi.String(HealthMetricName).ToStringOutput()
-	for k, v := range map[string]pulumi.StringOutput{
+	for k, v := range map[string]pulumi.Output{
 		"ami":             c.AMI,
 		"latestAmi":       c.LatestAMI,
 		"url":             c.URL,
 		"sessionCommand":  c.SessionCommand,
 		"appSecretArn":    c.AppSecretArn,
-		"imageParameter":  c.ImageParameter,
+		"releaseBucket":   c.ReleaseBucket,
 		"version":         c.Version,
+		"release":         c.Release,
+		"previousRelease": c.PreviousRelease,
 		"healthNamespace": c.HealthNamespace,
 		"healthMetric":    c.HealthMetric,
 	} {
@@ -262,52 +298,49 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 // newSingleHost runs the host definition on one instance with an Elastic
 // IP, and rolls out a release by the association that swaps containers on
 // it.
-func (c *Compute) newSingleHost(ctx *pulumi.Context, name string, args Args, def hostDefinition, release Release, in rolloutInputs, outputs pulumi.Map, parent pulumi.ResourceOption) error {
+// The result resolves once the rollout has succeeded.
+func (c *Compute) newSingleHost(ctx *pulumi.Context, name string, args Args, def hostDefinition, in rolloutInputs, outputs pulumi.Map, parent pulumi.ResourceOption) (pulumi.Output, error) {
 	host, err := newHost(ctx, name, args, def, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := newDNSRecord(ctx, name, args, host.eip, parent); err != nil {
-		return err
+		return nil, err
 	}
-	rollout, err := newRollout(ctx, name, release, host.instance, in, def.identity, parent)
+	rollout, err := newRollout(ctx, name, host.instance, in, def.identity, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	c.InstanceID = host.instance.ID().ToStringOutput()
 	c.PublicIP = host.eip.PublicIp
 	c.URL = host.eip.PublicIp.ApplyT(func(ip string) string { return URL(ip, args.HostPort, args.Domain) }).(pulumi.StringOutput)
-	// Known once the rollout has succeeded: the image the host now serves.
-	c.Version = pulumi.All(rollout.ID(), in.image).ApplyT(func(vs []any) string { return vs[1].(string) }).(pulumi.StringOutput)
 	c.SessionTarget = c.InstanceID
 	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.InstanceID)
 	c.AMI = host.instance.Ami
 	outputs["instanceId"] = c.InstanceID
 	outputs["publicIp"] = c.PublicIP
-	return nil
+	return rollout.ID(), nil
 }
 
 // newScaledHosts runs the host definition in an Auto Scaling group behind
 // a load balancer; a release is a new launch template version, which the
-// group's instance refresh rolls out.
-func (c *Compute) newScaledHosts(ctx *pulumi.Context, name string, args Args, def hostDefinition, release Release, in rolloutInputs, outputs pulumi.Map, parent pulumi.ResourceOption) error {
+// rollout step rolls out by an instance refresh. The result resolves once
+// it has succeeded.
+func (c *Compute) newScaledHosts(ctx *pulumi.Context, name string, args Args, def hostDefinition, in rolloutInputs, logGroup pulumi.StringOutput, outputs pulumi.Map, parent pulumi.ResourceOption) (pulumi.Output, error) {
 	balancer, err := newLoadBalancer(ctx, name, args, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	group, err := newGroup(ctx, name, args, def, release, in, balancer, parent)
+	group, err := newGroup(ctx, name, args, def, in, balancer, logGroup, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := newAliasRecord(ctx, name, args, balancer.lb, parent); err != nil {
-		return err
+		return nil, err
 	}
 
 	c.URL = balancer.lb.DnsName.ApplyT(func(dns string) string { return URL(dns, args.HostPort, args.Domain) }).(pulumi.StringOutput)
-	// Known once the group has taken the template version with this
-	// release.
-	c.Version = pulumi.All(group.group.ID(), in.image).ApplyT(func(vs []any) string { return vs[1].(string) }).(pulumi.StringOutput)
 	c.AutoScalingGroupName = group.group.Name
 	c.SessionTarget = c.AutoScalingGroupName.ApplyT(func(g string) string { return HostPicker(args.Region, g) }).(pulumi.StringOutput)
 	c.SessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", args.Region, c.SessionTarget)
@@ -323,7 +356,7 @@ func (c *Compute) newScaledHosts(ctx *pulumi.Context, name string, args Args, de
 		c.CertificateValidation = balancer.certificateValidation
 		outputs["certificateValidation"] = c.CertificateValidation
 	}
-	return nil
+	return group.rolledOut, nil
 }
 
 // hostContainerSettings are the container settings every host reads. Behind

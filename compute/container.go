@@ -6,19 +6,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 // ContainerChunkBytes is the largest piece of the container settings one
 // SSM parameter holds: the 4 KB of a standard (free) parameter.
 const ContainerChunkBytes = 4096
-
-// ContainerPath is the SSM path under which the container's settings are
-// stored, in pieces named 000, 001, ... ("/rds-app/dev/container").
-func ContainerPath(prefix string) string { return prefix + "/container" }
 
 // ContainerSettings is what the host reads, at every start and reload of
 // the unit, to run the container: not user-data, so a change reaches the
@@ -129,35 +122,4 @@ func SettingsPieces(settings string) []string {
 	pieces := Chunks(settings, ContainerChunkBytes-len("999\n"))
 	pieces[0] = fmt.Sprintf("%d\n", len(pieces)) + pieces[0]
 	return pieces
-}
-
-// ChunkName is the SSM parameter holding piece i of the settings.
-func ChunkName(prefix string, i int) string {
-	return fmt.Sprintf("%s/%03d", ContainerPath(prefix), i)
-}
-
-// newContainerParameters stores the container settings where the host
-// reads them: standard SSM parameters under ContainerPath, each at most
-// ContainerChunkBytes, which the host reads by path and joins in name
-// order (SettingsPieces). Most stacks need one; 500 variables of 1 KB take about 130, all
-// free. The names are fixed (per project and stack) because host.env names
-// the path.
-func newContainerParameters(ctx *pulumi.Context, name string, args Args, settings string, parent pulumi.ResourceOption) ([]*ssm.Parameter, error) {
-	var params []*ssm.Parameter
-	for i, chunk := range SettingsPieces(settings) {
-		p, err := ssm.NewParameter(ctx, fmt.Sprintf("%s-container-%03d", name, i), &ssm.ParameterArgs{
-			Name:        pulumi.String(ChunkName(args.ParameterPrefix, i)),
-			Description: pulumi.String("Ports, health check and plain environment of the rds-app container (one piece); read at every start of " + UnitName),
-			Type:        pulumi.String("String"),
-			Tier:        pulumi.String("Standard"),
-			// Not secret (secrets come from Secrets Manager), so it shows
-			// in diffs.
-			InsecureValue: pulumi.String(chunk),
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("creating container settings parameter %d: %w", i, err)
-		}
-		params = append(params, p)
-	}
-	return params, nil
 }

@@ -6,18 +6,22 @@ package compute
 // subnets, and target tracking when app.scaling asks for it.
 //
 // A deploy is a new launch template version: the template's instance tags
-// carry a digest of the release (image, container settings) and of both
-// secrets' versions, so anything the container must see makes a new
-// version, and the group rolls it out by an instance refresh that launches
-// each new host before it retires an old one. The hosts read the release
-// from the same SSM parameters as a single host, at boot.
+// name the version of the release record that holds the release (image,
+// container settings, both secrets' versions), so anything the container
+// must see makes a new template version, and a host boots exactly the
+// release its version names. The group itself is never moved to the new
+// version by Pulumi: the program's rollout step (GroupRoller) starts an
+// instance refresh with the new version as its desired configuration,
+// launching each new host before it retires an old one, and waits for it.
+// Only a successful refresh moves the group; a failed one rolls back and
+// leaves the group, and so every host it launches later, on the previous
+// release.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -33,10 +37,14 @@ const (
 	// architectures: a launch template sets the root volume by naming it
 	// (an instance's root block device needs no name).
 	RootDeviceName = "/dev/xvda"
-	// ReleaseTag is the instance tag holding ReleaseDigest: it makes a new
-	// launch template version for every release, and tells which release
-	// a host was launched for.
+	// ReleaseTag is the instance tag naming the version of the release
+	// record a host boots: it makes a new launch template version for
+	// every release, and the host reads it from its instance metadata
+	// (the template enables instance tags there).
 	ReleaseTag = "rds-app:release"
+	// ReleaseIDTag is the instance tag holding the release's ID
+	// (ReleaseDigest), for people and tools.
+	ReleaseIDTag = "rds-app:release-id"
 	// HostBootSeconds bounds a new host's way to a running container: EC2
 	// boot, cloud-init installing Docker, pulling the proxy and the
 	// application images.
@@ -49,9 +57,9 @@ const (
 	// RefreshCheckpointDelaySeconds is how long a refresh pauses at each
 	// checkpoint: half the hosts serve the new release for five minutes
 	// before the other half are replaced, time to see a release that
-	// passes its health check but fails under traffic, and to deploy the
-	// previous image (which cancels the refresh) before it reaches every
-	// host.
+	// passes its health check but fails under traffic, and to cancel it
+	// (`pulumi cancel`, or Ctrl-C and cancelling the refresh) before it
+	// reaches every host.
 	RefreshCheckpointDelaySeconds = 300
 )
 
@@ -59,17 +67,59 @@ const (
 // pauses for RefreshCheckpointDelaySeconds.
 var RefreshCheckpoints = []int{50, 100}
 
-// ReleaseDigest names what RolloutCommand names on a single host: the
-// image, the container settings and both secrets' version IDs (none of
-// them secret).
-func ReleaseDigest(r Release, databaseSecretVersion, appSecretVersion string) string {
-	// A JSON array: no choice of values can make two releases read alike.
-	text, err := json.Marshal([]string{r.Image, r.Container, databaseSecretVersion, appSecretVersion})
-	if err != nil {
-		panic(err) // strings always marshal
+// GroupRollout is what rolling a group out to a release asks: start an
+// instance refresh of Group to TemplateID's Version as its desired
+// configuration, with these preferences and auto rollback, and wait for it
+// at most Timeout.
+type GroupRollout struct {
+	// Region is the group's; Profile the AWS profile the provider is
+	// configured with (aws:profile), "" for the default credentials.
+	Region, Profile   string
+	Group, TemplateID string
+	Version           int
+	// MinHealthyPercentage and MaxHealthyPercentage bound the group's
+	// capacity in service during the refresh.
+	MinHealthyPercentage, MaxHealthyPercentage int
+	// CheckpointPercentages pause the refresh for CheckpointDelaySeconds.
+	CheckpointPercentages  []int
+	CheckpointDelaySeconds int
+	// InstanceWarmupSeconds is how long a new host serves before the next
+	// old one is retired.
+	InstanceWarmupSeconds int
+	// SkipMatching leaves hosts already on Version alone.
+	SkipMatching bool
+	// TargetGroupArn is the load balancer's target group: the failing
+	// hosts' last health check comes from it.
+	TargetGroupArn string
+	// LogGroup has the hosts' container logs; a failure names it.
+	LogGroup string
+	// Timeout bounds the wait (app.refreshTimeout).
+	Timeout time.Duration
+}
+
+// GroupRoller rolls a group out and returns once the refresh has
+// succeeded, or with why it did not (the refresh then rolled back).
+type GroupRoller func(ctx context.Context, r GroupRollout) error
+
+// groupRollout is the rollout of a group to version of template.
+func groupRollout(args Args, group, template string, version int, targetGroup, logGroup string) GroupRollout {
+	return GroupRollout{
+		Region: args.Region, Profile: args.AWSProfile,
+		Group: group, TemplateID: template, Version: version,
+		// Launch before terminate: every old host serves until its
+		// replacement passes the health check, so a deploy drops no
+		// capacity, and a release that never gets healthy replaces no one.
+		MinHealthyPercentage: 100, MaxHealthyPercentage: 200,
+		CheckpointPercentages:  RefreshCheckpoints,
+		CheckpointDelaySeconds: RefreshCheckpointDelaySeconds,
+		InstanceWarmupSeconds:  RefreshWarmupSeconds,
+		// Hosts already on the new version (launched by a scale-out during
+		// the refresh) are not replaced again.
+		SkipMatching:   true,
+		TargetGroupArn: targetGroup,
+		LogGroup:       logGroup,
+		Timeout:        time.Duration(args.RefreshTimeout) * time.Second,
 	}
-	sum := sha256.Sum256(text)
-	return hex.EncodeToString(sum[:16])
 }
 
 // GracePeriod is how long, in seconds, a new host may fail the load
@@ -93,21 +143,22 @@ func HostPicker(region, group string) string {
 type hostGroup struct {
 	template *ec2.LaunchTemplate
 	group    *autoscaling.Group
+	// rolledOut is the template version the group runs once the rollout
+	// step has moved it there; it fails when the rollout does.
+	rolledOut pulumi.IntOutput
 }
 
 // newGroup creates the launch template, the Auto Scaling group and, with
-// app.scaling, its target tracking policy.
-func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, release Release, in rolloutInputs, balancer *loadBalancer, parent pulumi.ResourceOption) (*hostGroup, error) {
-	digest := pulumi.All(in.image, in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
-		return ReleaseDigest(release.withImage(vs[0].(string)), vs[1].(string), vs[2].(string))
-	}).(pulumi.StringOutput)
-
-	// The parameters hold the release, the secret its value and the role
+// app.scaling, its target tracking policy, and rolls the group out to the
+// template's newest version.
+func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, in rolloutInputs, balancer *loadBalancer, logGroup pulumi.StringOutput, parent pulumi.ResourceOption) (*hostGroup, error) {
+	// The record holds the release, the secrets their values and the role
 	// its grants before a host of a new version boots. Through the
-	// database secret's version the template also waits for the database
-	// on a first deploy, unlike a single host: a host that waited for it
-	// would outlast its grace period and be replaced, over and over.
-	deps := append(append(append([]pulumi.Resource{}, def.identity.grants...), in.parameters...), def.waitFor...)
+	// database secret's version (in the release) the template also waits
+	// for the database on a first deploy, unlike a single host: a host
+	// that waited for it would outlast its grace period and be replaced,
+	// over and over.
+	deps := append(append(append([]pulumi.Resource{}, def.identity.grants...), in.written...), def.waitFor...)
 	templateOpts := []pulumi.ResourceOption{parent, pulumi.DependsOn(deps)}
 	if def.ami.keep {
 		// Resolved once, when the template is created, and kept: a new
@@ -136,6 +187,8 @@ func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, r
 			HttpEndpoint:            pulumi.String("enabled"),
 			HttpTokens:              pulumi.String("required"),
 			HttpPutResponseHopLimit: pulumi.Int(1),
+			// The host reads its release (ReleaseTag) there.
+			InstanceMetadataTags: pulumi.String("enabled"),
 		},
 		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
 			DeviceName: pulumi.String(RootDeviceName),
@@ -160,7 +213,7 @@ func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, r
 		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
 			ec2.LaunchTemplateTagSpecificationArgs{
 				ResourceType: pulumi.String("instance"),
-				Tags:         pulumi.StringMap{"Name": hostName, ReleaseTag: digest},
+				Tags:         pulumi.StringMap{"Name": hostName, ReleaseTag: in.recordVersion, ReleaseIDTag: in.releaseID},
 			},
 			ec2.LaunchTemplateTagSpecificationArgs{
 				ResourceType: pulumi.String("volume"),
@@ -178,7 +231,13 @@ func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, r
 	groupOpts := []pulumi.ResourceOption{parent,
 		// The load balancer checks the target group's health only once a
 		// listener forwards to it; before, the group would wait in vain.
-		pulumi.DependsOn([]pulumi.Resource{balancer.forwarding})}
+		pulumi.DependsOn([]pulumi.Resource{balancer.forwarding}),
+		// The rollout step moves the group to a new template version, by a
+		// refresh whose desired configuration it is, and only when the
+		// refresh succeeds. The provider would move it first and refresh
+		// after (hashicorp/terraform-provider-aws#34189), so that a failed
+		// refresh's rollback would restore the new version.
+		pulumi.IgnoreChanges([]string{"launchTemplate.version"})}
 	if args.Scaling != nil {
 		// Target tracking moves the desired capacity; setting it back to
 		// app.scaling.min at every `pulumi up` would take hosts away under
@@ -194,8 +253,10 @@ func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, r
 		MaxSize:            pulumi.Int(maxSize),
 		LaunchTemplate: autoscaling.GroupLaunchTemplateArgs{
 			Id: template.ID(),
-			// A version number, never $Latest: a new version then changes the
-			// group, which starts the refresh.
+			// A version number, never $Latest or $Default: a scale-out or a
+			// replaced host boots the release the group runs, not the newest
+			// one configured. Set when the group is created; the rollout
+			// step moves it.
 			Version: template.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		},
 		TargetGroupArns: pulumi.StringArray{balancer.targetGroup.Arn},
@@ -208,40 +269,10 @@ func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, r
 		DefaultInstanceWarmup: pulumi.Int(grace),
 		// `pulumi up` waits, as long as for a single host's rollout, until
 		// app.scaling.min (or app.hosts) hosts pass the load balancer's
-		// health check: on creation, and when the minimum changes. It does
-		// not wait for an instance refresh (the provider starts it and
-		// returns).
+		// health check: on creation, and when the minimum changes. A
+		// release is the rollout step's, below.
 		WaitForElbCapacity:     pulumi.Int(minSize),
 		WaitForCapacityTimeout: pulumi.String(fmt.Sprintf("%ds", RolloutWaitSeconds)),
-		InstanceRefresh: autoscaling.GroupInstanceRefreshArgs{
-			Strategy: pulumi.String("Rolling"),
-			Preferences: autoscaling.GroupInstanceRefreshPreferencesArgs{
-				// Launch before terminate: every old host serves until its
-				// replacement passes the health check, so a deploy drops no
-				// capacity, and a release that never gets healthy replaces
-				// no one.
-				MinHealthyPercentage: pulumi.Int(100),
-				MaxHealthyPercentage: pulumi.Int(200),
-				CheckpointPercentages: pulumi.IntArray{
-					pulumi.Int(RefreshCheckpoints[0]), pulumi.Int(RefreshCheckpoints[1]),
-				},
-				CheckpointDelay: pulumi.String(strconv.Itoa(RefreshCheckpointDelaySeconds)),
-				InstanceWarmup:  pulumi.String(strconv.Itoa(RefreshWarmupSeconds)),
-				// A failed refresh returns the hosts it replaced to the
-				// group's configuration from before it began. Two limits:
-				// the provider sets the group's new template version before
-				// it starts the refresh (hashicorp/terraform-provider-aws
-				// #34189), so that configuration is already the new one;
-				// and every host reads the image from SSM at boot. The
-				// previous release comes back by deploying it; what keeps a
-				// bad one from taking the site down is launch before
-				// terminate, above.
-				AutoRollback: pulumi.Bool(true),
-				// Hosts already on the new version (launched by a scale-out
-				// during the refresh) are not replaced again.
-				SkipMatching: pulumi.Bool(true),
-			},
-		},
 		Tags: autoscaling.GroupTagArray{autoscaling.GroupTagArgs{
 			Key:               pulumi.String("Name"),
 			Value:             hostName,
@@ -254,7 +285,29 @@ func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, r
 	if err := newScalingPolicy(ctx, name, args, group, balancer, parent); err != nil {
 		return nil, err
 	}
-	return &hostGroup{template: template, group: group}, nil
+	rolledOut := rollGroup(ctx, args, group, template, balancer, logGroup)
+	return &hostGroup{template: template, group: group, rolledOut: rolledOut}, nil
+}
+
+// rollGroup is the rollout step: once the group and the template's newest
+// version exist, during `pulumi up` (never a preview), it hands them to
+// args.RollGroup and waits. Its result is the version the group runs; an
+// error fails the program, so `pulumi up` fails and deletes nothing it
+// would have deleted at its end (the old database rules, releases that
+// are no longer kept).
+func rollGroup(ctx *pulumi.Context, args Args, group *autoscaling.Group, template *ec2.LaunchTemplate, balancer *loadBalancer, logGroup pulumi.StringOutput) pulumi.IntOutput {
+	return pulumi.All(group.Name, template.ID(), template.LatestVersion, balancer.targetGroup.Arn, logGroup).ApplyTWithContext(ctx.Context(),
+		func(c context.Context, vs []any) (int, error) {
+			version := vs[2].(int)
+			if ctx.DryRun() || args.RollGroup == nil {
+				return version, nil
+			}
+			r := groupRollout(args, vs[0].(string), string(vs[1].(pulumi.ID)), version, vs[3].(string), vs[4].(string))
+			if err := args.RollGroup(c, r); err != nil {
+				return 0, fmt.Errorf("rolling out launch template version %d to the group %s: %w", version, r.Group, err)
+			}
+			return version, nil
+		}).(pulumi.IntOutput)
 }
 
 // newScalingPolicy keeps the group's average CPU at app.scaling.targetCpu,

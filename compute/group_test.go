@@ -4,10 +4,13 @@ package compute_test
 // the launch template, the Auto Scaling group and its scaling policy.
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -77,7 +80,7 @@ func buildScale(t *testing.T, args compute.Args) (*pulumitest.Mocks, scaleOutput
 	return buildScaleWith(t, pulumitest.New(), args)
 }
 
-func buildScaleWith(t *testing.T, m *pulumitest.Mocks, args compute.Args) (*pulumitest.Mocks, scaleOutputs) {
+func buildScaleWith(t *testing.T, m *pulumitest.Mocks, args compute.Args, opts ...pulumi.RunOption) (*pulumitest.Mocks, scaleOutputs) {
 	t.Helper()
 	var out scaleOutputs
 	err := m.Run("test", func(ctx *pulumi.Context) error {
@@ -98,7 +101,7 @@ func buildScaleWith(t *testing.T, m *pulumitest.Mocks, args compute.Args) (*pulu
 			return nil
 		})
 		return nil
-	})
+	}, opts...)
 	require.NoError(t, err)
 	return m, out
 }
@@ -243,7 +246,7 @@ func TestLoadBalancerHTTPS(t *testing.T) {
 	// TLS ends at the load balancer: the hosts' proxy serves plain HTTP on
 	// app.hostPort, asks Let's Encrypt for nothing, and keeps the scheme
 	// and client address the load balancer forwards.
-	settings := strings.TrimPrefix(m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")
+	settings := string(recordOf(t, m).Settings)
 	assert.Equal(t, scaleSettingsOf(t, args), settings)
 	assert.Contains(t, settings, `"domain":""`)
 	assert.NotContains(t, settings, domain)
@@ -323,8 +326,11 @@ func TestLaunchTemplateIsTheSingleHost(t *testing.T) {
 	assert.Equal(t, host.Str("instanceType"), lt.Str("instanceType"))
 	assert.Equal(t, host.Str("iamInstanceProfile"), obj(lt, "iamInstanceProfile")["name"].StringValue())
 	assert.True(t, lt.Input("keyName").IsNull(), "no SSH key pair")
-	assert.Equal(t, host.Input("metadataOptions"), lt.Input("metadataOptions"))
 	md := obj(lt, "metadataOptions")
+	assert.Equal(t, "enabled", md["instanceMetadataTags"].StringValue(), "a group's host reads its release from its tags")
+	assert.NotContains(t, obj(host, "metadataOptions"), resource.PropertyKey("instanceMetadataTags"), "a single host reads the newest release")
+	delete(md, "instanceMetadataTags")
+	assert.Equal(t, obj(host, "metadataOptions"), md, "otherwise the single host's")
 	assert.Equal(t, "required", md["httpTokens"].StringValue())
 	assert.Equal(t, 1.0, md["httpPutResponseHopLimit"].NumberValue())
 
@@ -355,8 +361,7 @@ func TestLaunchTemplateIsTheSingleHost(t *testing.T) {
 	for _, dep := range []pulumitest.Resource{
 		scaled.One(t, "aws:iam/rolePolicy:RolePolicy"),
 		scaled.One(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
-		scaled.Named(t, "aws:ssm/parameter:Parameter", "app-image"),
-		scaled.Named(t, "aws:ssm/parameter:Parameter", "app-container-000"),
+		scaled.Named(t, typeObject, "app-release"),
 		scaled.One(t, "aws:secretsmanager/secretVersion:SecretVersion"),
 	} {
 		assert.Contains(t, lt.Request.GetDependencies(), urnOf(dep), "%s %s", dep.Type, dep.Name)
@@ -374,8 +379,11 @@ func TestLaunchTemplateIsTheSingleHost(t *testing.T) {
 		}
 	}
 	appVersion := scaled.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
+	rec := recordOf(t, scaled)
+	assert.Equal(t, compute.NewReleaseRecord(compute.Release{Image: pinnedImage, Container: scaleSettingsOf(t, scaleArgs())}, "db-v1", appVersion), rec)
 	assert.Equal(t, map[string]map[string]string{
-		"instance": {"Name": "app-host", compute.ReleaseTag: compute.ReleaseDigest(compute.Release{Image: pinnedImage, Container: scaleSettingsOf(t, scaleArgs())}, "db-v1", appVersion)},
+		// The template version names the record version a host boots.
+		"instance": {"Name": "app-host", compute.ReleaseTag: scaled.Named(t, typeObject, "app-release").Outputs["versionId"].StringValue(), compute.ReleaseIDTag: rec.ID},
 		"volume":   {"Name": "app-host"},
 	}, tags)
 }
@@ -417,7 +425,8 @@ func TestGroup(t *testing.T) {
 	for _, k := range []string{"minSize", "desiredCapacity", "maxSize"} {
 		assert.Equal(t, 3.0, g.Input(k).NumberValue(), k)
 	}
-	assert.Empty(t, g.Request.GetIgnoreChanges(), "a fixed size is applied")
+	assert.Equal(t, []string{"launchTemplate.version"}, g.Request.GetIgnoreChanges(),
+		"a fixed size is applied; the rollout step, not the provider, moves the group to a new release")
 	lt := obj(g, "launchTemplate")
 	assert.Equal(t, launchTemplateID, pulumitest.Unwrap(lt["id"]).StringValue())
 	assert.Equal(t, "1", pulumitest.Unwrap(lt["version"]).StringValue(), "a version number, never $Latest")
@@ -430,16 +439,8 @@ func TestGroup(t *testing.T) {
 	assert.Contains(t, g.Request.GetDependencies(), urnOf(m.One(t, typeListener)),
 		"the load balancer checks the hosts only once a listener forwards to them")
 
-	refresh := obj(g, "instanceRefresh")
-	assert.Equal(t, "Rolling", refresh["strategy"].StringValue())
-	p := pulumitest.Unwrap(refresh["preferences"]).ObjectValue()
-	assert.Equal(t, 100.0, p["minHealthyPercentage"].NumberValue(), "launch before terminate: no capacity lost")
-	assert.Equal(t, 200.0, p["maxHealthyPercentage"].NumberValue())
-	assert.Equal(t, []resource.PropertyValue{resource.NewProperty(50.0), resource.NewProperty(100.0)}, p["checkpointPercentages"].ArrayValue())
-	assert.Equal(t, fmt.Sprint(compute.RefreshCheckpointDelaySeconds), p["checkpointDelay"].StringValue())
-	assert.Equal(t, fmt.Sprint(compute.RefreshWarmupSeconds), p["instanceWarmup"].StringValue())
-	assert.True(t, p["autoRollback"].BoolValue())
-	assert.True(t, p["skipMatching"].BoolValue())
+	assert.True(t, g.Input("instanceRefresh").IsNull(),
+		"no refresh by the provider: it would move the group first, and a rollback would restore the new release")
 
 	tags := g.Input("tags").ArrayValue()
 	require.Len(t, tags, 1)
@@ -467,7 +468,7 @@ func TestScalingPolicy(t *testing.T) {
 	assert.Equal(t, 2.0, g.Input("desiredCapacity").NumberValue())
 	assert.Equal(t, 6.0, g.Input("maxSize").NumberValue())
 	assert.Equal(t, 2.0, g.Input("waitForElbCapacity").NumberValue())
-	assert.Equal(t, []string{"desiredCapacity"}, g.Request.GetIgnoreChanges())
+	assert.Equal(t, []string{"launchTemplate.version", "desiredCapacity"}, g.Request.GetIgnoreChanges())
 
 	policy := m.One(t, typePolicy)
 	assert.Equal(t, g.ID, policy.Str("autoscalingGroupName"))
@@ -556,12 +557,12 @@ func TestScaleModeHasNoSingleHost(t *testing.T) {
 	for _, typ := range []string{typeLB, typeTargetGroup, typeListener, typeTemplate, typeGroup, typePolicy, typeCert} {
 		assert.Empty(t, single.OfType(typ), "a single host has no %s", typ)
 	}
-	assert.Equal(t, 16, m.AssertParentedTo(t, typeComponent, "app"))
+	assert.Equal(t, 22, m.AssertParentedTo(t, typeComponent, "app"))
 	args := scaleArgs()
 	args.Domain, args.HostedZoneID = domain, zoneID
 	args.Scaling, args.Hosts = &config.Scaling{Min: 2, Max: 4, TargetCPU: 50}, 1
 	m, _ = buildScale(t, args)
-	assert.Equal(t, 22, m.AssertParentedTo(t, typeComponent, "app"),
+	assert.Equal(t, 28, m.AssertParentedTo(t, typeComponent, "app"),
 		"and the certificate, its validation and record, the redirect listener, the alias record and the policy")
 }
 
@@ -620,4 +621,92 @@ func TestDatabaseConnectGrant(t *testing.T) {
 		return err
 	})
 	assert.ErrorContains(t, err, "no rds-db:connect resource")
+}
+
+// recordingRoller records the rollouts it is asked for and answers err.
+type recordingRoller struct {
+	asked []compute.GroupRollout
+	err   error
+}
+
+func (r *recordingRoller) roll(_ context.Context, g compute.GroupRollout) error {
+	r.asked = append(r.asked, g)
+	return r.err
+}
+
+// TestGroupRolloutStep: `pulumi up` hands the group and the template's
+// newest version to the rollout step with the refresh's preferences and
+// app.refreshTimeout, and waits for it: the version output, the release
+// output and the history wait for it, and a failed rollout fails the
+// program (so nothing that `pulumi up` deletes at its end is deleted). A
+// preview asks nothing.
+func TestGroupRolloutStep(t *testing.T) {
+	roller := &recordingRoller{}
+	args := scaleArgs()
+	args.RollGroup = roller.roll
+	args.AWSProfile = "shop-admin"
+	m, out := buildScale(t, args)
+	require.Len(t, roller.asked, 1)
+	g := m.One(t, typeGroup)
+	assert.Equal(t, compute.GroupRollout{
+		Region: "eu-west-1", Profile: "shop-admin",
+		Group: g.ID, TemplateID: launchTemplateID, Version: 1,
+		MinHealthyPercentage: 100, MaxHealthyPercentage: 200,
+		CheckpointPercentages: compute.RefreshCheckpoints, CheckpointDelaySeconds: compute.RefreshCheckpointDelaySeconds,
+		InstanceWarmupSeconds: compute.RefreshWarmupSeconds, SkipMatching: true,
+		TargetGroupArn: targetGroupArn, LogGroup: m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["name"].StringValue(),
+		Timeout: 3600 * time.Second,
+	}, roller.asked[0])
+	assert.Equal(t, pinnedImage, out.version)
+	history := m.Named(t, "aws:ssm/parameter:Parameter", "app-release-history")
+	assert.Contains(t, history.Str("insecureValue"), recordOf(t, m).ID, "a release that rolled out joins the history")
+
+	failing := &recordingRoller{err: errors.New("the instance refresh ended Failed")}
+	args.RollGroup = failing.roll
+	m = pulumitest.New()
+	err := m.Run("test", func(ctx *pulumi.Context) error {
+		c, err := compute.New(ctx, "app", args.App, args.Inputs)
+		if err != nil {
+			return err
+		}
+		ctx.Export("version", c.Version)
+		return nil
+	})
+	require.Error(t, err, "a failed rollout fails `pulumi up`")
+	assert.Contains(t, err.Error(), "rolling out launch template version 1 to the group "+g.ID+": the instance refresh ended Failed")
+	for _, r := range m.OfType("aws:ssm/parameter:Parameter") {
+		assert.NotEqual(t, "app-release-history", r.Name, "the history waits for the rollout, and a failed one never joins it")
+	}
+
+	preview := &recordingRoller{}
+	args.RollGroup = preview.roll
+	_, _ = buildScaleWith(t, pulumitest.New(), args, func(info *pulumi.RunInfo) { info.DryRun = true })
+	assert.Empty(t, preview.asked, "a preview starts no refresh")
+}
+
+// TestScaleOutBootsTheRunningRelease: a new release is a new template
+// version whose instance tag names it, while the group's own version is
+// left to the rollout step: until a refresh succeeds, the group launches
+// (a scale-out, a replaced host) the version it runs, whose tag names the
+// release its peers run, with the same user-data.
+func TestScaleOutBootsTheRunningRelease(t *testing.T) {
+	tagOf := func(m *pulumitest.Mocks) string {
+		for _, spec := range m.One(t, typeTemplate).Input("tagSpecifications").ArrayValue() {
+			s := pulumitest.Unwrap(spec).ObjectValue()
+			if s["resourceType"].StringValue() == "instance" {
+				return pulumitest.Unwrap(pulumitest.Unwrap(s["tags"]).ObjectValue()[compute.ReleaseTag]).StringValue()
+			}
+		}
+		return ""
+	}
+	before, _ := buildScale(t, scaleArgs())
+	args := scaleArgs()
+	args.Image = strings.Replace(ecrImage, ":v1", ":v2", 1)
+	after, _ := buildScale(t, args)
+	assert.NotEqual(t, tagOf(before), tagOf(after), "a new release is a new template version")
+	assert.Equal(t, before.Named(t, typeObject, "app-release").Outputs["versionId"].StringValue(), tagOf(before), "the tag names the record version of the release")
+	assert.Equal(t, before.One(t, typeTemplate).Str("userData"), after.One(t, typeTemplate).Str("userData"), "every host boots the same way")
+	g := after.One(t, typeGroup)
+	assert.Contains(t, g.Request.GetIgnoreChanges(), "launchTemplate.version", "Pulumi never moves the group to the new version")
+	assert.True(t, g.Input("instanceRefresh").IsNull())
 }

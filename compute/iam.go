@@ -6,8 +6,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rds-app/rds-app/internal/awsfacts"
@@ -21,11 +21,9 @@ type HostPolicyInput struct {
 	SecretArns []string
 	// KmsKeyArn encrypts those secrets.
 	KmsKeyArn string
-	// ImageParameterArn is the SSM parameter holding the image.
-	ImageParameterArn string
-	// ContainerPathArn is the SSM path holding the container settings'
-	// pieces: the host reads the path and the parameters under it.
-	ContainerPathArn string
+	// ReleaseRecordArn is the release record in the release bucket
+	// (arn:…:s3:::<bucket>/release.json): the host reads its versions.
+	ReleaseRecordArn string
 	// LogGroupArn is where the container's logs go.
 	LogGroupArn string
 	// PullRepositoryArns are the private ECR repositories the host pulls
@@ -54,8 +52,18 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 				"kms:ViaService": fmt.Sprintf("secretsmanager.%s.%s", in.Region, dnsSuffix(in.Partition)),
 			}},
 		},
-		iampolicy.Allow("ReadImageParameter", []string{"ssm:GetParameter"}, in.ImageParameterArn),
-		iampolicy.Allow("ReadContainerSettings", []string{"ssm:GetParametersByPath"}, in.ContainerPathArn),
+		// The newest release, or the version its launch template names.
+		iampolicy.Allow("ReadReleases", []string{"s3:GetObject", "s3:GetObjectVersion"}, in.ReleaseRecordArn),
+		{
+			// The release bucket is encrypted with the stack's key too.
+			Sid:      "DecryptReleasesThroughS3",
+			Effect:   "Allow",
+			Action:   []string{"kms:Decrypt"},
+			Resource: []string{in.KmsKeyArn},
+			Condition: map[string]map[string]string{"StringEquals": {
+				"kms:ViaService": fmt.Sprintf("s3.%s.%s", in.Region, dnsSuffix(in.Partition)),
+			}},
+		},
 		iampolicy.Allow("WriteContainerLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, in.LogGroupArn, in.LogGroupArn+":log-stream:*"),
 		{
 			Sid:       "PublishHealthMetric",
@@ -107,9 +115,9 @@ func SSMManagedPolicyARN(partition string) string {
 }
 
 type hostResources struct {
-	logGroup   *cloudwatch.LogGroup
-	appSecret  *secretsmanager.Secret
-	imageParam *ssm.Parameter
+	logGroup  *cloudwatch.LogGroup
+	appSecret *secretsmanager.Secret
+	releases  *s3.BucketV2
 }
 
 type hostIdentity struct {
@@ -146,15 +154,14 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image awsfacts
 	if args.RepositoryArn != nil {
 		repository = args.RepositoryArn
 	}
-	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.imageParam.Arn, res.logGroup.Arn, connect, repository).ApplyT(
+	policy := pulumi.All(args.DatabaseSecretArn, res.appSecret.Arn, args.KmsKeyArn, res.releases.Arn, res.logGroup.Arn, connect, repository).ApplyT(
 		func(vs []any) string {
 			return HostPolicy(HostPolicyInput{
 				Region:             args.Region,
 				Partition:          args.Partition,
 				SecretArns:         []string{vs[0].(string), vs[1].(string)},
 				KmsKeyArn:          vs[2].(string),
-				ImageParameterArn:  vs[3].(string),
-				ContainerPathArn:   fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", args.Partition, args.Region, args.AccountID, ContainerPath(args.ParameterPrefix)),
+				ReleaseRecordArn:   vs[3].(string) + "/" + ReleaseKey,
 				LogGroupArn:        vs[4].(string),
 				PullRepositoryArns: pullRepositories(image, vs[6].(string)),
 				HealthNamespace:    HealthNamespace(args.ParameterPrefix),

@@ -14,15 +14,15 @@ import (
 
 const getImage = "aws:ecr/getImage:getImage"
 
-// released is what a run's release names: the image parameter, the
-// rollout's command and the version output.
-func released(t *testing.T, m *pulumitest.Mocks, out outputs) (param, command string) {
+// released is what a run's release names: the release record's image,
+// the rollout's command and the version output.
+func released(t *testing.T, m *pulumitest.Mocks, out outputs) (image, command string) {
 	t.Helper()
-	param = m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue")
-	assert.Equal(t, param, out.version, "the version output names the release's image")
+	image = recordOf(t, m).Image
+	assert.Equal(t, image, out.version, "the version output names the release's image")
 	command = m.One(t, "aws:ssm/association:Association").Input("parameters").ObjectValue()["commands"].StringValue()
-	assert.Contains(t, command, "# image: "+param+";")
-	return param, command
+	assert.True(t, strings.HasSuffix(command, "; image: "+image), command)
+	return image, command
 }
 
 // TestReleaseNamesOneDigest: every release names one digest. A tag in ECR

@@ -2,18 +2,21 @@ package compute
 
 // Release records: pure Go, no Pulumi types. A release is the image (with
 // its digest), the container settings and the versions of both secrets,
-// stored once under its own name, /rds-app/<stack>/releases/<id>, in
-// pieces like the settings were (SettingsPieces). The ID is a digest of
-// the content, so a name always holds the same release: a record is never
-// changed, only created and, once it is no longer kept, deleted.
+// stored as one JSON object (ReleaseRecord), the stack's release record
+// (ReleaseKey in the stack's release bucket). The bucket keeps every
+// version of it: a version is never changed, so a version ID names one
+// release for good, and a lifecycle rule deletes all but the newest
+// app.releasesKept versions.
 //
-// A host boots exactly one release: in an Auto Scaling group the one its
-// launch template version names (the instance tag ReleaseTag, read from
-// the instance metadata), on a single host the one the release parameter
-// names. The stack keeps the releases that rolled out last
-// (app.releasesKept, the release history) and the one configured.
+// A host boots exactly one release: in an Auto Scaling group the version
+// its launch template version names (the instance tag ReleaseTag, read from
+// the instance metadata), on a single host the newest. The stack's release
+// history (ReleaseHistory) lists the releases that rolled out, newest
+// first: a rollback goes back to one of them.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -112,8 +115,50 @@ func ParseReleaseRecord(pieces []string) (ReleaseRecord, error) {
 	return r, nil
 }
 
-// ReleaseHistory is the IDs of the releases that rolled out, newest first.
-type ReleaseHistory []string
+// ReleaseDigest is a release's ID: a digest of the image, the container
+// settings and both secrets' version IDs (none of them secret).
+func ReleaseDigest(r Release, databaseSecretVersion, appSecretVersion string) string {
+	// A JSON array: no choice of values can make two releases read alike.
+	text, err := json.Marshal([]string{r.Image, r.Container, databaseSecretVersion, appSecretVersion})
+	if err != nil {
+		panic(err) // strings always marshal
+	}
+	sum := sha256.Sum256(text)
+	return hex.EncodeToString(sum[:16])
+}
+
+// ReleaseKey is the release record's key in the release bucket.
+const ReleaseKey = "release.json"
+
+// JSON is the record as the host reads it.
+func (r ReleaseRecord) JSON() (string, error) {
+	if !json.Valid(r.Settings) {
+		return "", fmt.Errorf("release %s: the container settings are not JSON", r.ID)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// HistoryEntry is a release that rolled out: its ID, the version of the
+// release record that holds it, and its image.
+type HistoryEntry struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Image   string `json:"image"`
+}
+
+// Map is the entry as a stack output.
+func (e HistoryEntry) Map() map[string]string {
+	return map[string]string{"id": e.ID, "version": e.Version, "image": e.Image}
+}
+
+// ReleaseHistory is the releases that rolled out, newest first.
+type ReleaseHistory []HistoryEntry
 
 // ParseReleaseHistory reads the release history parameter's value; an
 // empty value is an empty history.
@@ -123,29 +168,42 @@ func ParseReleaseHistory(value string) (ReleaseHistory, error) {
 	}
 	var h ReleaseHistory
 	if err := json.Unmarshal([]byte(value), &h); err != nil {
-		return nil, fmt.Errorf("the release history is not a JSON list: %w", err)
+		return nil, fmt.Errorf("the release history is not a JSON list of releases: %w", err)
 	}
-	for _, id := range h {
-		if !ValidReleaseID(id) {
-			return nil, fmt.Errorf("the release history lists %q, which is not a release ID", id)
+	for _, e := range h {
+		if !ValidReleaseID(e.ID) || e.Version == "" || e.Image == "" {
+			return nil, fmt.Errorf("the release history lists %+v, which is not a release", e)
 		}
 	}
 	return h, nil
 }
 
-// After is the history once release id has rolled out: id first, then the
+// After is the history once release e has rolled out: e first, then the
 // others in their order, at most keep in all.
-func (h ReleaseHistory) After(id string, keep int) ReleaseHistory {
-	out := ReleaseHistory{id}
+func (h ReleaseHistory) After(e HistoryEntry, keep int) ReleaseHistory {
+	out := ReleaseHistory{e}
 	for _, old := range h {
 		if len(out) >= keep {
 			break
 		}
-		if old != id {
+		if old.ID != e.ID {
 			out = append(out, old)
 		}
 	}
 	return out
+}
+
+// HistoryBytes is the most the history parameter holds: a standard SSM
+// parameter's 4 KB.
+const HistoryBytes = 4096
+
+// Fit is h without its oldest releases, as many as it takes to fit max
+// bytes (the newest always stays).
+func (h ReleaseHistory) Fit(max int) ReleaseHistory {
+	for len(h) > 1 && len(h.String()) > max {
+		h = h[:len(h)-1]
+	}
+	return h
 }
 
 // String is the parameter's value.
@@ -160,15 +218,15 @@ func (h ReleaseHistory) String() string {
 	return string(b)
 }
 
-// Previous is the release a rollback from the configured release current
-// goes back to: the newest release that rolled out before it. When current
-// has not rolled out (its rollout failed, or is under way), that is the
-// one that serves now.
-func (h ReleaseHistory) Previous(current string) string {
-	for _, id := range h {
-		if id != current {
-			return id
+// Previous is the release a rollback from the configured release (ID
+// current) goes back to: the newest release that rolled out before it.
+// When current has not rolled out (its rollout failed, or is under way),
+// that is the one that serves now. ok is false when there is none.
+func (h ReleaseHistory) Previous(current string) (e HistoryEntry, ok bool) {
+	for _, e := range h {
+		if e.ID != current {
+			return e, true
 		}
 	}
-	return ""
+	return HistoryEntry{}, false
 }

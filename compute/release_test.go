@@ -39,12 +39,16 @@ func TestReleaseRecordRoundTrips(t *testing.T) {
 }
 
 func TestReleaseHistory(t *testing.T) {
-	a, b, c, d := strings.Repeat("a", 32), strings.Repeat("b", 32), strings.Repeat("c", 32), strings.Repeat("d", 32)
+	entry := func(c string) HistoryEntry {
+		return HistoryEntry{ID: strings.Repeat(c, 32), Version: "v-" + c, Image: "r/app@sha256:" + strings.Repeat(c, 64)}
+	}
+	a, b, c, d := entry("a"), entry("b"), entry("c"), entry("d")
 	h, err := ParseReleaseHistory("")
 	require.NoError(t, err)
 	require.Empty(t, h)
 	require.Equal(t, "[]", h.String())
-	require.Equal(t, "", h.Previous(a), "nothing rolled out before the first release")
+	_, ok := h.Previous(a.ID)
+	require.False(t, ok, "nothing rolled out before the first release")
 
 	h = ReleaseHistory{b, a}
 	require.Equal(t, ReleaseHistory{c, b, a}, h.After(c, 3))
@@ -53,14 +57,37 @@ func TestReleaseHistory(t *testing.T) {
 
 	// Rolled out: the previous release is the one before it. Not rolled
 	// out (a failed release): the one that serves.
-	require.Equal(t, a, h.Previous(b))
-	require.Equal(t, b, h.Previous(d))
+	prev, ok := h.Previous(b.ID)
+	require.True(t, ok)
+	require.Equal(t, a, prev)
+	prev, _ = h.Previous(d.ID)
+	require.Equal(t, b, prev)
+
+	long := ReleaseHistory{}
+	for i := 0; i < 40; i++ {
+		long = append(long, entry(string(rune('a'+i%26))))
+	}
+	fit := long.Fit(HistoryBytes)
+	require.LessOrEqual(t, len(fit.String()), HistoryBytes)
+	require.Less(t, len(fit), len(long))
+	require.Equal(t, long[:len(fit)], fit, "the oldest go")
 
 	back, err := ParseReleaseHistory(h.After(c, 3).String())
 	require.NoError(t, err)
 	require.Equal(t, ReleaseHistory{c, b, a}, back)
-	_, err = ParseReleaseHistory(`["not-an-id"]`)
-	require.ErrorContains(t, err, `"not-an-id"`)
+	_, err = ParseReleaseHistory(`[{"id":"not-an-id","version":"1","image":"x"}]`)
+	require.ErrorContains(t, err, "not-an-id")
 	_, err = ParseReleaseHistory(`{}`)
+	require.Error(t, err)
+}
+
+func TestReleaseRecordJSON(t *testing.T) {
+	rec := NewReleaseRecord(Release{Image: "r/app:1@sha256:" + strings.Repeat("a", 64), Container: `{"hostPort":80,"environment":{"A":"<&>"}}`}, "db-v1", "app-v1")
+	text, err := rec.JSON()
+	require.NoError(t, err)
+	require.Equal(t, `{"id":"`+rec.ID+`","image":"r/app:1@sha256:`+strings.Repeat("a", 64)+`","databaseSecretVersion":"db-v1","appSecretVersion":"app-v1","settings":{"hostPort":80,"environment":{"A":"<&>"}}}`, text,
+		"what the host reads: the settings as they are, no HTML escapes")
+	rec.Settings = []byte("{")
+	_, err = rec.JSON()
 	require.Error(t, err)
 }

@@ -1,17 +1,12 @@
 package compute
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
-
-// ImageParameterName is the SSM parameter that holds the image reference.
-func ImageParameterName(prefix string) string { return prefix + "/image" }
 
 // Release is what a rollout brings to the container, apart from the
 // secrets' values: the image, with its digest (releaseImage), and the
@@ -33,35 +28,18 @@ func (r Release) withImage(image string) Release {
 const rolloutLogLines = 80
 
 // RolloutCommand is what the host runs when anything the container sees
-// changes: reload the unit (which re-reads the image, the container
-// settings and both secrets, pulls, starts the new container beside the
-// old one and switches the proxy to it once it is healthy) if it is
+// changes: reload the unit (which reads the newest release record, both
+// secrets by the versions it names, pulls, starts the new container beside
+// the old one and switches the proxy to it once it is healthy) if it is
 // running; before the first start it does nothing, as the first start reads
-// everything anyway. A failed reload prints the unit's last journal lines.
-// The command names the image, a digest of the container
-// settings and both secrets' current version IDs (which are not secret), so
-// that any change of them changes the command and so runs it again.
-func RolloutCommand(r Release, databaseSecretVersion, appSecretVersion string) string {
-	sum := sha256.Sum256([]byte(r.Container))
-	return fmt.Sprintf("systemctl try-reload-or-restart %s || { journalctl --unit %s --lines %d --no-pager --output cat; exit 1; } # image: %s; settings: %s; secrets: %s %s",
-		UnitName, UnitName, rolloutLogLines, r.Image, hex.EncodeToString(sum[:6]), databaseSecretVersion, appSecretVersion)
-}
-
-// newImageParameter stores the image reference where the host reads it at
-// every start. The name is fixed (per project and stack) because the host
-// and docs/deploys.md refer to it.
-func newImageParameter(ctx *pulumi.Context, name string, args Args, image pulumi.StringOutput, parent pulumi.ResourceOption) (*ssm.Parameter, error) {
-	p, err := ssm.NewParameter(ctx, name+"-image", &ssm.ParameterArgs{
-		Name:        pulumi.String(ImageParameterName(args.ParameterPrefix)),
-		Description: pulumi.String("Container image the rds-app host runs; read at every start of " + UnitName),
-		Type:        pulumi.String("String"),
-		// InsecureValue: an image reference is not secret, so it shows in diffs.
-		InsecureValue: image,
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("creating image parameter: %w", err)
-	}
-	return p, nil
+// the release anyway. A failed reload prints the unit's last journal lines.
+// The command names the release (its ID digests the image, the container
+// settings and both secrets' version IDs, none of them secret) and the
+// record's version, so that any change of them changes the command and so
+// runs it again.
+func RolloutCommand(image, releaseID, recordVersion string) string {
+	return fmt.Sprintf("systemctl try-reload-or-restart %s || { journalctl --unit %s --lines %d --no-pager --output cat; exit 1; } # release: %s (record version %s); image: %s",
+		UnitName, UnitName, rolloutLogLines, releaseID, recordVersion, image)
 }
 
 // RolloutWaitSeconds bounds how long `pulumi up` waits for a rollout: the
@@ -73,10 +51,11 @@ const RolloutWaitSeconds = 1200
 type rolloutInputs struct {
 	// image is the release's image, with its digest.
 	image pulumi.StringOutput
-	// parameters hold the release; they are written before the host is told.
-	parameters []pulumi.Resource
-	// The secrets' versions change with their values.
-	databaseSecretVersion, appSecretVersion pulumi.StringInput
+	// releaseID is the release's ID (ReleaseDigest), recordVersion the
+	// version of the release record that holds it.
+	releaseID, recordVersion pulumi.StringOutput
+	// written hold the release; they are written before the host is told.
+	written []pulumi.Resource
 }
 
 // newRollout creates an SSM State Manager association that runs
@@ -85,11 +64,11 @@ type rolloutInputs struct {
 // sees, so such a change reaches the running container (a new container on
 // the same host) while the instance, its user-data and its address stay as
 // they are.
-func newRollout(ctx *pulumi.Context, name string, release Release, instance *ec2.Instance, in rolloutInputs, identity *hostIdentity, parent pulumi.ResourceOption) (*ssm.Association, error) {
-	command := pulumi.All(in.image, in.databaseSecretVersion, in.appSecretVersion).ApplyT(func(vs []any) string {
-		return RolloutCommand(release.withImage(vs[0].(string)), vs[1].(string), vs[2].(string))
+func newRollout(ctx *pulumi.Context, name string, instance *ec2.Instance, in rolloutInputs, identity *hostIdentity, parent pulumi.ResourceOption) (*ssm.Association, error) {
+	command := pulumi.All(in.image, in.releaseID, in.recordVersion).ApplyT(func(vs []any) string {
+		return RolloutCommand(vs[0].(string), vs[1].(string), vs[2].(string))
 	}).(pulumi.StringOutput)
-	deps := append(append([]pulumi.Resource{identity.profile}, in.parameters...), identity.grants...)
+	deps := append(append([]pulumi.Resource{identity.profile}, in.written...), identity.grants...)
 	association, err := ssm.NewAssociation(ctx, name+"-rollout", &ssm.AssociationArgs{
 		Name: pulumi.String("AWS-RunShellScript"),
 		Targets: ssm.AssociationTargetArray{ssm.AssociationTargetArgs{
@@ -107,8 +86,8 @@ func newRollout(ctx *pulumi.Context, name string, release Release, instance *ec2
 		// (journalctl -u rds-app) and the container's log group say why.
 		WaitForSuccessTimeoutSeconds: pulumi.Int(RolloutWaitSeconds),
 	}, parent,
-		// The parameters must hold the new release before the host is told,
-		// and the host must be allowed to read them (and the secrets, and to
+		// The record must hold the new release before the host is told,
+		// and the host must be allowed to read it (and the secrets, and to
 		// run as a managed instance) before the command runs on a first
 		// deploy.
 		pulumi.DependsOn(deps))

@@ -82,10 +82,8 @@ type HostSettings struct {
 	Region            string
 	DatabaseSecretArn string
 	AppSecretArn      string
-	ImageParameter    string
-	// ContainerPath holds the pieces of the container's settings: ports,
-	// health check path and plain variables.
-	ContainerPath string
+	// ReleaseBucket holds the release record (ReleaseKey), in versions.
+	ReleaseBucket string
 	LogGroup      string
 	// HealthNamespace is where the health reporter publishes.
 	HealthNamespace string
@@ -107,8 +105,8 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"AWS_REGION", s.Region},
 		{"DB_SECRET_ARN", s.DatabaseSecretArn},
 		{"APP_SECRET_ARN", s.AppSecretArn},
-		{"IMAGE_PARAMETER", s.ImageParameter},
-		{"CONTAINER_PATH", s.ContainerPath},
+		{"RELEASE_BUCKET", s.ReleaseBucket},
+		{"RELEASE_KEY", ReleaseKey},
 		{"LOG_GROUP", s.LogGroup},
 		{"CA_BUNDLE", CABundlePath},
 		{"CA_BUNDLE_URL", CABundleURL(s.Region)},

@@ -17,8 +17,7 @@ func testSettings() HostSettings {
 		Region:            "eu-west-1",
 		DatabaseSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
 		AppSecretArn:      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
-		ImageParameter:    "/rds-app/dev/image",
-		ContainerPath:     "/rds-app/dev/container",
+		ReleaseBucket:     "app-releases-abc123",
 		LogGroup:          "app-app-logs-1234567",
 		HealthNamespace:   "rds-app/dev",
 	}
@@ -54,8 +53,8 @@ func TestRenderUserData(t *testing.T) {
 		"AWS_REGION=eu-west-1",
 		"DB_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
 		"APP_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
-		"IMAGE_PARAMETER=/rds-app/dev/image",
-		"CONTAINER_PATH=/rds-app/dev/container",
+		"RELEASE_BUCKET=app-releases-abc123",
+		"RELEASE_KEY=release.json",
 		"LOG_GROUP=app-app-logs-1234567",
 		"CA_BUNDLE=/etc/rds-app/rds-ca-bundle.pem",
 		"CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
@@ -207,17 +206,24 @@ func TestChunks(t *testing.T) {
 
 // TestRolloutCommandFollowsEverythingTheContainerSees: the command, and so
 // the association, changes with the image, the container settings and
-// either secret's version, and with nothing else.
+// either secret's version (through the release's ID), and with nothing
+// else.
 func TestRolloutCommandFollowsEverythingTheContainerSees(t *testing.T) {
 	base := Release{Image: "nginx:1", Container: `{"hostPort":80}`}
-	cmd := RolloutCommand(base, "db-v1", "app-v1")
-	assert.Regexp(t, `^systemctl try-reload-or-restart rds-app\.service \|\| \{ journalctl --unit rds-app\.service --lines 80 --no-pager --output cat; exit 1; \} # image: nginx:1; settings: [0-9a-f]{12}; secrets: db-v1 app-v1$`, cmd)
-	assert.Equal(t, cmd, RolloutCommand(base, "db-v1", "app-v1"), "the same release is the same command")
+	command := func(r Release, db, app string) string {
+		rec := NewReleaseRecord(r, db, app)
+		text, err := rec.JSON()
+		require.NoError(t, err)
+		return RolloutCommand(r.Image, rec.ID, "ver-"+text[:0]+rec.ID[:8])
+	}
+	cmd := command(base, "db-v1", "app-v1")
+	assert.Regexp(t, `^systemctl try-reload-or-restart rds-app\.service \|\| \{ journalctl --unit rds-app\.service --lines 80 --no-pager --output cat; exit 1; \} # release: [0-9a-f]{32} \(record version ver-[0-9a-f]{8}\); image: nginx:1$`, cmd)
+	assert.Equal(t, cmd, command(base, "db-v1", "app-v1"), "the same release is the same command")
 	for name, other := range map[string]string{
-		"image":              RolloutCommand(Release{Image: "nginx:2", Container: base.Container}, "db-v1", "app-v1"),
-		"container settings": RolloutCommand(Release{Image: base.Image, Container: `{"hostPort":8080}`}, "db-v1", "app-v1"),
-		"database secret":    RolloutCommand(base, "db-v2", "app-v1"),
-		"app secret":         RolloutCommand(base, "db-v1", "app-v2"),
+		"image":              command(Release{Image: "nginx:2", Container: base.Container}, "db-v1", "app-v1"),
+		"container settings": command(Release{Image: base.Image, Container: `{"hostPort":8080}`}, "db-v1", "app-v1"),
+		"database secret":    command(base, "db-v2", "app-v1"),
+		"app secret":         command(base, "db-v1", "app-v2"),
 	} {
 		assert.NotEqual(t, cmd, other, "a change of the %s must run the rollout again", name)
 	}

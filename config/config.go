@@ -131,6 +131,12 @@ type App struct {
 	// Repository creates the stack's own ECR repository, which
 	// rds-app-ship pushes to. Default DefaultRepository.
 	Repository bool
+	// RefreshTimeout is how long, in seconds, `pulumi up` waits for a
+	// group's instance refresh. Default DefaultRefreshTimeout.
+	RefreshTimeout int
+	// ReleasesKept is how many releases the release bucket keeps. Default
+	// DefaultReleasesKept.
+	ReleasesKept int
 	// RepositoryKeep is how many tagged images the repository keeps.
 	// Default DefaultRepositoryKeep.
 	RepositoryKeep int

@@ -71,6 +71,8 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, App{
 		Image:            "public.ecr.aws/docker/library/nginx:stable-alpine",
 		RepositoryKeep:   30,
+		ReleasesKept:     DefaultReleasesKept,
+		RefreshTimeout:   DefaultRefreshTimeout,
 		Hosts:            1,
 		InstanceType:     "t3.micro",
 		HostPort:         80,
@@ -100,7 +102,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 			"maintenanceWindow": "sat:22:00-sat:23:00", "multiAz": true, "deletionProtection": true, "skipFinalSnapshot": true,
 			"applyImmediately": true, "extendedSupport": true, "monitoringInterval": 15, "logRetentionDays": 365,
 			"insightsMode": "advanced", "passwordVersion": 3, "proxy": true, "proxyIamAuth": true, "readReplicas": 2}`,
-		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "repository": true, "repositoryKeep": 12, "repositoryForceDelete": true, "scaling": {"min": 2, "max": 6, "targetRequests": 1200}, "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 80,
+		"rds-app:app": `{"image": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", "repository": true, "repositoryKeep": 12, "repositoryForceDelete": true, "releasesKept": 3, "refreshTimeout": 7200, "scaling": {"min": 2, "max": 6, "targetRequests": 1200}, "instanceType": "t4g.small", "amiId": "ami-12345678", "hostPort": 80,
 			"containerPort": 3000, "healthCheckPath": "/healthz?full=1", "rootVolumeSize": 30, "logRetentionDays": 90, "secretNames": ["SESSION_KEY"],
 			"environment": {"NODE_ENV": "production"}, "healthCheckTimeout": 300, "healthCheckInterval": 3, "healthCheckRetries": 4, "drainSeconds": 60,
 			"proxyImage": "public.ecr.aws/docker/library/caddy@sha256:` + strings.Repeat("c", 64) + `", "domain": "shop.example.org", "hostedZoneId": "Z2ABCDEF123456"}`,
@@ -114,7 +116,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 		MaintenanceWindow: "sat:22:00-sat:23:00", MultiAZ: true, DeletionProtection: true, SkipFinalSnapshot: true,
 		ApplyImmediately: true, ExtendedSupport: true, MonitoringInterval: 15, LogRetentionDays: 365,
 		InsightsMode: "advanced", PasswordVersion: 3, Proxy: true, ProxyIAMAuth: true, ReadReplicas: 2}, cfg.Database)
-	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", Repository: true, RepositoryKeep: 12, RepositoryForceDelete: true, Hosts: 1, Scaling: &Scaling{Min: 2, Max: 6, TargetRequests: 1200}, InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 80,
+	assert.Equal(t, App{Image: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shop:v1", Repository: true, RepositoryKeep: 12, RepositoryForceDelete: true, ReleasesKept: 3, RefreshTimeout: 7200, Hosts: 1, Scaling: &Scaling{Min: 2, Max: 6, TargetRequests: 1200}, InstanceType: "t4g.small", AMIID: "ami-12345678", HostPort: 80,
 		ContainerPort: 3000, HealthCheckPath: "/healthz?full=1", RootVolumeSize: 30, LogRetentionDays: 90, SecretNames: []string{"SESSION_KEY"},
 		Environment: map[string]string{"NODE_ENV": "production"}, HealthCheckTimeout: 300, HealthCheckInterval: 3, HealthCheckRetries: 4, DrainSeconds: 60,
 		ProxyImage: "public.ecr.aws/docker/library/caddy@sha256:" + strings.Repeat("c", 64), Domain: "shop.example.org", HostedZoneID: "Z2ABCDEF123456"}, cfg.App)
@@ -529,7 +531,7 @@ func TestUnknownKeys(t *testing.T) {
 	assert.Equal(t, []string{
 		"rds-app:network.azcount: is not a known key; known keys are cidr, azCount, availabilityZones, ingressCidrs, flowLogRetentionDays",
 		"rds-app:database.multiAZ: is not a known key; known keys are engineVersion, instanceClass, allocatedStorage, maxAllocatedStorage, port, username, name, backupRetentionDays, backupWindow, maintenanceWindow, multiAz, deletionProtection, skipFinalSnapshot, applyImmediately, extendedSupport, monitoringInterval, logRetentionDays, insightsMode, passwordVersion, proxy, proxyIamAuth, readReplicas",
-		"rds-app:app.imageTag: is not a known key; known keys are image, repository, repositoryKeep, repositoryForceDelete, hosts, scaling, instanceType, amiId, hostPort, containerPort, healthCheckPath, healthCheckTimeout, healthCheckInterval, healthCheckRetries, drainSeconds, proxyImage, domain, hostedZoneId, rootVolumeSize, logRetentionDays, secretNames, environment",
+		"rds-app:app.imageTag: is not a known key; known keys are image, repository, repositoryKeep, repositoryForceDelete, releasesKept, hosts, scaling, refreshTimeout, instanceType, amiId, hostPort, containerPort, healthCheckPath, healthCheckTimeout, healthCheckInterval, healthCheckRetries, drainSeconds, proxyImage, domain, hostedZoneId, rootVolumeSize, logRetentionDays, secretNames, environment",
 		"rds-app:netwrok: is not a known key; rds-app reads rds-app:network, rds-app:database, rds-app:app and rds-app:ops",
 	}, problems)
 }
@@ -620,6 +622,16 @@ func TestRepositoryAndImageVersion(t *testing.T) {
 	assert.Equal(t, []string{
 		"rds-app:app.repositoryKeep: 0 is outside 1..20000 (allowed: 1 to 20000; for example 50)",
 	}, problemsOf(t, map[string]string{"rds-app:app": `{"image": "nginx:1", "repository": true, "repositoryKeep": 0}`}))
+	// A release and the one before it at least; S3 keeps at most 100
+	// noncurrent versions by a rule. A wait shorter than a refresh's
+	// checkpoints, or longer than a day, is refused.
+	assert.Equal(t, []string{
+		"rds-app:app.releasesKept: 1 is outside 2..101 (allowed: 2 to 101; for example 20)",
+		"rds-app:app.refreshTimeout: 60 is outside 600..86400 (allowed: 600 to 86400; for example 5400)",
+	}, problemsOf(t, map[string]string{"rds-app:app": `{"image": "nginx:1", "releasesKept": 1, "refreshTimeout": 60}`}))
+	assert.Equal(t, []string{
+		"rds-app:app.releasesKept: 102 is outside 2..101 (allowed: 2 to 101; for example 20)",
+	}, problemsOf(t, map[string]string{"rds-app:app": `{"image": "nginx:1", "releasesKept": 102}`}))
 
 	problems := problemsOf(t, map[string]string{"rds-app:app": `{"image": "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop:v1"}`})
 	require.Len(t, problems, 1)

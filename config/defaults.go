@@ -37,6 +37,12 @@ const (
 	// DefaultRepository is off: a stack deployed before the repository
 	// existed keeps its image where it is.
 	DefaultRepository = false
+	// DefaultRefreshTimeout is how long `pulumi up` waits for a group's
+	// instance refresh: two checkpoints of five minutes, and a host's boot
+	// and warm-up for each half of the group, with room to spare.
+	DefaultRefreshTimeout = 3600
+	// DefaultReleasesKept is how many releases the release bucket keeps.
+	DefaultReleasesKept = 10
 	// DefaultRepositoryKeep is how many releases the repository keeps.
 	DefaultRepositoryKeep = 30
 	// DefaultRepositoryForceDelete keeps the repository and its images

@@ -76,6 +76,16 @@ var appSettings = []Setting{
 		Example: false, ExampleNeeds: map[string]any{"app.repository": true}, Effect: InPlace,
 	},
 	{
+		Section: SectionApp, Name: "releasesKept", Kind: Integer,
+		bind: intField(func(c *Config) *int { return &c.App.ReleasesKept }, DefaultReleasesKept),
+		Rule: fmt.Sprintf("%d to %d", minReleasesKept, maxReleasesKept),
+		Doc: "How many releases (image, container settings and secrets' versions) the stack keeps in its release bucket: the newest ones, whichever rolled out or not; older ones are deleted a day after they drop out. " +
+			"A group's hosts boot the release their launch template version names, so its hosts, a scale-out and a replaced host keep finding theirs as long as fewer releases than this were tried since it rolled out. " +
+			"The release history (output `previousRelease`) lists as many of those that rolled out. See [Releases and rollback](deploys.md#releases-and-rollback).",
+		Example: 20, Effect: InPlace,
+		check: func(v *checker, c *Config) { v.between(c.App.ReleasesKept, minReleasesKept, maxReleasesKept, "") },
+	},
+	{
 		Section: SectionApp, Name: "hosts", Kind: Integer,
 		bind: intField(func(c *Config) *int { return &c.App.Hosts }, DefaultHosts),
 		Rule: fmt.Sprintf("1 to %d; not with scaling", maxHosts),
@@ -122,6 +132,16 @@ var appSettings = []Setting{
 				v.failAt(".targetRequests", "%d is outside 1..%d", sc.TargetRequests, maxTargetRequests)
 			}
 		},
+	},
+	{
+		Section: SectionApp, Name: "refreshTimeout", Kind: Integer, Unit: "seconds",
+		bind: intField(func(c *Config) *int { return &c.App.RefreshTimeout }, DefaultRefreshTimeout),
+		Rule: fmt.Sprintf("%d to %d", minRefreshTimeout, maxRefreshTimeout),
+		Doc: "Behind a load balancer: how long `pulumi up` waits for the instance refresh that rolls a new release out to the group, checkpoints included. " +
+			"When it runs out, the refresh is rolled back and `pulumi up` fails; the group keeps the previous release ([A group's deploys](deploys.md#a-groups-deploys)).",
+		// Changes nothing in AWS: it is how long the program waits.
+		Example: 5400, Effect: InPlace,
+		check: func(v *checker, c *Config) { v.between(c.App.RefreshTimeout, minRefreshTimeout, maxRefreshTimeout, "") },
 	},
 	{
 		Section: SectionApp, Name: "instanceType", Kind: String,
@@ -375,6 +395,15 @@ var appSettings = []Setting{
 }
 
 const (
+	// A release and the one before it, at least: the hosts may run the
+	// latter while the former rolls out. S3 keeps at most 100 newer
+	// noncurrent versions by a lifecycle rule (awsfacts.S3NewerNoncurrentVersions).
+	minReleasesKept = 2
+	// A refresh launches a host, lets it warm up and pauses at two
+	// checkpoints (compute.RefreshCheckpointDelaySeconds): less than 10
+	// minutes fails healthy releases; a day is a hung one.
+	minRefreshTimeout, maxRefreshTimeout = 600, 86400
+	maxReleasesKept = awsfacts.S3NewerNoncurrentVersions + 1
 	// maxHosts catches a typo (200 for 20) before it launches the hosts;
 	// raise it when an application truly needs more.
 	maxHosts = 50

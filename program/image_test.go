@@ -40,7 +40,8 @@ func TestImageTagIsLookedUpFirst(t *testing.T) {
 		m := pulumitest.New()
 		p := program.Program{ResolveDigest: func(string) (string, error) { return digest, nil }}
 		require.NoError(t, m.Run(s.Name, p.Run, pulumitest.WithConfig(cfg)))
-		return m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue")
+		record, _ := stacktest.ReleaseRecordOf(t, m)
+		return record.Image
 	}
 	before, after := "sha256:"+strings.Repeat("1", 64), "sha256:"+strings.Repeat("2", 64)
 	assert.Equal(t, image+"@"+before, releaseOf(before))

@@ -25,15 +25,20 @@ func stackOutputs(cfg *config.Config, region string, net *network.Network, db *d
 		"url": app.URL,
 		// version is the image the hosts serve, with its digest
 		// (<repository>:<tag>@sha256:…); it takes its value once the
-		// rollout has succeeded (behind a load balancer: the image of the
-		// launch template the group starts hosts from).
+		// rollout has succeeded (behind a load balancer: the instance
+		// refresh).
 		"version": app.Version,
+		// release is the release the hosts run: id, version (of the
+		// release record) and image; previousRelease is the one a rollback
+		// goes back to (bin/rds-app-ship --rollback), empty before a second
+		// release has rolled out.
+		"release":         app.Release,
+		"previousRelease": app.PreviousRelease,
 		// sessionCommand opens a shell on the host (on a host in service,
 		// behind a load balancer).
 		"sessionCommand": app.SessionCommand,
-		// imageParameter is the SSM parameter holding the image the host
-		// runs.
-		"imageParameter": app.ImageParameter,
+		// releaseBucket holds the release record, one version per release.
+		"releaseBucket": app.ReleaseBucket,
 		// hostAmi is the AMI the host runs.
 		"hostAmi": app.AMI,
 		// latestAmi is the newest Amazon Linux 2023 AMI for the host's

@@ -26,21 +26,27 @@ import (
 	"github.com/rds-app/rds-app/registry"
 )
 
-// Program is the program with the one thing it asks outside AWS: what an
-// image tag in another registry names now.
+// Program is the program with the two things it does outside Pulumi's
+// resources: ask what an image tag in another registry names now, and roll
+// an Auto Scaling group out to a new release and wait for it.
 type Program struct {
 	// ResolveDigest looks up the digest of an image named by tag outside
 	// ECR (compute.DigestResolver).
 	ResolveDigest compute.DigestResolver
+	// RollGroup rolls a group out to a new release (compute.GroupRoller);
+	// nil leaves a group on the release it was created with.
+	RollGroup compute.GroupRoller
 }
 
 // Deployed is the program `pulumi up` runs: tags are looked up in their
-// registries.
-var Deployed = Program{ResolveDigest: imagelookup.Digest}
+// registries, and a group's release is rolled out by an instance refresh
+// `pulumi up` waits for.
+var Deployed = Program{ResolveDigest: imagelookup.Digest, RollGroup: RollGroupWithAWS}
 
-// Offline is the program where no registry may be asked (the tests, and
-// rds-app-rehearse against an emulator): a tag outside ECR stands for the
-// digest OfflineDigest gives it.
+// Offline is the program where no registry and no AWS API outside the
+// provider may be asked (the tests, and rds-app-rehearse against an
+// emulator): a tag outside ECR stands for the digest OfflineDigest gives
+// it, and a group is not rolled (the emulator has no instance refresh).
 var Offline = Program{ResolveDigest: OfflineDigest}
 
 // OfflineDigest stands in for a registry: a digest that follows the
@@ -150,6 +156,9 @@ func (p Program) Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		DatabaseSecretVersion:       db.SecretVersion,
 		KmsKeyArn:                   db.KmsKeyArn,
 		DatabaseIAMAuth:             cfg.Database.ProxyIAMAuth,
+		RollGroup:                   p.RollGroup,
+		// The rollout step calls AWS with the provider's profile.
+		AWSProfile: awsProfile(ctx),
 	}
 	if repo != nil {
 		computeInputs.RepositoryArn = repo.RepositoryArn
@@ -189,4 +198,10 @@ func (p Program) Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 
 	return stackOutputs(cfg, info.Region, net, db, app, repo, watch), nil
+}
+
+// awsProfile is the provider's aws:profile, "" when it has none.
+func awsProfile(ctx *pulumi.Context) string {
+	profile, _ := ctx.GetConfig("aws:profile")
+	return profile
 }

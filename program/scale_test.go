@@ -74,6 +74,7 @@ func TestScaleStack(t *testing.T) {
 	assert.Equal(t, single.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Inputs,
 		m.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Inputs, "the single host's permissions")
 
+	record, recordVersion := stacktest.ReleaseRecordOf(t, m)
 	dbHost := m.One(t, typeDB).Outputs["address"].StringValue()
 	picker := compute.HostPicker(pulumitest.Region, group.ID)
 	dns := lb.Outputs["dnsName"].StringValue()
@@ -86,18 +87,20 @@ func TestScaleStack(t *testing.T) {
 		"sessionCommand":   "aws ssm start-session --region eu-west-1 --target " + picker,
 		"dbTunnelCommand": fmt.Sprintf("aws ssm start-session --region eu-west-1 --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=%s,portNumber=5432,localPortNumber=5432",
 			picker, dbHost),
-		"imageParameter": "/rds-app/dev/image",
-		"hostAmi":        lt.Str("imageId"),
-		"latestAmi":      pulumitest.AMIPrefix + "arm64",
-		"appSecretArn":   m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
-		"dbEndpoint":     dbHost,
-		"dbPort":         5432,
-		"dbName":         single.Outputs["dbName"],
-		"dbSecretArn":    m.Named(t, typeSecret, "database-connection").Outputs["arn"].StringValue(),
-		"vpcId":          m.One(t, "aws:ec2/vpc:Vpc").ID,
-		"region":         "eu-west-1",
-		"alarmTopicArn":  m.One(t, "aws:sns/topic:Topic").Outputs["arn"].StringValue(),
-		"dashboardUrl":   "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/rds-app-dev",
+		"releaseBucket":   m.One(t, "aws:s3/bucketV2:BucketV2").Outputs["bucket"].StringValue(),
+		"release":         map[string]string{"id": record.ID, "version": recordVersion, "image": record.Image},
+		"previousRelease": map[string]string{},
+		"hostAmi":         lt.Str("imageId"),
+		"latestAmi":       pulumitest.AMIPrefix + "arm64",
+		"appSecretArn":    m.Named(t, typeSecret, "app-app-secrets").Outputs["arn"].StringValue(),
+		"dbEndpoint":      dbHost,
+		"dbPort":          5432,
+		"dbName":          single.Outputs["dbName"],
+		"dbSecretArn":     m.Named(t, typeSecret, "database-connection").Outputs["arn"].StringValue(),
+		"vpcId":           m.One(t, "aws:ec2/vpc:Vpc").ID,
+		"region":          "eu-west-1",
+		"alarmTopicArn":   m.One(t, "aws:sns/topic:Topic").Outputs["arn"].StringValue(),
+		"dashboardUrl":    "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/rds-app-dev",
 	}, r.Outputs)
 	assert.Contains(t, single.Outputs, "publicIp", "one host keeps its outputs")
 	assert.Contains(t, single.Outputs, "instanceId")

@@ -255,10 +255,10 @@ func assertMirrorsConfig(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 
 	def := stacktest.HostDefinitionOf(t, m)
 	assert.Equal(t, cfg.App.InstanceType, def.InstanceType)
-	assert.Equal(t, stacktest.ReleaseImage(t, cfg.App.Image), m.Named(t, "aws:ssm/parameter:Parameter", "app-image").Str("insecureValue"),
-		"the host pulls app.image by its digest")
+	record, _ := stacktest.ReleaseRecordOf(t, m)
+	assert.Equal(t, stacktest.ReleaseImage(t, cfg.App.Image), record.Image, "the host pulls app.image by its digest")
 	var container compute.ContainerSettings
-	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(m.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")), &container))
+	require.NoError(t, json.Unmarshal(record.Settings, &container))
 	a := cfg.App
 	want := compute.ContainerSettings{HostPort: a.HostPort, ContainerPort: a.ContainerPort, HealthCheckPath: a.HealthCheckPath,
 		HealthCheckTimeout: a.HealthCheckTimeout, HealthCheckInterval: a.HealthCheckInterval, HealthCheckRetries: a.HealthCheckRetries,
@@ -322,7 +322,7 @@ func assertOutputs(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	want := map[string]any{
 		"url":            "http://" + address0,
 		"sessionCommand": "aws ssm start-session --region eu-west-1 --target " + target,
-		"imageParameter": "/rds-app/" + stackOf(db) + "/image",
+		"releaseBucket":  m.One(t, "aws:s3/bucketV2:BucketV2").Outputs["bucket"].StringValue(),
 		// The mock's latest AMI; the host runs the one it was created from.
 		"latestAmi":    pulumitest.AMIPrefix + awsfacts.Architecture(cfg.App.InstanceType),
 		"hostAmi":      def.Resource.Str(map[bool]string{false: "ami", true: "imageId"}[def.Grouped]),
@@ -371,6 +371,10 @@ func assertOutputs(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 		want["url"] = "https://" + cfg.App.Domain
 	}
 	want["version"] = stacktest.ReleaseImage(t, cfg.App.Image)
+	record, recordVersion := stacktest.ReleaseRecordOf(t, m)
+	want["release"] = map[string]string{"id": record.ID, "version": recordVersion, "image": want["version"].(string)}
+	// Nothing rolled out before: the mock's account has no release history.
+	want["previousRelease"] = map[string]string{}
 	if cfg.App.Repository {
 		want["repositoryUrl"] = m.One(t, "aws:ecr/repository:Repository").Outputs["repositoryUrl"].StringValue()
 	}

@@ -91,6 +91,10 @@ type Mocks struct {
 	// "<repository>:<tag>" (a re-push gives a tag another); a tag not
 	// listed holds ECRDigest's.
 	ECRDigests map[string]string
+	// Parameters are the SSM parameters the account holds before the
+	// program runs, by name: what aws.ssm.getParametersByPath answers
+	// (the release history a `pulumi up` left).
+	Parameters map[string]string
 }
 
 // ECRDigest is the digest the mock's ECR holds for repository:tag unless
@@ -98,6 +102,13 @@ type Mocks struct {
 func ECRDigest(repository, tag string) string {
 	sum := sha256.Sum256([]byte("ecr " + repository + ":" + tag))
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// ObjectVersion is the version ID the mock's S3 gives an object with this
+// content.
+func ObjectVersion(content string) string {
+	sum := sha256.Sum256([]byte("s3 " + content))
+	return "ver-" + hex.EncodeToString(sum[:12])
 }
 
 // New returns an empty recorder.
@@ -215,6 +226,17 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		// A new value is a new version, as in Secrets Manager.
 		sum := sha256.Sum256([]byte(Unwrap(args.Inputs["secretString"]).StringValue()))
 		set("versionId", resource.NewProperty("v-"+hex.EncodeToString(sum[:8])))
+	case "aws:s3/bucketV2:BucketV2":
+		// Pulumi's auto-name, as S3 would hold it.
+		name := args.Name + "-abc123"
+		id = name
+		set("bucket", resource.NewProperty(name))
+		set("arn", resource.NewProperty("arn:aws:s3:::"+name))
+	case "aws:s3/bucketObjectv2:BucketObjectv2":
+		// A versioned bucket gives every new content a new version.
+		sum := sha256.Sum256([]byte(str("content")))
+		set("versionId", resource.NewProperty(ObjectVersion(str("content"))))
+		set("etag", resource.NewProperty(hex.EncodeToString(sum[:16])))
 	case "aws:ssm/parameter:Parameter":
 		arn("ssm", "parameter"+str("name"))
 		id = str("name")
@@ -376,6 +398,12 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"repositoryName": repo, "imageTag": tag, "imageDigest": digest,
 			"registryId": args.Args["registryId"].StringValue(), "id": digest}), nil
+	case "aws:ssm/getParametersByPath:getParametersByPath":
+		path := args.Args["path"].StringValue()
+		recursive := args.Args["recursive"].IsBool() && args.Args["recursive"].BoolValue()
+		names, values := ParametersUnder(m.Parameters, path, recursive)
+		return resource.NewPropertyMapFromMap(map[string]any{"path": path, "names": names, "values": values,
+			"arns": []string{}, "types": []string{}, "id": path}), nil
 	case "aws:ssm/getParameter:getParameter":
 		name := args.Args["name"].StringValue()
 		arch := name[strings.LastIndex(name, "-")+1:]
@@ -383,6 +411,25 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"name": name, "value": ami, "insecureValue": ami, "type": "String", "id": name}), nil
 	}
 	return nil, fmt.Errorf("pulumitest: no mock for invoke %s", args.Token)
+}
+
+// ParametersUnder are the names and values of params under path, in name
+// order, as SSM's GetParametersByPath gives them: the path's children, and
+// with recursive their descendants.
+func ParametersUnder(params map[string]string, path string, recursive bool) (names, values []string) {
+	prefix := strings.TrimSuffix(path, "/") + "/"
+	for name := range params {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok || (!recursive && strings.Contains(rest, "/")) {
+			continue
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		values = append(values, params[n])
+	}
+	return names, values
 }
 
 // WithConfig sets the program's configuration (values as Pulumi passes

@@ -291,3 +291,16 @@ func ReleaseImage(t testing.TB, image string) string {
 	require.NoError(t, err)
 	return img.Pinned(digest)
 }
+
+// TypeReleaseRecord is the release record's type.
+const TypeReleaseRecord = "aws:s3/bucketObjectv2:BucketObjectv2"
+
+// ReleaseRecordOf is the release record a run wrote (compute's
+// "<name>-release" object), and its version ID.
+func ReleaseRecordOf(t testing.TB, m *pulumitest.Mocks) (compute.ReleaseRecord, string) {
+	t.Helper()
+	obj := m.Named(t, TypeReleaseRecord, "app-release")
+	var rec compute.ReleaseRecord
+	require.NoError(t, json.Unmarshal([]byte(obj.Str("content")), &rec))
+	return rec, obj.Outputs["versionId"].StringValue()
+}
