@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rds-app/rds-app/internal/pulumicli"
+	"github.com/rds-app/rds-app/internal/stackfile"
 )
 
 // ship takes the checkout's commit to a release, in this order: the
@@ -39,11 +40,7 @@ func (a *app) ship(ctx context.Context, o options) error {
 		return fmt.Errorf("no Dockerfile at %s: rds-app-ship builds the image from it; write one (what the container gets: docs/deploys.md, \"The container contract\"), or pass --file PATH", dockerfile)
 	}
 
-	projectDir, err := findProject(o)
-	if err != nil {
-		return err
-	}
-	st, err := loadStack(projectDir, o.stack)
+	projectDir, st, err := openStack(o)
 	if err != nil {
 		return err
 	}
@@ -70,6 +67,14 @@ func (a *app) ship(ctx context.Context, o options) error {
 	}
 
 	image := repo.URL + "@" + digest
+	return a.deployImage(ctx, o, projectDir, st, image, fmt.Sprintf("shipped %s as %s", src.Tag, image))
+}
+
+// deployImage is how a ship and a rollback end: it sets app.image in the
+// stack file to image, as `pulumi config set --path` would, and runs
+// pulumi up (with --no-deploy, prints it). done says what happened, for
+// the last line after a pulumi up that finished.
+func (a *app) deployImage(ctx context.Context, o options, projectDir string, st *stackfile.Stack, image, done string) error {
 	previous, set, err := st.Get("app.image")
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func (a *app) ship(ctx context.Context, o options) error {
 			image, filepath.Base(st.Path), shellQuote(projectDir), shellJoin(up), shellQuote(previous), o.stack)
 		return err
 	}
-	a.step("shipped %s as %s; commit %s with the rds-app checkout", src.Tag, image, filepath.Base(st.Path))
+	a.step("%s; commit %s with the rds-app checkout", done, filepath.Base(st.Path))
 	return nil
 }
 

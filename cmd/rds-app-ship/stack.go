@@ -61,12 +61,22 @@ func parseRepository(data []byte, stack string, repositoryOn bool) (repository, 
 // readRepository asks pulumi, in the project directory, for the stack's
 // repository.
 func (a *app) readRepository(ctx context.Context, projectDir string, st *stackfile.Stack) (repository, error) {
-	stdout, stderr, err := a.capture(ctx, projectDir, nil, "pulumi", pulumicli.OutputArgs(st.Name, false)...)
+	outputs, err := a.readOutputs(ctx, projectDir, st.Name)
 	if err != nil {
-		return repository{}, pulumicli.OutputError(err, stderr, st.Name)
+		return repository{}, err
 	}
 	on, _, _ := st.Get("app.repository")
-	return parseRepository(stdout, st.Name, on == "true")
+	return parseRepository(outputs, st.Name, on == "true")
+}
+
+// readOutputs is the JSON of `pulumi stack output --json` for stack, run in
+// the project directory (secret outputs stay hidden: none is needed).
+func (a *app) readOutputs(ctx context.Context, projectDir, stack string) ([]byte, error) {
+	stdout, stderr, err := a.capture(ctx, projectDir, nil, "pulumi", pulumicli.OutputArgs(stack, false)...)
+	if err != nil {
+		return nil, pulumicli.OutputError(err, stderr, stack)
+	}
+	return stdout, nil
 }
 
 // hostPlatform is the container platform of the stack's hosts, from
@@ -87,6 +97,18 @@ func hostPlatform(st *stackfile.Stack) (instanceType, platform string, err error
 			st.Path, awsfacts.CheckInstanceType(instanceType), st.Name)
 	}
 	return instanceType, platform, nil
+}
+
+// openStack finds the rds-app checkout and reads its stack file for
+// --stack.
+func openStack(o options) (projectDir string, st *stackfile.Stack, err error) {
+	if projectDir, err = findProject(o); err != nil {
+		return "", nil, err
+	}
+	if st, err = loadStack(projectDir, o.stack); err != nil {
+		return "", nil, err
+	}
+	return projectDir, st, nil
 }
 
 // loadStack reads the project's stack file.
