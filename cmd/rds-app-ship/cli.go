@@ -22,9 +22,16 @@ repository tagged with the commit, sets app.image in Pulumi.<stack>.yaml to
 <repositoryUrl>@sha256:<the pushed digest> and runs pulumi up. A commit
 already in the repository is deployed as it is, without a build.
 
+With --rollback it builds and pushes nothing: it sets app.image to the image
+of the release before the one the hosts run (stack output previousRelease),
+or, when the hosts do not run the image app.image names (the last pulumi up
+failed), to the one they run (output release), and runs pulumi up. Today's
+settings and secrets stay: only the image goes back.
+
 Usage:
   rds-app-ship --stack NAME [flags] [-- pulumi up arguments]
                               for example: rds-app-ship --stack prod -- --yes
+  rds-app-ship --stack NAME --rollback [--no-deploy] [-- pulumi up arguments]
 
 Flags:
 `
@@ -48,6 +55,8 @@ type options struct {
 	tlsVerify  bool
 	allowDirty bool
 	noDeploy   bool
+	// rollback deploys an earlier release's image instead of a commit.
+	rollback bool
 	// pulumiArgs follow "--": more arguments for pulumi up.
 	pulumiArgs []string
 }
@@ -62,7 +71,11 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.tlsVerify, "tls-verify", o.tlsVerify, "with buildah: check the registry's TLS certificate; false only for a --registry on plain HTTP")
 	fs.BoolVar(&o.allowDirty, "allow-dirty", o.allowDirty, "ship uncommitted changes too, tagged <commit>-dirty-<UTC time> (a clean checkout is tagged <commit>)")
 	fs.BoolVar(&o.noDeploy, "no-deploy", o.noDeploy, "stop after setting app.image, and print the pulumi up command to run")
+	fs.BoolVar(&o.rollback, "rollback", o.rollback, "build nothing: set app.image back to the previous release's image (the stack output previousRelease, or release when the last pulumi up failed), keeping today's settings and secrets, and run pulumi up")
 }
+
+// buildFlags are the flags about the commit, its build and its push.
+var buildFlags = map[string]bool{"app-dir": true, "file": true, "builder": true, "registry": true, "tls-verify": true, "allow-dirty": true}
 
 // app is one run of the command, with what it uses from the outside world
 // as fields, so that tests can watch and substitute them.
@@ -147,6 +160,15 @@ func parseOptions(args []string) (options, error) {
 	if !o.tlsVerify && o.builder == "docker" {
 		problems = append(problems, dockerTLS)
 	}
+	if o.rollback {
+		// What a build or a push takes has no use in a rollback: one on
+		// the command line is a mistake about what is about to happen.
+		fs.Visit(func(f *flag.Flag) {
+			if buildFlags[f.Name] {
+				problems = append(problems, fmt.Sprintf("--%s is for a build, and --rollback builds nothing: it deploys an image already in the repository", f.Name))
+			}
+		})
+	}
 	if len(problems) > 0 {
 		return options{}, usageError{Msg: strings.Join(problems, "\n  ")}
 	}
@@ -157,6 +179,9 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	o, err := parseOptions(args)
 	if err != nil {
 		return err
+	}
+	if o.rollback {
+		return a.rollback(ctx, o)
 	}
 	return a.ship(ctx, o)
 }

@@ -19,10 +19,18 @@ func TestParseOptions(t *testing.T) {
 		pulumiArgs: []string{"--yes", "--skip-preview"}}, o)
 
 	t.Setenv(envRegistry, "127.0.0.1:5000")
+	t.Setenv(envProjectDir, "/elsewhere")
 	o, err = parseOptions([]string{"--stack=dev", "--project-dir", "/elsewhere", "--builder", "buildah", "--tls-verify=false", "--no-deploy", "--allow-dirty", "--app-dir", "app", "--file", "app/Containerfile"})
 	require.NoError(t, err)
 	assert.Equal(t, options{stack: "dev", projectDir: "/elsewhere", appDir: "app", dockerfile: "app/Containerfile", builder: "buildah",
 		registry: "127.0.0.1:5000", allowDirty: true, noDeploy: true, pulumiArgs: []string{}}, o)
+
+	// --registry's variable is not a --registry on the command line: a
+	// rollback ignores it.
+	o, err = parseOptions([]string{"--stack", "prod", "--rollback", "--no-deploy", "--", "--yes"})
+	require.NoError(t, err)
+	assert.Equal(t, options{stack: "prod", projectDir: "/elsewhere", appDir: ".", builder: "auto", tlsVerify: true, registry: "127.0.0.1:5000",
+		noDeploy: true, rollback: true, pulumiArgs: []string{"--yes"}}, o)
 
 	_, err = parseOptions([]string{"--help"})
 	assert.ErrorIs(t, err, flag.ErrHelp)
@@ -41,6 +49,13 @@ func TestParseOptionsErrors(t *testing.T) {
 		{[]string{"--stack", "dev", "--builder", "docker", "--tls-verify=false"}, "--tls-verify=false is for buildah"},
 		{[]string{"--stack", "dev", "--nope"}, "flag provided but not defined: -nope"},
 		{[]string{"--builder", "x"}, "--stack is required: the stack to ship to (for example --stack dev)\n  --builder \"x\": use docker, buildah or auto"},
+		{[]string{"--stack", "dev", "--rollback", "--app-dir", ".", "--file", "Dockerfile", "--builder", "auto", "--registry", "127.0.0.1:5000", "--tls-verify=true", "--allow-dirty"},
+			"--allow-dirty is for a build, and --rollback builds nothing: it deploys an image already in the repository\n" +
+				"  --app-dir is for a build, and --rollback builds nothing: it deploys an image already in the repository\n" +
+				"  --builder is for a build, and --rollback builds nothing: it deploys an image already in the repository\n" +
+				"  --file is for a build, and --rollback builds nothing: it deploys an image already in the repository\n" +
+				"  --registry is for a build, and --rollback builds nothing: it deploys an image already in the repository\n" +
+				"  --tls-verify is for a build, and --rollback builds nothing: it deploys an image already in the repository"},
 	} {
 		_, err := parseOptions(tc.args)
 		var uerr usageError
@@ -61,6 +76,8 @@ func TestRunUsage(t *testing.T) {
 	stderr.Reset()
 	assert.Equal(t, 0, a.run(context.Background(), []string{"--help"}))
 	assert.Contains(t, stderr.String(), "-no-deploy")
+	assert.Contains(t, stderr.String(), "rds-app-ship --stack NAME --rollback [--no-deploy] [-- pulumi up arguments]")
+	assert.Contains(t, stderr.String(), "-rollback")
 	assert.Empty(t, stdout.String())
 }
 

@@ -121,6 +121,11 @@ func newHarness(t *testing.T, repoURL string, files map[string]string) *harness 
 	return h
 }
 
+// setOutputs makes outputs (JSON) what `pulumi stack output` answers.
+func (h *harness) setOutputs(outputs string) {
+	h.t.Setenv("FAKE_PULUMI_OUTPUTS", testenv.WriteTemp(h.t, h.t.TempDir(), "outputs.json", outputs, 0o600))
+}
+
 // fakeBuilders puts the stand-ins for docker and buildah first on PATH.
 func (h *harness) fakeBuilders(dockerEngine, platform, digest string) {
 	for _, tool := range []string{"docker", "buildah"} {
@@ -136,6 +141,12 @@ func (h *harness) fakeAWS() { testenv.WriteTemp(h.t, h.bin, "aws", fakeAWS, 0o75
 
 // run runs the command in the application's checkout with --project-dir.
 func (h *harness) run(args ...string) int {
+	h.t.Helper()
+	return h.runWith(append([]string{"--project-dir", h.project, "--app-dir", h.app}, args...))
+}
+
+// runWith runs the command line full as it is.
+func (h *harness) runWith(full []string) int {
 	h.t.Helper()
 	h.stdout.Reset()
 	h.stderr.Reset()
@@ -154,7 +165,6 @@ func (h *harness) run(args ...string) int {
 			h.stdin[strings.Join(cmd.Args, " ")] = string(data)
 		}
 	}
-	full := append([]string{"--project-dir", h.project, "--app-dir", h.app}, args...)
 	code := a.run(context.Background(), full)
 	h.t.Logf("rds-app-ship %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(full, " "), code, &h.stdout, &h.stderr)
 	return code

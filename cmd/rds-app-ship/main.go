@@ -6,7 +6,10 @@
 // Pulumi.<stack>.yaml to the digest the registry reports, and runs
 // `pulumi up`. A commit already in the repository is not built or pushed
 // again: its tag cannot have changed (the repository's tags are
-// immutable), so its digest is deployed as it is.
+// immutable), so its digest is deployed as it is. With --rollback it sets
+// app.image back to the previous release's digest (the stack outputs
+// release and previousRelease) and runs `pulumi up`, with today's settings
+// and secrets.
 //
 // It owns the way from a commit to a release, not the release: the build
 // is docker buildx's or buildah's, the login and the question "is this tag
