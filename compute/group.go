@@ -20,7 +20,9 @@ package compute
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
@@ -95,6 +97,9 @@ type GroupRollout struct {
 	LogGroup string
 	// Timeout bounds the wait (app.refreshTimeout).
 	Timeout time.Duration
+	// Progress receives the refresh's progress, a line at a time: it
+	// shows in `pulumi up`'s output, on the group.
+	Progress io.Writer
 }
 
 // GroupRoller rolls a group out and returns once the refresh has
@@ -303,11 +308,28 @@ func rollGroup(ctx *pulumi.Context, args Args, group *autoscaling.Group, templat
 				return version, nil
 			}
 			r := groupRollout(args, vs[0].(string), string(vs[1].(pulumi.ID)), version, vs[3].(string), vs[4].(string))
+			r.Progress = logLines{ctx: ctx, resource: group}
 			if err := args.RollGroup(c, r); err != nil {
 				return 0, fmt.Errorf("rolling out launch template version %d to the group %s: %w", version, r.Group, err)
 			}
 			return version, nil
 		}).(pulumi.IntOutput)
+}
+
+// logLines writes each line it is given to `pulumi up`'s output, as an
+// info message of resource.
+type logLines struct {
+	ctx      *pulumi.Context
+	resource pulumi.Resource
+}
+
+func (l logLines) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if line != "" {
+			_ = l.ctx.Log.Info(line, &pulumi.LogArgs{Resource: l.resource})
+		}
+	}
+	return len(p), nil
 }
 
 // newScalingPolicy keeps the group's average CPU at app.scaling.targetCpu,

@@ -648,6 +648,10 @@ func TestGroupRolloutStep(t *testing.T) {
 	m, out := buildScale(t, args)
 	require.Len(t, roller.asked, 1)
 	g := m.One(t, typeGroup)
+	require.NotNil(t, roller.asked[0].Progress, "the refresh's progress shows in `pulumi up`")
+	_, err := roller.asked[0].Progress.Write([]byte("refresh 1: InProgress, 50%\n"))
+	require.NoError(t, err)
+	roller.asked[0].Progress = nil
 	assert.Equal(t, compute.GroupRollout{
 		Region: "eu-west-1", Profile: "shop-admin",
 		Group: g.ID, TemplateID: launchTemplateID, Version: 1,
@@ -664,7 +668,7 @@ func TestGroupRolloutStep(t *testing.T) {
 	failing := &recordingRoller{err: errors.New("the instance refresh ended Failed")}
 	args.RollGroup = failing.roll
 	m = pulumitest.New()
-	err := m.Run("test", func(ctx *pulumi.Context) error {
+	err = m.Run("test", func(ctx *pulumi.Context) error {
 		c, err := compute.New(ctx, "app", args.App, args.Inputs)
 		if err != nil {
 			return err

@@ -367,8 +367,8 @@ var appSettings = []Setting{
 		Default: "`{}`",
 		Rule: fmt.Sprintf("variable names as for secretNames, not one of them; string values (quote numbers) without line breaks or NUL, each NAME=value at most %d bytes, %d bytes in all",
 			maxEnvEntry, maxEnvironment),
-		Doc: "Plain, non-secret variables for the container, passed byte-exact. They are kept with the ports in standard (free) SSM parameters " +
-			"under `/rds-app/<stack>/container`, in 4 KB pieces (not in user-data), and read by the host at every deploy, so hundreds of variables are fine.",
+		Doc: "Plain, non-secret variables for the container, passed byte-exact. They are part of the release, kept with the ports in the stack's release record " +
+			"(S3, not user-data), and read by the host at every deploy, so hundreds of variables are fine.",
 		Example: map[string]string{"NODE_ENV": "production"}, Effect: Redeploys,
 		check: func(v *checker, c *Config) {
 			total := 0
@@ -403,7 +403,7 @@ const (
 	// checkpoints (compute.RefreshCheckpointDelaySeconds): less than 10
 	// minutes fails healthy releases; a day is a hung one.
 	minRefreshTimeout, maxRefreshTimeout = 600, 86400
-	maxReleasesKept = awsfacts.S3NewerNoncurrentVersions + 1
+	maxReleasesKept                      = awsfacts.S3NewerNoncurrentVersions + 1
 	// maxHosts catches a typo (200 for 20) before it launches the hosts;
 	// raise it when an application truly needs more.
 	maxHosts = 50

@@ -155,6 +155,28 @@ func (b Block) field(pulumiKey string) (name string, attr *Attribute, nested *Ne
 	return "", nil, nil, false
 }
 
+// ignorePath is a Pulumi ignoreChanges path ("launchTemplate.version") as
+// Terraform's ignore_changes names it ("launch_template[0].version": a
+// nested block is a list in Terraform).
+func (b Block) ignorePath(path string) (string, bool) {
+	head, rest, nestedPath := strings.Cut(path, ".")
+	name, _, nested, ok := b.field(head)
+	if !ok {
+		return "", false
+	}
+	if !nestedPath {
+		return name, true
+	}
+	if nested == nil {
+		return "", false
+	}
+	inner, ok := nested.Block.ignorePath(rest)
+	if !ok {
+		return "", false
+	}
+	return name + "[0]." + inner, true
+}
+
 // computedStrings are the string attributes the provider computes: what the
 // recorder hands out as references to the real resource.
 func (b Block) computedStrings() []string {
@@ -166,6 +188,13 @@ func (b Block) computedStrings() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// renamedTokens are Pulumi types whose Terraform type has another name
+// altogether: aws:s3/bucketObjectv2 is aws_s3_object (aws_s3_bucket_object
+// is the older resource it replaced).
+var renamedTokens = map[string]string{
+	"aws:s3/bucketObjectv2:BucketObjectv2": "aws_s3_object",
 }
 
 // moduleAliases are the Terraform name prefixes of Pulumi modules whose
@@ -195,8 +224,17 @@ func candidates(token string, isFunction bool) ([]string, error) {
 	if isFunction {
 		member = strings.TrimPrefix(member, "get")
 	}
-	name := snake(member)
 	var out []string
+	if tf, ok := renamedTokens[token]; ok {
+		out = append(out, tf)
+	}
+	// A Pulumi type that replaced an older one of the same name carries a
+	// version suffix the Terraform type has not (aws:s3/bucketV2:BucketV2
+	// -> aws_s3_bucket).
+	if trimmed := strings.TrimSuffix(strings.TrimSuffix(member, "V2"), "v2"); trimmed != member {
+		member = trimmed
+	}
+	name := snake(member)
 	if module != "index" {
 		out = append(out, "aws_"+module+"_"+name)
 		for _, alias := range moduleAliases[module] {

@@ -155,7 +155,7 @@ func Translate(schema *Schema, rec *Recorder, region string) (*Translation, erro
 		if ic := r.Request.GetIgnoreChanges(); len(ic) > 0 {
 			var names []string
 			for _, path := range ic {
-				name, _, _, ok := schema.Resources[r.TFType].field(strings.SplitN(path, ".", 2)[0])
+				name, ok := schema.Resources[r.TFType].ignorePath(path)
 				if !ok {
 					errs = append(errs, fmt.Sprintf("%s: ignoreChanges names %q, which the provider does not have", r.Address(), path))
 					continue

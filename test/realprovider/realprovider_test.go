@@ -279,6 +279,19 @@ func (r *stackRun) checkPlans(ctx context.Context) {
 		require.NoError(t, err)
 		r.checkReachesTheContainer(ctx, t, settingChange{Key: "app.image", Value: img.Domain + "/" + img.Repository + "@sha256:" + strings.Repeat("5", 64)})
 	}
+	// What bin/rds-app-ship --rollback deploys: the previous release's
+	// image, as the previousRelease output names it (tag and digest),
+	// with today's settings. The emulator's stack has one release, so the
+	// shipped image pinned to another digest stands for the previous one.
+	checks["rollback"] = func(t *testing.T) {
+		img, err := awsfacts.ParseImage(stacktest.Parse(t, r.stack).App.Image)
+		require.NoError(t, err)
+		tag := img.Tag
+		if tag == "" {
+			tag = "previous"
+		}
+		r.checkReachesTheContainer(ctx, t, settingChange{Key: "app.image", Value: img.Domain + "/" + img.Repository + ":" + tag + "@sha256:" + strings.Repeat("6", 64)})
+	}
 	checks["password rotation"] = func(t *testing.T) { r.checkPasswordRotation(ctx, t) }
 	checks["minor engine version"] = func(t *testing.T) {
 		minor, _ := r.plan(ctx, t, "database.engineVersion", stacktest.WithSetting(t, r.stack.Config, "database.engineVersion", "17.5"))
@@ -313,15 +326,28 @@ func (r *stackRun) checkReachesTheContainer(ctx context.Context, t *testing.T, s
 	}
 	if r.grouped() {
 		r.checkOnlyRollsTheGroup(t, sc.Key, changes)
-		if sc.Key == "app.secretNames" || sc.Key == "database.port" {
-			// These reach the hosts through a secret's new version; the
-			// release tag hashes the version IDs, which the translation
-			// cannot follow through a hash. TestReleaseTag (compute)
-			// checks that a new version makes a new tag.
-			return
+	}
+	r.checkNewRelease(t, sc.Key, changes)
+	assert.True(t, r.redeploys(changes, tr), "a new %s must redeploy the container", sc.Key)
+}
+
+// checkNewRelease: a change the container sees writes a new version of
+// the release record (an update in place: the bucket keeps the older
+// versions) and deletes no release: nothing is deleted at all (a secret's
+// new value is a new version, a replacement). In a group
+// the group itself is not changed: the rollout step moves it to the new
+// template version, by an instance refresh, only once that succeeds.
+func (r *stackRun) checkNewRelease(t *testing.T, key string, changes []realprovider.Change) {
+	record := changeOfType(changes, "aws_s3_object")
+	if assert.NotNil(t, record, "a new %s must write a new release", key) {
+		assert.Equal(t, []string{"update"}, record.Actions, "a new %s must write a new version of %s, not replace it", key, record.Address)
+	}
+	for _, c := range changes {
+		assert.NotEqual(t, []string{"delete"}, c.Actions, "a new %s deletes %s: no release, and nothing else, may go", key, c.Address)
+		if r.grouped() {
+			assert.NotEqual(t, "aws_autoscaling_group", c.Type, "a new %s changes the group (%v): only the rollout step moves it", key, c.Attributes)
 		}
 	}
-	assert.True(t, r.redeploys(changes, tr), "a new %s must redeploy the container", sc.Key)
 }
 
 // checkSettingTable: on dev, every setting's plan is what the settings
