@@ -544,3 +544,42 @@ func TestBadImageRegistersNothing(t *testing.T) {
 	assert.ErrorContains(t, err, `"nginx" has no tag or digest`)
 	assert.Empty(t, m.Resources())
 }
+
+// TestReleaseBucket: the releases are kept private, encrypted with the
+// stack's key, versioned (a version never changes), TLS only, the newest
+// app.releasesKept of them, and go with the stack.
+func TestReleaseBucket(t *testing.T) {
+	args := testArgs()
+	args.ReleasesKept = 7
+	m, _ := build(t, args)
+	bucket := m.One(t, "aws:s3/bucketV2:BucketV2")
+	assert.True(t, bucket.Input("forceDestroy").BoolValue(), "the releases go with the stack")
+	pab := m.One(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+		assert.True(t, pab.Input(k).BoolValue(), k)
+	}
+	versioning := m.One(t, "aws:s3/bucketVersioningV2:BucketVersioningV2")
+	assert.Equal(t, "Enabled", obj(versioning, "versioningConfiguration")["status"].StringValue())
+	sse := m.One(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	rule := pulumitest.Unwrap(sse.Input("rules").ArrayValue()[0]).ObjectValue()
+	byDefault := pulumitest.Unwrap(rule["applyServerSideEncryptionByDefault"]).ObjectValue()
+	assert.Equal(t, "aws:kms", byDefault["sseAlgorithm"].StringValue())
+	assert.Equal(t, keyArn, byDefault["kmsMasterKeyId"].StringValue(), "the stack's key")
+	lifecycle := m.One(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+	lrule := pulumitest.Unwrap(lifecycle.Input("rules").ArrayValue()[0]).ObjectValue()
+	expiry := pulumitest.Unwrap(lrule["noncurrentVersionExpiration"]).ObjectValue()
+	assert.Equal(t, 6.0, expiry["newerNoncurrentVersions"].NumberValue(), "the current version and 6 before it: 7 releases")
+	assert.Equal(t, 1.0, expiry["noncurrentDays"].NumberValue())
+	assert.Equal(t, "Enabled", lrule["status"].StringValue())
+
+	policy := m.One(t, "aws:s3/bucketPolicy:BucketPolicy")
+	st := statements(policyOf(t, policy, "policy"))["TLSOnly"]
+	assert.Equal(t, "Deny", st.Effect)
+	assert.Equal(t, []string{"s3:*"}, st.Action)
+	assert.Equal(t, map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}, st.Condition)
+	record := m.Named(t, typeObject, "app-release")
+	for _, dep := range []pulumitest.Resource{versioning, sse, pab} {
+		assert.Contains(t, record.Request.GetDependencies(), urnOf(dep), "the record is written once %s is in place", dep.Type)
+	}
+	assert.Contains(t, policy.Request.GetDependencies(), urnOf(record), "the policy comes after the first record, and goes before it")
+}

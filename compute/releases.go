@@ -87,20 +87,6 @@ func newReleaseStore(ctx *pulumi.Context, name string, args Args, record pulumi.
 	}, parent, pulumi.DependsOn([]pulumi.Resource{versioning})); err != nil {
 		return nil, fmt.Errorf("creating the release bucket's lifecycle rule: %w", err)
 	}
-	policy := bucket.Arn.ApplyT(func(arn string) string {
-		return iampolicy.New(iampolicy.Statement{
-			Sid: "TLSOnly", Effect: "Deny", Principal: map[string]string{"AWS": "*"}, Action: []string{"s3:*"},
-			Resource:  []string{arn, arn + "/*"},
-			Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}},
-		}).JSON()
-	}).(pulumi.StringOutput)
-	tlsOnly, err := s3.NewBucketPolicy(ctx, name+"-releases", &s3.BucketPolicyArgs{
-		Bucket: bucket.ID(),
-		Policy: policy,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{private}))
-	if err != nil {
-		return nil, fmt.Errorf("creating the release bucket's policy: %w", err)
-	}
 	// Written once versioning is on (else its first version has no ID) and
 	// encrypted with the stack's key.
 	obj, err := s3.NewBucketObjectv2(ctx, name+"-release", &s3.BucketObjectv2Args{
@@ -108,9 +94,26 @@ func newReleaseStore(ctx *pulumi.Context, name string, args Args, record pulumi.
 		Key:         pulumi.String(ReleaseKey),
 		Content:     record,
 		ContentType: pulumi.String("application/json"),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{versioning, encryption, tlsOnly}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{versioning, encryption, private}))
 	if err != nil {
 		return nil, fmt.Errorf("writing the release record: %w", err)
+	}
+	// TLS only, for every request after the first record (which the
+	// provider writes over HTTPS anyway). After it, not before: an
+	// emulator on plain HTTP, as in the real-provider tests, would refuse
+	// the record; and a destroy deletes the policy first.
+	policy := bucket.Arn.ApplyT(func(arn string) string {
+		return iampolicy.New(iampolicy.Statement{
+			Sid: "TLSOnly", Effect: "Deny", Principal: map[string]string{"AWS": "*"}, Action: []string{"s3:*"},
+			Resource:  []string{arn, arn + "/*"},
+			Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}},
+		}).JSON()
+	}).(pulumi.StringOutput)
+	if _, err := s3.NewBucketPolicy(ctx, name+"-releases", &s3.BucketPolicyArgs{
+		Bucket: bucket.ID(),
+		Policy: policy,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{private, obj})); err != nil {
+		return nil, fmt.Errorf("creating the release bucket's policy: %w", err)
 	}
 	return &releaseStore{bucket: bucket, record: obj, written: []pulumi.Resource{obj}}, nil
 }
