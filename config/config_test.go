@@ -431,7 +431,7 @@ func TestSettingsTable(t *testing.T) {
 			assert.Contains(t, sections, st.Section)
 			assert.NotEmpty(t, st.Doc, "doc")
 			assert.NotEmpty(t, st.Kind, "kind")
-			assert.Contains(t, []Effect{InPlace, Redeploys, ReplacesHost, ReplacesHostWithGroup, ReplacesDatabase}, st.Effect)
+			assert.Contains(t, []Effect{NoChange, InPlace, Redeploys, ReplacesHost, ReplacesHostWithGroup, ReplacesDatabase}, st.Effect)
 			require.NotNil(t, st.Example, "example")
 			if st.Kind != Boolean {
 				assert.NotEmpty(t, st.Rule, "rule")

@@ -25,6 +25,9 @@ const (
 type Effect string
 
 const (
+	// NoChange changes no resource: the setting is how the program itself
+	// behaves during `pulumi up`.
+	NoChange Effect = "no change"
 	// InPlace updates resources without replacing the host or the database.
 	InPlace Effect = "in place"
 	// Redeploys updates in place and starts a new container on the same host.

@@ -140,7 +140,7 @@ var appSettings = []Setting{
 		Doc: "Behind a load balancer: how long `pulumi up` waits for the instance refresh that rolls a new release out to the group, checkpoints included. " +
 			"When it runs out, the refresh is rolled back and `pulumi up` fails; the group keeps the previous release ([A group's deploys](deploys.md#a-groups-deploys)).",
 		// Changes nothing in AWS: it is how long the program waits.
-		Example: 5400, Effect: InPlace,
+		Example: 5400, Effect: NoChange,
 		check: func(v *checker, c *Config) { v.between(c.App.RefreshTimeout, minRefreshTimeout, maxRefreshTimeout, "") },
 	},
 	{
