@@ -191,12 +191,17 @@ func drifts(resourceType, attr string) bool {
 // GapsAffected names the emulator-gap resources a plan would change, had
 // the emulator created them: those whose configuration differs from the
 // baseline's, or that take a value from a resource the plan replaces (its
-// ID and computed attributes are new).
+// ID and computed attributes are new), or an attribute the plan changes (a
+// release record's new version ID).
 func GapsAffected(baseline, next *Translation, changes []Change, gaps map[string]bool) []string {
 	replaced := map[string]bool{}
+	changed := map[string]bool{}
 	for _, c := range changes {
 		if c.Replaced() {
 			replaced[c.Address] = true
+		}
+		for _, a := range c.Attributes {
+			changed[c.Address+"."+a] = true
 		}
 	}
 	var out []string
@@ -207,7 +212,7 @@ func GapsAffected(baseline, next *Translation, changes []Change, gaps map[string
 			continue
 		}
 		for _, m := range referenceRE.FindAllStringSubmatch(after, -1) {
-			if replaced[m[1]] {
+			if replaced[m[1]] || changed[m[1]+"."+m[2]] {
 				out = append(out, addr)
 				break
 			}
@@ -226,7 +231,7 @@ func (t *Translation) dependencies(addr string) []string {
 	return deps
 }
 
-var referenceRE = regexp.MustCompile(`\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)\.[a-z0-9_]+\}`)
+var referenceRE = regexp.MustCompile(`\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+)\}`)
 
 // body is a resource's configuration as JSON, without its lifecycle and
 // dependencies ("" when it has none).

@@ -95,6 +95,12 @@ func resolve(v any, resources map[string]map[string]any, absent *[]string) any {
 			out[k] = resolve(e, resources, absent)
 		}
 		return out
+	case map[string]string:
+		out := map[string]any{}
+		for k, e := range v {
+			out[k] = resolve(e, resources, absent)
+		}
+		return out
 	}
 	return v
 }

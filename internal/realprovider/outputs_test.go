@@ -25,6 +25,7 @@ func TestOutputValues(t *testing.T) {
 		"instance":  marker("aws_instance.empty.id"),
 		"rollout":   marker("aws_ssm_association.app_rollout.association_id") + " " + marker("aws_instance.gone.id"),
 		"unchanged": "plain",
+		"release":   map[string]string{"id": "r1", "version": marker("aws_eip.app_host.id")},
 	}
 	values, missing, err := OutputValues(outputs, []byte(stateJSON))
 	require.NoError(t, err)
@@ -35,6 +36,7 @@ func TestOutputValues(t *testing.T) {
 		"port":      5432,
 		"list":      []any{"eipalloc-1"},
 		"unchanged": "plain",
+		"release":   map[string]any{"id": "r1", "version": "eipalloc-1"},
 	}, values)
 	assert.Equal(t, map[string][]string{
 		"instance": {"aws_instance.empty"},

@@ -192,6 +192,11 @@ func TestGapsAffected(t *testing.T) {
 	// A value it takes is replaced.
 	assert.Equal(t, []string{"aws_ssm_association.rollout"},
 		GapsAffected(base, base, []Change{{Address: "aws_secretsmanager_secret_version.db", Actions: []string{"create", "delete"}}}, gaps))
+	// An attribute it takes changes in an update (a record's new version).
+	assert.Equal(t, []string{"aws_ssm_association.rollout"},
+		GapsAffected(base, base, []Change{{Address: "aws_secretsmanager_secret_version.db", Actions: []string{"update"}, Attributes: []string{"version_id"}}}, gaps))
+	assert.Empty(t, GapsAffected(base, base, []Change{{Address: "aws_secretsmanager_secret_version.db", Actions: []string{"update"}, Attributes: []string{"other"}}}, gaps),
+		"an update of another attribute keeps the value it takes")
 }
 
 // TestRenamedProperties: the bridge calls a metric alarm's alarm_name

@@ -277,9 +277,13 @@ func (tf *Terraform) Apply(ctx context.Context, onEvent func(Event)) (*ApplyResu
 }
 
 // Destroy runs `terraform destroy`; like Apply, its outcomes say what
-// could not be deleted.
+// could not be deleted. It deletes what the state holds without reading it
+// again first, as `pulumi destroy` does (it refreshes only when asked):
+// the emulator, on plain HTTP, refuses reads of the release record once
+// its bucket's TLS-only policy is in place, and the destroy deletes that
+// policy before the record.
 func (tf *Terraform) Destroy(ctx context.Context, onEvent func(Event)) (*ApplyResult, error) {
-	return tf.runJSON(ctx, onEvent, "destroy", "-auto-approve", "-input=false", "-json")
+	return tf.runJSON(ctx, onEvent, "destroy", "-auto-approve", "-input=false", "-json", "-refresh=false")
 }
 
 // runJSON runs an apply or destroy with machine-readable output and

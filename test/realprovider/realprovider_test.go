@@ -333,8 +333,7 @@ func (r *stackRun) checkReachesTheContainer(ctx context.Context, t *testing.T, s
 
 // checkNewRelease: a change the container sees writes a new version of
 // the release record (an update in place: the bucket keeps the older
-// versions) and deletes no release: nothing is deleted at all (a secret's
-// new value is a new version, a replacement). In a group
+// versions) and deletes no release. In a group
 // the group itself is not changed: the rollout step moves it to the new
 // template version, by an instance refresh, only once that succeeds.
 func (r *stackRun) checkNewRelease(t *testing.T, key string, changes []realprovider.Change) {
@@ -343,7 +342,9 @@ func (r *stackRun) checkNewRelease(t *testing.T, key string, changes []realprovi
 		assert.Equal(t, []string{"update"}, record.Actions, "a new %s must write a new version of %s, not replace it", key, record.Address)
 	}
 	for _, c := range changes {
-		assert.NotEqual(t, []string{"delete"}, c.Actions, "a new %s deletes %s: no release, and nothing else, may go", key, c.Address)
+		if c.Type == "aws_s3_object" || c.Type == "aws_s3_bucket" {
+			assert.False(t, c.Replaced() || slices.Contains(c.Actions, "delete"), "a new %s deletes %s: no release may go", key, c.Address)
+		}
 		if r.grouped() {
 			assert.NotEqual(t, "aws_autoscaling_group", c.Type, "a new %s changes the group (%v): only the rollout step moves it", key, c.Attributes)
 		}
@@ -373,7 +374,8 @@ func (r *stackRun) checkSettingTable(ctx context.Context, t *testing.T) {
 
 // checkPasswordRotation: a new database.passwordVersion sets a new master
 // password on the same instance, in place, writes the connection secret's
-// new version and reruns the rollout, and changes nothing else.
+// new version and a new release naming it, rolls it out, and changes
+// nothing else.
 func (r *stackRun) checkPasswordRotation(ctx context.Context, t *testing.T) {
 	changes, tr := r.plan(ctx, t, "database.passwordVersion", stacktest.WithSetting(t, r.stack.Config, "database.passwordVersion", 2))
 	got := map[string]string{}
@@ -388,13 +390,15 @@ func (r *stackRun) checkPasswordRotation(ctx context.Context, t *testing.T) {
 	want := map[string]string{
 		"aws_db_instance":                   "update password",
 		"aws_secretsmanager_secret_version": "replace secret_string",
+		"aws_s3_object":                     "update content,version_id",
 	}
-	assert.Equal(t, want, got, "a rotation changes the password of the same instance and the secret's value, and nothing else")
 	if r.grouped() {
-		// In a group the secret's new version makes a new release tag (a
-		// hash the translation cannot follow; TestReleaseTag checks it).
-		return
+		// A new template version, and the history it joins once rolled out
+		// (on one host the history waits for the rollout, an emulator gap).
+		want["aws_launch_template"] = "update tag_specifications"
+		want["aws_ssm_parameter"] = "update insecure_value"
 	}
+	assert.Equal(t, want, got, "a rotation changes the password of the same instance, the secret's value and the release, and nothing else")
 	assert.True(t, r.redeploys(changes, tr), "a rotation redeploys the container")
 }
 

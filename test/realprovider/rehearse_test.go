@@ -76,12 +76,16 @@ func checkRehearsalOutput(t *testing.T, out, errOut string) {
 	assert.Regexp(t, `\[\s*\d+/\d+ [0-9ms]+\]  created aws_vpc\.network-vpc \(\d+s\)`, errOut)
 	assert.Regexp(t, `still creating aws_db_instance\.database`, errOut)
 
-	// Every resource created but the listed emulator gap.
+	// Every resource created but the listed emulator gaps: the rollout, the
+	// history that waits for it, and the release bucket's lifecycle rule.
 	for _, row := range []string{
 		`(?m)^aws_db_instance\.database\s+created\s+\S+$`,
 		`(?m)^aws_instance\.app-host\s+created\s+\S+$`,
 		`(?m)^aws_ssm_association\.app-rollout\s+emulator gap\s+\S+\s+ssm:CreateAssociation, which moto lacks: `,
-		`(?m)^\d+ resources: \d+ created, 1 emulator gap, 0 failed, 0 not reached$`,
+		`(?m)^aws_s3_bucket_lifecycle_configuration\.app-releases\s+emulator gap\s+\S+\s+s3:PutBucketLifecycleConfiguration`,
+		`(?m)^aws_ssm_parameter\.app-release-history\s+emulator gap\s+\S+\s+needs aws_ssm_association\.app-rollout`,
+		`(?m)^aws_s3_object\.app-release\s+created\s+\S+$`,
+		`(?m)^\d+ resources: \d+ created, 3 emulator gaps, 0 failed, 0 not reached$`,
 	} {
 		assert.Regexp(t, row, out)
 	}
@@ -102,11 +106,11 @@ func checkRehearsalOutput(t *testing.T, out, errOut string) {
 	// What the new image does.
 	assert.Contains(t, out, "What this change does (app.image=public.ecr.aws/docker/library/nginx:1.29-alpine)")
 	assert.Contains(t, out, "Outcome: in place, redeploys the container\n")
-	assert.Regexp(t, `(?m)^updated in place\s+aws_ssm_parameter\.app-image\s+insecure_value$`, out)
+	assert.Regexp(t, `(?m)^updated in place\s+aws_s3_object\.app-release\s+content, version_id$`, out)
 	assert.Regexp(t, `(?m)^runs again\s+aws_ssm_association\.app-rollout\s+`, out)
 	assert.NotContains(t, out, "!!!")
 	assert.NotRegexp(t, regexp.MustCompile(`(?m)^replaced `), out)
 
 	assert.Contains(t, out, "Teardown: the emulator stops")
-	assert.Regexp(t, `Rehearsed stack dev in \S+: \d+ created, 1 emulator gap, 0 failed, 0 not reached\.`, out)
+	assert.Regexp(t, `Rehearsed stack dev in \S+: \d+ created, 3 emulator gaps, 0 failed, 0 not reached\.`, out)
 }
