@@ -6,8 +6,9 @@ package compute
 // and enables the unit. It holds only ARNs,
 // names and paths, which change only with the stack itself: everything the
 // container sees (image, ports, environment, secrets, database settings) is
-// read by the host at every start and reload, so changing it redeploys the
-// container instead of replacing the host.
+// the release's, read by the host from the release record at every start
+// and reload, so a new release redeploys the container instead of
+// replacing the host.
 
 import (
 	"bytes"
@@ -107,6 +108,7 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"APP_SECRET_ARN", s.AppSecretArn},
 		{"RELEASE_BUCKET", s.ReleaseBucket},
 		{"RELEASE_KEY", ReleaseKey},
+		{"RELEASE_TAG", ReleaseTag},
 		{"LOG_GROUP", s.LogGroup},
 		{"CA_BUNDLE", CABundlePath},
 		{"CA_BUNDLE_URL", CABundleURL(s.Region)},

@@ -55,6 +55,7 @@ func TestRenderUserData(t *testing.T) {
 		"APP_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf",
 		"RELEASE_BUCKET=app-releases-abc123",
 		"RELEASE_KEY=release.json",
+		"RELEASE_TAG=rds-app:release",
 		"LOG_GROUP=app-app-logs-1234567",
 		"CA_BUNDLE=/etc/rds-app/rds-ca-bundle.pem",
 		"CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",

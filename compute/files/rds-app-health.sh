@@ -15,17 +15,18 @@
 # (curl --resolve), with the certificate checked as a browser would: it
 # takes the application's route, certificate and TLS, and fails when any of
 # them does. (The live slot's own port would reach the application but not
-# the proxy.) The settings come from the container settings under
-# CONTAINER_PATH (pieces 000, 001, ... joined in order); the last ones
-# read are kept, so a moment without SSM is not reported as an outage. The
-# alarm treats a silent host as a failing one.
+# the proxy.) The settings are those of what serves, which rds-app-swap
+# records in $STATE_DIR/live.json after each switch: the release this host
+# runs (on a group's host its launch template's, not the one configured
+# since), read without asking AWS. Nothing served yet reads as unhealthy.
+# The alarm treats a silent host as a failing one.
 #
 # shellcheck disable=SC2154 # the upper-case settings come from host.env
 set -uo pipefail
 
 log() { printf 'rds-app-health: %s\n' "$*" >&2; }
 
-for var in AWS_REGION CONTAINER_PATH HEALTH_NAMESPACE HEALTH_METRIC; do
+for var in AWS_REGION STATE_DIR HEALTH_NAMESPACE HEALTH_METRIC; do
   if [[ -z ${!var:-} ]]; then
     log "error: $var is not set; rds-app-health.service reads it from /etc/rds-app/host.env"
     exit 1
@@ -34,18 +35,14 @@ done
 export AWS_DEFAULT_REGION=$AWS_REGION
 # The timer runs this every minute: a few quick attempts, not a long wait.
 export AWS_RETRY_MODE=${AWS_RETRY_MODE:-standard} AWS_MAX_ATTEMPTS=${AWS_MAX_ATTEMPTS:-3}
-# systemd sets STATE_DIRECTORY from StateDirectory=.
-last_target=${STATE_DIRECTORY:-/var/lib/rds-app-health}/target
+live_file=$STATE_DIR/live.json
 
-# The pieces, sorted by name; the first starts with their number and a
-# newline. Prints the URL to ask and, with a domain, curl's --resolve for
-# it: "<url> [<domain>:<port>:127.0.0.1]". The HTTPS port is the one the
-# proxy's server listens on (443 on a host).
+# The live settings. Prints the URL to ask and, with a domain, curl's
+# --resolve for it: "<url> [<domain>:<port>:127.0.0.1]". The HTTPS port is
+# the one the proxy's server listens on (443 on a host).
 # shellcheck disable=SC2016 # jq variables, not shell ones
 target_program='
-sort_by(.[0])
-| (.[0][1] | capture("^(?<n>[0-9]+)\n") | .n | tonumber) as $n
-| .[0:$n] | map(.[1]) | join("") | sub("^[0-9]+\n"; "") | fromjson
+.settings
 | if (.hostPort | type) == "number" and (.healthCheckPath | type) == "string" and (.healthCheckPath | test("^/[^\\s#]*$"))
   then . else error("the settings have no usable hostPort and healthCheckPath") end
 | if (.domain // "") == "" then "http://127.0.0.1:\(.hostPort)\(.healthCheckPath)"
@@ -55,21 +52,14 @@ sort_by(.[0])
   | "https://\(.domain):\($port)\(.healthCheckPath) \(.domain):\($port):127.0.0.1" end
 '
 
-read_target() {
-  aws ssm get-parameters-by-path --path "$CONTAINER_PATH" --query 'Parameters[].[Name, Value]' --output json |
-    jq --raw-output "$target_program"
-}
-
-if target=$(read_target) && [[ -n $target ]]; then
-  printf '%s\n' "$target" >"$last_target.tmp" && mv "$last_target.tmp" "$last_target"
-elif [[ -s $last_target ]]; then
-  target=$(<"$last_target")
-  log "cannot read the container settings under $CONTAINER_PATH; checking where they last pointed"
-else
+healthy=0
+target=""
+if [[ ! -s $live_file ]]; then
+  log "unhealthy: nothing serves on this host yet ($live_file is not there)"
+elif ! target=$(jq --raw-output "$target_program" "$live_file") || [[ -z $target ]]; then
+  log "unhealthy: the settings of what serves, in $live_file, cannot be read (see the jq error above)"
   target=""
 fi
-
-healthy=0
 if [[ -n $target ]]; then
   read -r url resolve <<<"$target"
   # No --location: a redirect is an answer, and only the application's can
@@ -83,8 +73,6 @@ if [[ -n $target ]]; then
   else
     log "unhealthy: $url${resolve:+ (on this host)} answered $code"
   fi
-else
-  log "unhealthy: the container settings under $CONTAINER_PATH cannot be read, and none were read before"
 fi
 
 if ! aws cloudwatch put-metric-data --namespace "$HEALTH_NAMESPACE" --metric-name "$HEALTH_METRIC" --unit Count --value "$healthy"; then

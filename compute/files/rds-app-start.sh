@@ -1,19 +1,26 @@
 #!/bin/bash
-# rds-app-start: deploys the configured release. rds-app.service runs it
-# on every start (`rds-app-start boot`) and reload (`rds-app-start deploy`),
+# rds-app-start: deploys this host's release. rds-app.service runs it on
+# every start (`rds-app-start boot`) and reload (`rds-app-start deploy`),
 # with the settings of /etc/rds-app/host.env in its environment. At boot it
 # first brings back the last release that was healthy, if there is one
-# (rds-app-swap restore), and stops there. Otherwise it reads the database
-# and application secrets from Secrets Manager, writes them to an env file
-# on tmpfs readable by root only, reads the container's settings (ports,
-# health check, proxy, plain variables) from the SSM parameters under
-# CONTAINER_PATH (pieces 000, 001, ... joined in order), logs in to ECR
-# afresh (tokens expire after 12 hours), pulls the image named by the image
-# parameter and the proxy's image, checks that both run on the host's CPU,
-# and hands over to rds-app-swap, which
-# starts the new container beside the old one and switches to it once it is
-# healthy. Everything the container sees is read here, so a reload applies
-# any change of it.
+# (rds-app-swap restore), and stops there.
+#
+# Otherwise it finds the release to deploy: in an Auto Scaling group the
+# one its launch template version tags the host with (the instance tag
+# RELEASE_TAG, read from the instance metadata), so a host the group
+# launches boots its template's release whatever is configured since; on a
+# single host, which has no such tag, the one RELEASE_PARAMETER names (its
+# rollout sets it, and then reloads), waiting while there is none yet. A
+# release is an immutable record, RELEASES_PATH/<id> (pieces 000, 001, ...
+# joined in order): the image, the container's settings (ports, health
+# check, proxy, plain variables) and the versions of the database and
+# application secrets. It reads those versions of both secrets from Secrets
+# Manager, writes them to an env file on tmpfs readable by root only, logs
+# in to ECR afresh (tokens expire after 12 hours), pulls the release's
+# image and the proxy's image, checks that both run on the host's CPU, and
+# hands over to rds-app-swap, which starts the new container beside the old
+# one and switches to it once it is healthy. Everything the container sees
+# is the release's, so the same release always runs the same way.
 #
 # No secret value is ever printed, logged or put on a command line: secrets
 # travel through pipes into jq and from jq into the env file only.
@@ -33,7 +40,7 @@ mode=${1:-deploy}
 # The swap script is installed beside this one.
 swap=${BASH_SOURCE[0]%/*}/rds-app-swap
 
-for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN IMAGE_PARAMETER CONTAINER_PATH LOG_GROUP \
+for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN RELEASES_PATH RELEASE_PARAMETER RELEASE_TAG LOG_GROUP \
   CA_BUNDLE CA_BUNDLE_URL CONTAINER_CA_PATH CONTAINER_NAME; do
   [[ -n ${!var:-} ]] || die "$var is not set; rds-app.service reads it from /etc/rds-app/host.env"
 done
@@ -41,8 +48,8 @@ for tool in aws jq docker curl; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
-db_wait_seconds=${DB_WAIT_SECONDS:-3600}
-db_poll_seconds=${DB_POLL_SECONDS:-15}
+release_wait_seconds=${RELEASE_WAIT_SECONDS:-3600}
+release_poll_seconds=${RELEASE_POLL_SECONDS:-15}
 retry_attempts=${RETRY_ATTEMPTS:-5}
 retry_delay_seconds=${RETRY_DELAY_SECONDS:-5}
 # The AWS CLI retries throttling and server errors itself.
@@ -55,6 +62,8 @@ plain_env_file=$runtime_dir/plain.env
 settings_file=$runtime_dir/settings.json
 # docker login stores the ECR token in DOCKER_CONFIG: keep it on tmpfs too.
 export DOCKER_CONFIG=$runtime_dir/docker
+mkdir -p "$runtime_dir"
+chmod 0700 "$runtime_dir"
 
 # retry WHAT COMMAND...: runs a network step until it succeeds or runs out
 # of attempts, waiting longer after each failure.
@@ -121,37 +130,25 @@ ensure_ca_bundle() {
   mv "$tmp" "$CA_BUNDLE"
 }
 
-# read_db_secret waits until the database secret has a value with a host:
-# the host may boot before the database exists, and the secret's value is
-# written only once it does.
+# read_db_secret: the database secret's version the release names. It
+# has a host: a release is recorded only once the database exists.
 read_db_secret() {
-  local deadline=$((SECONDS + db_wait_seconds)) stages
-  while :; do
-    if ! stages=$(aws secretsmanager describe-secret --secret-id "$DB_SECRET_ARN" --query VersionIdsToStages --output json); then
-      die "cannot read the database secret $DB_SECRET_ARN (see the AWS CLI error above)"
-    fi
-    if printf '%s' "$stages" | jq --exit-status 'any(.[]?; index("AWSCURRENT"))' >/dev/null; then
-      if ! db_secret=$(aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN" --query SecretString --output text); then
-        die "cannot read the value of the database secret $DB_SECRET_ARN"
-      fi
-      if ! printf '%s' "$db_secret" | jq --exit-status 'type == "object"' >/dev/null 2>&1; then
-        die "the database secret $DB_SECRET_ARN does not hold a JSON object"
-      fi
-      if printf '%s' "$db_secret" | jq --exit-status '(.host // "") != ""' >/dev/null; then
-        return 0
-      fi
-    fi
-    if ((SECONDS >= deadline)); then
-      die "the database secret $DB_SECRET_ARN still has no host after ${db_wait_seconds}s"
-    fi
-    log "the database secret has no host yet (the database is still being created); checking again in ${db_poll_seconds}s"
-    sleep "$db_poll_seconds"
-  done
+  if ! db_secret=$(aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN" --version-id "$db_version" \
+    --query SecretString --output text); then
+    die "cannot read version $db_version of the database secret $DB_SECRET_ARN (see the AWS CLI error above)"
+  fi
+  if ! printf '%s' "$db_secret" | jq --exit-status 'type == "object"' >/dev/null 2>&1; then
+    die "version $db_version of the database secret $DB_SECRET_ARN does not hold a JSON object"
+  fi
+  if ! printf '%s' "$db_secret" | jq --exit-status '(.host // "") != ""' >/dev/null; then
+    die "version $db_version of the database secret $DB_SECRET_ARN has no host"
+  fi
 }
 
 read_app_secret() {
-  if ! app_secret=$(aws secretsmanager get-secret-value --secret-id "$APP_SECRET_ARN" --query SecretString --output text); then
-    die "cannot read the application secret $APP_SECRET_ARN (see the AWS CLI error above)"
+  if ! app_secret=$(aws secretsmanager get-secret-value --secret-id "$APP_SECRET_ARN" --version-id "$app_version" \
+    --query SecretString --output text); then
+    die "cannot read version $app_version of the application secret $APP_SECRET_ARN (see the AWS CLI error above)"
   fi
 }
 
@@ -201,8 +198,6 @@ if type != "object" then error("the application secret is not a JSON object") el
 
 write_env_file() {
   local tmp duplicates
-  mkdir -p "$runtime_dir"
-  chmod 0700 "$runtime_dir"
   tmp=$(mktemp "$runtime_dir/app.env.XXXXXX")
   if ! {
     printf '%s' "$db_secret" | jq --raw-output --arg ca "$CONTAINER_CA_PATH" "$db_env_program" &&
@@ -249,44 +244,131 @@ check(type == "object"; "the settings are not a JSON object")
     else "\(.key)=\(.value)" end)
 '
 # The pieces, by name (000, 001, ...): the first starts with their number
-# and a newline. Pieces past that number are left over from larger settings
-# and are about to be deleted.
+# and a newline. Pieces past that number are not part of the record.
 # shellcheck disable=SC2016 # jq variables, not shell ones
 join_program='
 sort_by(.[0])
-| if length == 0 then error("there are no settings under \($path)") else . end
-| (.[0][1] | capture("^(?<n>[0-9]+)\n") | .n | tonumber) as $n
+| (.[0][1] | capture("^(?<n>[0-9]+)\n") // error("its first piece does not count the pieces") | .n | tonumber) as $n
 | .[0:$n]
 | if [.[][0]] != [range($n) | tostring | "\($path)/" + ("00" + . | .[-3:])]
-  then error("the settings under \($path) lack some of their \($n) pieces") else . end
+  then error("it lacks some of its \($n) pieces") else . end
 | map(.[1]) | join("") | sub("^[0-9]+\n"; "")
 '
+# The release record (compute.ReleaseRecord): it is the release asked for,
+# and what it names can go on a command line. The output is the image, the
+# two secret versions and the settings, a line each.
+# shellcheck disable=SC2016 # jq variables, not shell ones
+record_program='
+def check(ok; message): if ok then . else error(message) end;
+def text($k; $re; $what): check((.[$k] | type) == "string" and (.[$k] | test($re)); "\($k) is not \($what)");
+check(type == "object"; "the record is not a JSON object")
+| check(.id == $id; "the record is of release \(.id | tojson), not \($id)")
+| text("image"; "^[^\\s]+$"; "an image reference")
+| text("databaseSecretVersion"; "^[A-Za-z0-9-]{32,64}$"; "a Secrets Manager version ID")
+| text("appSecretVersion"; "^[A-Za-z0-9-]{32,64}$"; "a Secrets Manager version ID")
+| check((.settings | type) == "object"; "settings is not an object")
+| .image, .databaseSecretVersion, .appSecretVersion, (.settings | tojson)
+'
 
-read_container_settings() {
-  local pieces settings tmp
-  if ! pieces=$(aws ssm get-parameters-by-path --path "$CONTAINER_PATH" --query 'Parameters[].[Name, Value]' --output json); then
-    die "cannot read the container settings under $CONTAINER_PATH"
+# imds_get PATH: PATH under the instance metadata service's meta-data
+# (IMDSv2: a session token first; AWS_EC2_METADATA_SERVICE_ENDPOINT is the
+# AWS CLI's own override), as "<HTTP status> <answer>"; the status is
+# "none" when no service gives a token at once. The token goes to curl on
+# stdin, not on its command line.
+imds_get() {
+  local imds=${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254} token out
+  if ! token=$(curl --silent --fail --max-time 2 --request PUT \
+    --header 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$imds/latest/api/token"); then
+    echo none
+    return 0
   fi
-  if ! settings=$(printf '%s' "$pieces" | jq --raw-output --arg path "$CONTAINER_PATH" "$join_program"); then
-    die "the container settings under $CONTAINER_PATH are incomplete (see the jq error above)"
+  out=$(printf 'X-aws-ec2-metadata-token: %s\n' "$token" |
+    curl --silent --max-time 2 --retry 2 --header @- --write-out '\n%{http_code}' "$imds/latest/meta-data/$1") || true
+  printf '%s %s\n' "${out##*$'\n'}" "${out%$'\n'*}"
+}
+
+# find_release: the ID of the release to deploy, in release_id. A host of
+# an Auto Scaling group has the instance tag RELEASE_TAG (the launch
+# template turns on tags in the instance metadata); a single host has none
+# (404), nor has a host without the metadata service: it deploys the
+# release RELEASE_PARAMETER names.
+find_release() {
+  local status value
+  read -r status value < <(imds_get "tags/instance/$RELEASE_TAG")
+  case $status in
+  200)
+    release_id=$value
+    [[ $release_id =~ ^[0-9a-f]{32}$ ]] ||
+      die "the instance tag $RELEASE_TAG holds \"$release_id\", which is not a release ID (32 lower-case hex digits)"
+    log "deploying release $release_id, the one this host's launch template names (instance tag $RELEASE_TAG)"
+    ;;
+  404 | none)
+    read_release_parameter
+    log "deploying release $release_id, the one $RELEASE_PARAMETER names"
+    ;;
+  *) die "the instance metadata service answered $status for the instance tag $RELEASE_TAG; cannot tell which release this host runs" ;;
+  esac
+}
+
+# read_release_parameter waits until RELEASE_PARAMETER exists: a single
+# host may boot before the database does, and its release is recorded only
+# once it does.
+read_release_parameter() {
+  local deadline=$((SECONDS + release_wait_seconds)) errors=$runtime_dir/release-parameter.err
+  while :; do
+    if release_id=$(aws ssm get-parameter --name "$RELEASE_PARAMETER" --query Parameter.Value --output text 2>"$errors"); then
+      rm -f "$errors"
+      [[ $release_id =~ ^[0-9a-f]{32}$ ]] ||
+        die "the release parameter $RELEASE_PARAMETER holds \"$release_id\", which is not a release ID (32 lower-case hex digits)"
+      return 0
+    fi
+    if ! grep -q ParameterNotFound "$errors"; then
+      cat "$errors" >&2
+      rm -f "$errors"
+      die "cannot read the release parameter $RELEASE_PARAMETER (see the AWS CLI error above)"
+    fi
+    rm -f "$errors"
+    if ((SECONDS >= deadline)); then
+      die "no release is recorded in $RELEASE_PARAMETER after ${release_wait_seconds}s"
+    fi
+    log "no release is recorded yet in $RELEASE_PARAMETER (the database is probably still being created); checking again in ${release_poll_seconds}s"
+    sleep "$release_poll_seconds"
+  done
+}
+
+# read_release: the record of release_id, checked, in image, db_version,
+# app_version, the settings file and the plain env file; the proxy's image
+# in proxy_image.
+read_release() {
+  local path=$RELEASES_PATH/$release_id pieces record fields settings tmp
+  if ! pieces=$(aws ssm get-parameters-by-path --path "$path" --query 'Parameters[].[Name, Value]' --output json); then
+    die "cannot read the record of release $release_id at $path (see the AWS CLI error above)"
   fi
+  if [[ $(printf '%s' "$pieces" | jq length) == 0 ]]; then
+    die "release $release_id has no record at $path: it is no longer among the releases the stack keeps, or was deleted. Deploy a kept release: \`pulumi up\` records the configured one and points the hosts at it"
+  fi
+  if ! record=$(printf '%s' "$pieces" | jq --raw-output --arg path "$path" "$join_program"); then
+    die "the record of release $release_id at $path is incomplete (see the jq error above): \`pulumi up --refresh\` stores its missing pieces again"
+  fi
+  if ! fields=$(printf '%s' "$record" | jq --raw-output --arg id "$release_id" "$record_program"); then
+    die "the record at $path is not usable as release $release_id (see the jq error above)"
+  fi
+  {
+    read -r image
+    read -r db_version
+    read -r app_version
+    read -r settings
+  } <<<"$fields"
   tmp=$(mktemp "$runtime_dir/plain.env.XXXXXX")
   if ! printf '%s' "$settings" | jq --raw-output "$settings_program" >"$tmp"; then
     rm -f "$tmp"
-    die "the container settings under $CONTAINER_PATH are not usable (see the jq error above)"
+    die "the container settings of release $release_id ($path) are not usable (see the jq error above)"
   fi
   read -r proxy_image <"$tmp"
   sed -i 1d "$tmp"
   chmod 0600 "$tmp"
   mv "$tmp" "$plain_env_file"
   printf '%s' "$settings" >"$settings_file"
-}
-
-read_image() {
-  if ! image=$(aws ssm get-parameter --name "$IMAGE_PARAMETER" --query Parameter.Value --output text); then
-    die "cannot read the image parameter $IMAGE_PARAMETER"
-  fi
-  [[ -n $image && $image != *[[:space:]]* ]] || die "the image parameter $IMAGE_PARAMETER holds no image reference"
 }
 
 ecr_login() {
@@ -302,16 +384,11 @@ x86_64 | amd64) host_platform=linux/amd64 ;;
 esac
 
 # this_host: "this host (<instance type>)", the type asked of the instance
-# metadata service (IMDSv2; AWS_EC2_METADATA_SERVICE_ENDPOINT is the AWS
-# CLI's own override), or "this host" when it does not answer at once. The
-# token goes to curl on stdin, not on its command line.
+# metadata service, or "this host" when it does not answer at once.
 this_host() {
-  local imds=${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254} token type
-  if token=$(curl --silent --fail --max-time 2 --request PUT \
-    --header 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$imds/latest/api/token") &&
-    type=$(printf 'X-aws-ec2-metadata-token: %s\n' "$token" |
-      curl --silent --fail --max-time 2 --header @- "$imds/latest/meta-data/instance-type") &&
-    [[ $type =~ ^[a-z0-9.-]+$ ]]; then
+  local status type
+  read -r status type < <(imds_get instance-type)
+  if [[ $status == 200 && $type =~ ^[a-z0-9.-]+$ ]]; then
     echo "this host ($type)"
   else
     echo "this host"
@@ -359,14 +436,13 @@ check_platform() {
 
 if [[ $mode == boot ]]; then
   "$swap" restore && exit 0
-  log "deploying the configured release"
 fi
+find_release
+read_release
 read_db_secret
 ensure_ca_bundle
 read_app_secret
 write_env_file
-read_container_settings
-read_image
 
 registry=${image%%/*}
 if [[ $registry =~ ^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$ ]]; then

@@ -147,6 +147,22 @@ func (m *Moto) PutSecretValue(t testing.TB, arn, value string) {
 	m.Call(t, "secretsmanager", "secretsmanager.PutSecretValue", map[string]any{"SecretId": arn, "SecretString": value})
 }
 
+// SecretVersion is the ID of a secret's current version (AWSCURRENT), or
+// "" when it has no value.
+func (m *Moto) SecretVersion(t testing.TB, arn string) string {
+	t.Helper()
+	stages, _ := m.Call(t, "secretsmanager", "secretsmanager.DescribeSecret", map[string]any{"SecretId": arn})["VersionIdsToStages"].(map[string]any)
+	for version, labels := range stages {
+		list, _ := labels.([]any)
+		for _, label := range list {
+			if label == "AWSCURRENT" {
+				return version
+			}
+		}
+	}
+	return ""
+}
+
 // PutParameter stores a plain SSM parameter (overwriting one).
 func (m *Moto) PutParameter(t testing.TB, name, value string) {
 	t.Helper()

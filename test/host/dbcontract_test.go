@@ -159,8 +159,7 @@ func containerVars(t *testing.T, moto *testenv.Moto, boot hostBoot, port int, pa
 	// CreateSecret hands the value over as file://, off the command line.
 	dbArn := moto.CreateSecret(t, "rds-app-db-contract", string(secret))
 	appArn := moto.CreateSecret(t, "rds-app-app-contract", `{"JWT_SECRET":"jwt-contract"}`)
-	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
-	putContainerSettings(t, moto, boot.HostEnv["CONTAINER_PATH"], boot.Container)
+	putRelease(t, moto, boot, "public.ecr.aws/docker/library/nginx:stable-alpine", boot.Container, dbArn, appArn)
 	// In the container the bundle is mounted at CONTAINER_CA_PATH; here
 	// psql reads the test CA from that path directly.
 	run := newStartScriptRun(t, moto, boot, map[string]string{
@@ -295,8 +294,7 @@ func TestDatabaseContractWithProxyAndReplicas(t *testing.T) {
 	require.NoError(t, err)
 	dbArn := moto.CreateSecret(t, "rds-app-db-contract-proxy", string(secret))
 	appArn := moto.CreateSecret(t, "rds-app-app-contract-proxy", `{"JWT_SECRET":"jwt-contract"}`)
-	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
-	putContainerSettings(t, moto, boot.HostEnv["CONTAINER_PATH"], boot.Container)
+	putRelease(t, moto, boot, "public.ecr.aws/docker/library/nginx:stable-alpine", boot.Container, dbArn, appArn)
 	// The bundle the script puts together is read where it is written.
 	bundle := filepath.Join(dir, "rds-ca-bundle.pem")
 	run := newStartScriptRun(t, moto, boot, map[string]string{

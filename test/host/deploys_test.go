@@ -265,7 +265,7 @@ func TestZeroDowntimeDeploys(t *testing.T) {
 	f := newStartScriptFixture(t, repo+"v1")
 	settings := baseSettings(t, f.boot)
 	settings.HealthCheckTimeout, settings.HealthCheckRetries, settings.DrainSeconds = 8, 3, 10
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+	f.setSettings(t, mustJSON(t, settings))
 	s := f.sandbox(t, nil)
 	first := s.Run()
 	require.NoError(t, first.Err, first.Output)
@@ -289,10 +289,10 @@ func TestZeroDowntimeDeploys(t *testing.T) {
 		{"new proxy never answers", repo + "v6", deadProxy, false, "the new proxy from " + deadProxy + " was refused: its admin API did not answer within 30s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], c.image)
+			f.setImage(t, c.image)
 			if c.proxyImage != "" {
 				settings.ProxyImage = c.proxyImage
-				putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+				f.setSettings(t, mustJSON(t, settings))
 			}
 			l := startLoad(base)
 			// The load is steady before the deploy begins and after it ends.

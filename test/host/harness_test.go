@@ -32,13 +32,36 @@ import (
 	"github.com/rds-app/rds-app/internal/testenv"
 )
 
-// putContainerSettings stores the container settings under path the way
-// the program does: in pieces, the first counting them.
-func putContainerSettings(t testing.TB, m *testenv.Moto, path, settings string) {
+// storeRelease records the release of image and settings with the
+// secrets' current versions the way the program does: its record in
+// pieces, the first counting them, under the host's RELEASES_PATH and its
+// ID. It returns the ID.
+func storeRelease(t testing.TB, m *testenv.Moto, boot hostBoot, image, settings, dbArn, appArn string) string {
 	t.Helper()
-	for i, piece := range compute.SettingsPieces(settings) {
-		m.PutParameter(t, fmt.Sprintf("%s/%03d", path, i), piece)
+	dbVersion, appVersion := m.SecretVersion(t, dbArn), m.SecretVersion(t, appArn)
+	require.NotEmpty(t, dbVersion, "the database secret has no value to record")
+	require.NotEmpty(t, appVersion, "the application secret has no value to record")
+	record := compute.NewReleaseRecord(compute.Release{Image: image, Container: settings}, dbVersion, appVersion)
+	pieces, err := record.Pieces()
+	require.NoError(t, err)
+	for i, piece := range pieces {
+		m.PutParameter(t, releasePieceName(boot, record.ID, i), piece)
 	}
+	return record.ID
+}
+
+// releasePieceName is the parameter holding piece i of a release's record.
+func releasePieceName(boot hostBoot, id string, i int) string {
+	return fmt.Sprintf("%s/%s/%03d", boot.HostEnv["RELEASES_PATH"], id, i)
+}
+
+// putRelease is storeRelease, and then the release parameter names the
+// release, as a single host's rollout does.
+func putRelease(t testing.TB, m *testenv.Moto, boot hostBoot, image, settings, dbArn, appArn string) string {
+	t.Helper()
+	id := storeRelease(t, m, boot, image, settings, dbArn, appArn)
+	m.PutParameter(t, boot.HostEnv["RELEASE_PARAMETER"], id)
+	return id
 }
 
 // localPorts gives settings ports of their own: the proxy's, its admin
@@ -155,10 +178,22 @@ func unameShim(t testing.TB, machine string) string {
 // fakeIMDSToken is the fake instance metadata service's session token.
 const fakeIMDSToken = "fake-imds-token"
 
-// startFakeIMDS stands in for the host's instance metadata service, IMDSv2
-// only (a token first), on loopback: it answers the instance type.
-func startFakeIMDS(t testing.TB, instanceType string) string {
+// fakeIMDS stands in for the host's instance metadata service, IMDSv2 only
+// (a token first), on loopback: it answers the instance type and the
+// instance's tags (404 for a tag the instance does not have, as EC2 does,
+// and for every tag when tags are not in the metadata).
+type fakeIMDS struct {
+	URL  string
+	mu   sync.Mutex
+	tags map[string]string
+}
+
+// instanceTagPath is where the metadata service shows an instance tag.
+const instanceTagPath = "/latest/meta-data/tags/instance/"
+
+func startFakeIMDS(t testing.TB, instanceType string) *fakeIMDS {
 	t.Helper()
+	m := &fakeIMDS{tags: map[string]string{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" && r.Header.Get("X-aws-ec2-metadata-token-ttl-seconds") != "":
@@ -167,12 +202,36 @@ func startFakeIMDS(t testing.TB, instanceType string) string {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 		case r.Method == http.MethodGet && r.URL.Path == "/latest/meta-data/instance-type":
 			_, _ = io.WriteString(w, instanceType)
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, instanceTagPath):
+			m.mu.Lock()
+			value, ok := m.tags[strings.TrimPrefix(r.URL.Path, instanceTagPath)]
+			m.mu.Unlock()
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			_, _ = io.WriteString(w, value)
 		default:
 			http.NotFound(w, r)
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL
+	m.URL = srv.URL
+	return m
+}
+
+// Tag gives the instance a tag, as a launch template version does.
+func (m *fakeIMDS) Tag(key, value string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tags[key] = value
+}
+
+// Untag takes a tag away.
+func (m *fakeIMDS) Untag(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.tags, key)
 }
 
 // scriptRun is one run of the start script.
@@ -212,6 +271,8 @@ type startScriptRun struct {
 	Script  string
 	Env     map[string]string
 	shimDir string
+	// IMDS is the host's instance metadata service.
+	IMDS *fakeIMDS
 	// Args are the start script's arguments ("boot"; none: a deploy).
 	Args []string
 }
@@ -261,8 +322,8 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 	env["AMAZON_ROOT_CA_URLS"] = strings.Join(amazonRoots, " ")
 	env["RUNTIME_DIRECTORY"] = runtimeDir // systemd sets this from RuntimeDirectory=
 	env["STATE_DIR"] = filepath.Join(dir, "state")
-	env["DB_POLL_SECONDS"] = "1"
-	env["DB_WAIT_SECONDS"] = "30"
+	env["RELEASE_POLL_SECONDS"] = "1"
+	env["RELEASE_WAIT_SECONDS"] = "30"
 	env["RETRY_DELAY_SECONDS"] = "0"
 	env["RETRY_ATTEMPTS"] = "2"
 	env["AWS_MAX_ATTEMPTS"] = "2"
@@ -271,9 +332,10 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 	env["FAKE_DOCKER_STATE"] = dockerState
 	env["FAKE_DOCKER_CADDY"] = caddy
 	env["FAKE_DOCKER_HOST_PLATFORM"] = platform
-	// The host's instance type comes from its metadata service (the AWS
-	// CLI's name for the override).
-	env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = startFakeIMDS(t, boot.InstanceType)
+	// The host's instance type and tags come from its metadata service
+	// (the AWS CLI's name for the override).
+	imds := startFakeIMDS(t, boot.InstanceType)
+	env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.URL
 	for _, kv := range moto.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		if k != "AWS_REGION" { // the rendered region stays
@@ -285,7 +347,7 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 	for k, v := range overrides {
 		env[k] = v
 	}
-	return &startScriptRun{t: t, Dir: dir, Script: script, Env: env, shimDir: shimDir}
+	return &startScriptRun{t: t, Dir: dir, Script: script, Env: env, shimDir: shimDir, IMDS: imds}
 }
 
 // watchedRun is a background run of the start script whose output can be
@@ -422,15 +484,14 @@ func (r scriptRun) EnvFileVars(t testing.TB) map[string]string {
 }
 
 // TestStartScriptHarness is a smoke test of the harness itself: the dev
-// stack's script, with both secrets and the image in place, starts the
+// stack's script, with both secrets and a release in place, starts the
 // container.
 func TestStartScriptHarness(t *testing.T) {
 	moto := testenv.StartMoto(t)
 	boot := bootFilesOf(t, "dev")
 	dbArn := moto.CreateSecret(t, "db", `{"engine":"postgres","host":"db.example.internal","port":5432,"dbname":"app","username":"app_admin","password":"pw-1","sslmode":"verify-full"}`)
 	appArn := moto.CreateSecret(t, "app", `{"JWT_SECRET":"jwt-1"}`)
-	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], "public.ecr.aws/docker/library/nginx:stable-alpine")
-	putContainerSettings(t, moto, boot.HostEnv["CONTAINER_PATH"], localSettings(t, boot.Container))
+	putRelease(t, moto, boot, "public.ecr.aws/docker/library/nginx:stable-alpine", localSettings(t, boot.Container), dbArn, appArn)
 	run := newStartScriptRun(t, moto, boot, map[string]string{"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn}).Run()
 	require.NoError(t, run.Err, run.Output)
 	require.Len(t, run.Find("docker", "run"), 2, "the proxy and the application:\n%s", run.Output)

@@ -65,11 +65,12 @@ type reportRun struct {
 }
 
 // report runs the reporter once with the rendered host.env, the emulator's
-// endpoint, a state directory and the overrides.
+// endpoint, the host's state directory (where live.json says what serves)
+// and the overrides.
 func (h healthReporter) report(t *testing.T, moto *testenv.Moto, stateDir string, overrides map[string]string) reportRun {
 	t.Helper()
 	script := testenv.WriteTemp(t, t.TempDir(), "rds-app-health", h.script, 0o755)
-	env := []string{"PATH=" + testenv.ToolDir(t, "aws") + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(), "STATE_DIRECTORY=" + stateDir, "AWS_MAX_ATTEMPTS=1"}
+	env := []string{"PATH=" + testenv.ToolDir(t, "aws") + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_MAX_ATTEMPTS=1"}
 	for k, v := range h.hostEnv {
 		env = append(env, k+"="+v)
 	}
@@ -78,6 +79,7 @@ func (h healthReporter) report(t *testing.T, moto *testenv.Moto, stateDir string
 			env = append(env, kv)
 		}
 	}
+	env = append(env, "STATE_DIR="+stateDir)
 	for k, v := range overrides {
 		env = append(env, k+"="+v)
 	}
@@ -154,17 +156,27 @@ func (a *healthProbeApp) asked() []string {
 	return append([]string(nil), a.paths...)
 }
 
-// storeHealthSettings stores container settings with the given port and health check
-// path under a fresh path, and returns that path.
-func storeHealthSettings(t *testing.T, moto *testenv.Moto, name string, port int, path string) string {
+// liveState is a host's state directory whose live.json records a
+// release of settings as serving, as rds-app-swap writes it after a
+// switch.
+func liveState(t *testing.T, settings string) string {
+	t.Helper()
+	dir := t.TempDir()
+	live := `{"slot":"blue","image":"registry.example.com/shop:v1","settings":` + settings + `}`
+	require.True(t, json.Valid([]byte(live)))
+	testenv.WriteTemp(t, dir, "live.json", live, 0o600)
+	return dir
+}
+
+// servingHealthSettings is liveState for container settings with the
+// given port and health check path.
+func servingHealthSettings(t *testing.T, port int, path string) string {
 	t.Helper()
 	settings, err := compute.ContainerSettings{HostPort: port, ContainerPort: 80, HealthCheckPath: path, HealthCheckTimeout: 120, HealthCheckInterval: 2,
 		HealthCheckRetries: 10, DrainSeconds: 10, ProxyImage: "public.ecr.aws/docker/library/caddy:2.11.4",
 		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: map[string]string{"A": "b"}}.JSON()
 	require.NoError(t, err)
-	prefix := "/rds-app-health-test/" + name + "/container"
-	putContainerSettings(t, moto, prefix, settings)
-	return prefix
+	return liveState(t, settings)
 }
 
 func TestHealthReporter(t *testing.T) {
@@ -175,8 +187,8 @@ func TestHealthReporter(t *testing.T) {
 	t.Run("a healthy application reports 1, asked on its own health check path", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusNoContent)
 		ns := "rds-app-test/healthy"
-		path := storeHealthSettings(t, moto, "healthy", app.port(t), "/healthz?full=1")
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
+		state := servingHealthSettings(t, app.port(t), "/healthz?full=1")
+		run := h.report(t, moto, state, map[string]string{"HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []string{"/healthz?full=1"}, app.asked())
 		assert.Equal(t, []float64{1}, reported(t, moto, ns, metric))
@@ -188,16 +200,16 @@ func TestHealthReporter(t *testing.T) {
 	t.Run("the application's redirect counts as healthy, as at deploys", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusPermanentRedirect)
 		ns := "rds-app-test/redirect"
-		path := storeHealthSettings(t, moto, "redirect", app.port(t), "/")
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
+		state := servingHealthSettings(t, app.port(t), "/")
+		run := h.report(t, moto, state, map[string]string{"HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []float64{1}, reported(t, moto, ns, metric))
 	})
 	t.Run("an error answer reports 0 and says what came back", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusServiceUnavailable)
 		ns := "rds-app-test/failing"
-		path := storeHealthSettings(t, moto, "failing", app.port(t), "/healthz")
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
+		state := servingHealthSettings(t, app.port(t), "/healthz")
+		run := h.report(t, moto, state, map[string]string{"HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
 		assert.Contains(t, run.output, "unhealthy: "+app.URL+"/healthz answered 503")
@@ -205,42 +217,36 @@ func TestHealthReporter(t *testing.T) {
 	t.Run("nothing listening on the host port reports 0", func(t *testing.T) {
 		ns := "rds-app-test/down"
 		port := testenv.FreePort(t)
-		path := storeHealthSettings(t, moto, "down", port, "/")
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
+		state := servingHealthSettings(t, port, "/")
+		run := h.report(t, moto, state, map[string]string{"HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
 		assert.Contains(t, run.output, fmt.Sprintf("unhealthy: http://127.0.0.1:%d/ answered nothing: Failed to connect", port))
 	})
-	t.Run("without SSM it asks where the settings last pointed", func(t *testing.T) {
-		app := newHealthProbeApp(t, http.StatusOK)
-		ns := "rds-app-test/cached"
-		state := t.TempDir()
-		path := storeHealthSettings(t, moto, "cached", app.port(t), "/ready")
-		first := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": path, "HEALTH_NAMESPACE": ns})
-		require.NoError(t, first.err, first.output)
-		// The settings are gone (or SSM cannot be reached): the next report
-		// uses the last ones read.
-		second := h.report(t, moto, state, map[string]string{"CONTAINER_PATH": "/rds-app-health-test/nothing-here", "HEALTH_NAMESPACE": ns})
-		require.NoError(t, second.err, second.output)
-		assert.Contains(t, second.output, "cannot read the container settings under /rds-app-health-test/nothing-here; checking where they last pointed")
-		assert.Equal(t, []string{"/ready", "/ready"}, app.asked())
-		assert.Equal(t, []float64{1, 1}, reported(t, moto, ns, metric))
-	})
-	t.Run("no settings ever read reports 0", func(t *testing.T) {
+	t.Run("nothing served yet reports 0", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusOK)
 		ns := "rds-app-test/unset"
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": "/rds-app-health-test/never", "HEALTH_NAMESPACE": ns})
+		state := t.TempDir()
+		run := h.report(t, moto, state, map[string]string{"HEALTH_NAMESPACE": ns})
 		require.NoError(t, run.err, run.output)
 		assert.Empty(t, app.asked())
 		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
-		assert.Contains(t, run.output, "unhealthy: the container settings under /rds-app-health-test/never cannot be read, and none were read before")
+		assert.Contains(t, run.output, "unhealthy: nothing serves on this host yet ("+state+"/live.json is not there)")
+	})
+	t.Run("settings of what serves it cannot use report 0", func(t *testing.T) {
+		ns := "rds-app-test/unusable"
+		state := liveState(t, `{"hostPort":"80"}`)
+		run := h.report(t, moto, state, map[string]string{"HEALTH_NAMESPACE": ns})
+		require.NoError(t, run.err, run.output)
+		assert.Equal(t, []float64{0}, reported(t, moto, ns, metric))
+		assert.Contains(t, run.output, "the settings have no usable hostPort and healthCheckPath")
+		assert.Contains(t, run.output, "unhealthy: the settings of what serves, in "+state+"/live.json, cannot be read")
 	})
 	t.Run("a report CloudWatch does not take fails the unit", func(t *testing.T) {
 		app := newHealthProbeApp(t, http.StatusOK)
-		path := storeHealthSettings(t, moto, "unpublished", app.port(t), "/")
-		// The emulator answers SSM, then the endpoint goes away for
-		// CloudWatch: a port nothing listens on.
-		run := h.report(t, moto, t.TempDir(), map[string]string{"CONTAINER_PATH": path,
+		state := servingHealthSettings(t, app.port(t), "/")
+		// CloudWatch's endpoint is a port nothing listens on.
+		run := h.report(t, moto, state, map[string]string{
 			"AWS_ENDPOINT_URL_CLOUDWATCH": fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))})
 		require.Error(t, run.err)
 		assert.Contains(t, run.output, "error: cannot publish "+h.hostEnv["HEALTH_NAMESPACE"]+"/"+metric)
@@ -272,16 +278,15 @@ func TestHealthReporterWithADomain(t *testing.T) {
 	settings["hostPort"], settings["healthCheckPath"] = proxy.HTTPPort, "/healthz"
 	text, err := json.Marshal(settings)
 	require.NoError(t, err)
-	prefix := "/rds-app-health-test/domain/container"
-	putContainerSettings(t, moto, prefix, string(text))
+	state := liveState(t, string(text))
 	healthURL := fmt.Sprintf("https://%s:%d/healthz", domain, proxy.HTTPSPort)
 	proxy.Get(t, healthURL).Body.Close() // the certificate is there
 	ns := "rds-app-test/domain"
 	// curl checks the certificate against CURL_CA_BUNDLE, as on the host
 	// against the system's roots.
-	env := map[string]string{"CONTAINER_PATH": prefix, "HEALTH_NAMESPACE": ns, "CURL_CA_BUNDLE": proxy.RootPath}
+	env := map[string]string{"HEALTH_NAMESPACE": ns, "CURL_CA_BUNDLE": proxy.RootPath}
 
-	up := h.report(t, moto, t.TempDir(), env)
+	up := h.report(t, moto, state, env)
 	require.NoError(t, up.err, up.output)
 	assert.Empty(t, up.output, "a healthy minute leaves the journal alone")
 	assert.Equal(t, []string{"/healthz", "/healthz"}, app.asked(), "the test's request, then the reporter's, through the proxy")
@@ -291,15 +296,15 @@ func TestHealthReporterWithADomain(t *testing.T) {
 	require.NoError(t, err)
 	redirect.Body.Close()
 	require.Equal(t, http.StatusPermanentRedirect, redirect.StatusCode, "what a check on app.hostPort would take for health")
-	down := h.report(t, moto, t.TempDir(), env)
+	down := h.report(t, moto, state, env)
 	require.NoError(t, down.err, down.output)
 	assert.Contains(t, down.output, "unhealthy: "+healthURL+" (on this host) answered 502")
 	assert.ElementsMatch(t, []float64{1, 0}, reported(t, moto, ns, metric), "one of each")
 
 	t.Run("a certificate the host does not trust reads 0", func(t *testing.T) {
-		other := map[string]string{"CONTAINER_PATH": prefix, "HEALTH_NAMESPACE": ns + "-untrusted",
+		other := map[string]string{"HEALTH_NAMESPACE": ns + "-untrusted",
 			"CURL_CA_BUNDLE": testenv.WriteTemp(t, t.TempDir(), "other.pem", string(testenv.NewCA(t, "other").CertPEM), 0o644)}
-		run := h.report(t, moto, t.TempDir(), other)
+		run := h.report(t, moto, state, other)
 		require.NoError(t, run.err, run.output)
 		assert.Contains(t, run.output, "unhealthy: "+healthURL+" (on this host) answered nothing: ")
 		assert.Equal(t, []float64{0}, reported(t, moto, ns+"-untrusted", metric))
@@ -333,4 +338,27 @@ func TestHealthReporterPublishesWhereTheAlarmLooks(t *testing.T) {
 			assert.True(t, found, "the host may publish its health")
 		})
 	}
+}
+
+// TestHealthReporterAsksWhatServes: the reporter reads the live.json the
+// start script's deploy leaves (run for real through the harness), and
+// asks the release that serves through the proxy.
+func TestHealthReporterAsksWhatServes(t *testing.T) {
+	h := devHealthReporter(t)
+	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
+	s := f.sandbox(t, nil)
+	run := s.Run()
+	require.NoError(t, run.Err, run.Output)
+	ns := "rds-app-test/serving"
+	report := h.report(t, f.moto, s.Env["STATE_DIR"], map[string]string{"HEALTH_NAMESPACE": ns})
+	require.NoError(t, report.err, report.output)
+	assert.Empty(t, report.output, "a healthy minute leaves the journal alone")
+	assert.Equal(t, []float64{1}, reported(t, f.moto, ns, h.hostEnv["HEALTH_METRIC"]))
+
+	// The application stops: the proxy still answers, but not with the
+	// application.
+	killFakeContainers(s.Env["FAKE_DOCKER_STATE"])
+	down := h.report(t, f.moto, s.Env["STATE_DIR"], map[string]string{"HEALTH_NAMESPACE": ns + "-down"})
+	require.NoError(t, down.err, down.output)
+	assert.Equal(t, []float64{0}, reported(t, f.moto, ns+"-down", h.hostEnv["HEALTH_METRIC"]))
 }

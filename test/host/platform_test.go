@@ -30,7 +30,7 @@ func TestStartScriptRefusesAnImageForAnotherCPU(t *testing.T) {
 	settings := baseSettings(t, f.boot)
 	settings.HealthCheckTimeout, settings.HealthCheckRetries = 10, 2
 	text := mustJSON(t, settings)
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], text)
+	f.setSettings(t, text)
 	_, host := hostPlatform(t, f.boot.InstanceType)
 	other := "linux/amd64"
 	if host == other {
@@ -59,9 +59,9 @@ func TestStartScriptRefusesAnImageForAnotherCPU(t *testing.T) {
 	// and leave v1 serving.
 	refused := func(t *testing.T, before scriptRun, image, settings, want string) scriptRun {
 		t.Helper()
-		f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], image)
+		f.setImage(t, image)
 		if settings != "" {
-			putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], settings)
+			f.setSettings(t, settings)
 		}
 		run := s.Run()
 		var exit *exec.ExitError
@@ -99,8 +99,8 @@ func TestStartScriptRefusesAnImageForAnotherCPU(t *testing.T) {
 		last = run
 	})
 	t.Run("an index with the host's platform deploys", func(t *testing.T) {
-		f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], repo+":v4-index")
-		putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], text)
+		f.setImage(t, repo+":v4-index")
+		f.setSettings(t, text)
 		run := s.Run()
 		require.NoError(t, run.Err, run.Output)
 		assert.Contains(t, run.Output, "now serving "+repo+":v4-index from app-green")
@@ -114,7 +114,7 @@ func TestStartScriptRefusesAnImageForAnotherCPU(t *testing.T) {
 	// health check keeps it out). Without the metadata service the type
 	// is left out.
 	t.Run("a new host at boot", func(t *testing.T) {
-		f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], repo+":v5-new-other")
+		f.setImage(t, repo+":v5-new-other")
 		fresh := f.sandbox(t, map[string]string{"FAKE_DOCKER_PLATFORMS": string(b),
 			"AWS_EC2_METADATA_SERVICE_ENDPOINT": fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))})
 		fresh.Args = []string{"boot"}

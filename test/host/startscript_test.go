@@ -2,11 +2,13 @@ package host
 
 // Behaviour of the host's start script, run for real through the harness in
 // harness_test.go: what the container gets in its environment, that no
-// secret reaches a command line or a log, how the script waits for the
-// database, how it fails without credentials, and which image it runs.
+// secret reaches a command line or a log, which release it runs (the one
+// its instance tag names, else the release parameter's, waited for), how
+// it fails without credentials or a usable release record.
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -55,16 +58,16 @@ var testAppSecrets = map[string]string{
 	"JWT_SECRET":       "SENTINEL-jw7t with spaces=and#hash",
 }
 
-// testPlainEnv are the stack's plain variables, stored in the container
-// settings parameter by the program's own renderer.
+// testPlainEnv are the stack's plain variables, in the container settings
+// of the release record, rendered by the program's own renderer.
 var testPlainEnv = map[string]string{"NODE_ENV": "production", "GREETING": "hello world"}
 
 // sentinelMarkers are in every secret value above and survive any escaping.
 var sentinelMarkers = []string{"SENTINEL-u7d2", "SENTINEL-p4f9", "SENTINEL-a1k1", "SENTINEL-a1k2", "SENTINEL-s4lt", "SENTINEL-adm3", "SENTINEL-jw7t"}
 
-// waitingMessage is what the script logs on each poll of a database secret
-// that has no host yet.
-const waitingMessage = "the database secret has no host yet"
+// waitingMessage is what the script logs on each poll of a release
+// parameter that does not exist yet.
+const waitingMessage = "no release is recorded yet in "
 
 // dbSecretJSON is a database secret value in the layout RDS-managed and
 // program-written secrets share; a field set to "-" is left out.
@@ -147,31 +150,49 @@ func appRuns(r scriptRun) [][]string {
 	return out
 }
 
-// startScriptFixture is a moto server with both secrets and the image
-// parameter in place.
+// startScriptFixture is a moto server with both secrets and a release of
+// image in place, named by the release parameter.
 type startScriptFixture struct {
 	moto   *testenv.Moto
 	boot   hostBoot
 	dbArn  string
 	appArn string
+	// image and settings are the configured release's, and release its ID.
+	image, settings, release string
 }
 
-func newStartScriptFixture(t *testing.T, image string) startScriptFixture {
+func newStartScriptFixture(t *testing.T, image string) *startScriptFixture {
 	t.Helper()
 	moto := testenv.StartMoto(t)
 	boot := devBoot(t)
-	f := startScriptFixture{
+	f := &startScriptFixture{
 		moto:   moto,
 		boot:   boot,
 		dbArn:  moto.CreateSecret(t, "rds-app/dev/db", dbSecretJSON(t, testDBHost, testDBPassword)),
 		appArn: moto.CreateSecret(t, "rds-app/dev/app", appSecretJSON(t)),
 	}
-	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
-	putContainerSettings(t, moto, boot.HostEnv["CONTAINER_PATH"], boot.Container)
+	f.configure(t, image, boot.Container)
 	return f
 }
 
-func (f startScriptFixture) sandbox(t *testing.T, overrides map[string]string) *startScriptRun {
+// configure records the release of image and settings with the secrets'
+// current versions and names it in the release parameter, as a rollout
+// does; a new secret value takes a new release too.
+func (f *startScriptFixture) configure(t *testing.T, image, settings string) {
+	t.Helper()
+	f.image, f.settings = image, settings
+	f.release = putRelease(t, f.moto, f.boot, image, settings, f.dbArn, f.appArn)
+}
+
+// setImage configures a release of image with the configured settings.
+func (f *startScriptFixture) setImage(t *testing.T, image string) { f.configure(t, image, f.settings) }
+
+// setSettings configures a release of settings with the configured image.
+func (f *startScriptFixture) setSettings(t *testing.T, settings string) {
+	f.configure(t, f.image, settings)
+}
+
+func (f *startScriptFixture) sandbox(t *testing.T, overrides map[string]string) *startScriptRun {
 	t.Helper()
 	env := map[string]string{"DB_SECRET_ARN": f.dbArn, "APP_SECRET_ARN": f.appArn}
 	for k, v := range overrides {
@@ -453,50 +474,53 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 	})
 }
 
-// TestStartScriptWaitsForDatabaseHost starts the host before the database
-// exists: the script must poll while the secret has no value and while its
-// value has no host, and go on as soon as a host appears.
-func TestStartScriptWaitsForDatabaseHost(t *testing.T) {
+// TestStartScriptWaitsForARelease starts a single host (no release tag)
+// before the database exists, and so before any release is recorded: the
+// script must poll while the release parameter does not exist, even once
+// a record is there, and deploy the release the parameter names as soon as
+// it appears.
+func TestStartScriptWaitsForARelease(t *testing.T) {
 	t.Parallel()
 	moto := testenv.StartMoto(t)
 	boot := devBoot(t)
 	image := "public.ecr.aws/docker/library/nginx:stable-alpine"
 	dbArn := moto.CreateSecret(t, "rds-app/dev/db-pending", "")
 	appArn := moto.CreateSecret(t, "rds-app/dev/app-pending", appSecretJSON(t))
-	moto.PutParameter(t, boot.HostEnv["IMAGE_PARAMETER"], image)
-	putContainerSettings(t, moto, boot.HostEnv["CONTAINER_PATH"], boot.Container)
 	s := newStartScriptRun(t, moto, boot, map[string]string{
 		"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn,
 		// Long enough that only the test decides when waiting ends.
-		"DB_WAIT_SECONDS": "300",
+		"RELEASE_WAIT_SECONDS": "300",
 	})
 	w := s.Start(t)
 
 	// Each phase waits for two more polls: the first may have begun before
-	// the secret changed, the second certainly saw the change.
+	// the change, the second certainly saw it.
 	stillWaiting := func(phase string, polls int) int {
 		t.Helper()
 		require.Eventually(t, func() bool {
 			return strings.Count(w.Output(), waitingMessage) >= polls || w.Done()
 		}, 90*time.Second, 100*time.Millisecond, "%s: the script never said it was waiting", phase)
-		require.False(t, w.Done(), "%s: the script ended while the secret had no host:\n%s", phase, w.Output())
+		require.False(t, w.Done(), "%s: the script ended while no release was named:\n%s", phase, w.Output())
 		now := s.result("", nil)
-		assert.Empty(t, now.Find("docker", "run"), "%s: the container started without a database host", phase)
+		assert.Empty(t, now.Find("docker", "run"), "%s: a container started without a release", phase)
 		assert.Empty(t, now.Find("docker", "rm"), "%s: the old container was removed while waiting", phase)
-		assert.Empty(t, envFilesIn(t, s.Env["RUNTIME_DIRECTORY"]), "%s: an env file was written without a database host", phase)
+		assert.Empty(t, envFilesIn(t, s.Env["RUNTIME_DIRECTORY"]), "%s: an env file was written without a release", phase)
 		return strings.Count(w.Output(), waitingMessage)
 	}
 
-	polls := stillWaiting("secret without a value", 1)
-	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, "", testDBPassword))
-	polls = stillWaiting("value with an empty host", polls+2)
-	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, "-", testDBPassword))
-	stillWaiting("value without a host", polls+2)
-
+	polls := stillWaiting("no release parameter", 1)
+	assert.Contains(t, w.Output(), waitingMessage+boot.HostEnv["RELEASE_PARAMETER"]+" (the database is probably still being created)")
+	// The database is there: its secret gets a host, and the release is
+	// recorded, but not yet named.
 	finalHost := "rds-app-db-final.c9akciq32.eu-west-1.rds.amazonaws.com"
 	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, finalHost, testDBPassword))
+	id := storeRelease(t, moto, boot, image, boot.Container, dbArn, appArn)
+	stillWaiting("a record the parameter does not name yet", polls+2)
+
+	moto.PutParameter(t, boot.HostEnv["RELEASE_PARAMETER"], id)
 	run := w.Wait(t, 90*time.Second)
 	require.NoError(t, run.Err, run.Output)
+	assert.Contains(t, run.Output, "deploying release "+id+", the one "+boot.HostEnv["RELEASE_PARAMETER"]+" names")
 	runs := appRuns(run)
 	require.Len(t, runs, 1, run.Output)
 	assert.Equal(t, image, runs[0][len(runs[0])-1])
@@ -505,12 +529,176 @@ func TestStartScriptWaitsForDatabaseHost(t *testing.T) {
 	assert.Equal(t, finalHost, vars["PGHOST"])
 	assert.Equal(t, testDBPassword, vars["DATABASE_PASSWORD"])
 	assert.NotContains(t, run.Output, "error:")
+
+	t.Run("it gives up after RELEASE_WAIT_SECONDS", func(t *testing.T) {
+		run := newStartScriptRun(t, moto, boot, map[string]string{
+			"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn,
+			"RELEASE_PARAMETER": "/rds-app/dev/never-named", "RELEASE_WAIT_SECONDS": "1",
+		}).Run()
+		require.Error(t, run.Err)
+		assert.Contains(t, run.Output, "rds-app-start: error: no release is recorded in /rds-app/dev/never-named after 1s")
+		assert.Empty(t, run.Find("docker", "run"))
+	})
+}
+
+// TestStartScriptBootsTheReleaseItsTagNames: a host of an Auto Scaling
+// group (a replaced host, or one a scale-out adds) boots the release its
+// launch template version tags it with, even when the release parameter
+// names another one; without the tag, or without a metadata service, it
+// boots the parameter's.
+func TestStartScriptBootsTheReleaseItsTagNames(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
+	releaseA := f.release
+	textA := f.settings
+	changed := baseSettings(t, f.boot)
+	changed.Environment = map[string]string{"NODE_ENV": "release-b"}
+	f.configure(t, "registry.example.com/shop:v2", mustJSON(t, changed))
+	releaseB := f.release
+	require.NotEqual(t, releaseA, releaseB)
+	require.Equal(t, releaseB, f.moto.AWS(t, "ssm", "get-parameter", "--name", f.boot.HostEnv["RELEASE_PARAMETER"], "--query", "Parameter.Value", "--output", "text"))
+
+	s := f.sandbox(t, nil)
+	s.IMDS.Tag(compute.ReleaseTag, releaseA)
+	s.Args = []string{"boot"}
+	run := s.Run()
+	require.NoError(t, run.Err, run.Output)
+	assert.Contains(t, run.Output, "deploying release "+releaseA+", the one this host's launch template names (instance tag "+compute.ReleaseTag+")")
+	runs := appRuns(run)
+	require.Len(t, runs, 1, run.Output)
+	assert.Equal(t, "registry.example.com/shop:v1", runs[0][len(runs[0])-1])
+	assert.Equal(t, testPlainEnv, readDockerEnvFile(t, run.PlainEnvFile), "release A's settings, not B's")
+	_, body := served(t, textA, "/")
+	assert.Equal(t, "registry.example.com/shop:v1", body)
+
+	for name, overrides := range map[string]map[string]string{
+		"no tag":              nil,
+		"no metadata service": {"AWS_EC2_METADATA_SERVICE_ENDPOINT": fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))},
+	} {
+		t.Run(name+": the parameter's release", func(t *testing.T) {
+			run := f.sandbox(t, overrides).Run()
+			require.NoError(t, run.Err, run.Output)
+			assert.Contains(t, run.Output, "deploying release "+releaseB+", the one "+f.boot.HostEnv["RELEASE_PARAMETER"]+" names")
+			runs := appRuns(run)
+			require.Len(t, runs, 1, run.Output)
+			assert.Equal(t, "registry.example.com/shop:v2", runs[0][len(runs[0])-1])
+			assert.Equal(t, changed.Environment, readDockerEnvFile(t, run.PlainEnvFile))
+		})
+	}
+}
+
+// TestStartScriptReadsTheReleasesSecretVersions: the container gets the
+// secrets' versions its release names, not their current ones: a new
+// value (a rotated password, an edited application secret) reaches the
+// container with the next release only.
+func TestStartScriptReadsTheReleasesSecretVersions(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
+	movedHost := "rds-app-db-moved.c9akciq32.eu-west-1.rds.amazonaws.com"
+	const movedPassword, movedJWT = "SENTINEL-mv01-password", "SENTINEL-mv02-jwt"
+	f.moto.PutSecretValue(t, f.dbArn, dbSecretJSON(t, movedHost, movedPassword))
+	f.moto.PutSecretValue(t, f.appArn, `{"JWT_SECRET":"`+movedJWT+`"}`)
+
+	s := f.sandbox(t, nil)
+	run := s.Run()
+	require.NoError(t, run.Err, run.Output)
+	vars := run.EnvFileVars(t)
+	assert.Equal(t, testDBHost, vars["DATABASE_HOST"], "the recorded version's host")
+	assert.Equal(t, testDBPassword, vars["DATABASE_PASSWORD"], "the recorded version's password")
+	assert.Equal(t, testAppSecrets["JWT_SECRET"], vars["JWT_SECRET"], "the recorded version of the application secret")
+	assertNoSecretLeaked(t, run, append(allSecretForms(), leakForms(movedPassword, movedJWT)...))
+
+	// The next release records the new versions.
+	f.configure(t, f.image, f.settings)
+	run = s.Run()
+	require.NoError(t, run.Err, run.Output)
+	vars = run.EnvFileVars(t)
+	assert.Equal(t, movedHost, vars["DATABASE_HOST"])
+	assert.Equal(t, movedPassword, vars["DATABASE_PASSWORD"])
+	assert.Equal(t, movedJWT, vars["JWT_SECRET"])
+	assert.NotContains(t, vars, "APP_KEYS", "the application secret's new version holds JWT_SECRET only")
+}
+
+// TestStartScriptRefusesABadRelease: a release ID that is not one, a
+// release without a record (no longer kept), a record that is of another
+// release, and an incomplete record stop the script with a message naming
+// the record and what to do, and change nothing: the release that serves
+// keeps serving.
+func TestStartScriptRefusesABadRelease(t *testing.T) {
+	t.Parallel()
+	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
+	s := f.sandbox(t, nil)
+	first := s.Run()
+	require.NoError(t, first.Err, first.Output)
+	serving := f.release
+	releases := f.boot.HostEnv["RELEASES_PATH"]
+
+	// A record of v2 stored under another release's name.
+	other := storeRelease(t, f.moto, f.boot, "registry.example.com/shop:v2", f.settings, f.dbArn, f.appArn)
+	impostor := strings.Repeat("e", 32)
+	pieces, err := compute.NewReleaseRecord(compute.Release{Image: "registry.example.com/shop:v2", Container: f.settings},
+		f.moto.SecretVersion(t, f.dbArn), f.moto.SecretVersion(t, f.appArn)).Pieces()
+	require.NoError(t, err)
+	for i, p := range pieces {
+		f.moto.PutParameter(t, releasePieceName(f.boot, impostor, i), p)
+	}
+	// A record of many pieces, one of them gone.
+	big := baseSettings(t, f.boot)
+	big.Environment = map[string]string{"BIG": strings.Repeat("x", 3*compute.ContainerChunkBytes)}
+	incomplete := storeRelease(t, f.moto, f.boot, "registry.example.com/shop:v3", mustJSON(t, big), f.dbArn, f.appArn)
+	f.moto.AWS(t, "ssm", "delete-parameter", "--name", releasePieceName(f.boot, incomplete, 1))
+	gone := strings.Repeat("0", 32)
+
+	last := first
+	for _, c := range []struct {
+		name string
+		// tag is the host's release tag; parameter the release
+		// parameter's value.
+		tag, parameter string
+		want           []string
+	}{
+		{"the parameter names no release", "", "latest",
+			[]string{`the release parameter ` + f.boot.HostEnv["RELEASE_PARAMETER"] + ` holds "latest", which is not a release ID (32 lower-case hex digits)`}},
+		{"the tag names no release", "V1", serving,
+			[]string{`the instance tag ` + compute.ReleaseTag + ` holds "V1", which is not a release ID`}},
+		{"a release no longer kept", gone, serving,
+			[]string{"release " + gone + " has no record at " + releases + "/" + gone + ": it is no longer among the releases the stack keeps, or was deleted. Deploy a kept release: `pulumi up` records the configured one and points the hosts at it"}},
+		{"a record of another release", "", impostor,
+			[]string{"the record at " + releases + "/" + impostor + " is not usable as release " + impostor,
+				`the record is of release "` + other + `", not ` + impostor}},
+		{"an incomplete record", incomplete, serving,
+			[]string{"the record of release " + incomplete + " at " + releases + "/" + incomplete + " is incomplete",
+				"it lacks some of its", "`pulumi up --refresh` stores its missing pieces again"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f.moto.PutParameter(t, f.boot.HostEnv["RELEASE_PARAMETER"], c.parameter)
+			if c.tag == "" {
+				s.IMDS.Untag(compute.ReleaseTag)
+			} else {
+				s.IMDS.Tag(compute.ReleaseTag, c.tag)
+			}
+			run := s.Run()
+			require.Error(t, run.Err, run.Output)
+			for _, w := range c.want {
+				assert.Contains(t, run.Output, w)
+			}
+			commands := scriptRun{Commands: run.Commands[len(last.Commands):]}
+			assert.Empty(t, commands.Find("docker", "run"), "nothing starts")
+			assert.Empty(t, commands.Find("docker", "rm"), "nothing is removed")
+			assert.Empty(t, commands.Find("docker", "pull"), "nothing is pulled")
+			_, body := served(t, f.settings, "/")
+			assert.Equal(t, "registry.example.com/shop:v1", body, "the release that served serves")
+			last = run
+		})
+	}
 }
 
 // TestStartScriptFailsWithoutCredentials checks that a missing or
 // incomplete secret stops the script with a clear error before it touches
 // the container: no container without credentials, no env file with half
-// of them, and on a reload the old container keeps serving.
+// of them, and on a reload the old container keeps serving. Each case's
+// release names its secrets' versions, and the host's tag names the
+// release.
 func TestStartScriptFailsWithoutCredentials(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
@@ -528,8 +716,7 @@ func TestStartScriptFailsWithoutCredentials(t *testing.T) {
 	// A hand-edited application secret must not override the database
 	// settings either (Docker keeps the last of two lines).
 	override := f.moto.CreateSecret(t, "rds-app/dev/app-override", `{"DATABASE_HOST":"evil.example","JWT_SECRET":"SENTINEL-ov01"}`)
-	// A value that is not the JSON the program writes will never get a
-	// host: fail at once instead of waiting for the database.
+	// A value that is not the JSON the program writes.
 	notJSON := f.moto.CreateSecret(t, "rds-app/dev/db-not-json", "host=db.example.internal password=SENTINEL-nj01")
 
 	cases := []struct {
@@ -544,19 +731,28 @@ func TestStartScriptFailsWithoutCredentials(t *testing.T) {
 			[]string{"application secret", missing("rds-app/dev/app-gone"), "ResourceNotFoundException"}},
 		{"database secret has no password", map[string]string{"DB_SECRET_ARN": noPassword},
 			[]string{"the database secret has no password"}},
-		{"database secret never gets a host", map[string]string{"DB_SECRET_ARN": noHost, "DB_WAIT_SECONDS": "1"},
-			[]string{"still has no host"}},
+		{"database secret has no host", map[string]string{"DB_SECRET_ARN": noHost},
+			[]string{"of the database secret " + noHost + " has no host"}},
 		{"application secret value has a line break", map[string]string{"APP_SECRET_ARN": lineBreak},
 			[]string{"JWT_SECRET contains a line break"}},
 		{"application secret redefines a contract variable", map[string]string{"APP_SECRET_ARN": override},
 			[]string{"the application secret redefines variables the host sets: DATABASE_HOST"}},
-		{"database secret is not JSON", map[string]string{"DB_SECRET_ARN": notJSON, "DB_WAIT_SECONDS": "600"},
+		{"database secret is not JSON", map[string]string{"DB_SECRET_ARN": notJSON},
 			[]string{"does not hold a JSON object"}},
 	}
 	for _, c := range cases {
+		// A secret that does not exist has no version: the fixture's
+		// release names the versions of the others.
+		release := f.release
+		db, app := cmp.Or(c.overrides["DB_SECRET_ARN"], f.dbArn), cmp.Or(c.overrides["APP_SECRET_ARN"], f.appArn)
+		if !strings.Contains(db+app, "-gone-") {
+			release = storeRelease(t, f.moto, f.boot, f.image, f.settings, db, app)
+		}
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			run := f.sandbox(t, c.overrides).Run()
+			s := f.sandbox(t, c.overrides)
+			s.IMDS.Tag(compute.ReleaseTag, release)
+			run := s.Run()
 			var exit *exec.ExitError
 			require.ErrorAs(t, run.Err, &exit, "the script succeeded:\n%s", run.Output)
 			assert.Greater(t, exit.ExitCode(), 0, "the script did not exit with an error of its own:\n%s", run.Output)
@@ -594,14 +790,15 @@ func served(t *testing.T, settings string, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// TestStartScriptRunsTheImageParameter checks the docker commands: the image
-// comes from the SSM parameter and is pulled before anything changes, the
+// TestStartScriptRunsTheRelease checks the docker commands: the image
+// comes from the release record and is pulled before anything changes, the
 // proxy runs once, on the host's network, and the application runs in a
 // slot on loopback with the flags the host depends on, and is served
 // through the proxy. A second run in the same sandbox is a reload after the
-// parameter changed, which is how a new image rolls out: the new container
-// starts in the other slot, and the old one is stopped after the switch.
-func TestStartScriptRunsTheImageParameter(t *testing.T) {
+// release parameter named a new release, which is how a new image rolls
+// out: the new container starts in the other slot, and the old one is
+// stopped after the switch.
+func TestStartScriptRunsTheRelease(t *testing.T) {
 	t.Parallel()
 	first := "public.ecr.aws/docker/library/nginx:stable-alpine"
 	second := "docker.io/library/nginx:1.27.3"
@@ -609,7 +806,7 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	base := baseSettings(t, f.boot)
 	base.ContainerPort = 3000
 	settings := mustJSON(t, base)
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], settings)
+	f.setSettings(t, settings)
 	s := f.sandbox(t, nil)
 	run1 := s.Run()
 	require.NoError(t, run1.Err, run1.Output)
@@ -666,14 +863,14 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 		assert.Equal(t, first, body, "the proxy serves the new container")
 	})
 
-	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], second)
+	f.setImage(t, second)
 	run2 := s.Run()
 	require.NoError(t, run2.Err, run2.Output)
 	// The shims append to one log: the reload's commands come after the
 	// first run's.
 	require.Greater(t, len(run2.Commands), len(run1.Commands))
 	reload := run2.Commands[len(run1.Commands):]
-	t.Run("reload after the parameter changed", func(t *testing.T) {
+	t.Run("reload after the parameter named a new release", func(t *testing.T) {
 		checkRun(t, reload, second, "green", base.SlotPorts[1])
 		for _, argv := range reload {
 			assert.NotContains(t, argv, first, "the reload used the old image")
@@ -692,12 +889,13 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 		assertNoSecretLeaked(t, run2, allSecretForms())
 	})
 
-	// A reload after the container settings changed (what the rollout does
-	// for a new port or environment) runs the container with them.
+	// A reload after a release of changed container settings (what the
+	// rollout does for a new port or environment) runs the container with
+	// them.
 	changed := base
 	changed.ContainerPort = 4000
 	changed.Environment = map[string]string{"NODE_ENV": "staging", "ADDED": "$not-expanded #kept"}
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, changed))
+	f.setSettings(t, mustJSON(t, changed))
 	run3 := s.Run()
 	require.NoError(t, run3.Err, run3.Output)
 	t.Run("reload after the container settings changed", func(t *testing.T) {
@@ -710,7 +908,7 @@ func TestStartScriptRunsTheImageParameter(t *testing.T) {
 	// old one, from the same configuration, before the swap; once it
 	// answers, the old one stops gracefully.
 	changed.ProxyImage = "docker.io/library/caddy:2.6.2"
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, changed))
+	f.setSettings(t, mustJSON(t, changed))
 	run4 := s.Run()
 	require.NoError(t, run4.Err, run4.Output)
 	t.Run("reload after the proxy image changed", func(t *testing.T) {
@@ -755,10 +953,10 @@ func TestStartScriptRefusesBadContainerSettings(t *testing.T) {
 		"line break in value":  {func(m map[string]any) { m["environment"] = map[string]any{"MOTD": "a\nb"} }, "the environment value of MOTD contains a line break"},
 		"no health check path": {func(m map[string]any) { delete(m, "healthCheckPath") }, "healthCheckPath is not a URL path"},
 		"one slot twice":       {func(m map[string]any) { m["slotPorts"] = []int{18001, 18001} }, "slotPorts are not two ports"},
-		"not JSON":             {nil, "are not usable"},
+		"not an object":        {nil, "settings is not an object"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			settings := "80:80"
+			settings := `"80:80"`
 			if tc.change != nil {
 				m := good()
 				tc.change(m)
@@ -766,7 +964,7 @@ func TestStartScriptRefusesBadContainerSettings(t *testing.T) {
 				require.NoError(t, err)
 				settings = string(b)
 			}
-			putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], settings)
+			f.setSettings(t, settings)
 			run := f.sandbox(t, nil).Run()
 			require.Error(t, run.Err)
 			assert.Contains(t, run.Output, tc.want)
@@ -776,43 +974,53 @@ func TestStartScriptRefusesBadContainerSettings(t *testing.T) {
 	}
 }
 
-// TestStartScriptReadsSettingsInPieces: settings of 500 variables of 1 KB
-// come in many SSM parameters; the script joins exactly the pieces the
-// first one counts (pieces left over from larger settings, which Pulumi
-// deletes only after the rollout, are ignored), and every value reaches
-// the container byte for byte.
+// TestStartScriptReadsSettingsInPieces: a release with settings of 500
+// variables of 1 KB is a record of many SSM parameters; the script joins
+// exactly the pieces the first one counts, and every value reaches the
+// container byte for byte. A record missing a piece is refused.
 func TestStartScriptReadsSettingsInPieces(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
-	path := f.boot.HostEnv["CONTAINER_PATH"]
 	big := baseSettings(t, f.boot)
 	big.Environment = map[string]string{}
 	for i := 0; i < 500; i++ {
 		big.Environment[fmt.Sprintf("VAR_%03d", i)] = strings.Repeat("x", 1000) + ` ü "q" $HOME #` + fmt.Sprint(i)
 	}
 	text := mustJSON(t, big)
-	require.Greater(t, len(compute.SettingsPieces(text)), 100)
-	putContainerSettings(t, f.moto, path, text)
+	f.setSettings(t, text)
+	require.Greater(t, recordPieces(t, f), 100)
 	s := f.sandbox(t, nil)
 	run := s.Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Equal(t, big.Environment, readDockerEnvFile(t, run.PlainEnvFile))
 
-	// The settings shrink to one piece; the others are still there.
+	// A piece past the count (none is, in a record the program stores) is
+	// not part of the record.
 	small := big
 	small.Environment = map[string]string{"ONLY": "one"}
-	putContainerSettings(t, f.moto, path, mustJSON(t, small))
+	f.setSettings(t, mustJSON(t, small))
+	f.moto.PutParameter(t, releasePieceName(f.boot, f.release, recordPieces(t, f)), `,"environment":{"EXTRA":"not read"}}`)
 	run = s.Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Equal(t, small.Environment, readDockerEnvFile(t, run.PlainEnvFile))
 
-	// A missing piece is an error that names the path.
-	putContainerSettings(t, f.moto, path, strings.Replace(mustJSON(t, big), "VAR_000", "VAR_AAA", 1))
-	f.moto.AWS(t, "ssm", "delete-parameter", "--name", path+"/007")
+	// A missing piece is an error that names the record.
+	f.setSettings(t, strings.Replace(text, "VAR_000", "VAR_AAA", 1))
+	f.moto.AWS(t, "ssm", "delete-parameter", "--name", releasePieceName(f.boot, f.release, 7))
 	run = f.sandbox(t, nil).Run()
 	require.Error(t, run.Err)
-	assert.Contains(t, run.Output, "lack some of their")
+	assert.Contains(t, run.Output, "the record of release "+f.release+" at "+f.boot.HostEnv["RELEASES_PATH"]+"/"+f.release+" is incomplete")
+	assert.Contains(t, run.Output, "it lacks some of its")
 	assert.Empty(t, run.Find("docker", "run"))
+}
+
+// recordPieces is the number of pieces of the configured release's record.
+func recordPieces(t *testing.T, f *startScriptFixture) int {
+	t.Helper()
+	n, err := strconv.Atoi(f.moto.AWS(t, "ssm", "get-parameters-by-path", "--path", f.boot.HostEnv["RELEASES_PATH"]+"/"+f.release,
+		"--query", "length(Parameters)"))
+	require.NoError(t, err)
+	return n
 }
 
 func mustJSON(t testing.TB, s compute.ContainerSettings) string {
@@ -832,7 +1040,7 @@ func TestStartScriptUsesTheHealthCheckPath(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			settings := baseSettings(t, f.boot)
 			settings.HealthCheckPath, settings.HealthCheckTimeout, settings.HealthCheckRetries = path, 20, 2
-			putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+			f.setSettings(t, mustJSON(t, settings))
 			s := f.sandbox(t, nil)
 			run := s.Run()
 			log, err := os.ReadFile(filepath.Join(s.Env["FAKE_DOCKER_STATE"], "app-blue.log"))
@@ -888,7 +1096,7 @@ func TestStartScriptRefusesAnUnhealthyContainer(t *testing.T) {
 	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
 	settings := baseSettings(t, f.boot)
 	settings.HealthCheckTimeout, settings.HealthCheckRetries = 4, 3
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], mustJSON(t, settings))
+	f.setSettings(t, mustJSON(t, settings))
 	// One after the other: each is a first deploy on a host of its own.
 	for tag, why := range map[string]string{
 		"v1-never": "did not answer with 2xx or 3xx within 4s",
@@ -896,7 +1104,7 @@ func TestStartScriptRefusesAnUnhealthyContainer(t *testing.T) {
 		"v1-crash": "it stopped",
 	} {
 		t.Run(tag, func(t *testing.T) {
-			f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:"+tag)
+			f.setImage(t, "registry.example.com/shop:"+tag)
 			s := f.sandbox(t, nil)
 			run := s.Run()
 			var exit *exec.ExitError
@@ -931,7 +1139,7 @@ func TestStartScriptBootBringsBackTheLastHealthyRelease(t *testing.T) {
 	settings := baseSettings(t, f.boot)
 	settings.HealthCheckTimeout, settings.HealthCheckRetries = 10, 2
 	text := mustJSON(t, settings)
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], text)
+	f.setSettings(t, text)
 	s := f.sandbox(t, nil)
 
 	s.Args = []string{"boot"}
@@ -944,7 +1152,7 @@ func TestStartScriptBootBringsBackTheLastHealthyRelease(t *testing.T) {
 
 	// A deploy of a version that answers 500 is refused.
 	s.Args = nil
-	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:v2-500")
+	f.setImage(t, "registry.example.com/shop:v2-500")
 	refused := s.Run()
 	require.Error(t, refused.Err, refused.Output)
 
@@ -966,7 +1174,7 @@ func TestStartScriptBootBringsBackTheLastHealthyRelease(t *testing.T) {
 
 	// Its container is gone: the configured release is deployed (and
 	// refused again, so the unit fails and systemd tries again later).
-	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:v3")
+	f.setImage(t, "registry.example.com/shop:v3")
 	killFakeContainers(s.Env["FAKE_DOCKER_STATE"])
 	require.NoError(t, os.Remove(filepath.Join(s.Env["FAKE_DOCKER_STATE"], "app-blue.json")))
 	gone := s.Run()
@@ -1017,6 +1225,7 @@ func TestStartScriptReadReplicas(t *testing.T) {
 	// is the instance's.
 	hosts := []string{"rds-app-dev-a1b2c3d4-replica-1.c9akciq32.eu-west-1.rds.amazonaws.com", "rds-app-dev-a1b2c3d4-replica-2.c9akciq32.eu-west-1.rds.amazonaws.com"}
 	f.moto.PutSecretValue(t, f.dbArn, dbSecretWith(t, map[string]any{"readHosts": hosts, "readPort": 6432}))
+	f.configure(t, f.image, f.settings)
 	run := f.sandbox(t, nil).Run()
 	require.NoError(t, run.Err, run.Output)
 
@@ -1063,7 +1272,9 @@ func TestStartScriptReadReplicas(t *testing.T) {
 
 	t.Run("hosts that are not host names stop the script", func(t *testing.T) {
 		dbArn := f.moto.CreateSecret(t, "rds-app/dev/db-replicas-bad", dbSecretWith(t, map[string]any{"readHosts": []string{"a.example,b.example"}}))
-		bad := f.sandbox(t, map[string]string{"DB_SECRET_ARN": dbArn}).Run()
+		s := f.sandbox(t, map[string]string{"DB_SECRET_ARN": dbArn})
+		s.IMDS.Tag(compute.ReleaseTag, storeRelease(t, f.moto, f.boot, f.image, f.settings, dbArn, f.appArn))
+		bad := s.Run()
 		require.Error(t, bad.Err)
 		assert.Contains(t, bad.Output, "the database secret has readHosts that are not host names")
 		assert.Empty(t, bad.Find("docker", "run"))
@@ -1153,6 +1364,7 @@ func TestStartScriptCABundle(t *testing.T) {
 	}
 
 	f.moto.PutSecretValue(t, f.dbArn, dbSecretWith(t, map[string]any{"host": "rds-app-dev-a1b2c3d4-proxy.proxy-c9akciq32.eu-west-1.rds.amazonaws.com", "proxy": true}))
+	f.configure(t, f.image, f.settings)
 	run := s.Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Equal(t, testRDSBundle+strings.Join(testAmazonRoots, ""), bundle(), "with a proxy, Amazon's roots too")
@@ -1162,6 +1374,7 @@ func TestStartScriptCABundle(t *testing.T) {
 	published := filepath.Dir(strings.TrimPrefix(s.Env["CA_BUNDLE_URL"], "file://"))
 	require.NoError(t, os.RemoveAll(published))
 	f.moto.PutSecretValue(t, f.dbArn, dbSecretJSON(t, testDBHost, testDBPassword))
+	f.configure(t, f.image, f.settings)
 	run = s.Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Equal(t, testRDSBundle, bundle(), "the proxy switched off, the RDS roots only again")
@@ -1178,6 +1391,7 @@ func TestStartScriptCABundleDownloadFails(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
 	f.moto.PutSecretValue(t, f.dbArn, dbSecretWith(t, map[string]any{"proxy": true}))
+	f.configure(t, f.image, f.settings)
 	s := f.sandbox(t, nil)
 	missing := "file://" + filepath.Join(s.Dir, "published", "AmazonRootCA5.pem")
 	s.Env["AMAZON_ROOT_CA_URLS"] += " " + missing
@@ -1197,7 +1411,7 @@ func TestStartScriptReplacesAProxyThatDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
 	text := mustJSON(t, baseSettings(t, f.boot))
-	putContainerSettings(t, f.moto, f.boot.HostEnv["CONTAINER_PATH"], text)
+	f.setSettings(t, text)
 	s := f.sandbox(t, nil)
 	first := s.Run()
 	require.NoError(t, first.Err, first.Output)
@@ -1207,7 +1421,7 @@ func TestStartScriptReplacesAProxyThatDoesNotAnswer(t *testing.T) {
 	hung, err := loadContainer(s.Env["FAKE_DOCKER_STATE"], proxyA)
 	require.NoError(t, err)
 	require.NoError(t, syscall.Kill(hung.PID, syscall.SIGSTOP))
-	f.moto.PutParameter(t, f.boot.HostEnv["IMAGE_PARAMETER"], "registry.example.com/shop:v2")
+	f.setImage(t, "registry.example.com/shop:v2")
 	w := s.Start(t)
 	gaveUp := "the proxy " + proxyA + " does not answer (its admin API did not answer within 30s); starting a new one beside it"
 	require.Eventually(t, func() bool { return strings.Contains(w.Output(), gaveUp) || w.Done() }, 3*time.Minute, 100*time.Millisecond)
