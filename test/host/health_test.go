@@ -344,6 +344,7 @@ func TestHealthReporterPublishesWhereTheAlarmLooks(t *testing.T) {
 // start script's deploy leaves (run for real through the harness), and
 // asks the release that serves through the proxy.
 func TestHealthReporterAsksWhatServes(t *testing.T) {
+	t.Parallel()
 	h := devHealthReporter(t)
 	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
 	s := f.sandbox(t, nil)
