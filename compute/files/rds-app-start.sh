@@ -5,22 +5,23 @@
 # first brings back the last release that was healthy, if there is one
 # (rds-app-swap restore), and stops there.
 #
-# Otherwise it finds the release to deploy: in an Auto Scaling group the
-# one its launch template version tags the host with (the instance tag
-# RELEASE_TAG, read from the instance metadata), so a host the group
-# launches boots its template's release whatever is configured since; on a
-# single host, which has no such tag, the one RELEASE_PARAMETER names (its
-# rollout sets it, and then reloads), waiting while there is none yet. A
-# release is an immutable record, RELEASES_PATH/<id> (pieces 000, 001, ...
-# joined in order): the image, the container's settings (ports, health
-# check, proxy, plain variables) and the versions of the database and
-# application secrets. It reads those versions of both secrets from Secrets
-# Manager, writes them to an env file on tmpfs readable by root only, logs
-# in to ECR afresh (tokens expire after 12 hours), pulls the release's
-# image and the proxy's image, checks that both run on the host's CPU, and
-# hands over to rds-app-swap, which starts the new container beside the old
-# one and switches to it once it is healthy. Everything the container sees
-# is the release's, so the same release always runs the same way.
+# Otherwise it finds the release to deploy, a version of the release
+# record (RELEASE_KEY in the bucket RELEASE_BUCKET; versions are never
+# changed): in an Auto Scaling group the one its launch template version
+# tags the host with (the instance tag RELEASE_TAG, read from the instance
+# metadata), so a host the group launches boots its template's release
+# whatever is configured since; on a single host, which has no such tag,
+# the newest (its rollout writes it, and then reloads), waiting while there
+# is none yet. A release is the image, the container's settings (ports,
+# health check, proxy, plain variables) and the versions of the database
+# and application secrets. It reads those versions of both secrets from
+# Secrets Manager, writes them to an env file on tmpfs readable by root
+# only, logs in to ECR afresh (tokens expire after 12 hours), pulls the
+# release's image and the proxy's image, checks that both run on the
+# host's CPU, and hands over to rds-app-swap, which starts the new
+# container beside the old one and switches to it once it is healthy.
+# Everything the container sees is the release's, so the same release
+# always runs the same way.
 #
 # No secret value is ever printed, logged or put on a command line: secrets
 # travel through pipes into jq and from jq into the env file only.
@@ -40,7 +41,7 @@ mode=${1:-deploy}
 # The swap script is installed beside this one.
 swap=${BASH_SOURCE[0]%/*}/rds-app-swap
 
-for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN RELEASES_PATH RELEASE_PARAMETER RELEASE_TAG LOG_GROUP \
+for var in AWS_REGION DB_SECRET_ARN APP_SECRET_ARN RELEASE_BUCKET RELEASE_KEY RELEASE_TAG LOG_GROUP \
   CA_BUNDLE CA_BUNDLE_URL CONTAINER_CA_PATH CONTAINER_NAME; do
   [[ -n ${!var:-} ]] || die "$var is not set; rds-app.service reads it from /etc/rds-app/host.env"
 done
@@ -243,31 +244,20 @@ check(type == "object"; "the settings are not a JSON object")
     elif (.value | test("[\n\r\u0000]")) then error("the environment value of \(.key) contains a line break")
     else "\(.key)=\(.value)" end)
 '
-# The pieces, by name (000, 001, ...): the first starts with their number
-# and a newline. Pieces past that number are not part of the record.
-# shellcheck disable=SC2016 # jq variables, not shell ones
-join_program='
-sort_by(.[0])
-| (.[0][1] | capture("^(?<n>[0-9]+)\n") // error("its first piece does not count the pieces") | .n | tonumber) as $n
-| .[0:$n]
-| if [.[][0]] != [range($n) | tostring | "\($path)/" + ("00" + . | .[-3:])]
-  then error("it lacks some of its \($n) pieces") else . end
-| map(.[1]) | join("") | sub("^[0-9]+\n"; "")
-'
-# The release record (compute.ReleaseRecord): it is the release asked for,
-# and what it names can go on a command line. The output is the image, the
-# two secret versions and the settings, a line each.
+# The release record (compute.ReleaseRecord): a release, and what it names
+# can go on a command line. The output is its ID, the image, the two
+# secret versions and the settings, a line each.
 # shellcheck disable=SC2016 # jq variables, not shell ones
 record_program='
 def check(ok; message): if ok then . else error(message) end;
 def text($k; $re; $what): check((.[$k] | type) == "string" and (.[$k] | test($re)); "\($k) is not \($what)");
 check(type == "object"; "the record is not a JSON object")
-| check(.id == $id; "the record is of release \(.id | tojson), not \($id)")
+| text("id"; "^[0-9a-f]{32}$"; "a release ID")
 | text("image"; "^[^\\s]+$"; "an image reference")
 | text("databaseSecretVersion"; "^[A-Za-z0-9-]{32,64}$"; "a Secrets Manager version ID")
 | text("appSecretVersion"; "^[A-Za-z0-9-]{32,64}$"; "a Secrets Manager version ID")
 | check((.settings | type) == "object"; "settings is not an object")
-| .image, .databaseSecretVersion, .appSecretVersion, (.settings | tojson)
+| .id, .image, .databaseSecretVersion, .appSecretVersion, (.settings | tojson)
 '
 
 # imds_get PATH: PATH under the instance metadata service's meta-data
@@ -287,82 +277,82 @@ imds_get() {
   printf '%s %s\n' "${out##*$'\n'}" "${out%$'\n'*}"
 }
 
-# find_release: the ID of the release to deploy, in release_id. A host of
-# an Auto Scaling group has the instance tag RELEASE_TAG (the launch
-# template turns on tags in the instance metadata); a single host has none
-# (404), nor has a host without the metadata service: it deploys the
-# release RELEASE_PARAMETER names.
+# find_release: the version of the release record to deploy, in
+# release_version ("" for the newest). A host of an Auto Scaling group has
+# the instance tag RELEASE_TAG (the launch template turns on tags in the
+# instance metadata); a single host has none (404), nor has a host without
+# the metadata service: it deploys the newest release.
 find_release() {
   local status value
   read -r status value < <(imds_get "tags/instance/$RELEASE_TAG")
   case $status in
   200)
-    release_id=$value
-    [[ $release_id =~ ^[0-9a-f]{32}$ ]] ||
-      die "the instance tag $RELEASE_TAG holds \"$release_id\", which is not a release ID (32 lower-case hex digits)"
-    log "deploying release $release_id, the one this host's launch template names (instance tag $RELEASE_TAG)"
+    release_version=$value
+    [[ $release_version =~ ^[A-Za-z0-9._+/=-]{1,1024}$ ]] ||
+      die "the instance tag $RELEASE_TAG holds \"$release_version\", which is not a version of the release record"
+    log "deploying version $release_version of s3://$RELEASE_BUCKET/$RELEASE_KEY, the release this host's launch template names (instance tag $RELEASE_TAG)"
     ;;
   404 | none)
-    read_release_parameter
-    log "deploying release $release_id, the one $RELEASE_PARAMETER names"
+    release_version=
+    log "deploying the newest release, s3://$RELEASE_BUCKET/$RELEASE_KEY"
     ;;
   *) die "the instance metadata service answered $status for the instance tag $RELEASE_TAG; cannot tell which release this host runs" ;;
   esac
 }
 
-# read_release_parameter waits until RELEASE_PARAMETER exists: a single
-# host may boot before the database does, and its release is recorded only
-# once it does.
-read_release_parameter() {
-  local deadline=$((SECONDS + release_wait_seconds)) errors=$runtime_dir/release-parameter.err
+# fetch_release FILE: the release record's version release_version (the
+# newest when empty) in FILE. The newest is waited for while there is none:
+# a single host may boot before the database exists, and its first release
+# is recorded only once it does. A version that is gone is not.
+fetch_release() {
+  local deadline=$((SECONDS + release_wait_seconds)) errors=$runtime_dir/release.err
+  local args=(s3api get-object --bucket "$RELEASE_BUCKET" --key "$RELEASE_KEY")
+  [[ -z $release_version ]] || args+=(--version-id "$release_version")
   while :; do
-    if release_id=$(aws ssm get-parameter --name "$RELEASE_PARAMETER" --query Parameter.Value --output text 2>"$errors"); then
+    if aws "${args[@]}" "$1" >/dev/null 2>"$errors"; then
       rm -f "$errors"
-      [[ $release_id =~ ^[0-9a-f]{32}$ ]] ||
-        die "the release parameter $RELEASE_PARAMETER holds \"$release_id\", which is not a release ID (32 lower-case hex digits)"
       return 0
     fi
-    if ! grep -q ParameterNotFound "$errors"; then
+    if [[ -n $release_version ]] && grep -Eq 'NoSuchVersion|InvalidArgument|NoSuchKey|\(404\)' "$errors"; then
+      rm -f "$errors"
+      die "version $release_version of s3://$RELEASE_BUCKET/$RELEASE_KEY is gone: it is no longer among the releases the stack keeps (app.releasesKept). Roll the group out to a kept release: \`pulumi up\` with the release you want configured"
+    fi
+    if ! grep -Eq 'NoSuchKey|\(404\)' "$errors"; then
       cat "$errors" >&2
       rm -f "$errors"
-      die "cannot read the release parameter $RELEASE_PARAMETER (see the AWS CLI error above)"
+      die "cannot read the release record s3://$RELEASE_BUCKET/$RELEASE_KEY (see the AWS CLI error above)"
     fi
     rm -f "$errors"
     if ((SECONDS >= deadline)); then
-      die "no release is recorded in $RELEASE_PARAMETER after ${release_wait_seconds}s"
+      die "no release is recorded in s3://$RELEASE_BUCKET/$RELEASE_KEY after ${release_wait_seconds}s"
     fi
-    log "no release is recorded yet in $RELEASE_PARAMETER (the database is probably still being created); checking again in ${release_poll_seconds}s"
+    log "no release is recorded yet in s3://$RELEASE_BUCKET/$RELEASE_KEY (the database is probably still being created); checking again in ${release_poll_seconds}s"
     sleep "$release_poll_seconds"
   done
 }
 
-# read_release: the record of release_id, checked, in image, db_version,
-# app_version, the settings file and the plain env file; the proxy's image
-# in proxy_image.
+# read_release: the release record, checked, in release_id, image,
+# db_version, app_version, the settings file and the plain env file; the
+# proxy's image in proxy_image.
 read_release() {
-  local path=$RELEASES_PATH/$release_id pieces record fields settings tmp
-  if ! pieces=$(aws ssm get-parameters-by-path --path "$path" --query 'Parameters[].[Name, Value]' --output json); then
-    die "cannot read the record of release $release_id at $path (see the AWS CLI error above)"
-  fi
-  if [[ $(printf '%s' "$pieces" | jq length) == 0 ]]; then
-    die "release $release_id has no record at $path: it is no longer among the releases the stack keeps, or was deleted. Deploy a kept release: \`pulumi up\` records the configured one and points the hosts at it"
-  fi
-  if ! record=$(printf '%s' "$pieces" | jq --raw-output --arg path "$path" "$join_program"); then
-    die "the record of release $release_id at $path is incomplete (see the jq error above): \`pulumi up --refresh\` stores its missing pieces again"
-  fi
-  if ! fields=$(printf '%s' "$record" | jq --raw-output --arg id "$release_id" "$record_program"); then
-    die "the record at $path is not usable as release $release_id (see the jq error above)"
+  local record=$runtime_dir/release.json fields settings tmp what
+  what="the release record s3://$RELEASE_BUCKET/$RELEASE_KEY${release_version:+ (version $release_version)}"
+  fetch_release "$record"
+  if ! fields=$(jq --raw-output "$record_program" "$record"); then
+    die "$what is not usable (see the jq error above)"
   fi
   {
+    read -r release_id
     read -r image
     read -r db_version
     read -r app_version
     read -r settings
   } <<<"$fields"
+  log "release $release_id: $image"
   tmp=$(mktemp "$runtime_dir/plain.env.XXXXXX")
   if ! printf '%s' "$settings" | jq --raw-output "$settings_program" >"$tmp"; then
     rm -f "$tmp"
-    die "the container settings of release $release_id ($path) are not usable (see the jq error above)"
+    die "the container settings of release $release_id ($what) are not usable (see the jq error above)"
   fi
   read -r proxy_image <"$tmp"
   sed -i 1d "$tmp"

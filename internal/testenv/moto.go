@@ -175,3 +175,32 @@ func MotoAt(t testing.TB, url string) *Moto {
 	t.Helper()
 	return &Moto{URL: url, aws: RequireTool(t, "aws")}
 }
+
+// PutObject stores body as key in bucket, which it creates, versioned,
+// the first time, straight to the server (as Call does), and returns the
+// version ID S3 gives the object.
+func (m *Moto) PutObject(t testing.TB, bucket, key, body string) string {
+	t.Helper()
+	s3 := func(method, path, body string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, m.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/"+MotoRegion+"/s3/aws4_request, SignedHeaders=host, Signature=0")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	created := s3(http.MethodPut, "/"+bucket, "<CreateBucketConfiguration><LocationConstraint>"+MotoRegion+"</LocationConstraint></CreateBucketConfiguration>")
+	require.Contains(t, []int{http.StatusOK, http.StatusConflict}, created.StatusCode, "creating bucket %s", bucket)
+	if created.StatusCode == http.StatusOK {
+		versioned := s3(http.MethodPut, "/"+bucket+"?versioning", `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+		require.Equal(t, http.StatusOK, versioned.StatusCode, "versioning bucket %s", bucket)
+	}
+	put := s3(http.MethodPut, "/"+bucket+"/"+key, body)
+	require.Equal(t, http.StatusOK, put.StatusCode, "putting s3://%s/%s", bucket, key)
+	version := put.Header.Get("x-amz-version-id")
+	require.NotEmpty(t, version, "s3://%s/%s has no version: is the bucket versioned?", bucket, key)
+	return version
+}

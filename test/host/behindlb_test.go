@@ -37,7 +37,7 @@ func TestProxyKeepsTheLoadBalancersHeaders(t *testing.T) {
 	cfg := stacktest.WithSetting(t, stacktest.WithSetting(t, s.Config, "app.hosts", 2), "app.domain", "shop.example.com")
 	r := stacktest.RunProgram(t, s.Name, cfg)
 	require.NoError(t, r.Err)
-	text := strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")
+	text := recordSettings(t, r)
 
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s|%s", r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-For"))

@@ -33,35 +33,32 @@ import (
 )
 
 // storeRelease records the release of image and settings with the
-// secrets' current versions the way the program does: its record in
-// pieces, the first counting them, under the host's RELEASES_PATH and its
-// ID. It returns the ID.
+// secrets' current versions the way the program does: a new version of the
+// release record in the host's release bucket, which makes it the newest
+// (what a single host deploys). It returns the version's ID, what a
+// group's launch template tags its hosts with.
 func storeRelease(t testing.TB, m *testenv.Moto, boot hostBoot, image, settings, dbArn, appArn string) string {
 	t.Helper()
 	dbVersion, appVersion := m.SecretVersion(t, dbArn), m.SecretVersion(t, appArn)
 	require.NotEmpty(t, dbVersion, "the database secret has no value to record")
 	require.NotEmpty(t, appVersion, "the application secret has no value to record")
-	record := compute.NewReleaseRecord(compute.Release{Image: image, Container: settings}, dbVersion, appVersion)
-	pieces, err := record.Pieces()
+	text, err := compute.NewReleaseRecord(compute.Release{Image: image, Container: settings}, dbVersion, appVersion).JSON()
 	require.NoError(t, err)
-	for i, piece := range pieces {
-		m.PutParameter(t, releasePieceName(boot, record.ID, i), piece)
-	}
-	return record.ID
+	return putRecord(t, m, boot, text)
 }
 
-// releasePieceName is the parameter holding piece i of a release's record.
-func releasePieceName(boot hostBoot, id string, i int) string {
-	return fmt.Sprintf("%s/%s/%03d", boot.HostEnv["RELEASES_PATH"], id, i)
+// putRecord writes text as the newest version of the host's release
+// record and returns the version's ID.
+func putRecord(t testing.TB, m *testenv.Moto, boot hostBoot, text string) string {
+	t.Helper()
+	return m.PutObject(t, boot.HostEnv["RELEASE_BUCKET"], boot.HostEnv["RELEASE_KEY"], text)
 }
 
-// putRelease is storeRelease, and then the release parameter names the
-// release, as a single host's rollout does.
+// putRelease is storeRelease: the release a single host's rollout
+// deploys is the newest.
 func putRelease(t testing.TB, m *testenv.Moto, boot hostBoot, image, settings, dbArn, appArn string) string {
 	t.Helper()
-	id := storeRelease(t, m, boot, image, settings, dbArn, appArn)
-	m.PutParameter(t, boot.HostEnv["RELEASE_PARAMETER"], id)
-	return id
+	return storeRelease(t, m, boot, image, settings, dbArn, appArn)
 }
 
 // localPorts gives settings ports of their own: the proxy's, its admin
@@ -116,7 +113,7 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 			StartScript:  files[compute.StartScriptPath].Content,
 			SwapScript:   files[compute.SwapScriptPath].Content,
 			Sysctl:       files[compute.SysctlPath].Content,
-			Container:    strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n"),
+			Container:    recordSettings(t, r),
 			HostEnv:      map[string]string{},
 			InstanceType: stacktest.HostDefinitionOf(t, r.Mocks).InstanceType,
 		}
@@ -137,6 +134,13 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 	}
 	t.Fatalf("no shipped stack %q", stack)
 	return hostBoot{}
+}
+
+// recordSettings is the container settings of the release a run records.
+func recordSettings(t testing.TB, r stacktest.Run) string {
+	t.Helper()
+	record, _ := stacktest.ReleaseRecordOf(t, r.Mocks)
+	return string(record.Settings)
 }
 
 // recordingShim is a shell script that appends its name and arguments to

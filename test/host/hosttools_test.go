@@ -112,7 +112,7 @@ func TestProxyConfigIsValid(t *testing.T) {
 				var settings struct {
 					Proxy json.RawMessage `json:"proxy"`
 				}
-				text := strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")
+				text := recordSettings(t, r)
 				require.NoError(t, json.Unmarshal([]byte(text), &settings))
 				require.NotEmpty(t, settings.Proxy)
 				out, err := caddyValidate(t, string(settings.Proxy))

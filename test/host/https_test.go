@@ -41,7 +41,7 @@ func domainSettings(t *testing.T, domain string) map[string]any {
 	r := stacktest.RunProgram(t, s.Name, stacktest.WithSetting(t, s.Config, "app.domain", domain))
 	require.NoError(t, r.Err)
 	var settings map[string]any
-	text := strings.TrimPrefix(r.Mocks.Named(t, "aws:ssm/parameter:Parameter", "app-container-000").Str("insecureValue"), "1\n")
+	text := recordSettings(t, r)
 	require.NoError(t, json.Unmarshal([]byte(text), &settings))
 	return settings
 }

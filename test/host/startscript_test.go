@@ -3,7 +3,7 @@ package host
 // Behaviour of the host's start script, run for real through the harness in
 // harness_test.go: what the container gets in its environment, that no
 // secret reaches a command line or a log, which release it runs (the one
-// its instance tag names, else the release parameter's, waited for), how
+// its instance tag names, else the newest, waited for), how
 // it fails without credentials or a usable release record.
 
 import (
@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -151,7 +150,7 @@ func appRuns(r scriptRun) [][]string {
 }
 
 // startScriptFixture is a moto server with both secrets and a release of
-// image in place, named by the release parameter.
+// image in place, the newest version of the release record.
 type startScriptFixture struct {
 	moto   *testenv.Moto
 	boot   hostBoot
@@ -176,8 +175,8 @@ func newStartScriptFixture(t *testing.T, image string) *startScriptFixture {
 }
 
 // configure records the release of image and settings with the secrets'
-// current versions and names it in the release parameter, as a rollout
-// does; a new secret value takes a new release too.
+// current versions as the newest version of the release record, as a
+// rollout does; a new secret value takes a new release too.
 func (f *startScriptFixture) configure(t *testing.T, image, settings string) {
 	t.Helper()
 	f.image, f.settings = image, settings
@@ -476,9 +475,8 @@ func TestStartScriptContainerEnvironment(t *testing.T) {
 
 // TestStartScriptWaitsForARelease starts a single host (no release tag)
 // before the database exists, and so before any release is recorded: the
-// script must poll while the release parameter does not exist, even once
-// a record is there, and deploy the release the parameter names as soon as
-// it appears.
+// script must poll while the release record does not exist, and deploy
+// the release as soon as it is recorded.
 func TestStartScriptWaitsForARelease(t *testing.T) {
 	t.Parallel()
 	moto := testenv.StartMoto(t)
@@ -486,6 +484,9 @@ func TestStartScriptWaitsForARelease(t *testing.T) {
 	image := "public.ecr.aws/docker/library/nginx:stable-alpine"
 	dbArn := moto.CreateSecret(t, "rds-app/dev/db-pending", "")
 	appArn := moto.CreateSecret(t, "rds-app/dev/app-pending", appSecretJSON(t))
+	// The bucket is there (the program creates it first), its record not.
+	moto.PutObject(t, boot.HostEnv["RELEASE_BUCKET"], "other.json", "{}")
+	record := "s3://" + boot.HostEnv["RELEASE_BUCKET"] + "/" + boot.HostEnv["RELEASE_KEY"]
 	s := newStartScriptRun(t, moto, boot, map[string]string{
 		"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn,
 		// Long enough that only the test decides when waiting ends.
@@ -493,34 +494,23 @@ func TestStartScriptWaitsForARelease(t *testing.T) {
 	})
 	w := s.Start(t)
 
-	// Each phase waits for two more polls: the first may have begun before
-	// the change, the second certainly saw it.
-	stillWaiting := func(phase string, polls int) int {
-		t.Helper()
-		require.Eventually(t, func() bool {
-			return strings.Count(w.Output(), waitingMessage) >= polls || w.Done()
-		}, 90*time.Second, 100*time.Millisecond, "%s: the script never said it was waiting", phase)
-		require.False(t, w.Done(), "%s: the script ended while no release was named:\n%s", phase, w.Output())
-		now := s.result("", nil)
-		assert.Empty(t, now.Find("docker", "run"), "%s: a container started without a release", phase)
-		assert.Empty(t, now.Find("docker", "rm"), "%s: the old container was removed while waiting", phase)
-		assert.Empty(t, envFilesIn(t, s.Env["RUNTIME_DIRECTORY"]), "%s: an env file was written without a release", phase)
-		return strings.Count(w.Output(), waitingMessage)
-	}
+	require.Eventually(t, func() bool {
+		return strings.Count(w.Output(), waitingMessage) >= 2 || w.Done()
+	}, 90*time.Second, 100*time.Millisecond, "the script never said it was waiting")
+	require.False(t, w.Done(), "the script ended while no release was recorded:\n%s", w.Output())
+	now := s.result("", nil)
+	assert.Empty(t, now.Find("docker", "run"), "a container started without a release")
+	assert.Empty(t, envFilesIn(t, s.Env["RUNTIME_DIRECTORY"]), "an env file was written without a release")
+	assert.Contains(t, w.Output(), waitingMessage+record+" (the database is probably still being created)")
 
-	polls := stillWaiting("no release parameter", 1)
-	assert.Contains(t, w.Output(), waitingMessage+boot.HostEnv["RELEASE_PARAMETER"]+" (the database is probably still being created)")
 	// The database is there: its secret gets a host, and the release is
-	// recorded, but not yet named.
+	// recorded.
 	finalHost := "rds-app-db-final.c9akciq32.eu-west-1.rds.amazonaws.com"
 	moto.PutSecretValue(t, dbArn, dbSecretJSON(t, finalHost, testDBPassword))
-	id := storeRelease(t, moto, boot, image, boot.Container, dbArn, appArn)
-	stillWaiting("a record the parameter does not name yet", polls+2)
-
-	moto.PutParameter(t, boot.HostEnv["RELEASE_PARAMETER"], id)
+	storeRelease(t, moto, boot, image, boot.Container, dbArn, appArn)
 	run := w.Wait(t, 90*time.Second)
 	require.NoError(t, run.Err, run.Output)
-	assert.Contains(t, run.Output, "deploying release "+id+", the one "+boot.HostEnv["RELEASE_PARAMETER"]+" names")
+	assert.Contains(t, run.Output, "deploying the newest release, "+record)
 	runs := appRuns(run)
 	require.Len(t, runs, 1, run.Output)
 	assert.Equal(t, image, runs[0][len(runs[0])-1])
@@ -533,19 +523,18 @@ func TestStartScriptWaitsForARelease(t *testing.T) {
 	t.Run("it gives up after RELEASE_WAIT_SECONDS", func(t *testing.T) {
 		run := newStartScriptRun(t, moto, boot, map[string]string{
 			"DB_SECRET_ARN": dbArn, "APP_SECRET_ARN": appArn,
-			"RELEASE_PARAMETER": "/rds-app/dev/never-named", "RELEASE_WAIT_SECONDS": "1",
+			"RELEASE_KEY": "never.json", "RELEASE_WAIT_SECONDS": "1",
 		}).Run()
 		require.Error(t, run.Err)
-		assert.Contains(t, run.Output, "rds-app-start: error: no release is recorded in /rds-app/dev/never-named after 1s")
+		assert.Contains(t, run.Output, "rds-app-start: error: no release is recorded in s3://"+boot.HostEnv["RELEASE_BUCKET"]+"/never.json after 1s")
 		assert.Empty(t, run.Find("docker", "run"))
 	})
 }
 
 // TestStartScriptBootsTheReleaseItsTagNames: a host of an Auto Scaling
 // group (a replaced host, or one a scale-out adds) boots the release its
-// launch template version tags it with, even when the release parameter
-// names another one; without the tag, or without a metadata service, it
-// boots the parameter's.
+// launch template version tags it with, even when a newer one is recorded;
+// without the tag, or without a metadata service, it boots the newest.
 func TestStartScriptBootsTheReleaseItsTagNames(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
@@ -556,14 +545,14 @@ func TestStartScriptBootsTheReleaseItsTagNames(t *testing.T) {
 	f.configure(t, "registry.example.com/shop:v2", mustJSON(t, changed))
 	releaseB := f.release
 	require.NotEqual(t, releaseA, releaseB)
-	require.Equal(t, releaseB, f.moto.AWS(t, "ssm", "get-parameter", "--name", f.boot.HostEnv["RELEASE_PARAMETER"], "--query", "Parameter.Value", "--output", "text"))
 
 	s := f.sandbox(t, nil)
 	s.IMDS.Tag(compute.ReleaseTag, releaseA)
 	s.Args = []string{"boot"}
 	run := s.Run()
 	require.NoError(t, run.Err, run.Output)
-	assert.Contains(t, run.Output, "deploying release "+releaseA+", the one this host's launch template names (instance tag "+compute.ReleaseTag+")")
+	assert.Contains(t, run.Output, "deploying version "+releaseA+" of s3://"+f.boot.HostEnv["RELEASE_BUCKET"]+"/"+f.boot.HostEnv["RELEASE_KEY"]+
+		", the release this host's launch template names (instance tag "+compute.ReleaseTag+")")
 	runs := appRuns(run)
 	require.Len(t, runs, 1, run.Output)
 	assert.Equal(t, "registry.example.com/shop:v1", runs[0][len(runs[0])-1])
@@ -575,10 +564,10 @@ func TestStartScriptBootsTheReleaseItsTagNames(t *testing.T) {
 		"no tag":              nil,
 		"no metadata service": {"AWS_EC2_METADATA_SERVICE_ENDPOINT": fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t))},
 	} {
-		t.Run(name+": the parameter's release", func(t *testing.T) {
+		t.Run(name+": the newest release", func(t *testing.T) {
 			run := f.sandbox(t, overrides).Run()
 			require.NoError(t, run.Err, run.Output)
-			assert.Contains(t, run.Output, "deploying release "+releaseB+", the one "+f.boot.HostEnv["RELEASE_PARAMETER"]+" names")
+			assert.Contains(t, run.Output, "deploying the newest release")
 			runs := appRuns(run)
 			require.Len(t, runs, 1, run.Output)
 			assert.Equal(t, "registry.example.com/shop:v2", runs[0][len(runs[0])-1])
@@ -619,11 +608,10 @@ func TestStartScriptReadsTheReleasesSecretVersions(t *testing.T) {
 	assert.NotContains(t, vars, "APP_KEYS", "the application secret's new version holds JWT_SECRET only")
 }
 
-// TestStartScriptRefusesABadRelease: a release ID that is not one, a
-// release without a record (no longer kept), a record that is of another
-// release, and an incomplete record stop the script with a message naming
-// the record and what to do, and change nothing: the release that serves
-// keeps serving.
+// TestStartScriptRefusesABadRelease: a tag that names no version, a
+// version no longer kept, and a record that is not a release stop the
+// script with a message naming the record and what to do, and change
+// nothing: the release that serves keeps serving.
 func TestStartScriptRefusesABadRelease(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
@@ -631,47 +619,36 @@ func TestStartScriptRefusesABadRelease(t *testing.T) {
 	first := s.Run()
 	require.NoError(t, first.Err, first.Output)
 	serving := f.release
-	releases := f.boot.HostEnv["RELEASES_PATH"]
+	record := "s3://" + f.boot.HostEnv["RELEASE_BUCKET"] + "/" + f.boot.HostEnv["RELEASE_KEY"]
 
-	// A record of v2 stored under another release's name.
-	other := storeRelease(t, f.moto, f.boot, "registry.example.com/shop:v2", f.settings, f.dbArn, f.appArn)
-	impostor := strings.Repeat("e", 32)
-	pieces, err := compute.NewReleaseRecord(compute.Release{Image: "registry.example.com/shop:v2", Container: f.settings},
-		f.moto.SecretVersion(t, f.dbArn), f.moto.SecretVersion(t, f.appArn)).Pieces()
+	// A record without the application secret's version.
+	var fields map[string]any
+	text, err := compute.NewReleaseRecord(compute.Release{Image: "registry.example.com/shop:v2", Container: f.settings},
+		f.moto.SecretVersion(t, f.dbArn), f.moto.SecretVersion(t, f.appArn)).JSON()
 	require.NoError(t, err)
-	for i, p := range pieces {
-		f.moto.PutParameter(t, releasePieceName(f.boot, impostor, i), p)
-	}
-	// A record of many pieces, one of them gone.
-	big := baseSettings(t, f.boot)
-	big.Environment = map[string]string{"BIG": strings.Repeat("x", 3*compute.ContainerChunkBytes)}
-	incomplete := storeRelease(t, f.moto, f.boot, "registry.example.com/shop:v3", mustJSON(t, big), f.dbArn, f.appArn)
-	f.moto.AWS(t, "ssm", "delete-parameter", "--name", releasePieceName(f.boot, incomplete, 1))
-	gone := strings.Repeat("0", 32)
+	require.NoError(t, json.Unmarshal([]byte(text), &fields))
+	delete(fields, "appSecretVersion")
+	broken, err := json.Marshal(fields)
+	require.NoError(t, err)
+	notARelease := putRecord(t, f.moto, f.boot, string(broken))
 
 	last := first
 	for _, c := range []struct {
 		name string
-		// tag is the host's release tag; parameter the release
-		// parameter's value.
-		tag, parameter string
-		want           []string
+		// tag is the host's release tag.
+		tag  string
+		want []string
 	}{
-		{"the parameter names no release", "", "latest",
-			[]string{`the release parameter ` + f.boot.HostEnv["RELEASE_PARAMETER"] + ` holds "latest", which is not a release ID (32 lower-case hex digits)`}},
-		{"the tag names no release", "V1", serving,
-			[]string{`the instance tag ` + compute.ReleaseTag + ` holds "V1", which is not a release ID`}},
-		{"a release no longer kept", gone, serving,
-			[]string{"release " + gone + " has no record at " + releases + "/" + gone + ": it is no longer among the releases the stack keeps, or was deleted. Deploy a kept release: `pulumi up` records the configured one and points the hosts at it"}},
-		{"a record of another release", "", impostor,
-			[]string{"the record at " + releases + "/" + impostor + " is not usable as release " + impostor,
-				`the record is of release "` + other + `", not ` + impostor}},
-		{"an incomplete record", incomplete, serving,
-			[]string{"the record of release " + incomplete + " at " + releases + "/" + incomplete + " is incomplete",
-				"it lacks some of its", "`pulumi up --refresh` stores its missing pieces again"}},
+		{"the tag names no version", "v 1",
+			[]string{`the instance tag ` + compute.ReleaseTag + ` holds "v 1", which is not a version of the release record`}},
+		{"a release no longer kept", "0000000000000000gone",
+			[]string{"version 0000000000000000gone of " + record + " is gone: it is no longer among the releases the stack keeps (app.releasesKept)"}},
+		{"a record that is not a release", notARelease,
+			[]string{"the release record " + record + " (version " + notARelease + ") is not usable", "appSecretVersion is not a Secrets Manager version ID"}},
+		{"the newest record is not a release", "",
+			[]string{"the release record " + record + " is not usable", "appSecretVersion is not a Secrets Manager version ID"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f.moto.PutParameter(t, f.boot.HostEnv["RELEASE_PARAMETER"], c.parameter)
 			if c.tag == "" {
 				s.IMDS.Untag(compute.ReleaseTag)
 			} else {
@@ -691,6 +668,7 @@ func TestStartScriptRefusesABadRelease(t *testing.T) {
 			last = run
 		})
 	}
+	require.NotEmpty(t, serving)
 }
 
 // TestStartScriptFailsWithoutCredentials checks that a missing or
@@ -795,7 +773,7 @@ func served(t *testing.T, settings string, path string) (int, string) {
 // proxy runs once, on the host's network, and the application runs in a
 // slot on loopback with the flags the host depends on, and is served
 // through the proxy. A second run in the same sandbox is a reload after the
-// release parameter named a new release, which is how a new image rolls
+// newest release changed, which is how a new image rolls
 // out: the new container starts in the other slot, and the old one is
 // stopped after the switch.
 func TestStartScriptRunsTheRelease(t *testing.T) {
@@ -974,11 +952,10 @@ func TestStartScriptRefusesBadContainerSettings(t *testing.T) {
 	}
 }
 
-// TestStartScriptReadsSettingsInPieces: a release with settings of 500
-// variables of 1 KB is a record of many SSM parameters; the script joins
-// exactly the pieces the first one counts, and every value reaches the
-// container byte for byte. A record missing a piece is refused.
-func TestStartScriptReadsSettingsInPieces(t *testing.T) {
+// TestStartScriptReadsALargeRelease: a release with settings of 500
+// variables of 1 KB is one record of half a megabyte; every value reaches
+// the container byte for byte.
+func TestStartScriptReadsALargeRelease(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "public.ecr.aws/docker/library/nginx:stable-alpine")
 	big := baseSettings(t, f.boot)
@@ -986,41 +963,10 @@ func TestStartScriptReadsSettingsInPieces(t *testing.T) {
 	for i := 0; i < 500; i++ {
 		big.Environment[fmt.Sprintf("VAR_%03d", i)] = strings.Repeat("x", 1000) + ` ü "q" $HOME #` + fmt.Sprint(i)
 	}
-	text := mustJSON(t, big)
-	f.setSettings(t, text)
-	require.Greater(t, recordPieces(t, f), 100)
-	s := f.sandbox(t, nil)
-	run := s.Run()
+	f.setSettings(t, mustJSON(t, big))
+	run := f.sandbox(t, nil).Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Equal(t, big.Environment, readDockerEnvFile(t, run.PlainEnvFile))
-
-	// A piece past the count (none is, in a record the program stores) is
-	// not part of the record.
-	small := big
-	small.Environment = map[string]string{"ONLY": "one"}
-	f.setSettings(t, mustJSON(t, small))
-	f.moto.PutParameter(t, releasePieceName(f.boot, f.release, recordPieces(t, f)), `,"environment":{"EXTRA":"not read"}}`)
-	run = s.Run()
-	require.NoError(t, run.Err, run.Output)
-	assert.Equal(t, small.Environment, readDockerEnvFile(t, run.PlainEnvFile))
-
-	// A missing piece is an error that names the record.
-	f.setSettings(t, strings.Replace(text, "VAR_000", "VAR_AAA", 1))
-	f.moto.AWS(t, "ssm", "delete-parameter", "--name", releasePieceName(f.boot, f.release, 7))
-	run = f.sandbox(t, nil).Run()
-	require.Error(t, run.Err)
-	assert.Contains(t, run.Output, "the record of release "+f.release+" at "+f.boot.HostEnv["RELEASES_PATH"]+"/"+f.release+" is incomplete")
-	assert.Contains(t, run.Output, "it lacks some of its")
-	assert.Empty(t, run.Find("docker", "run"))
-}
-
-// recordPieces is the number of pieces of the configured release's record.
-func recordPieces(t *testing.T, f *startScriptFixture) int {
-	t.Helper()
-	n, err := strconv.Atoi(f.moto.AWS(t, "ssm", "get-parameters-by-path", "--path", f.boot.HostEnv["RELEASES_PATH"]+"/"+f.release,
-		"--query", "length(Parameters)"))
-	require.NoError(t, err)
-	return n
 }
 
 func mustJSON(t testing.TB, s compute.ContainerSettings) string {
