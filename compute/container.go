@@ -4,14 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/rds-app/rds-app/internal/awsfacts"
 )
-
-// ContainerChunkBytes is the largest piece of the container settings one
-// SSM parameter holds: the 4 KB of a standard (free) parameter.
-const ContainerChunkBytes = 4096
 
 // ContainerSettings is what the host reads, at every start and reload of
 // the unit, to run the container: not user-data, so a change reaches the
@@ -97,29 +92,4 @@ func (s ContainerSettings) JSON() (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
-}
-
-// Chunks splits text into pieces of at most max bytes, never inside a
-// UTF-8 sequence (SSM stores text). Joined in order, they are text again.
-func Chunks(text string, max int) []string {
-	var out []string
-	for len(text) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		out = append(out, text[:cut])
-		text = text[cut:]
-	}
-	return append(out, text)
-}
-
-// SettingsPieces splits the settings text into the values of the SSM
-// parameters that hold it. The first starts with the number of pieces and a
-// newline: when the settings shrink, Pulumi deletes the pieces no longer
-// needed only after the rollout, so the host joins exactly that many.
-func SettingsPieces(settings string) []string {
-	pieces := Chunks(settings, ContainerChunkBytes-len("999\n"))
-	pieces[0] = fmt.Sprintf("%d\n", len(pieces)) + pieces[0]
-	return pieces
 }

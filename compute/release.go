@@ -23,23 +23,6 @@ import (
 	"strings"
 )
 
-// ReleasesPath is the SSM path under which the release records are kept
-// ("/rds-app/dev/releases").
-func ReleasesPath(prefix string) string { return prefix + "/releases" }
-
-// ReleasePath is the SSM path of one release's record pieces.
-func ReleasePath(prefix, id string) string { return ReleasesPath(prefix) + "/" + id }
-
-// ReleasePieceName is the SSM parameter holding piece i of a release's
-// record.
-func ReleasePieceName(prefix, id string, i int) string {
-	return fmt.Sprintf("%s/%03d", ReleasePath(prefix, id), i)
-}
-
-// ReleaseParameterName is the SSM parameter naming the release a single
-// host runs: its rollout deploys it, and it boots it.
-func ReleaseParameterName(prefix string) string { return prefix + "/release" }
-
 // ReleaseHistoryName is the SSM parameter listing the releases that rolled
 // out, newest first (ReleaseHistory).
 func ReleaseHistoryName(prefix string) string { return prefix + "/release-history" }
@@ -75,38 +58,16 @@ func NewReleaseRecord(r Release, databaseSecretVersion, appSecretVersion string)
 	}
 }
 
-// Pieces is the record as the values of its SSM parameters: JSON, split
-// as the settings are (SettingsPieces), the first piece counting them.
-func (r ReleaseRecord) Pieces() ([]string, error) {
-	if !json.Valid(r.Settings) {
-		return nil, fmt.Errorf("release %s: the container settings are not JSON", r.ID)
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return nil, err
-	}
-	return SettingsPieces(strings.TrimSuffix(b.String(), "\n")), nil
-}
-
 // Release is the release the record holds.
 func (r ReleaseRecord) Release() Release {
 	return Release{Image: r.Image, Container: string(r.Settings)}
 }
 
-// ParseReleaseRecord reads a record back from its pieces' values, in the
-// order of their names, and checks that it is whole and names itself.
-func ParseReleaseRecord(pieces []string) (ReleaseRecord, error) {
-	if len(pieces) == 0 {
-		return ReleaseRecord{}, fmt.Errorf("the release record has no pieces")
-	}
-	count, first, ok := strings.Cut(pieces[0], "\n")
-	if !ok || count != fmt.Sprint(len(pieces)) {
-		return ReleaseRecord{}, fmt.Errorf("the release record's first piece counts %q pieces, %d are there", count, len(pieces))
-	}
+// ParseReleaseRecord reads a record back from its JSON, and checks that it
+// names itself.
+func ParseReleaseRecord(text string) (ReleaseRecord, error) {
 	var r ReleaseRecord
-	if err := json.Unmarshal([]byte(first+strings.Join(pieces[1:], "")), &r); err != nil {
+	if err := json.Unmarshal([]byte(text), &r); err != nil {
 		return ReleaseRecord{}, fmt.Errorf("the release record is not JSON: %w", err)
 	}
 	if want := ReleaseDigest(r.Release(), r.DatabaseSecretVersion, r.AppSecretVersion); r.ID != want {

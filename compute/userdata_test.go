@@ -5,7 +5,6 @@ import (
 	"path"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,19 +188,6 @@ func TestContainerSettings(t *testing.T) {
 		change(&bad)
 		_, err := bad.JSON()
 		assert.ErrorContains(t, err, "rendering the proxy's configuration", name)
-	}
-}
-
-func TestChunks(t *testing.T) {
-	assert.Equal(t, []string{""}, Chunks("", 4))
-	assert.Equal(t, []string{"abcd", "ef"}, Chunks("abcdef", 4))
-	assert.Equal(t, []string{"abc", "éf"}, Chunks("abcéf", 4), "é is two bytes and stays whole")
-	text := strings.Repeat("ü€x", 3000)
-	pieces := Chunks(text, ContainerChunkBytes)
-	assert.Equal(t, text, strings.Join(pieces, ""))
-	for _, p := range pieces {
-		assert.LessOrEqual(t, len(p), ContainerChunkBytes)
-		assert.True(t, utf8.ValidString(p))
 	}
 }
 
