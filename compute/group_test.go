@@ -495,15 +495,7 @@ func TestScalingPolicy(t *testing.T) {
 // template version (and so an instance refresh); nothing else does, and
 // the user-data never changes with a release.
 func TestReleaseTag(t *testing.T) {
-	release := func(m *pulumitest.Mocks) string {
-		for _, spec := range m.One(t, typeTemplate).Input("tagSpecifications").ArrayValue() {
-			s := pulumitest.Unwrap(spec).ObjectValue()
-			if s["resourceType"].StringValue() == "instance" {
-				return pulumitest.Unwrap(pulumitest.Unwrap(s["tags"]).ObjectValue()[compute.ReleaseTag]).StringValue()
-			}
-		}
-		return ""
-	}
+	release := func(m *pulumitest.Mocks) string { return releaseTagOf(t, m) }
 	base, _ := buildScale(t, scaleArgs())
 	again, _ := buildScale(t, scaleArgs())
 	require.NotEmpty(t, release(base))
@@ -694,15 +686,7 @@ func TestGroupRolloutStep(t *testing.T) {
 // (a scale-out, a replaced host) the version it runs, whose tag names the
 // release its peers run, with the same user-data.
 func TestScaleOutBootsTheRunningRelease(t *testing.T) {
-	tagOf := func(m *pulumitest.Mocks) string {
-		for _, spec := range m.One(t, typeTemplate).Input("tagSpecifications").ArrayValue() {
-			s := pulumitest.Unwrap(spec).ObjectValue()
-			if s["resourceType"].StringValue() == "instance" {
-				return pulumitest.Unwrap(pulumitest.Unwrap(s["tags"]).ObjectValue()[compute.ReleaseTag]).StringValue()
-			}
-		}
-		return ""
-	}
+	tagOf := func(m *pulumitest.Mocks) string { return releaseTagOf(t, m) }
 	before, _ := buildScale(t, scaleArgs())
 	args := scaleArgs()
 	args.Image = strings.Replace(ecrImage, ":v1", ":v2", 1)
@@ -713,4 +697,16 @@ func TestScaleOutBootsTheRunningRelease(t *testing.T) {
 	g := after.One(t, typeGroup)
 	assert.Contains(t, g.Request.GetIgnoreChanges(), "launchTemplate.version", "Pulumi never moves the group to the new version")
 	assert.True(t, g.Input("instanceRefresh").IsNull())
+}
+
+// releaseTagOf is the release the launch template's hosts are tagged with.
+func releaseTagOf(t *testing.T, m *pulumitest.Mocks) string {
+	t.Helper()
+	for _, spec := range m.One(t, typeTemplate).Input("tagSpecifications").ArrayValue() {
+		s := pulumitest.Unwrap(spec).ObjectValue()
+		if s["resourceType"].StringValue() == "instance" {
+			return pulumitest.Unwrap(pulumitest.Unwrap(s["tags"]).ObjectValue()[compute.ReleaseTag]).StringValue()
+		}
+	}
+	return ""
 }
