@@ -1041,11 +1041,13 @@ func TestStartScriptRefusesAnUnhealthyContainer(t *testing.T) {
 	t.Parallel()
 	f := newStartScriptFixture(t, "registry.example.com/shop:v1")
 	settings := baseSettings(t, f.boot)
-	settings.HealthCheckTimeout, settings.HealthCheckRetries = 4, 3
+	// Three bad answers, one a second, come well within the timeout even
+	// on a busy machine (at load 10, two answers took four seconds).
+	settings.HealthCheckTimeout, settings.HealthCheckRetries = 10, 3
 	f.setSettings(t, mustJSON(t, settings))
 	// One after the other: each is a first deploy on a host of its own.
 	for tag, why := range map[string]string{
-		"v1-never": "did not answer with 2xx or 3xx within 4s",
+		"v1-never": "did not answer with 2xx or 3xx within 10s",
 		"v1-500":   "answered 500, and 3 answers were not 2xx or 3xx",
 		"v1-crash": "it stopped",
 	} {
