@@ -74,9 +74,8 @@ const typeObject = "aws:s3/bucketObjectv2:BucketObjectv2"
 // recordOf is the release record the run wrote.
 func recordOf(t *testing.T, m *pulumitest.Mocks) compute.ReleaseRecord {
 	t.Helper()
-	obj := m.Named(t, typeObject, "app-release")
-	var rec compute.ReleaseRecord
-	require.NoError(t, json.Unmarshal([]byte(obj.Str("content")), &rec))
+	rec, err := compute.ParseReleaseRecord(m.Named(t, typeObject, "app-release").Str("content"))
+	require.NoError(t, err)
 	return rec
 }
 

@@ -82,13 +82,19 @@ func (s ContainerSettings) JSON() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rendering the proxy's configuration: %w", err)
 	}
+	return compactJSON(struct {
+		ContainerSettings
+		Proxy json.RawMessage `json:"proxy"`
+	}{s, proxy})
+}
+
+// compactJSON is v as one line of JSON, with <, > and & as they are (no
+// HTML escapes): the text the host reads.
+func compactJSON(v any) (string, error) {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(struct {
-		ContainerSettings
-		Proxy json.RawMessage `json:"proxy"`
-	}{s, proxy}); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return "", err
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil

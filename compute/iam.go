@@ -43,27 +43,11 @@ type HostPolicyInput struct {
 func HostPolicy(in HostPolicyInput) iampolicy.Document {
 	statements := []iampolicy.Statement{
 		iampolicy.Allow("ReadStackSecrets", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, in.SecretArns...),
-		{
-			Sid:      "DecryptSecretsThroughSecretsManager",
-			Effect:   "Allow",
-			Action:   []string{"kms:Decrypt"},
-			Resource: []string{in.KmsKeyArn},
-			Condition: map[string]map[string]string{"StringEquals": {
-				"kms:ViaService": fmt.Sprintf("secretsmanager.%s.%s", in.Region, dnsSuffix(in.Partition)),
-			}},
-		},
+		decryptVia("DecryptSecretsThroughSecretsManager", "secretsmanager", in),
 		// The newest release, or the version its launch template names.
 		iampolicy.Allow("ReadReleases", []string{"s3:GetObject", "s3:GetObjectVersion"}, in.ReleaseRecordArn),
-		{
-			// The release bucket is encrypted with the stack's key too.
-			Sid:      "DecryptReleasesThroughS3",
-			Effect:   "Allow",
-			Action:   []string{"kms:Decrypt"},
-			Resource: []string{in.KmsKeyArn},
-			Condition: map[string]map[string]string{"StringEquals": {
-				"kms:ViaService": fmt.Sprintf("s3.%s.%s", in.Region, dnsSuffix(in.Partition)),
-			}},
-		},
+		// The release bucket is encrypted with the stack's key too.
+		decryptVia("DecryptReleasesThroughS3", "s3", in),
 		iampolicy.Allow("WriteContainerLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, in.LogGroupArn, in.LogGroupArn+":log-stream:*"),
 		{
 			Sid:       "PublishHealthMetric",
@@ -86,6 +70,20 @@ func HostPolicy(in HostPolicyInput) iampolicy.Document {
 			iampolicy.Allow("ConnectToDatabase", []string{"rds-db:connect"}, in.DatabaseConnectArn))
 	}
 	return iampolicy.New(statements...)
+}
+
+// decryptVia lets the host decrypt with the stack's key only through
+// service (kms:ViaService), in the stack's region.
+func decryptVia(sid, service string, in HostPolicyInput) iampolicy.Statement {
+	return iampolicy.Statement{
+		Sid:      sid,
+		Effect:   "Allow",
+		Action:   []string{"kms:Decrypt"},
+		Resource: []string{in.KmsKeyArn},
+		Condition: map[string]map[string]string{"StringEquals": {
+			"kms:ViaService": fmt.Sprintf("%s.%s.%s", service, in.Region, dnsSuffix(in.Partition)),
+		}},
+	}
 }
 
 // pullRepositories are the repositories the host pulls from: app.image's

@@ -96,13 +96,7 @@ func (r ReleaseRecord) JSON() (string, error) {
 	if !json.Valid(r.Settings) {
 		return "", fmt.Errorf("release %s: the container settings are not JSON", r.ID)
 	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	return compactJSON(r)
 }
 
 // HistoryEntry is a release that rolled out: its ID, the version of the

@@ -16,12 +16,6 @@ type Release struct {
 	Container string
 }
 
-// withImage is r naming image.
-func (r Release) withImage(image string) Release {
-	r.Image = image
-	return r
-}
-
 // rolloutLogLines is how much of the unit's journal a failed rollout
 // prints: the deploy's own error, which names the log group, and the new
 // container's last 50 lines, so they are in the association's output.

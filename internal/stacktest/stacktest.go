@@ -300,7 +300,7 @@ const TypeReleaseRecord = "aws:s3/bucketObjectv2:BucketObjectv2"
 func ReleaseRecordOf(t testing.TB, m *pulumitest.Mocks) (compute.ReleaseRecord, string) {
 	t.Helper()
 	obj := m.Named(t, TypeReleaseRecord, "app-release")
-	var rec compute.ReleaseRecord
-	require.NoError(t, json.Unmarshal([]byte(obj.Str("content")), &rec))
+	rec, err := compute.ParseReleaseRecord(obj.Str("content"))
+	require.NoError(t, err)
 	return rec, obj.Outputs["versionId"].StringValue()
 }
