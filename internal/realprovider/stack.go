@@ -30,11 +30,16 @@ type Stack struct {
 	// Reattach, when set, is a SharedProvider's TF_REATTACH_PROVIDERS that
 	// every plan uses (the apply and the destroy start their own).
 	Reattach string
+	// Slots, when set, bounds the plans that run at once (across stacks):
+	// a batch holds one while it plans.
+	Slots chan struct{}
 
 	baselineOnce sync.Once
 	baseline     []Change
 	baselineErr  error
 	plans        atomic.Int64
+	// runs counts the `terraform plan` runs (a batch is one).
+	runs atomic.Int64
 	// state is the state as the apply left it: every plan starts from it,
 	// whatever the working directory's state has become since (a destroy).
 	state []byte
@@ -42,10 +47,17 @@ type Stack struct {
 	// document: the same configuration is planned once, whoever asks.
 	plannedMu sync.Mutex
 	planned   map[[sha256.Size]byte]*plannedEntry
+	// pending are the configurations waiting for the next batch
+	// (batch.go); batching is true while a batcher runs.
+	pending  []*plannedEntry
+	batching bool
 }
 
+// plannedEntry is one configuration's plan; done is closed when it is made.
 type plannedEntry struct {
-	once    sync.Once
+	label   string
+	tr      *Translation
+	done    chan struct{}
 	changes []Change
 	err     error
 }
@@ -75,8 +87,9 @@ func ApplyStack(ctx context.Context, tf *Terraform, base *Translation, onEvent f
 }
 
 // PlanRaw is the provider's plan of tr against the applied state, as it
-// is, made in a directory of its own so that plans run side by side. A
-// configuration planned before (the same document) is not planned again.
+// is. Configurations asked while a plan runs are planned together, in one
+// Terraform run (batch.go). A configuration planned before (the same
+// document) is not planned again.
 func (s *Stack) PlanRaw(ctx context.Context, label string, tr *Translation) ([]Change, error) {
 	doc, err := json.Marshal(tr.Document)
 	if err != nil {
@@ -88,17 +101,26 @@ func (s *Stack) PlanRaw(ctx context.Context, label string, tr *Translation) ([]C
 		s.planned = map[[sha256.Size]byte]*plannedEntry{}
 	}
 	e := s.planned[key]
-	if e == nil {
-		e = &plannedEntry{}
+	fresh := e == nil
+	if fresh {
+		e = &plannedEntry{label: label, tr: tr, done: make(chan struct{})}
 		s.planned[key] = e
 	}
 	s.plannedMu.Unlock()
-	e.once.Do(func() { e.changes, e.err = s.plan(ctx, label, tr) })
+	if fresh {
+		s.enqueue(ctx, e)
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	return slices.Clone(e.changes), e.err
 }
 
+// plan plans tr alone, in a directory of its own.
 func (s *Stack) plan(ctx context.Context, label string, tr *Translation) ([]Change, error) {
-	name := fmt.Sprintf("plan-%03d-%s", s.plans.Add(1), strings.NewReplacer("/", "_", ".", "_", " ", "_", "=", "_").Replace(label))
+	name := fmt.Sprintf("plan-%03d-%s", s.runs.Add(1), strings.NewReplacer("/", "_", ".", "_", " ", "_", "=", "_").Replace(label))
 	c, err := s.TF.Clone(filepath.Join(filepath.Dir(s.TF.Dir), filepath.Base(s.TF.Dir)+"-"+name))
 	if err != nil {
 		return nil, err
@@ -115,9 +137,13 @@ func (s *Stack) plan(ctx context.Context, label string, tr *Translation) ([]Chan
 	return c.Plan(ctx)
 }
 
-// Plans counts the plans the provider made (a configuration asked again is
-// not planned again).
+// Plans counts the configurations the provider planned (a configuration
+// asked again is not planned again).
 func (s *Stack) Plans() int { return int(s.plans.Load()) }
+
+// PlanRuns counts the `terraform plan` runs that planned them (a batch of
+// configurations is one).
+func (s *Stack) PlanRuns() int { return int(s.runs.Load()) }
 
 // Baseline is the plan of the unchanged stack: what the emulator's drift
 // alone makes the provider want to change. It is planned once.
@@ -140,7 +166,7 @@ func (s *Stack) Baseline(ctx context.Context) ([]Change, error) {
 // (Baseline) already knows every such value and gives only the literal,
 // so Trivy would see no link and miss every check that needs one.
 func (s *Stack) NewStackPlan(ctx context.Context) ([]byte, error) {
-	name := fmt.Sprintf("plan-%03d-new-stack", s.plans.Add(1))
+	name := fmt.Sprintf("plan-%03d-new-stack", s.runs.Add(1))
 	c, err := s.TF.Clone(filepath.Join(filepath.Dir(s.TF.Dir), filepath.Base(s.TF.Dir)+"-"+name))
 	if err != nil {
 		return nil, err

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,18 +26,8 @@ esac
 // check and a row of the plan table on the same value) is planned once; a
 // plan uses the stack's shared provider.
 func TestPlanRawPlansAConfigurationOnce(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "terraform")
-	require.NoError(t, os.WriteFile(bin, []byte(fakeTerraform), 0o755))
-	log := filepath.Join(dir, "log")
-	t.Setenv("FAKE_TERRAFORM_LOG", log)
-	tf, err := NewTerraform(bin, filepath.Join(dir, "apply"), "http://127.0.0.1:1", "")
-	require.NoError(t, err)
-	for _, f := range []string{".terraform.lock.hcl", "terraform.tfstate"} {
-		require.NoError(t, os.WriteFile(filepath.Join(tf.Dir, f), nil, 0o644))
-	}
-	require.NoError(t, os.Mkdir(filepath.Join(tf.Dir, ".terraform"), 0o755))
-
+	gatherFor(t, 0)
+	tf, log := fakeTerraformDir(t, fakeTerraform)
 	s := &Stack{TF: tf, Reattach: "shared"}
 	one := &Translation{Document: map[string]any{"resource": map[string]any{"a": 1}}}
 	same := &Translation{Document: map[string]any{"resource": map[string]any{"a": 1}}}
@@ -49,4 +41,114 @@ func TestPlanRawPlansAConfigurationOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"plan shared", "show shared", "plan shared", "show shared"}, strings.Split(strings.TrimSpace(string(data)), "\n"))
 	assert.Equal(t, 2, s.Plans())
+}
+
+// gatherFor sets how long a batch waits for more configurations.
+func gatherFor(t *testing.T, d time.Duration) {
+	old := batchGather
+	batchGather = d
+	t.Cleanup(func() { batchGather = old })
+}
+
+// fakeTerraformDir is an applied stack's directory for the terraform
+// script, and the file the script logs to.
+func fakeTerraformDir(t *testing.T, script string) (*Terraform, string) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "terraform")
+	require.NoError(t, os.WriteFile(bin, []byte(script), 0o755))
+	log := filepath.Join(dir, "log")
+	t.Setenv("FAKE_TERRAFORM_LOG", log)
+	tf, err := NewTerraform(bin, filepath.Join(dir, "apply"), "http://127.0.0.1:1", "")
+	require.NoError(t, err)
+	for _, f := range []string{".terraform.lock.hcl", "terraform.tfstate"} {
+		require.NoError(t, os.WriteFile(filepath.Join(tf.Dir, f), nil, 0o644))
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(tf.Dir, ".terraform", "providers"), 0o755))
+	return tf, log
+}
+
+// fakeModuleTerraform plans a change of aws_x.a in every module (or root
+// configuration) whose configuration holds "changed"; it fails the plan
+// when one holds "refused".
+const fakeModuleTerraform = `#!/bin/sh
+echo "$1" $(ls -d v* 2>/dev/null) >> "$FAKE_TERRAFORM_LOG"
+case "$1" in
+plan) ! grep -rq refused --include=main.tf.json . ;;
+show)
+  printf '{"resource_changes":['
+  sep=
+  for f in main.tf.json v*/main.tf.json; do
+    [ -f "$f" ] && grep -q changed "$f" || continue
+    mod=$(dirname "$f")
+    prefix=; [ "$mod" = . ] || prefix="module.$mod."
+    printf '%s{"address":"%saws_x.a","type":"aws_x","mode":"managed","change":{"actions":["update"],"before":{"v":1},"after":{"v":2}}}' "$sep" "$prefix"
+    sep=,
+  done
+  printf ']}' ;;
+esac
+`
+
+// TestPlansAskedTogetherShareOneRun: configurations asked while a batch
+// gathers are planned in one Terraform run, each as a module on a copy of
+// the applied state, and each gets its own module's changes back under
+// its own addresses. A batch Terraform refuses is planned again one
+// configuration at a time, so only the refused one fails.
+func TestPlansAskedTogetherShareOneRun(t *testing.T) {
+	gatherFor(t, 300*time.Millisecond)
+	tf, log := fakeTerraformDir(t, fakeModuleTerraform)
+	state := `{"version":4,"resources":[{"mode":"managed","type":"aws_x","name":"a","instances":[{"attributes":{"v":1}}]}],"outputs":{"o":{"value":1}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(tf.Dir, "terraform.tfstate"), []byte(state), 0o644))
+	s := &Stack{TF: tf, state: []byte(state)}
+	docs := map[string]*Translation{
+		"same":    {Document: map[string]any{"resource": map[string]any{"aws_x": "as applied"}, "provider": map[string]any{"aws": "p"}}},
+		"changed": {Document: map[string]any{"resource": map[string]any{"aws_x": "changed"}, "provider": map[string]any{"aws": "p"}}},
+	}
+	got := planTogether(t, s, docs)
+	assert.Empty(t, got["same"].changes)
+	if assert.Len(t, got["changed"].changes, 1) {
+		assert.Equal(t, "aws_x.a", got["changed"].changes[0].Address)
+	}
+	assert.Equal(t, 2, s.Plans())
+	assert.Equal(t, 1, s.PlanRuns(), "two configurations asked together are one plan")
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"get v1 v2", "plan v1 v2", "show v1 v2"}, strings.Split(strings.TrimSpace(string(data)), "\n"))
+	// Each module's state is the applied state's resources, without its
+	// outputs.
+	batch, err := os.ReadFile(filepath.Join(filepath.Dir(tf.Dir), "apply-batch-001", "terraform.tfstate"))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"version":4,"outputs":{},"resources":[
+		{"module":"module.v1","mode":"managed","type":"aws_x","name":"a","instances":[{"attributes":{"v":1}}]},
+		{"module":"module.v2","mode":"managed","type":"aws_x","name":"a","instances":[{"attributes":{"v":1}}]}]}`, string(batch))
+
+	refused := planTogether(t, s, map[string]*Translation{
+		"refused": {Document: map[string]any{"resource": map[string]any{"aws_x": "refused"}}},
+		"changed": {Document: map[string]any{"resource": map[string]any{"aws_x": "changed again"}}},
+	})
+	assert.Error(t, refused["refused"].err)
+	assert.NoError(t, refused["changed"].err)
+	assert.Len(t, refused["changed"].changes, 1, "the configuration Terraform accepts is planned alone")
+}
+
+type planned struct {
+	changes []Change
+	err     error
+}
+
+// planTogether asks for every document's plan at once.
+func planTogether(t *testing.T, s *Stack, docs map[string]*Translation) map[string]planned {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	got := map[string]planned{}
+	for name, tr := range docs {
+		wg.Go(func() {
+			changes, err := s.PlanRaw(context.Background(), name, tr)
+			mu.Lock()
+			defer mu.Unlock()
+			got[name] = planned{changes, err}
+		})
+	}
+	wg.Wait()
+	return got
 }

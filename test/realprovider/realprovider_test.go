@@ -81,10 +81,9 @@ func realProviderTools(t *testing.T) (tfBin, mirror string) {
 }
 
 // terraformSlots bounds the Terraform processes that plan at once, across
-// every stack: a plan is CPU work (Terraform and the provider plugin each
-// load the provider's schema), unlike an apply, which mostly waits on the
-// provider's waiters. Two per core keeps both cores busy while one
-// process reads files or waits on the emulator.
+// every stack (a batch of plans is one): a plan is CPU work, unlike an
+// apply, which mostly waits on the provider's waiters. Two per core keeps
+// both cores busy while one process reads files or waits on the emulator.
 var terraformSlots = make(chan struct{}, 2*runtime.NumCPU())
 
 // stackRun is one stack applied against its own emulator.
@@ -255,6 +254,7 @@ func (r *stackRun) checkPlans(ctx context.Context) {
 	require.NoError(t, err)
 	defer shared.Stop()
 	r.applied.Reattach = shared.Reattach
+	r.applied.Slots = terraformSlots
 	defer func() { r.applied.Reattach = "" }()
 	// The program run again on the same configuration plans nothing but
 	// the emulator's drift (the plan of what was applied).
@@ -310,7 +310,7 @@ func (r *stackRun) checkPlans(ctx context.Context) {
 	}
 	start := time.Now()
 	each(t, checks)
-	t.Logf("stack %s: %d plans in %s", r.stack.Name, r.applied.Plans(), time.Since(start).Round(time.Second))
+	t.Logf("stack %s: %d plans, in %d Terraform runs, in %s", r.stack.Name, r.applied.Plans(), r.applied.PlanRuns(), time.Since(start).Round(time.Second))
 }
 
 // checkReachesTheContainer: a change of sc's key reaches the container
@@ -457,8 +457,6 @@ func hasChange(changes []realprovider.Change, typ string) bool {
 
 // rawPlan is the provider's plan of tr, as it is.
 func (r *stackRun) rawPlan(ctx context.Context, t *testing.T, label string, tr *realprovider.Translation) []realprovider.Change {
-	terraformSlots <- struct{}{}
-	defer func() { <-terraformSlots }()
 	planned, err := r.applied.PlanRaw(ctx, label, tr)
 	require.NoError(t, err, "planning %s", label)
 	return planned
