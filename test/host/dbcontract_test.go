@@ -50,6 +50,7 @@ const (
 var hostMismatch = []string{`server certificate for "localhost"`, `does not match host name "127.0.0.1"`}
 
 func TestDatabaseContract(t *testing.T) {
+	t.Parallel()
 	started := time.Now()
 	t.Cleanup(func() { t.Logf("database contract took %s", time.Since(started).Round(time.Millisecond)) })
 
@@ -268,6 +269,7 @@ func withVar(vars map[string]string, key, value string) map[string]string {
 // with the URLs the container gets, verifying each certificate against
 // the one bundle.
 func TestDatabaseContractWithProxyAndReplicas(t *testing.T) {
+	t.Parallel()
 	psql := testenv.RequireTool(t, "psql", filepath.Join(testenv.PgBinDir, "psql"))
 	moto := testenv.StartMoto(t)
 	boot := bootFilesOf(t, "dev")

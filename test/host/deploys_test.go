@@ -13,6 +13,7 @@ package host
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -201,7 +202,10 @@ func reportDeploy(t *testing.T, r deployReport) {
 	t.Helper()
 	t.Log(r.String())
 	if path := os.Getenv("RDS_APP_DEPLOY_REPORT"); path != "" {
-		appendFile(path, []byte(r.String()+"\n"))
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		require.NoError(t, err)
+		_, err = f.WriteString(r.String() + "\n")
+		require.NoError(t, errors.Join(err, f.Close()))
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
+	"github.com/rds-app/rds-app/test/host/fakedocker"
 )
 
 // storeRelease records the release of image and settings with the
@@ -311,7 +312,7 @@ func newStartScriptRun(t testing.TB, moto *testenv.Moto, boot hostBoot, override
 	require.NoError(t, os.Mkdir(dockerState, 0o700))
 	// Containers outlive the script, as they would on the host: they are
 	// ended when the test is.
-	t.Cleanup(func() { killFakeContainers(dockerState) })
+	t.Cleanup(func() { fakedocker.KillContainers(dockerState) })
 	// Containers outlive the fake docker that starts them, as they would
 	// docker's CLI: the reaper reads their PIDs when the test process ends.
 	require.NoError(t, testenv.ReapPIDFile(filepath.Join(dockerState, "pids")))

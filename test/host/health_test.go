@@ -29,6 +29,7 @@ import (
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
+	"github.com/rds-app/rds-app/test/host/fakedocker"
 )
 
 // healthReporter is the dev stack's reporter and the settings it runs with.
@@ -180,6 +181,7 @@ func servingHealthSettings(t *testing.T, port int, path string) string {
 }
 
 func TestHealthReporter(t *testing.T) {
+	t.Parallel()
 	h := devHealthReporter(t)
 	moto := testenv.StartMoto(t)
 	metric := h.hostEnv["HEALTH_METRIC"]
@@ -266,6 +268,7 @@ func TestHealthReporter(t *testing.T) {
 // the program stores (on test ports, with its local CA standing in for
 // Let's Encrypt) reads 1 while the application runs and 0 once it stops.
 func TestHealthReporterWithADomain(t *testing.T) {
+	t.Parallel()
 	h := devHealthReporter(t)
 	moto := testenv.StartMoto(t)
 	metric := h.hostEnv["HEALTH_METRIC"]
@@ -358,7 +361,7 @@ func TestHealthReporterAsksWhatServes(t *testing.T) {
 
 	// The application stops: the proxy still answers, but not with the
 	// application.
-	killFakeContainers(s.Env["FAKE_DOCKER_STATE"])
+	fakedocker.KillContainers(s.Env["FAKE_DOCKER_STATE"])
 	down := h.report(t, f.moto, s.Env["STATE_DIR"], map[string]string{"HEALTH_NAMESPACE": ns + "-down"})
 	require.NoError(t, down.err, down.output)
 	assert.Equal(t, []float64{0}, reported(t, f.moto, ns+"-down", h.hostEnv["HEALTH_METRIC"]))

@@ -33,6 +33,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/testenv"
+	"github.com/rds-app/rds-app/test/host/fakedocker"
 )
 
 // Secret values with distinctive markers, so that a leak is found wherever
@@ -1105,7 +1106,7 @@ func TestStartScriptBootBringsBackTheLastHealthyRelease(t *testing.T) {
 	require.Error(t, refused.Err, refused.Output)
 
 	// The host reboots: every container stops.
-	killFakeContainers(s.Env["FAKE_DOCKER_STATE"])
+	fakedocker.KillContainers(s.Env["FAKE_DOCKER_STATE"])
 	_, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", settings.HostPort))
 	require.Error(t, err, "nothing serves while the host is down")
 	s.Args = []string{"boot"}
@@ -1123,7 +1124,7 @@ func TestStartScriptBootBringsBackTheLastHealthyRelease(t *testing.T) {
 	// Its container is gone: the configured release is deployed (and
 	// refused again, so the unit fails and systemd tries again later).
 	f.setImage(t, "registry.example.com/shop:v3")
-	killFakeContainers(s.Env["FAKE_DOCKER_STATE"])
+	fakedocker.KillContainers(s.Env["FAKE_DOCKER_STATE"])
 	require.NoError(t, os.Remove(filepath.Join(s.Env["FAKE_DOCKER_STATE"], "app-blue.json")))
 	gone := s.Run()
 	require.NoError(t, gone.Err, gone.Output)
@@ -1366,7 +1367,7 @@ func TestStartScriptReplacesAProxyThatDoesNotAnswer(t *testing.T) {
 	proxyA, proxyB := f.boot.HostEnv["PROXY_NAME"]+"-a", f.boot.HostEnv["PROXY_NAME"]+"-b"
 	require.Equal(t, proxyA, readProxyName(t, s))
 
-	hung, err := loadContainer(s.Env["FAKE_DOCKER_STATE"], proxyA)
+	hung, err := fakedocker.LoadContainer(s.Env["FAKE_DOCKER_STATE"], proxyA)
 	require.NoError(t, err)
 	require.NoError(t, syscall.Kill(hung.PID, syscall.SIGSTOP))
 	f.setImage(t, "registry.example.com/shop:v2")
