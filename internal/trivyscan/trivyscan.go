@@ -3,7 +3,7 @@
 // makes of each stack (`terraform show -json`), and every HIGH or CRITICAL
 // finding is either fixed in the program or listed in Accepted with the
 // reason it stays. The real-provider layer runs the scan
-// (test/realprovider) and fails on a finding not listed; the manual's
+// (acceptance/realprovider) and fails on a finding not listed; the manual's
 // table of accepted findings (docs/security.md) is rendered from Accepted.
 package trivyscan
 

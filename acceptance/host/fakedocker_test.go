@@ -32,5 +32,5 @@ func TestMain(m *testing.M) {
 // (package fakedocker), built once per test process.
 func fakeDockerShim(t testing.TB) string {
 	t.Helper()
-	return "#!/bin/sh\nexec '" + testenv.Command(t, "github.com/rds-app/rds-app/test/host/fakedocker/docker") + "' \"$@\"\n"
+	return "#!/bin/sh\nexec '" + testenv.Command(t, "github.com/rds-app/rds-app/acceptance/host/fakedocker/docker") + "' \"$@\"\n"
 }

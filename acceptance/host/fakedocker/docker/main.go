@@ -7,7 +7,7 @@ package main
 import (
 	"os"
 
-	"github.com/rds-app/rds-app/test/host/fakedocker"
+	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 )
 
 func main() {

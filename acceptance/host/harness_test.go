@@ -30,7 +30,7 @@ import (
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/test/host/fakedocker"
+	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 )
 
 // storeRelease records the release of image and settings with the

@@ -29,7 +29,7 @@ import (
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/test/host/fakedocker"
+	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 )
 
 // healthReporter is the dev stack's reporter and the settings it runs with.

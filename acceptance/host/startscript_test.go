@@ -33,7 +33,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/test/host/fakedocker"
+	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 )
 
 // Secret values with distinctive markers, so that a leak is found wherever
