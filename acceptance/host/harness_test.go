@@ -26,11 +26,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 )
 
 // storeRelease records the release of image and settings with the

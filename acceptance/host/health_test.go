@@ -24,12 +24,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 )
 
 // healthReporter is the dev stack's reporter and the settings it runs with.

@@ -30,10 +30,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 )
 
 // Secret values with distinctive markers, so that a leak is found wherever
