@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,7 +80,9 @@ func (s *Stack) planBatch(ctx context.Context, batch []*plannedEntry) {
 		}
 	}()
 	s.plans.Add(int64(len(batch)))
-	if len(batch) > 1 {
+	// Without an applied state (a stack not applied) there is nothing to
+	// copy into the modules.
+	if len(batch) > 1 && s.state != nil {
 		byModule, err := s.planModules(ctx, batch)
 		if err == nil {
 			for i, e := range batch {
@@ -167,9 +170,6 @@ func (s *Stack) planModules(ctx context.Context, batch []*plannedEntry) (map[str
 // moduleStates is state (a root module's) copied into modules v1…vN.
 func moduleStates(state []byte, n int) ([]byte, error) {
 	var doc map[string]json.RawMessage
-	if len(state) == 0 {
-		return nil, nil
-	}
 	if err := json.Unmarshal(state, &doc); err != nil {
 		return nil, fmt.Errorf("reading the applied state: %w", err)
 	}
@@ -177,16 +177,16 @@ func moduleStates(state []byte, n int) ([]byte, error) {
 	if err := json.Unmarshal(doc["resources"], &resources); err != nil {
 		return nil, fmt.Errorf("reading the applied state's resources: %w", err)
 	}
+	for _, r := range resources {
+		if _, ok := r["module"]; ok {
+			return nil, fmt.Errorf("the applied state has a resource in a module: %v", r["module"])
+		}
+	}
 	var copies []map[string]any
 	for i := range n {
 		for _, r := range resources {
-			if _, ok := r["module"]; ok {
-				return nil, fmt.Errorf("the applied state has a resource in a module: %v", r["module"])
-			}
-			c := map[string]any{"module": "module." + moduleName(i)}
-			for k, v := range r {
-				c[k] = v
-			}
+			c := maps.Clone(r)
+			c["module"] = "module." + moduleName(i)
 			copies = append(copies, c)
 		}
 	}

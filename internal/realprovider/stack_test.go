@@ -94,7 +94,7 @@ esac
 // its own addresses. A batch Terraform refuses is planned again one
 // configuration at a time, so only the refused one fails.
 func TestPlansAskedTogetherShareOneRun(t *testing.T) {
-	gatherFor(t, 300*time.Millisecond)
+	gatherFor(t, 0)
 	tf, log := fakeTerraformDir(t, fakeModuleTerraform)
 	state := `{"version":4,"resources":[{"mode":"managed","type":"aws_x","name":"a","instances":[{"attributes":{"v":1}}]}],"outputs":{"o":{"value":1}}}`
 	require.NoError(t, os.WriteFile(filepath.Join(tf.Dir, "terraform.tfstate"), []byte(state), 0o644))
@@ -135,9 +135,13 @@ type planned struct {
 	err     error
 }
 
-// planTogether asks for every document's plan at once.
+// planTogether asks for every document's plan at once: the stack's one
+// plan slot is held until every document is waiting for the next batch,
+// so they are one batch whatever the machine's speed.
 func planTogether(t *testing.T, s *Stack, docs map[string]*Translation) map[string]planned {
 	t.Helper()
+	s.Slots = make(chan struct{}, 1)
+	s.Slots <- struct{}{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	got := map[string]planned{}
@@ -149,6 +153,12 @@ func planTogether(t *testing.T, s *Stack, docs map[string]*Translation) map[stri
 			got[name] = planned{changes, err}
 		})
 	}
+	require.Eventually(t, func() bool {
+		s.plannedMu.Lock()
+		defer s.plannedMu.Unlock()
+		return len(s.pending) == len(docs)
+	}, 10*time.Second, time.Millisecond, "every document is asked before the batch is taken")
+	<-s.Slots
 	wg.Wait()
 	return got
 }
