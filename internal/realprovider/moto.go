@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/rds-app/rds-app/internal/loopport"
 )
 
 // Moto is a moto_server on a free loopback port.
@@ -41,12 +42,10 @@ func StartMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 }
 
 func startMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopport.Port()
 	if err != nil {
 		return nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	// AWS managed policies (AmazonSSMManagedInstanceCore) exist in every
 	// account; moto loads them only when asked.

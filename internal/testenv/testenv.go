@@ -12,13 +12,13 @@
 package testenv
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rds-app/rds-app/internal/loopport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -60,26 +60,22 @@ func Missing(t testing.TB, msg string) {
 	t.Skip(msg)
 }
 
-// FreePort is a TCP port on 127.0.0.1 that nothing listens on now.
+// FreePort is a TCP port on 127.0.0.1 for a server to be told: nothing
+// listens on it now, and no other caller in any test process on the
+// machine is handed it while this one runs (see loopport).
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopport.Port()
 	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
-// FreePorts is n distinct TCP ports on 127.0.0.1 that nothing listens on
-// now. (FreePort called n times may answer the same port twice: the
-// kernel hands out a port again once its listener is closed.)
+// FreePorts is n distinct FreePorts.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
 	ports := make([]int, 0, n)
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, FreePort(t))
 	}
 	return ports
 }
