@@ -168,19 +168,20 @@ func read(in io.Reader, out io.Writer) (*report, error) {
 	return r, sc.Err()
 }
 
-// summary is the closing table: each layer's wall time (from its first
-// package's start to its last one's end; packages run side by side) and
+// summary is the closing table: each layer's wall time (the time in which
+// at least one of its packages ran: packages run side by side, and a
+// layer's small packages run scattered among the others' long ones) and
 // the n slowest top-level tests.
 func (r *report) summary(layers []layer, n int) string {
 	var b strings.Builder
-	b.WriteString("\nWhere the test time went (wall time per layer; packages run side by side):\n\n")
+	b.WriteString("\nWhere the test time went (wall time per layer: while any of its packages ran; layers run side by side):\n\n")
 	fmt.Fprintf(&b, "| %-28s | %9s | %s\n", "layer", "wall", "packages (their own time)")
 	for _, l := range append(layers, layer{name: "unit and mock", prefixes: []string{""}}) {
 		if l.prefixes == nil {
 			fmt.Fprintf(&b, "| %-28s | %8.0fs | before the tests\n", l.name, l.seconds)
 			continue
 		}
-		var first, last time.Time
+		var runs []pkgRun
 		var parts []string
 		for _, name := range r.order {
 			if layerOf(layers, name) != l.name {
@@ -190,23 +191,18 @@ func (r *report) summary(layers []layer, n int) string {
 			if p.end.IsZero() {
 				continue
 			}
-			if first.IsZero() || p.start.Before(first) {
-				first = p.start
-			}
-			if p.end.After(last) {
-				last = p.end
-			}
+			runs = append(runs, *p)
 			if p.elapsed >= 1 {
 				parts = append(parts, fmt.Sprintf("%s %.0fs", shortName(name), p.elapsed))
 			}
 		}
-		if first.IsZero() {
+		if len(runs) == 0 {
 			continue
 		}
 		if len(parts) == 0 {
 			parts = []string{"each under 1s"}
 		}
-		fmt.Fprintf(&b, "| %-28s | %8.0fs | %s\n", l.name, last.Sub(first).Seconds(), strings.Join(parts, ", "))
+		fmt.Fprintf(&b, "| %-28s | %8.0fs | %s\n", l.name, covered(runs).Seconds(), strings.Join(parts, ", "))
 	}
 	slowest := append([]testRun(nil), r.slow...)
 	sort.SliceStable(slowest, func(i, j int) bool { return slowest[i].elapsed > slowest[j].elapsed })
@@ -219,6 +215,22 @@ func (r *report) summary(layers []layer, n int) string {
 	}
 	fmt.Fprintf(&b, "\n%d tests ran.\n", r.tests)
 	return b.String()
+}
+
+// covered is how long at least one of runs was running.
+func covered(runs []pkgRun) time.Duration {
+	sort.Slice(runs, func(i, j int) bool { return runs[i].start.Before(runs[j].start) })
+	var total time.Duration
+	var from, to time.Time
+	for _, r := range runs {
+		if r.start.After(to) {
+			total += to.Sub(from)
+			from, to = r.start, r.end
+		} else if r.end.After(to) {
+			to = r.end
+		}
+	}
+	return total + to.Sub(from)
 }
 
 func layerOf(layers []layer, pkg string) string {

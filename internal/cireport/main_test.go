@@ -9,8 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Three packages as `go test -json` reports them: a host-layer package
-// that ran from 0s to 30s, a unit package beside it, and a failed test.
+// Four packages as `go test -json` reports them: a host-layer package
+// that ran from 0s to 30s, a unit package beside it with a failed test,
+// and two more unit packages long after, one overlapping the other.
 const sample = `{"Time":"2026-12-05T10:00:00Z","Action":"start","Package":"github.com/rds-app/rds-app/test/host"}
 {"Time":"2026-12-05T10:00:01Z","Action":"run","Package":"github.com/rds-app/rds-app/test/host","Test":"TestSlow"}
 {"Time":"2026-12-05T10:00:01Z","Action":"output","Package":"github.com/rds-app/rds-app/test/host","Test":"TestSlow","Output":"=== RUN   TestSlow\n"}
@@ -26,6 +27,12 @@ const sample = `{"Time":"2026-12-05T10:00:00Z","Action":"start","Package":"githu
 {"Time":"2026-12-05T10:00:04Z","Action":"pass","Package":"github.com/rds-app/rds-app/config","Test":"TestGood","Elapsed":0.2}
 {"Time":"2026-12-05T10:00:05Z","Action":"output","Package":"github.com/rds-app/rds-app/config","Output":"FAIL\tgithub.com/rds-app/rds-app/config\t3.0s\n"}
 {"Time":"2026-12-05T10:00:05Z","Action":"fail","Package":"github.com/rds-app/rds-app/config","Elapsed":3}
+{"Time":"2026-12-05T10:01:00Z","Action":"start","Package":"github.com/rds-app/rds-app/network"}
+{"Time":"2026-12-05T10:01:01Z","Action":"start","Package":"github.com/rds-app/rds-app/ops"}
+{"Time":"2026-12-05T10:01:02Z","Action":"output","Package":"github.com/rds-app/rds-app/network","Output":"ok  \tgithub.com/rds-app/rds-app/network\t2.0s\n"}
+{"Time":"2026-12-05T10:01:02Z","Action":"pass","Package":"github.com/rds-app/rds-app/network","Elapsed":2}
+{"Time":"2026-12-05T10:01:04Z","Action":"output","Package":"github.com/rds-app/rds-app/ops","Output":"ok  \tgithub.com/rds-app/rds-app/ops\t3.0s\n"}
+{"Time":"2026-12-05T10:01:04Z","Action":"pass","Package":"github.com/rds-app/rds-app/ops","Elapsed":3}
 `
 
 func TestReportPrintsWhatPlainGoTestPrintsAndTheTimes(t *testing.T) {
@@ -38,12 +45,15 @@ func TestReportPrintsWhatPlainGoTestPrintsAndTheTimes(t *testing.T) {
 	// test.
 	assert.Equal(t, "ok  \tgithub.com/rds-app/rds-app/test/host\t30.0s\n"+
 		"    config_test.go:9: want 1, got 2\n"+
-		"FAIL\tgithub.com/rds-app/rds-app/config\t3.0s\n", out.String())
+		"FAIL\tgithub.com/rds-app/rds-app/config\t3.0s\n"+
+		"ok  \tgithub.com/rds-app/rds-app/network\t2.0s\n"+
+		"ok  \tgithub.com/rds-app/rds-app/ops\t3.0s\n", out.String())
 
 	s := r.summary(flagLayers([]string{"format and vet:=12", "host scripts=github.com/rds-app/rds-app/test/host"}), 2)
 	assert.Regexp(t, `\| format and vet\s+\|\s+12s \| before the tests`, s)
 	assert.Regexp(t, `\| host scripts\s+\|\s+30s \| test/host 30s`, s)
-	assert.Regexp(t, `\| unit and mock\s+\|\s+3s \| config 3s`, s)
+	// 02s-05s, then 60s-64s: 7 s in all, not the 62 s from first to last.
+	assert.Regexp(t, `\| unit and mock\s+\|\s+7s \| config 3s, network 2s, ops 3s`, s)
 	assert.Contains(t, s, "The 2 slowest tests:\n\n    28.0s  test/host  TestSlow\n     1.0s  config  TestBad\n")
 }
 
