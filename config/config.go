@@ -12,13 +12,9 @@
 package config
 
 import (
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Section names, as they appear after the project namespace
@@ -258,32 +254,6 @@ type Facts struct {
 type Source struct {
 	Values     map[string]string
 	SecretKeys []string
-}
-
-// FromContext reads the raw configuration of the running program. The
-// Pulumi SDK only answers for keys it is asked about, so the full key list
-// comes from PULUMI_CONFIG, which the Pulumi CLI sets for the program: that
-// is how a misspelt section ("rds-app:netwrok") is caught.
-func FromContext(ctx *pulumi.Context) Source {
-	src := Source{Values: map[string]string{}}
-	if all := os.Getenv(pulumi.EnvConfig); all != "" {
-		_ = json.Unmarshal([]byte(all), &src.Values)
-	}
-	for _, s := range sections {
-		key := ctx.Project() + ":" + s
-		if v, ok := ctx.GetConfig(key); ok {
-			src.Values[key] = v
-		}
-		if ctx.IsConfigSecret(key) {
-			src.SecretKeys = append(src.SecretKeys, key)
-		}
-	}
-	return src
-}
-
-// Load reads, defaults and validates the running stack's configuration.
-func Load(ctx *pulumi.Context, facts Facts) (*Config, error) {
-	return Parse(ctx.Project(), FromContext(ctx), facts)
 }
 
 // Parse reads, defaults and validates a raw configuration for project. It

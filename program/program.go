@@ -78,7 +78,7 @@ func (p Program) Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(ctx, config.Facts{
+	cfg, err := loadConfig(ctx, config.Facts{
 		Region:            info.Region,
 		AvailabilityZones: info.AvailabilityZones,
 		Today:             time.Now().UTC(),

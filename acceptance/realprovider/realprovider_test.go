@@ -24,6 +24,7 @@ import (
 
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
+	"github.com/rds-app/rds-app/internal/procgroup"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stacktest"
@@ -36,7 +37,7 @@ const terraformPath = "/usr/local/bin/terraform"
 func TestMain(m *testing.M) {
 	// Terraform (with its provider plugins) and moto_server die with this
 	// process, however it ends.
-	realprovider.ProcessStarted = func(pgid int) { _ = testenv.ReapGroup(pgid) }
+	procgroup.Started = func(pgid int) { _ = testenv.ReapGroup(pgid) }
 	os.Exit(m.Run())
 }
 

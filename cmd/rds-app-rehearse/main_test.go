@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/internal/procgroup"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
@@ -31,7 +32,7 @@ func rehearse(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func TestMain(m *testing.M) {
 	// Terraform (with its provider plugins) and moto_server, which the
 	// command starts, die with this process, however it ends.
-	realprovider.ProcessStarted = func(pgid int) { _ = testenv.ReapGroup(pgid) }
+	procgroup.Started = func(pgid int) { _ = testenv.ReapGroup(pgid) }
 	os.Exit(m.Run())
 }
 

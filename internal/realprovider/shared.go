@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rds-app/rds-app/internal/procgroup"
 )
 
 // SharedProvider is one terraform-provider-aws process, started in the
@@ -48,11 +50,11 @@ func (tf *Terraform) StartSharedProvider(ctx context.Context) (*SharedProvider, 
 		return nil, err
 	}
 	cmd.Stderr = io.Discard
-	inOwnGroup(cmd)
+	procgroup.Own(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the provider in debug mode: %w", err)
 	}
-	started(cmd)
+	procgroup.Report(cmd)
 	p := &SharedProvider{cmd: cmd}
 	found := make(chan string, 1)
 	go func() {

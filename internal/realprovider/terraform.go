@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/rds-app/rds-app/internal/procgroup"
 )
 
 // DefaultMirror is where the machine image keeps the provider binary in
@@ -141,10 +143,10 @@ func (tf *Terraform) run(ctx context.Context, onLine func([]byte), args ...strin
 		stdouts, stderrs = append(stdouts, tf.Log), append(stderrs, tf.Log)
 	}
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(stdouts...), io.MultiWriter(stderrs...)
-	inOwnGroup(cmd)
+	procgroup.Own(cmd)
 	err := cmd.Start()
 	if err == nil {
-		started(cmd)
+		procgroup.Report(cmd)
 		err = cmd.Wait()
 	}
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rds-app/rds-app/internal/motoserver"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stackfile"
 )
@@ -109,7 +110,7 @@ type rehearsal struct {
 	// dir holds the Terraform working directories and the emulator's log.
 	dir      string
 	tf       *realprovider.Terraform
-	moto     *realprovider.Moto
+	moto     *motoserver.Server
 	endpoint string
 	mirror   string
 }
@@ -342,7 +343,7 @@ func (r *rehearsal) startEmulator(ctx context.Context, motoBin string) error {
 	// moto_server writes to the file itself, so it can outlive this
 	// command (--keep).
 	defer log.Close()
-	if r.moto, err = realprovider.StartMoto(ctx, motoBin, log); err != nil {
+	if r.moto, err = motoserver.Start(ctx, motoBin, log); err != nil {
 		return &Stop{Err: err, Fix: "see " + logPath + "; " + motoFix}
 	}
 	r.endpoint = r.moto.URL

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rds-app/rds-app/internal/realprovider"
+	"github.com/rds-app/rds-app/internal/motoserver"
 	"github.com/stretchr/testify/require"
 )
 
@@ -29,7 +29,7 @@ type Moto struct {
 }
 
 // StartMoto starts a moto_server of the test's own, as rds-app-rehearse
-// starts one (realprovider.StartMoto), and hands it to the reaper.
+// starts one (motoserver.Start), and hands it to the reaper.
 func StartMoto(t testing.TB) *Moto {
 	t.Helper()
 	bin := RequireTool(t, "moto_server")
@@ -38,7 +38,7 @@ func StartMoto(t testing.TB) *Moto {
 	logFile, err := os.Create(logPath)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = logFile.Close() })
-	m, err := realprovider.StartMoto(context.Background(), bin, logFile)
+	m, err := motoserver.Start(context.Background(), bin, logFile)
 	if err != nil {
 		log, _ := os.ReadFile(logPath)
 		t.Fatalf("%v\n%s", err, log)

@@ -1,4 +1,8 @@
-package realprovider
+// Package motoserver starts moto_server, the AWS API emulator, on a
+// loopback port and waits until it answers: for rds-app-rehearse and for
+// the tests (through internal/testenv). It links nothing of Pulumi, so a
+// test that needs only the emulator stays cheap to build.
+package motoserver
 
 import (
 	"context"
@@ -8,14 +12,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"syscall"
 	"time"
 
 	"github.com/rds-app/rds-app/internal/loopport"
+	"github.com/rds-app/rds-app/internal/procgroup"
 )
 
-// Moto is a moto_server on a free loopback port.
-type Moto struct {
+// Server is a moto_server on a free loopback port.
+type Server struct {
 	URL    string
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -25,13 +29,13 @@ type Moto struct {
 // another process took the port between the probe and moto's bind.
 var errExited = errors.New("moto_server exited before it answered")
 
-// StartMoto starts bin (moto_server) on 127.0.0.1 and waits until it
+// Start starts bin (moto_server) on 127.0.0.1 and waits until it
 // answers; a server that exits first is tried again on another port.
-func StartMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
+func Start(ctx context.Context, bin string, log io.Writer) (*Server, error) {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		var m *Moto
-		if m, err = startMoto(ctx, bin, log); err == nil {
+		var m *Server
+		if m, err = start(ctx, bin, log); err == nil {
 			return m, nil
 		}
 		if !errors.Is(err, errExited) || ctx.Err() != nil {
@@ -41,7 +45,7 @@ func StartMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 	return nil, err
 }
 
-func startMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
+func start(ctx context.Context, bin string, log io.Writer) (*Server, error) {
 	port, err := loopport.Port()
 	if err != nil {
 		return nil, err
@@ -51,12 +55,12 @@ func startMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 	// account; moto loads them only when asked.
 	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	cmd.Stdout, cmd.Stderr = log, log
-	inOwnGroup(cmd)
+	procgroup.Own(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting moto_server: %w", err)
 	}
-	started(cmd)
-	m := &Moto{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
+	procgroup.Report(cmd)
+	m := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(m.exited) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -79,10 +83,10 @@ func startMoto(ctx context.Context, bin string, log io.Writer) (*Moto, error) {
 }
 
 // PID is the server's process ID.
-func (m *Moto) PID() int { return m.cmd.Process.Pid }
+func (m *Server) PID() int { return m.cmd.Process.Pid }
 
 // Stop ends the server.
-func (m *Moto) Stop() {
-	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+func (m *Server) Stop() {
+	_ = procgroup.Kill(m.cmd)
 	<-m.exited
 }

@@ -1,4 +1,4 @@
-package config_test
+package program
 
 import (
 	"testing"
@@ -11,14 +11,14 @@ import (
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
 
-var facts = config.Facts{Region: pulumitest.Region, AvailabilityZones: pulumitest.Zones}
+var loadFacts = config.Facts{Region: pulumitest.Region, AvailabilityZones: pulumitest.Zones}
 
-func load(t *testing.T, values map[string]string, secretKeys ...string) (*config.Config, error) {
+func loadRunning(t *testing.T, values map[string]string, secretKeys ...string) (*config.Config, error) {
 	t.Helper()
 	var cfg *config.Config
 	var loadErr error
 	err := pulumitest.New().Run("dev", func(ctx *pulumi.Context) error {
-		cfg, loadErr = config.Load(ctx, facts)
+		cfg, loadErr = loadConfig(ctx, loadFacts)
 		return nil
 	}, pulumitest.WithConfig(values, secretKeys...))
 	require.NoError(t, err)
@@ -26,7 +26,7 @@ func load(t *testing.T, values map[string]string, secretKeys ...string) (*config
 }
 
 func TestLoadReadsTheRunningStack(t *testing.T) {
-	cfg, err := load(t, map[string]string{
+	cfg, err := loadRunning(t, map[string]string{
 		"rds-app:app":     `{"image": "nginx:1.27", "hostPort": 8080}`,
 		"rds-app:network": `{"azCount": 3}`,
 	})
@@ -40,13 +40,13 @@ func TestLoadReadsTheRunningStack(t *testing.T) {
 // holds them all, which is how a misspelt section is found.
 func TestLoadFindsMisspeltSectionsThroughPulumiConfig(t *testing.T) {
 	t.Setenv(pulumi.EnvConfig, `{"aws:region": "eu-west-1", "rds-app:app": "{\"image\": \"nginx:1\"}", "rds-app:dtabase": "{}"}`)
-	_, err := load(t, map[string]string{"rds-app:app": `{"image": "nginx:1"}`})
+	_, err := loadRunning(t, map[string]string{"rds-app:app": `{"image": "nginx:1"}`})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "rds-app:dtabase: is not a known key")
 }
 
 func TestLoadRejectsSecretSections(t *testing.T) {
-	_, err := load(t, map[string]string{"rds-app:app": `{"image": "nginx:1"}`, "rds-app:database": `{"username": "owner"}`}, "rds-app:database")
+	_, err := loadRunning(t, map[string]string{"rds-app:app": `{"image": "nginx:1"}`, "rds-app:database": `{"username": "owner"}`}, "rds-app:database")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "rds-app:database: holds a secret value")
 }
