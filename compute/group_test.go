@@ -236,7 +236,7 @@ func TestLoadBalancerHTTPS(t *testing.T) {
 	assert.Equal(t, "443", r["port"].StringValue())
 	assert.Equal(t, "HTTP_301", r["statusCode"].StringValue())
 	assert.Len(t, m.OfType(typeListener), 2)
-	web, public := compute.ListenPorts(args.App)
+	web, public := args.App.ListenPorts()
 	assert.Equal(t, []int{443, 80}, web, "the network opens what the listeners listen on")
 	assert.Empty(t, public)
 

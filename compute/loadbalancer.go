@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 const (
@@ -165,7 +166,7 @@ func newLoadBalancer(ctx *pulumi.Context, name string, args Args, parent pulumi.
 	out.forwarding, err = lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
 		LoadBalancerArn: balancer.Arn,
 		Protocol:        pulumi.String("HTTPS"),
-		Port:            pulumi.Int(HTTPSPort),
+		Port:            pulumi.Int(awsfacts.HTTPSPort),
 		SslPolicy:       pulumi.String(TLSPolicy),
 		CertificateArn:  certificateArn,
 		DefaultActions:  forward,
@@ -179,12 +180,12 @@ func newLoadBalancer(ctx *pulumi.Context, name string, args Args, parent pulumi.
 	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
 		LoadBalancerArn: balancer.Arn,
 		Protocol:        pulumi.String("HTTP"),
-		Port:            pulumi.Int(HTTPPort),
+		Port:            pulumi.Int(awsfacts.HTTPPort),
 		DefaultActions: lb.ListenerDefaultActionArray{lb.ListenerDefaultActionArgs{
 			Type: pulumi.String("redirect"),
 			Redirect: lb.ListenerDefaultActionRedirectArgs{
 				Protocol:   pulumi.String("HTTPS"),
-				Port:       pulumi.String(strconv.Itoa(HTTPSPort)),
+				Port:       pulumi.String(strconv.Itoa(awsfacts.HTTPSPort)),
 				StatusCode: pulumi.String("HTTP_301"),
 			},
 		}},

@@ -14,7 +14,7 @@ import (
 	"net/netip"
 	"strconv"
 
-	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 // UpstreamID is the "@id" of the proxy's one upstream: the deploy script
@@ -25,31 +25,6 @@ const UpstreamID = "rds-app-upstream"
 // for the application's name only (not its subdomains, which may be other
 // people's sites).
 const HSTS = "max-age=31536000"
-
-// HTTPSPort and HTTPPort are where the proxy listens with a domain: HTTPS,
-// and plain HTTP for ACME's HTTP-01 challenge and the redirect.
-const (
-	HTTPSPort = 443
-	HTTPPort  = 80
-)
-
-// ListenPorts are the ports the application is served on to the world: web
-// ports, open to network.ingressCidrs, and public ones, open to everyone.
-// Without a domain that is app.hostPort alone. With one, on a single host,
-// 443 is the web port and 80 is public: the host's proxy serves only ACME's
-// HTTP-01 challenge (whose validators may come from any address) and the
-// redirect to HTTPS on it, nothing of the application. Behind a load
-// balancer the certificate comes from ACM, so both 443 and the redirect on
-// 80 follow network.ingressCidrs.
-func ListenPorts(app config.App) (web, public []int) {
-	switch {
-	case app.Domain == "":
-		return []int{app.HostPort}, nil
-	case app.LoadBalanced():
-		return []int{HTTPSPort, HTTPPort}, nil
-	}
-	return []int{HTTPSPort}, []int{HTTPPort}
-}
 
 // ProxySettings is what the proxy's configuration is made from.
 type ProxySettings struct {
@@ -178,7 +153,7 @@ func ProxyConfig(p ProxySettings) ([]byte, error) {
 			"set": map[string][]string{"Strict-Transport-Security": {HSTS}},
 		}}
 		cfg.Apps.HTTP.Servers = map[string]caddyServer{"app": {
-			Listen: []string{":" + strconv.Itoa(HTTPSPort)},
+			Listen: []string{":" + strconv.Itoa(awsfacts.HTTPSPort)},
 			Routes: []caddyRoute{{
 				Match:    []map[string][]string{{"host": {p.Domain}}},
 				Handle:   []map[string]any{hsts, proxy},

@@ -6,8 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/rds-app/rds-app/config"
 )
 
 // proxyDoc is the parts of Caddy's configuration the tests look at.
@@ -134,19 +132,4 @@ func TestProxyConfigRefusesWhatCaddyWouldMisread(t *testing.T) {
 		_, err := ProxyConfig(p)
 		assert.Error(t, err, name)
 	}
-}
-
-// TestListenPorts: without a domain the proxy serves app.hostPort to
-// network.ingressCidrs; with one, 443 to them and 80 (ACME's challenge and
-// the redirect) to everyone.
-func TestListenPorts(t *testing.T) {
-	web, public := ListenPorts(config.App{HostPort: 8080})
-	assert.Equal(t, []int{8080}, web)
-	assert.Empty(t, public)
-	web, public = ListenPorts(config.App{HostPort: 80, Domain: "app.example.com"})
-	assert.Equal(t, []int{443}, web)
-	assert.Equal(t, []int{80}, public)
-	web, public = ListenPorts(config.App{HostPort: 80, Domain: "app.example.com", Hosts: 2})
-	assert.Equal(t, []int{443, 80}, web, "behind a load balancer, ACM's certificate needs no open port 80")
-	assert.Empty(t, public)
 }

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rds-app/rds-app/internal/awsfacts"
 )
 
 // Section names, as they appear after the project namespace
@@ -212,6 +214,24 @@ type Scaling struct {
 // group behind a load balancer (app.hosts above 1, or app.scaling), rather
 // than on one host with an Elastic IP.
 func (a App) LoadBalanced() bool { return a.Hosts > 1 || a.Scaling != nil }
+
+// ListenPorts are the ports the application is served on to the world: web
+// ports, open to network.ingressCidrs, and public ones, open to everyone.
+// Without a domain that is app.hostPort alone. With one, on a single host,
+// 443 is the web port and 80 is public: the host's proxy serves only ACME's
+// HTTP-01 challenge (whose validators may come from any address) and the
+// redirect to HTTPS on it, nothing of the application. Behind a load
+// balancer the certificate comes from ACM, so both 443 and the redirect on
+// 80 follow network.ingressCidrs.
+func (a App) ListenPorts() (web, public []int) {
+	switch {
+	case a.Domain == "":
+		return []int{a.HostPort}, nil
+	case a.LoadBalanced():
+		return []int{awsfacts.HTTPSPort, awsfacts.HTTPPort}, nil
+	}
+	return []int{awsfacts.HTTPSPort}, []int{awsfacts.HTTPPort}
+}
 
 // Capacity is the Auto Scaling group's size: the fixed Hosts, or Scaling's
 // bounds (starting at Min).

@@ -709,3 +709,18 @@ func TestProxyLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestListenPorts: without a domain the proxy serves app.hostPort to
+// network.ingressCidrs; with one, 443 to them and 80 (ACME's challenge and
+// the redirect) to everyone.
+func TestListenPorts(t *testing.T) {
+	web, public := App{HostPort: 8080}.ListenPorts()
+	assert.Equal(t, []int{8080}, web)
+	assert.Empty(t, public)
+	web, public = App{HostPort: 80, Domain: "app.example.com"}.ListenPorts()
+	assert.Equal(t, []int{443}, web)
+	assert.Equal(t, []int{80}, public)
+	web, public = App{HostPort: 80, Domain: "app.example.com", Hosts: 2}.ListenPorts()
+	assert.Equal(t, []int{443, 80}, web, "behind a load balancer, ACM's certificate needs no open port 80")
+	assert.Empty(t, public)
+}

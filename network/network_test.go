@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
@@ -262,7 +261,7 @@ func TestTrafficRulesTable(t *testing.T) {
 	}, rules)
 }
 
-// TestHTTPSTraffic: with a domain (the program's compute.ListenPorts), 443
+// TestHTTPSTraffic: with a domain (config.App.ListenPorts), 443
 // is open to the ingress blocks and 80 to everyone, for ACME's HTTP-01
 // challenge and the redirect; nothing else, and no rule twice when the
 // ingress blocks already hold everyone.
@@ -306,7 +305,7 @@ func TestHTTPSTraffic(t *testing.T) {
 func TestApplicationPortsAreNotReachable(t *testing.T) {
 	for _, app := range []config.App{{HostPort: 80}, {HostPort: 8080}, {HostPort: 80, Domain: "app.example.com"}} {
 		args := testArgs()
-		args.WebPorts, args.PublicPorts = compute.ListenPorts(app)
+		args.WebPorts, args.PublicPorts = app.ListenPorts()
 		m, _ := build(t, args)
 		opened := map[float64]bool{}
 		for _, r := range m.OfType(typeIngress) {
@@ -420,7 +419,7 @@ func TestWhoCanReachWhom(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := testArgs()
-			args.WebPorts, args.PublicPorts = compute.ListenPorts(tt.app)
+			args.WebPorts, args.PublicPorts = tt.app.ListenPorts()
 			args.LoadBalanced, args.AppPort = tt.app.LoadBalanced(), tt.app.HostPort
 			args.Proxy, args.ReadReplicas = tt.in.Proxy, tt.in.ReadReplicas
 			if tt.in.DatabasePort != 0 {

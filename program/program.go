@@ -99,7 +99,7 @@ func (p Program) Deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	// Names that must be unique per account and region start with this.
 	prefix := ctx.Project() + "-" + ctx.Stack()
 
-	webPorts, publicPorts := compute.ListenPorts(cfg.App)
+	webPorts, publicPorts := cfg.App.ListenPorts()
 	net, err := network.New(ctx, "network", cfg.Network, network.Inputs{
 		WebPorts:     webPorts,
 		PublicPorts:  publicPorts,

@@ -274,7 +274,7 @@ func assertMirrorsConfig(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	assert.Equal(t, want, container)
 	// The web ports follow the domain: the application's own ports never
 	// face the world.
-	web, public := compute.ListenPorts(a)
+	web, public := a.ListenPorts()
 	var opened []float64
 	for _, rule := range m.OfType(typeIngress) {
 		if rule.Str("securityGroupId") == m.Named(t, typeSG, front).ID {

@@ -61,6 +61,14 @@ var HostPorts = map[int]string{
 	AppSlotPorts[1]: "the application's second slot",
 }
 
+// HTTPSPort and HTTPPort are where the host's proxy (or, behind a load
+// balancer, the load balancer) listens with a domain: HTTPS, and plain
+// HTTP for ACME's HTTP-01 challenge and the redirect.
+const (
+	HTTPSPort = 443
+	HTTPPort  = 80
+)
+
 // ProxyAdminPort is where Caddy's admin API listens, on loopback only.
 const ProxyAdminPort = 2019
 
