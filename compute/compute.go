@@ -273,7 +273,7 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	c.ReleaseBucket = store.bucket.Bucket
 	c.LatestAMI = def.ami.latest
 	c.HealthNamespace = pulumi.String(HealthNamespace(args.ParameterPrefix)).ToStringOutput()
-	c.HealthMetric = pulumi.String(HealthMetricName).ToStringOutput()
+	c.HealthMetric = pulumi.String(awsfacts.HealthMetricName).ToStringOutput()
 	for k, v := range map[string]pulumi.Output{
 		"ami":             c.AMI,
 		"latestAmi":       c.LatestAMI,

@@ -11,16 +11,14 @@ import (
 	"strings"
 )
 
-// Where the reporter lives on the host, and what it publishes.
+// Where the reporter lives on the host (what it publishes is
+// awsfacts.HealthMetricName).
 const (
 	HealthScriptPath  = "/usr/local/sbin/rds-app-health"
 	HealthServiceName = "rds-app-health.service"
 	HealthServicePath = "/etc/systemd/system/" + HealthServiceName
 	HealthTimerName   = "rds-app-health.timer"
 	HealthTimerPath   = "/etc/systemd/system/" + HealthTimerName
-	// HealthMetricName is 1 while the application answers its health check
-	// and 0 while it does not.
-	HealthMetricName = "AppHealthy"
 )
 
 var (

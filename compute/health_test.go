@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
 
@@ -50,7 +51,7 @@ func TestHealthReporterIsInstalledAndStarted(t *testing.T) {
 
 	host := strings.Split(files[compute.HostEnvPath], "\n")
 	assert.Contains(t, host, "HEALTH_NAMESPACE=rds-app/test")
-	assert.Contains(t, host, "HEALTH_METRIC="+compute.HealthMetricName)
+	assert.Contains(t, host, "HEALTH_METRIC="+awsfacts.HealthMetricName)
 }
 
 // TestHealthMetricOutputs: the component names the metric its host

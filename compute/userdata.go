@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/rds-app/rds-app/internal/awsfacts"
 	"gopkg.in/yaml.v3"
 )
 
@@ -115,7 +116,7 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"CONTAINER_CA_PATH", ContainerCAPath},
 		{"CONTAINER_NAME", ContainerName},
 		{"HEALTH_NAMESPACE", s.HealthNamespace},
-		{"HEALTH_METRIC", HealthMetricName},
+		{"HEALTH_METRIC", awsfacts.HealthMetricName},
 		{"PROXY_NAME", ProxyName},
 		{"STATE_DIR", StateDir},
 	}

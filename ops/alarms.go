@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rds-app/rds-app/ops/thresholds"
 )
 
 // EC2ActionArn is the alarm action that has EC2 recover or reboot the
@@ -34,26 +35,26 @@ type targetIDs[T any] struct {
 // dimensionsOf are the dimensions of a target's metrics (replica numbers a
 // TargetReplica's), the one mapping from targets to CloudWatch dimensions;
 // false for a target it does not know.
-func dimensionsOf[T any](target Target, replica int, ids targetIDs[T]) ([]dimension[T], bool) {
+func dimensionsOf[T any](target thresholds.Target, replica int, ids targetIDs[T]) ([]dimension[T], bool) {
 	switch target {
-	case TargetDatabase:
+	case thresholds.TargetDatabase:
 		return []dimension[T]{{"DBInstanceIdentifier", ids.Database}}, true
-	case TargetHost:
+	case thresholds.TargetHost:
 		return []dimension[T]{{"InstanceId", ids.Host}}, true
-	case TargetApp:
+	case thresholds.TargetApp:
 		// The hosts' health metric has no dimension: CloudWatch pools
 		// their reports.
 		return nil, true
-	case TargetHosts:
+	case thresholds.TargetHosts:
 		return []dimension[T]{{"AutoScalingGroupName", ids.Hosts}}, true
-	case TargetLoadBalancer:
+	case thresholds.TargetLoadBalancer:
 		return []dimension[T]{{"LoadBalancer", ids.LoadBalancer}}, true
-	case TargetTargetGroup:
+	case thresholds.TargetTargetGroup:
 		// A target group's metrics are published per load balancer.
 		return []dimension[T]{{"TargetGroup", ids.TargetGroup}, {"LoadBalancer", ids.LoadBalancer}}, true
-	case TargetReplica:
+	case thresholds.TargetReplica:
 		return []dimension[T]{{"DBInstanceIdentifier", ids.Replica(replica)}}, true
-	case TargetProxy:
+	case thresholds.TargetProxy:
 		return []dimension[T]{{"ProxyName", ids.Proxy}}, true
 	}
 	return nil, false
@@ -61,7 +62,7 @@ func dimensionsOf[T any](target Target, replica int, ids targetIDs[T]) ([]dimens
 
 // newAlarms creates the alarms Alarms derives, each notifying the topic on
 // ALARM and on OK, and returns their ARNs in the same order.
-func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []Alarm, topicArn pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringArray, error) {
+func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []thresholds.Alarm, topicArn pulumi.StringOutput, parent pulumi.ResourceOption) (pulumi.StringArray, error) {
 	ids := targetIDs[pulumi.StringInput]{
 		Database: args.DBInstanceIdentifier, Host: args.HostInstanceID, Hosts: args.AutoScalingGroupName,
 		LoadBalancer: args.LoadBalancerArnSuffix, TargetGroup: args.TargetGroupArnSuffix, Proxy: args.ProxyName,
@@ -79,7 +80,7 @@ func newAlarms(ctx *pulumi.Context, name string, args Args, alarms []Alarm, topi
 		for _, d := range dims {
 			dimensions[d.Name] = d.Value
 		}
-		if a.Target == TargetApp {
+		if a.Target == thresholds.TargetApp {
 			namespace = args.HealthNamespace
 		}
 		actions := pulumi.Array{topicArn}

@@ -16,8 +16,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/internal/awsfacts"
+	"github.com/rds-app/rds-app/ops/thresholds"
 )
 
 // The dashboard's grid is 24 units wide; graphs go three to a row.
@@ -33,10 +33,10 @@ type DashboardSpec struct {
 	// Name is the dashboard's name (DashboardName), also its heading.
 	Name   string
 	Region string
-	Deployment
+	thresholds.Deployment
 	// Alarms are what Alarms derives for Deployment, whether or not they
 	// are created: the dashboard graphs every metric they watch.
-	Alarms []Alarm
+	Alarms []thresholds.Alarm
 	// Drawn says the alarms exist (ops.alarms): their thresholds are drawn
 	// and their states shown. Without, the graphs stay and nothing claims
 	// an alarm watches them.
@@ -93,7 +93,7 @@ type graph struct {
 // series is one line of data: a target's metric with a statistic, or a
 // metric-math expression over the graph's other series.
 type series struct {
-	target  Target
+	target  thresholds.Target
 	replica int
 	// namespace is "" for TargetApp: the stack's own, known when rendered.
 	namespace, metric, stat string
@@ -120,7 +120,7 @@ type line struct {
 }
 
 // metric is a series of target's metric name with stat, labelled label.
-func metric(target Target, namespace, name, stat, label string) series {
+func metric(target thresholds.Target, namespace, name, stat, label string) series {
 	return series{target: target, namespace: namespace, metric: name, stat: stat, label: label}
 }
 
@@ -128,7 +128,7 @@ func metric(target Target, namespace, name, stat, label string) series {
 // graph of its metric (its lines only when s.Drawn). An alarm whose metric
 // no graph shows is an error: every alarm has its graph.
 func dashboardLayout(s DashboardSpec) ([]section, error) {
-	byKey := map[string]Alarm{}
+	byKey := map[string]thresholds.Alarm{}
 	for _, a := range s.Alarms {
 		byKey[a.Key] = a
 	}
@@ -150,16 +150,16 @@ func dashboardLayout(s DashboardSpec) ([]section, error) {
 
 // hostSection graphs the single host: its health, CPU, credits and status
 // checks.
-func hostSection(d Deployment) section {
+func hostSection(d thresholds.Deployment) section {
 	graphs := []graph{
 		{title: "Application health (1: answers its health check)", period: 60, series: []series{
-			metric(TargetApp, "", compute.HealthMetricName, "Minimum", "health check"),
+			metric(thresholds.TargetApp, "", awsfacts.HealthMetricName, "Minimum", "health check"),
 		}},
 	}
-	graphs = append(graphs, cpuGraphs(d, TargetHost, "Host CPU (%)", "Host CPU credit balance", "Minimum")...)
+	graphs = append(graphs, cpuGraphs(d, thresholds.TargetHost, "Host CPU (%)", "Host CPU credit balance", "Minimum")...)
 	graphs = append(graphs, graph{title: "Host status checks (1: failed)", period: 60, series: []series{
-		metric(TargetHost, "AWS/EC2", "StatusCheckFailed_System", "Maximum", "system (AWS's hardware)"),
-		metric(TargetHost, "AWS/EC2", "StatusCheckFailed_Instance", "Maximum", "instance (the host's own)"),
+		metric(thresholds.TargetHost, "AWS/EC2", "StatusCheckFailed_System", "Maximum", "system (AWS's hardware)"),
+		metric(thresholds.TargetHost, "AWS/EC2", "StatusCheckFailed_Instance", "Maximum", "instance (the host's own)"),
 	}})
 	return section{heading: "The host", graphs: graphs}
 }
@@ -167,7 +167,7 @@ func hostSection(d Deployment) section {
 // groupSection graphs the hosts behind the load balancer: what the load
 // balancer sees (requests, response time, errors, healthy hosts), the
 // group's CPU and credits, and the hosts' own health checks.
-func groupSection(d Deployment, alarms map[string]Alarm) (section, error) {
+func groupSection(d thresholds.Deployment, alarms map[string]thresholds.Alarm) (section, error) {
 	const elb = "AWS/ApplicationELB"
 	hostErrors, err := expressionGraph("5XX answered by the hosts (% of requests)", alarms, "app-5xx-rate")
 	if err != nil {
@@ -179,30 +179,30 @@ func groupSection(d Deployment, alarms map[string]Alarm) (section, error) {
 	}
 	graphs := []graph{
 		{title: "Requests (per 5 minutes)", period: 300, series: []series{
-			metric(TargetLoadBalancer, elb, "RequestCount", "Sum", "requests"),
+			metric(thresholds.TargetLoadBalancer, elb, "RequestCount", "Sum", "requests"),
 		}},
 		{title: "Response time, 95th percentile (seconds)", period: 300, series: []series{
-			metric(TargetTargetGroup, elb, "TargetResponseTime", "p95", "p95"),
+			metric(thresholds.TargetTargetGroup, elb, "TargetResponseTime", "p95", "p95"),
 		}},
 		hostErrors,
 		lbErrors,
 		{title: "Hosts passing the load balancer's health check", period: 60, series: []series{
-			metric(TargetTargetGroup, elb, "HealthyHostCount", "Minimum", "healthy"),
-			metric(TargetTargetGroup, elb, "UnHealthyHostCount", "Maximum", "unhealthy"),
+			metric(thresholds.TargetTargetGroup, elb, "HealthyHostCount", "Minimum", "healthy"),
+			metric(thresholds.TargetTargetGroup, elb, "UnHealthyHostCount", "Maximum", "unhealthy"),
 		}},
 	}
 	// The group's average balance, as its credit alarm watches it.
-	graphs = append(graphs, cpuGraphs(d, TargetHosts, "Hosts' CPU (%, average)", "Hosts' CPU credit balance (average)", "Average")...)
+	graphs = append(graphs, cpuGraphs(d, thresholds.TargetHosts, "Hosts' CPU (%, average)", "Hosts' CPU credit balance (average)", "Average")...)
 	graphs = append(graphs, graph{title: "Application health (1: answers its own health check)", period: 60, series: []series{
-		metric(TargetApp, "", compute.HealthMetricName, "Maximum", "some host"),
-		metric(TargetApp, "", compute.HealthMetricName, "Minimum", "every host"),
+		metric(thresholds.TargetApp, "", awsfacts.HealthMetricName, "Maximum", "some host"),
+		metric(thresholds.TargetApp, "", awsfacts.HealthMetricName, "Minimum", "every host"),
 	}})
 	return section{heading: "The hosts and the load balancer", graphs: graphs}, nil
 }
 
 // cpuGraphs graph the host's or the group's CPU and, for a burstable
 // app.instanceType, its credit balance with creditStat.
-func cpuGraphs(d Deployment, target Target, cpuTitle, creditTitle, creditStat string) []graph {
+func cpuGraphs(d thresholds.Deployment, target thresholds.Target, cpuTitle, creditTitle, creditStat string) []graph {
 	graphs := []graph{{title: cpuTitle, period: 300, series: []series{metric(target, "AWS/EC2", "CPUUtilization", "Average", "CPU")}}}
 	if _, ok := awsfacts.LookupBurst(d.App.InstanceType); ok {
 		graphs = append(graphs, graph{title: creditTitle, period: 300, series: []series{metric(target, "AWS/EC2", "CPUCreditBalance", creditStat, "credits")}})
@@ -212,7 +212,7 @@ func cpuGraphs(d Deployment, target Target, cpuTitle, creditTitle, creditStat st
 
 // expressionGraph graphs a metric-math alarm's own expression, the value
 // its threshold applies to, over its metrics (hidden).
-func expressionGraph(title string, alarms map[string]Alarm, key string) (graph, error) {
+func expressionGraph(title string, alarms map[string]thresholds.Alarm, key string) (graph, error) {
 	a, ok := alarms[key]
 	if !ok || len(a.Queries) == 0 {
 		return graph{}, fmt.Errorf("laying out the dashboard: no metric-math alarm %q to graph", key)
@@ -232,12 +232,12 @@ func expressionGraph(title string, alarms map[string]Alarm, key string) (graph, 
 
 // databaseSection graphs the database, its read replicas beside it on the
 // metrics they share, and the proxy.
-func databaseSection(d Deployment) section {
+func databaseSection(d thresholds.Deployment) section {
 	// each is a metric of the primary and every replica, one series each.
 	each := func(name, stat string) []series {
-		out := []series{metric(TargetDatabase, "AWS/RDS", name, stat, "primary")}
+		out := []series{metric(thresholds.TargetDatabase, "AWS/RDS", name, stat, "primary")}
 		for i := range d.Database.ReadReplicas {
-			s := metric(TargetReplica, "AWS/RDS", name, stat, fmt.Sprintf("replica %d", i+1))
+			s := metric(thresholds.TargetReplica, "AWS/RDS", name, stat, fmt.Sprintf("replica %d", i+1))
 			s.replica = i
 			out = append(out, s)
 		}
@@ -251,13 +251,13 @@ func databaseSection(d Deployment) section {
 	}
 	graphs = append(graphs,
 		graph{title: "Database load (active sessions, DBLoad)", period: 300, series: []series{
-			metric(TargetDatabase, "AWS/RDS", "DBLoad", "Average", "primary"),
+			metric(thresholds.TargetDatabase, "AWS/RDS", "DBLoad", "Average", "primary"),
 		}},
 		graph{title: "Database connections", period: 300, series: each("DatabaseConnections", "Maximum")},
 		graph{title: "Free storage (bytes)", period: 300, series: each("FreeStorageSpace", "Minimum")},
 		graph{title: "Freeable memory (bytes)", period: 300, series: each("FreeableMemory", "Average")},
 		graph{title: "Transaction IDs used (oldest unfrozen)", period: 300, series: []series{
-			metric(TargetDatabase, "AWS/RDS", "MaximumUsedTransactionIDs", "Maximum", "primary"),
+			metric(thresholds.TargetDatabase, "AWS/RDS", "MaximumUsedTransactionIDs", "Maximum", "primary"),
 		}},
 	)
 	if d.Database.ReadReplicas > 0 {
@@ -267,12 +267,12 @@ func databaseSection(d Deployment) section {
 	if d.Database.Proxy {
 		graphs = append(graphs,
 			graph{title: "Proxy connections", period: 300, series: []series{
-				metric(TargetProxy, "AWS/RDS", "ClientConnections", "Maximum", "from clients"),
-				metric(TargetProxy, "AWS/RDS", "DatabaseConnections", "Maximum", "to the database"),
-				metric(TargetProxy, "AWS/RDS", "DatabaseConnectionsCurrentlySessionPinned", "Maximum", "pinned to a session"),
+				metric(thresholds.TargetProxy, "AWS/RDS", "ClientConnections", "Maximum", "from clients"),
+				metric(thresholds.TargetProxy, "AWS/RDS", "DatabaseConnections", "Maximum", "to the database"),
+				metric(thresholds.TargetProxy, "AWS/RDS", "DatabaseConnectionsCurrentlySessionPinned", "Maximum", "pinned to a session"),
 			}},
 			graph{title: "Proxy connection borrow latency (microseconds)", period: 300, series: []series{
-				metric(TargetProxy, "AWS/RDS", "DatabaseConnectionsBorrowLatency", "Average", "borrow latency"),
+				metric(thresholds.TargetProxy, "AWS/RDS", "DatabaseConnectionsBorrowLatency", "Average", "borrow latency"),
 			}},
 		)
 	}
@@ -283,9 +283,9 @@ func databaseSection(d Deployment) section {
 // statistic and period, and draws its threshold there when drawn: a plain
 // alarm's on its metric, a metric-math alarm's on its expression, and an
 // alarm on conditions each condition's level on its metric.
-func placeAlarms(sections []section, alarms []Alarm, drawn bool) error {
+func placeAlarms(sections []section, alarms []thresholds.Alarm, drawn bool) error {
 	var problems []string
-	place := func(a Alarm, want func(series) bool, what string, l line) {
+	place := func(a thresholds.Alarm, want func(series) bool, what string, l line) {
 		for si := range sections {
 			for gi := range sections[si].graphs {
 				g := &sections[si].graphs[gi]
@@ -330,7 +330,7 @@ func placeAlarms(sections []section, alarms []Alarm, drawn bool) error {
 			}
 			note := ": " + strings.Join(all, " and ")
 			for _, c := range a.Conditions {
-				q, ok := a.query(c.Query)
+				q, ok := alarmQuery(a, c.Query)
 				if !ok {
 					problems = append(problems, fmt.Sprintf("alarm %q: condition %q names no query", a.Key, c))
 					continue
@@ -354,14 +354,14 @@ func (w series) same(s series) bool {
 		s.namespace == w.namespace && s.metric == w.metric && s.stat == w.stat
 }
 
-// query is the alarm's query with id.
-func (a Alarm) query(id string) (Query, bool) {
+// alarmQuery is a's query with id.
+func alarmQuery(a thresholds.Alarm, id string) (thresholds.Query, bool) {
 	for _, q := range a.Queries {
 		if q.ID == id {
 			return q, true
 		}
 	}
-	return Query{}, false
+	return thresholds.Query{}, false
 }
 
 // draw adds l, merged with a line of the same value, shading and note (a
@@ -455,7 +455,7 @@ func graphProperties(region string, g graph, healthNamespace string, ids targetI
 			continue
 		}
 		namespace := s.namespace
-		if s.target == TargetApp {
+		if s.target == thresholds.TargetApp {
 			namespace = healthNamespace
 		}
 		dims, ok := dimensionsOf(s.target, s.replica, ids)

@@ -3,6 +3,7 @@ package ops
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/ops/thresholds"
+	"github.com/rds-app/rds-app/ops/thresholds/thresholdstest"
 )
 
 // body is a dashboard body as CloudWatch reads it.
@@ -34,7 +37,7 @@ type body struct {
 }
 
 // dashboardIDs name every target the tests' deployments have.
-func dashboardIDs(alarms []Alarm) DashboardIDs {
+func dashboardIDs(alarms []thresholds.Alarm) DashboardIDs {
 	ids := DashboardIDs{
 		HealthNamespace: "rds-app/dev", DBInstanceIdentifier: "rds-app-dev-a1b2", HostInstanceID: "i-0123",
 		AutoScalingGroupName: "app-hosts-4f2a", LoadBalancerArnSuffix: "app/app-lb/50dc", TargetGroupArnSuffix: "targetgroup/app-hosts/73e2",
@@ -47,9 +50,9 @@ func dashboardIDs(alarms []Alarm) DashboardIDs {
 }
 
 // render derives d's alarms and renders its dashboard.
-func render(t *testing.T, d Deployment, drawn bool) (body, []Alarm) {
+func render(t *testing.T, d thresholds.Deployment, drawn bool) (body, []thresholds.Alarm) {
 	t.Helper()
-	alarms, err := Alarms(d)
+	alarms, err := thresholds.Alarms(d)
 	require.NoError(t, err)
 	text, err := DashboardBody(DashboardSpec{Name: "rds-app-dev", Region: "eu-west-1", Deployment: d, Alarms: alarms, Drawn: drawn}, dashboardIDs(alarms))
 	require.NoError(t, err)
@@ -61,15 +64,15 @@ func render(t *testing.T, d Deployment, drawn bool) (body, []Alarm) {
 // TestDashboardPerMode: the graphs of each mode, in order, and the lines
 // drawn on each ("label = value"), from the alarms' own thresholds.
 func TestDashboardPerMode(t *testing.T) {
-	steady := deployment("db.m7g.large", 100, 200, "m7g.large")
+	steady := thresholdstest.Deployment("db.m7g.large", 100, 200, "m7g.large")
 	for _, tt := range []struct {
 		name  string
-		d     Deployment
+		d     thresholds.Deployment
 		lines map[string][]string
 	}{
 		{
 			name: "one burstable host (dev)",
-			d:    deployment("db.t4g.micro", 20, 50, "t4g.micro"),
+			d:    thresholdstest.Deployment("db.t4g.micro", 20, 50, "t4g.micro"),
 			lines: map[string][]string{
 				"Application health (1: answers its health check)": {"app-health = 1 below"},
 				"Host CPU (%)":                            {"host-cpu-credits: credits < 28.8 and cpu > 10 = 10"},
@@ -101,7 +104,7 @@ func TestDashboardPerMode(t *testing.T) {
 		},
 		{
 			name: "a scaling group, two replicas and the proxy",
-			d:    scaled("t4g.micro", 0, &config.Scaling{Min: 2, Max: 5, TargetCPU: 70}, 2, true),
+			d:    thresholdstest.Scaled("t4g.micro", 0, &config.Scaling{Min: 2, Max: 5, TargetCPU: 70}, 2, true),
 			lines: map[string][]string{
 				"Requests (per 5 minutes)":                             nil,
 				"Response time, 95th percentile (seconds)":             {"app-response-time = 1 above"},
@@ -138,7 +141,7 @@ func TestDashboardPerMode(t *testing.T) {
 					assert.Equal(t, "eu-west-1", w.Properties.Region)
 					var lines []string
 					for _, h := range w.Properties.Annotations.Horizontal {
-						lines = append(lines, strings.TrimSpace(fmt.Sprintf("%s = %s %s", h.Label, trim(h.Value), h.Fill)))
+						lines = append(lines, strings.TrimSpace(fmt.Sprintf("%s = %s %s", h.Label, strconv.FormatFloat(h.Value, 'f', -1, 64), h.Fill)))
 					}
 					got[w.Properties.Title] = lines
 				}
@@ -152,7 +155,7 @@ func TestDashboardPerMode(t *testing.T) {
 // TestDashboardWithoutAlarms: ops.alarms off keeps every graph, with no
 // line and no alarm states: nothing claims an alarm watches them.
 func TestDashboardWithoutAlarms(t *testing.T) {
-	d := scaled("t4g.micro", 3, nil, 1, true)
+	d := thresholdstest.Scaled("t4g.micro", 3, nil, 1, true)
 	on, _ := render(t, d, true)
 	off, _ := render(t, d, false)
 	titles := func(b body) []string {
@@ -183,7 +186,7 @@ func TestDashboardWithoutAlarms(t *testing.T) {
 // dimensions the alarms use, resolved; a metric-math alarm's graph shows
 // its expression over its hidden metrics.
 func TestDashboardMetricRows(t *testing.T) {
-	b, _ := render(t, scaled("t4g.micro", 2, nil, 2, true), true)
+	b, _ := render(t, thresholdstest.Scaled("t4g.micro", 2, nil, 2, true), true)
 	rows := map[string][][]any{}
 	for _, w := range b.Widgets {
 		rows[w.Properties.Title] = w.Properties.Metrics
@@ -217,7 +220,7 @@ func TestDashboardMetricRows(t *testing.T) {
 		{"AWS/RDS", "DatabaseConnectionsCurrentlySessionPinned", "ProxyName", "database-proxy-9e8f", map[string]any{"stat": "Maximum", "label": "pinned to a session"}},
 	}, rows["Proxy connections"])
 
-	one, _ := render(t, deployment("db.t4g.micro", 20, 50, "t4g.micro"), true)
+	one, _ := render(t, thresholdstest.Deployment("db.t4g.micro", 20, 50, "t4g.micro"), true)
 	for _, w := range one.Widgets {
 		if w.Properties.Title == "Host status checks (1: failed)" {
 			assert.Equal(t, []any{"AWS/EC2", "StatusCheckFailed_System", "InstanceId", "i-0123", map[string]any{"stat": "Maximum", "label": "system (AWS's hardware)"}},
@@ -230,7 +233,7 @@ func TestDashboardMetricRows(t *testing.T) {
 // TestDashboardGrid: the widgets tile the 24-unit grid without overlapping,
 // in the order they are listed.
 func TestDashboardGrid(t *testing.T) {
-	for _, d := range []Deployment{deployment("db.t4g.micro", 20, 50, "t4g.micro"), scaled("t4g.micro", 0, &config.Scaling{Min: 2, Max: 4, TargetCPU: 60}, 1, true)} {
+	for _, d := range []thresholds.Deployment{thresholdstest.Deployment("db.t4g.micro", 20, 50, "t4g.micro"), thresholdstest.Scaled("t4g.micro", 0, &config.Scaling{Min: 2, Max: 4, TargetCPU: 60}, 1, true)} {
 		for _, drawn := range []bool{true, false} {
 			b, _ := render(t, d, drawn)
 			taken := map[[2]int]bool{}
@@ -255,30 +258,30 @@ func TestDashboardGrid(t *testing.T) {
 // cannot draw, is an error before anything is registered, with every
 // problem named.
 func TestEveryAlarmNeedsItsGraph(t *testing.T) {
-	d := deployment("db.t4g.micro", 20, 50, "t4g.micro")
-	alarms, err := Alarms(d)
+	d := thresholdstest.Deployment("db.t4g.micro", 20, 50, "t4g.micro")
+	alarms, err := thresholds.Alarms(d)
 	require.NoError(t, err)
-	a := byKey(t, alarms)
+	a := thresholdstest.ByKey(t, alarms)
 	cpu, load, credits := a["database-cpu"], a["database-load"], a["host-cpu-credits"]
 	cpu.Metric = "ReadIOPS"
 	load.Period = 60
 	credits.Conditions = nil
 	for _, drawn := range []bool{true, false} {
-		_, err = DashboardBody(DashboardSpec{Name: "x", Region: "eu-west-1", Deployment: d, Alarms: []Alarm{cpu, load, credits}, Drawn: drawn}, DashboardIDs{})
+		_, err = DashboardBody(DashboardSpec{Name: "x", Region: "eu-west-1", Deployment: d, Alarms: []thresholds.Alarm{cpu, load, credits}, Drawn: drawn}, DashboardIDs{})
 		assert.EqualError(t, err, `laying out the dashboard: alarm "database-cpu" watches Average of ReadIOPS, which no graph shows; `+
 			`alarm "database-load" watches Average of DBLoad every 60 s, the graph "Database load (active sessions, DBLoad)" every 300 s; `+
 			`alarm "host-cpu-credits": a metric-math alarm needs a Measure or Conditions to be drawn`)
 	}
 
-	_, err = DashboardBody(DashboardSpec{Name: "x", Region: "eu-west-1", Deployment: scaled("t4g.micro", 2, nil, 0, false)}, DashboardIDs{})
+	_, err = DashboardBody(DashboardSpec{Name: "x", Region: "eu-west-1", Deployment: thresholdstest.Scaled("t4g.micro", 2, nil, 0, false)}, DashboardIDs{})
 	assert.EqualError(t, err, `laying out the dashboard: no metric-math alarm "app-5xx-rate" to graph`)
 }
 
 // TestDashboardNeedsEveryID: a target without its ID, or alarms without
 // their ARNs, fail the render rather than graph nothing.
 func TestDashboardNeedsEveryID(t *testing.T) {
-	d := scaled("t4g.micro", 2, nil, 2, false)
-	alarms, err := Alarms(d)
+	d := thresholdstest.Scaled("t4g.micro", 2, nil, 2, false)
+	alarms, err := thresholds.Alarms(d)
 	require.NoError(t, err)
 	spec := DashboardSpec{Name: "x", Region: "eu-west-1", Deployment: d, Alarms: alarms, Drawn: true}
 	ids := dashboardIDs(alarms)

@@ -1,7 +1,7 @@
 // Package ops owns what watches the stack once it runs: one encrypted SNS
 // topic per stack that pages someone, CloudWatch alarms with thresholds
-// derived from what is deployed (thresholds.go and, for the load balanced
-// hosts, read replicas and proxy of scale-out, thresholds_scale.go; pure),
+// derived from what is deployed (ops/thresholds, pure: this package turns
+// its alarms into CloudWatch resources),
 // a CloudWatch dashboard graphing what the alarms watch with their
 // thresholds drawn (dashboard.go; its body pure), the RDS event
 // subscriptions of the database, its replicas and its proxy,
@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/ops/thresholds"
 )
 
 // Inputs is what operations need beyond their own configuration section:
@@ -139,12 +140,12 @@ func New(ctx *pulumi.Context, name string, cfg config.Ops, in Inputs, opts ...pu
 	}
 	// The dashboard graphs what the alarms watch whether or not they are
 	// created: it is where people look first.
-	deployment := Deployment{Database: args.Database, App: args.App}
-	derived, err := Alarms(deployment)
+	deployment := thresholds.Deployment{Database: args.Database, App: args.App}
+	derived, err := thresholds.Alarms(deployment)
 	if err != nil {
 		return nil, fmt.Errorf("creating operations %q: %w", name, err)
 	}
-	var alarms []Alarm
+	var alarms []thresholds.Alarm
 	if args.Ops.Alarms {
 		alarms = derived
 	}

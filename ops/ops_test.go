@@ -13,6 +13,7 @@ import (
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/ops"
+	"github.com/rds-app/rds-app/ops/thresholds"
 )
 
 const (
@@ -146,7 +147,7 @@ func TestEmailsAreSubscribed(t *testing.T) {
 func TestAlarmsMatchTheirThresholds(t *testing.T) {
 	cfg, in := devArgs()
 	m, out := build(t, cfg, in)
-	want, err := ops.Alarms(ops.Deployment{Database: in.Database, App: in.App})
+	want, err := thresholds.Alarms(thresholds.Deployment{Database: in.Database, App: in.App})
 	require.NoError(t, err)
 	alarms := m.OfType(typeAlarm)
 	require.Len(t, alarms, len(want))
@@ -160,24 +161,24 @@ func TestAlarmsMatchTheirThresholds(t *testing.T) {
 		actions := strs(r.Input("alarmActions"))
 		assert.Equal(t, topic, actions[0], "%s: ALARM is notified", a.Key)
 		switch a.EC2Action {
-		case ops.ActionRecover:
+		case thresholds.ActionRecover:
 			assert.Equal(t, []string{topic, "arn:aws:automate:eu-west-1:ec2:recover"}, actions)
-		case ops.ActionReboot:
+		case thresholds.ActionReboot:
 			assert.Equal(t, []string{topic, "arn:aws:automate:eu-west-1:ec2:reboot"}, actions)
 		default:
 			assert.Len(t, actions, 1, a.Key)
 		}
 
-		wantDims := map[ops.Target]map[string]any{
-			ops.TargetDatabase: {"DBInstanceIdentifier": "rds-app-dev-a1b2c3d4"},
-			ops.TargetHost:     {"InstanceId": "i-0123456789abcdef0"},
-			ops.TargetApp:      nil,
+		wantDims := map[thresholds.Target]map[string]any{
+			thresholds.TargetDatabase: {"DBInstanceIdentifier": "rds-app-dev-a1b2c3d4"},
+			thresholds.TargetHost:     {"InstanceId": "i-0123456789abcdef0"},
+			thresholds.TargetApp:      nil,
 		}[a.Target]
 		if len(a.Queries) == 0 {
 			assert.Equal(t, a.Metric, r.Str("metricName"), a.Key)
 			assert.Equal(t, a.Statistic, r.Str("statistic"), a.Key)
 			assert.Equal(t, float64(a.Period), r.Input("period").NumberValue(), a.Key)
-			if a.Target == ops.TargetApp {
+			if a.Target == thresholds.TargetApp {
 				assert.Equal(t, "rds-app/dev", r.Str("namespace"), "the namespace the host publishes in")
 				assert.True(t, r.Input("dimensions").IsNull(), "the health metric has no dimension")
 			} else {
@@ -367,7 +368,7 @@ func scaleArgs() (config.Ops, ops.Inputs) {
 // ALARM and OK (no EC2 action: scale-out alarms none).
 func assertAlarms(t *testing.T, m *pulumitest.Mocks, in ops.Inputs, out outputs) {
 	t.Helper()
-	want, err := ops.Alarms(ops.Deployment{Database: in.Database, App: in.App})
+	want, err := thresholds.Alarms(thresholds.Deployment{Database: in.Database, App: in.App})
 	require.NoError(t, err)
 	require.Len(t, m.OfType(typeAlarm), len(want))
 	topic := m.One(t, typeTopic).Outputs["arn"].StringValue()
@@ -379,15 +380,15 @@ func assertAlarms(t *testing.T, m *pulumitest.Mocks, in ops.Inputs, out outputs)
 		assert.Equal(t, []string{topic}, strs(r.Input("alarmActions")), "%s: notifies the topic, and nothing else", a.Key)
 		assert.Equal(t, []string{topic}, strs(r.Input("okActions")), a.Key)
 
-		wantDims := map[ops.Target]map[string]any{
-			ops.TargetDatabase:     {"DBInstanceIdentifier": "rds-app-dev-a1b2c3d4"},
-			ops.TargetHosts:        {"AutoScalingGroupName": asgName},
-			ops.TargetLoadBalancer: {"LoadBalancer": lbSuffix},
-			ops.TargetTargetGroup:  {"TargetGroup": tgSuffix, "LoadBalancer": lbSuffix},
-			ops.TargetReplica:      {"DBInstanceIdentifier": replicaIDs[a.Replica]},
-			ops.TargetProxy:        {"ProxyName": proxyName},
+		wantDims := map[thresholds.Target]map[string]any{
+			thresholds.TargetDatabase:     {"DBInstanceIdentifier": "rds-app-dev-a1b2c3d4"},
+			thresholds.TargetHosts:        {"AutoScalingGroupName": asgName},
+			thresholds.TargetLoadBalancer: {"LoadBalancer": lbSuffix},
+			thresholds.TargetTargetGroup:  {"TargetGroup": tgSuffix, "LoadBalancer": lbSuffix},
+			thresholds.TargetReplica:      {"DBInstanceIdentifier": replicaIDs[a.Replica]},
+			thresholds.TargetProxy:        {"ProxyName": proxyName},
 		}[a.Target]
-		if a.Target == ops.TargetApp {
+		if a.Target == thresholds.TargetApp {
 			assert.Equal(t, "rds-app/dev", r.Str("namespace"))
 			assert.True(t, r.Input("dimensions").IsNull(), "the health metric has no dimension")
 			assert.Equal(t, a.Statistic, r.Str("statistic"))
@@ -583,7 +584,7 @@ func TestScaleOutChildrenAreParentedToTheComponent(t *testing.T) {
 // assertAlarmFigures checks what every registered alarm takes from the
 // alarm Alarms derived: its name, figures and description, and that its
 // actions are on.
-func assertAlarmFigures(t *testing.T, r pulumitest.Resource, a ops.Alarm) {
+func assertAlarmFigures(t *testing.T, r pulumitest.Resource, a thresholds.Alarm) {
 	t.Helper()
 	assert.Equal(t, "rds-app-dev-"+a.Key, r.Str("name"))
 	assert.Equal(t, a.Threshold, r.Input("threshold").NumberValue(), a.Key)
@@ -602,8 +603,8 @@ const typeDashboard = "aws:cloudwatch/dashboard:Dashboard"
 // the wiring passes each target its own ID and the alarms in order.
 func assertDashboard(t *testing.T, m *pulumitest.Mocks, cfg config.Ops, in ops.Inputs, ids ops.DashboardIDs, out outputs) {
 	t.Helper()
-	d := ops.Deployment{Database: in.Database, App: in.App}
-	alarms, err := ops.Alarms(d)
+	d := thresholds.Deployment{Database: in.Database, App: in.App}
+	alarms, err := thresholds.Alarms(d)
 	require.NoError(t, err)
 	if cfg.Alarms {
 		for _, a := range alarms {

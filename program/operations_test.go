@@ -22,7 +22,7 @@ import (
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
-	"github.com/rds-app/rds-app/ops"
+	"github.com/rds-app/rds-app/ops/thresholds"
 )
 
 const (
@@ -77,7 +77,7 @@ func TestEveryStackIsWatched(t *testing.T) {
 				}
 				assert.Equal(t, !cfg.App.LoadBalanced(), recovers, "a failed system check recovers the single host")
 				// The figures are the stack's own, from its classes and storage.
-				want, err := ops.Alarms(ops.Deployment{Database: cfg.Database, App: cfg.App})
+				want, err := thresholds.Alarms(thresholds.Deployment{Database: cfg.Database, App: cfg.App})
 				require.NoError(t, err)
 				require.Len(t, alarms, len(want))
 				for _, a := range want {

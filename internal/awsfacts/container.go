@@ -1,7 +1,8 @@
 package awsfacts
 
 // This file holds the host's contract with the container: which variable
-// names an env file can carry, and which the host itself sets.
+// names an env file can carry, which the host itself sets, and the metric
+// the host publishes of the container's health.
 
 import (
 	"fmt"
@@ -56,3 +57,8 @@ func GeneratedSecretBytes(names []string) int {
 	}
 	return size
 }
+
+// HealthMetricName is the CloudWatch metric the host's health reporter
+// publishes and the app-health alarm watches: 1 while the application
+// answers its health check and 0 while it does not.
+const HealthMetricName = "AppHealthy"

@@ -1,6 +1,6 @@
 package docs
 
-// The manual's alarm table: every alarm ops.Alarms derives, with its formula
+// The manual's alarm table: every alarm thresholds.Alarms derives, with its formula
 // and its threshold in each shipped stack.
 
 import (
@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/rds-app/rds-app/config"
-	"github.com/rds-app/rds-app/ops"
+	"github.com/rds-app/rds-app/ops/thresholds"
 )
 
 // stackConfig parses a shipped stack's configuration the way the program
@@ -45,7 +45,7 @@ var comparisonSymbols = map[string]string{
 // turned on (hosts behind a load balancer, a read replica, the proxy, and
 // burstable sizes for the credit alarms), so the table lists every alarm
 // the program can create, also those of modes no shipped stack uses.
-func everyMode(d ops.Deployment) ops.Deployment {
+func everyMode(d thresholds.Deployment) thresholds.Deployment {
 	d.App.Hosts, d.App.Scaling = 2, nil
 	d.Database.ReadReplicas, d.Database.Proxy = 1, true
 	d.Database.InstanceClass, d.App.InstanceType = "db.t4g.micro", "t4g.micro"
@@ -56,10 +56,10 @@ func everyMode(d ops.Deployment) ops.Deployment {
 // given its sections' values as the stack file sets them, then the alarms
 // of the modes none of them uses, as rows whose cells say where they exist.
 func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (string, error) {
-	perStack := map[string]map[string]ops.Alarm{}
-	var order []ops.Alarm
+	perStack := map[string]map[string]thresholds.Alarm{}
+	var order []thresholds.Alarm
 	seen := map[string]bool{}
-	add := func(alarms []ops.Alarm) {
+	add := func(alarms []thresholds.Alarm) {
 		for _, a := range alarms {
 			if !seen[a.Key] {
 				seen[a.Key] = true
@@ -67,24 +67,24 @@ func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (s
 			}
 		}
 	}
-	var last ops.Deployment
+	var last thresholds.Deployment
 	for _, stack := range stacks {
 		cfg, err := stackConfig(values[stack])
 		if err != nil {
 			return "", fmt.Errorf("reading stack %s: %w", stack, err)
 		}
-		last = ops.Deployment{Database: cfg.Database, App: cfg.App}
-		alarms, err := ops.Alarms(last)
+		last = thresholds.Deployment{Database: cfg.Database, App: cfg.App}
+		alarms, err := thresholds.Alarms(last)
 		if err != nil {
 			return "", fmt.Errorf("stack %s: %w", stack, err)
 		}
-		perStack[stack] = map[string]ops.Alarm{}
+		perStack[stack] = map[string]thresholds.Alarm{}
 		for _, a := range alarms {
 			perStack[stack][a.Key] = a
 		}
 		add(alarms)
 	}
-	others, err := ops.Alarms(everyMode(last))
+	others, err := thresholds.Alarms(everyMode(last))
 	if err != nil {
 		return "", fmt.Errorf("every mode: %w", err)
 	}
@@ -100,7 +100,7 @@ func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (s
 	for _, a := range order {
 		metric := "`" + a.Metric + "`"
 		namespace := a.Namespace
-		if a.Target == ops.TargetApp {
+		if a.Target == thresholds.TargetApp {
 			namespace = "rds-app/&lt;stack&gt;"
 		}
 		if len(a.Queries) > 0 {
@@ -129,9 +129,9 @@ func AlarmTable(stacks []string, values map[string]map[string]map[string]any) (s
 		}
 		then := "notifies the topic"
 		switch a.EC2Action {
-		case ops.ActionRecover:
+		case thresholds.ActionRecover:
 			then = "**EC2 recovers the host** onto other hardware, and notifies"
-		case ops.ActionReboot:
+		case thresholds.ActionReboot:
 			then = "**EC2 reboots the host**, and notifies"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s %s | %s | %s |", a.Key, namespace, metric, when, a.Formula)

@@ -1,6 +1,6 @@
 // Package docs owns the manual's generated parts and its shape: the
 // configuration reference and alarm tables rendered from the settings table
-// (config.Settings), the alarm thresholds (ops.Alarms) and the shipped stack
+// (config.Settings), the alarm thresholds (thresholds.Alarms) and the shipped stack
 // files, and the accepted Trivy findings (trivyscan.Accepted), wherever in
 // README.md or docs/*.md each block lives; Pulumi.yaml's config
 // descriptions; and the blocks other tests keep (FindBlock, ReplaceBlock).

@@ -1,4 +1,4 @@
-package ops
+package thresholds
 
 // The alarms of scale-out, as plain data like thresholds.go: the hosts of
 // an Auto Scaling group behind an Application Load Balancer (app.hosts of

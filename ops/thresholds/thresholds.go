@@ -1,18 +1,17 @@
-package ops
-
-// The alarms as plain data: which metric, which threshold and why, derived
-// from what the stack deploys (the database's class and storage, the host's
-// type, and with scale-out the group, the load balancer, the replicas and
-// the proxy: thresholds_scale.go). No Pulumi types here, so every figure has
-// a table test and docs/operations.md's alarm table is rendered from the
-// same function.
+// Package thresholds is the stack's alarms as plain data: which metric,
+// which threshold and why, derived from what the stack deploys (the
+// database's class and storage, the host's type, and with scale-out the
+// group, the load balancer, the replicas and the proxy: scale.go). No
+// Pulumi types here, so every figure has a table test, docs/operations.md's
+// alarm table is rendered from the same function, and neither links the
+// AWS SDK; package ops turns the alarms into CloudWatch resources.
+package thresholds
 
 import (
 	"fmt"
 	"math"
 	"strings"
 
-	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 )
@@ -289,9 +288,9 @@ func hostAlarms(d Deployment) []Alarm {
 // traffic) and of a booting host that has not yet answered.
 func appHealthAlarm(loadBalanced bool) Alarm {
 	a := Alarm{
-		// The namespace is the stack's own (compute.HealthNamespace), known
+		// The namespace is the stack's own (the program's compute.HealthNamespace), known
 		// to the wiring.
-		Key: "app-health", Target: TargetApp, Metric: compute.HealthMetricName,
+		Key: "app-health", Target: TargetApp, Metric: awsfacts.HealthMetricName,
 		Statistic: "Minimum", Comparison: "LessThanThreshold", Threshold: 1, Value: "failed or silent for 3 minutes",
 		Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3,
 		// A host that stopped reporting is as bad as one that reports a

@@ -1,4 +1,4 @@
-package ops
+package thresholds_test
 
 import (
 	"fmt"
@@ -10,25 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/ops/thresholds"
+	"github.com/rds-app/rds-app/ops/thresholds/thresholdstest"
 )
-
-func deployment(class string, allocated, ceiling int, hostType string) Deployment {
-	return Deployment{
-		Database: config.Database{InstanceClass: class, AllocatedStorage: allocated, MaxAllocatedStorage: ceiling,
-			BackupWindow: "03:00-04:00", MaintenanceWindow: "sun:04:30-sun:05:30"},
-		App: config.App{InstanceType: hostType},
-	}
-}
-
-func byKey(t *testing.T, alarms []Alarm) map[string]Alarm {
-	t.Helper()
-	out := map[string]Alarm{}
-	for _, a := range alarms {
-		require.NotContains(t, out, a.Key, "two alarms named %s", a.Key)
-		out[a.Key] = a
-	}
-	return out
-}
 
 // TestMaxConnectionsFollowsRDSFormula: LEAST(memory/9531392, 5000), as RDS
 // for PostgreSQL's default parameter group computes it.
@@ -43,7 +27,7 @@ func TestMaxConnectionsFollowsRDSFormula(t *testing.T) {
 		65536:  5000, // 7209 capped
 		524288: 5000,
 	} {
-		assert.Equal(t, want, MaxConnections(memoryMiB), "%d MiB", memoryMiB)
+		assert.Equal(t, want, thresholds.MaxConnections(memoryMiB), "%d MiB", memoryMiB)
 	}
 }
 
@@ -66,9 +50,9 @@ func TestDatabaseThresholdsFollowTheClass(t *testing.T) {
 		{"db.r6g.4xlarge", 16, 131072, 1000, 4000, 3000, ""}, // max_connections capped at 5000
 	} {
 		t.Run(tt.class, func(t *testing.T) {
-			alarms, err := Alarms(deployment(tt.class, tt.allocated, tt.ceiling, "m7g.large"))
+			alarms, err := thresholds.Alarms(thresholdstest.Deployment(tt.class, tt.allocated, tt.ceiling, "m7g.large"))
 			require.NoError(t, err)
-			a := byKey(t, alarms)
+			a := thresholdstest.ByKey(t, alarms)
 			memory := float64(tt.memoryMiB) * 1024 * 1024
 
 			assert.Equal(t, 80.0, a["database-cpu"].Threshold)
@@ -94,7 +78,7 @@ func TestDatabaseThresholdsFollowTheClass(t *testing.T) {
 			}
 			for key, alarm := range a {
 				if strings.HasPrefix(key, "database-") {
-					assert.Equal(t, TargetDatabase, alarm.Target, key)
+					assert.Equal(t, thresholds.TargetDatabase, alarm.Target, key)
 					assert.Equal(t, "AWS/RDS", alarm.Namespace, key)
 				}
 			}
@@ -106,16 +90,16 @@ func TestDatabaseThresholdsFollowTheClass(t *testing.T) {
 // it on a failed instance check, and a burstable type gets a credit alarm
 // from its own baseline.
 func TestHostAlarms(t *testing.T) {
-	alarms, err := Alarms(deployment("db.t4g.micro", 20, 50, "t3.small"))
+	alarms, err := thresholds.Alarms(thresholdstest.Deployment("db.t4g.micro", 20, 50, "t3.small"))
 	require.NoError(t, err)
-	a := byKey(t, alarms)
+	a := thresholdstest.ByKey(t, alarms)
 	system, instance := a["host-system-check"], a["host-instance-check"]
 	assert.Equal(t, "StatusCheckFailed_System", system.Metric)
-	assert.Equal(t, ActionRecover, system.EC2Action)
+	assert.Equal(t, thresholds.ActionRecover, system.EC2Action)
 	assert.Equal(t, "StatusCheckFailed_Instance", instance.Metric)
-	assert.Equal(t, ActionReboot, instance.EC2Action)
-	for _, c := range []Alarm{system, instance} {
-		assert.Equal(t, TargetHost, c.Target)
+	assert.Equal(t, thresholds.ActionReboot, instance.EC2Action)
+	for _, c := range []thresholds.Alarm{system, instance} {
+		assert.Equal(t, thresholds.TargetHost, c.Target)
 		assert.Equal(t, "AWS/EC2", c.Namespace)
 		assert.Equal(t, 60, c.Period, "status checks are published every minute")
 		assert.Equal(t, "GreaterThanOrEqualToThreshold", c.Comparison)
@@ -123,21 +107,21 @@ func TestHostAlarms(t *testing.T) {
 	}
 	// t3.small: 2 vCPUs at a 20 % baseline earn 24 credits an hour, 576 at most.
 	credits := a["host-cpu-credits"]
-	assert.Equal(t, TargetHost, credits.Target)
+	assert.Equal(t, thresholds.TargetHost, credits.Target)
 	assert.Equal(t, "IF(credits < 57.6 AND cpu > 20, 1, 0)", credits.Queries[2].Expression)
 
-	steady, err := Alarms(deployment("db.t4g.micro", 20, 50, "m7g.large"))
+	steady, err := thresholds.Alarms(thresholdstest.Deployment("db.t4g.micro", 20, 50, "m7g.large"))
 	require.NoError(t, err)
-	assert.NotContains(t, byKey(t, steady), "host-cpu-credits")
+	assert.NotContains(t, thresholdstest.ByKey(t, steady), "host-cpu-credits")
 }
 
 // TestAppHealthAlarmCountsSilenceAsFailure: a host that stops reporting is
 // down or cut off, which must page as a failed check does.
 func TestAppHealthAlarmCountsSilenceAsFailure(t *testing.T) {
-	alarms, err := Alarms(deployment("db.t4g.micro", 20, 50, "t4g.micro"))
+	alarms, err := thresholds.Alarms(thresholdstest.Deployment("db.t4g.micro", 20, 50, "t4g.micro"))
 	require.NoError(t, err)
-	health := byKey(t, alarms)["app-health"]
-	assert.Equal(t, TargetApp, health.Target)
+	health := thresholdstest.ByKey(t, alarms)["app-health"]
+	assert.Equal(t, thresholds.TargetApp, health.Target)
 	assert.Equal(t, "AppHealthy", health.Metric)
 	assert.Equal(t, "breaching", health.TreatMissingData)
 	assert.Equal(t, "LessThanThreshold", health.Comparison)
@@ -149,7 +133,7 @@ func TestAppHealthAlarmCountsSilenceAsFailure(t *testing.T) {
 // TestEveryAlarmIsComplete: what CloudWatch requires, and what
 // docs/operations.md shows.
 func TestEveryAlarmIsComplete(t *testing.T) {
-	alarms, err := Alarms(deployment("db.t4g.micro", 20, 50, "t4g.micro"))
+	alarms, err := thresholds.Alarms(thresholdstest.Deployment("db.t4g.micro", 20, 50, "t4g.micro"))
 	require.NoError(t, err)
 	assert.Len(t, alarms, 11)
 	for _, a := range alarms {
@@ -170,61 +154,13 @@ func TestEveryAlarmIsComplete(t *testing.T) {
 }
 
 func TestUnknownClassIsAnError(t *testing.T) {
-	_, err := Alarms(deployment("db.x9.huge", 20, 50, "t4g.micro"))
+	_, err := thresholds.Alarms(thresholdstest.Deployment("db.x9.huge", 20, 50, "t4g.micro"))
 	assert.ErrorContains(t, err, `"db.x9.huge" is not an RDS for PostgreSQL instance class`)
-	_, err = Alarms(deployment("db.t4g.micro", 20, 50, "q9.huge"))
+	_, err = thresholds.Alarms(thresholdstest.Deployment("db.t4g.micro", 20, 50, "q9.huge"))
 	assert.ErrorContains(t, err, `"q9.huge" is not an EC2 instance type`)
 }
 
-func TestFormatting(t *testing.T) {
-	assert.Equal(t, "102.4 MiB", formatBytes(1024*1024*102.4))
-	assert.Equal(t, "2 GiB", formatBytes(2<<30))
-	assert.Equal(t, "28.8", trim(28.8))
-	assert.Equal(t, "10", trim(10))
-}
-
-func TestBackupSchedule(t *testing.T) {
-	for _, tt := range []struct {
-		backup, maintenance string
-		hour                int
-	}{
-		// An hour after the window ends is 05:00, which Sunday's
-		// maintenance window (04:30-05:30) touches.
-		{"03:00-04:00", "sun:04:30-sun:05:30", 6},
-		{"02:00-02:30", "sat:22:00-sat:23:00", 4}, // 03:30 rounded up to 04:00
-		{"23:30-00:30", "sun:04:30-sun:05:30", 2}, // the window wraps midnight
-		{"22:30-23:00", "mon:00:30-mon:01:30", 2}, // 00:00 and 01:00 touch Monday's window
-	} {
-		s, err := BackupSchedule(tt.backup, tt.maintenance)
-		require.NoError(t, err, tt.backup)
-		assert.Equal(t, tt.hour, s.BackupHour, "%s / %s", tt.backup, tt.maintenance)
-		assert.Equal(t, (tt.hour+2)%24, s.RestoreTestHour)
-	}
-	s, err := BackupSchedule("03:00-04:00", "sun:04:30-sun:05:30")
-	require.NoError(t, err)
-	assert.Equal(t, "cron(0 6 * * ? *)", s.BackupCron())
-	assert.Equal(t, "cron(0 8 ? * WED *)", s.RestoreTestCron())
-	_, err = BackupSchedule("3-4", "sun:04:30-sun:05:30")
-	assert.Error(t, err)
-}
-
-func TestRestoreTestingName(t *testing.T) {
-	assert.Equal(t, "rds_app_dev_restore_test", restoreTestingName("rds-app-dev", "restore_test"))
-	long := restoreTestingName(strings.Repeat("my-very-long-project", 4)+"-prod", "database")
-	assert.LessOrEqual(t, len(long), 50)
-	assert.Regexp(t, `^[A-Za-z0-9_]+_database$`, long)
-}
-
-// scaled is the deployment with scale-out turned on: hosts (or scaling),
-// replicas and the proxy.
-func scaled(hostType string, hosts int, scaling *config.Scaling, replicas int, proxy bool) Deployment {
-	d := deployment("db.t4g.micro", 20, 50, hostType)
-	d.App.Hosts, d.App.Scaling = hosts, scaling
-	d.Database.ReadReplicas, d.Database.Proxy = replicas, proxy
-	return d
-}
-
-func keys(alarms []Alarm) []string {
+func keys(alarms []thresholds.Alarm) []string {
 	var out []string
 	for _, a := range alarms {
 		out = append(out, a.Key)
@@ -260,33 +196,33 @@ func TestAlarmKeysPerMode(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name string
-		d    Deployment
+		d    thresholds.Deployment
 		want []string
 	}{
-		{"one host", scaled("t4g.micro", 1, nil, 0, false),
+		{"one host", thresholdstest.Scaled("t4g.micro", 1, nil, 0, false),
 			cat(databaseKeys, []string{"host-system-check", "host-instance-check", "host-cpu-credits", "app-health"})},
-		{"one steady host", scaled("m7g.large", 1, nil, 0, false),
+		{"one steady host", thresholdstest.Scaled("m7g.large", 1, nil, 0, false),
 			cat(databaseKeys, []string{"host-system-check", "host-instance-check", "app-health"})},
-		{"three burstable hosts", scaled("t3.small", 3, nil, 0, false),
+		{"three burstable hosts", thresholdstest.Scaled("t3.small", 3, nil, 0, false),
 			cat(databaseKeys, group, []string{"hosts-cpu-credits", "app-health"})},
-		{"scaling steady hosts", scaled("m7g.large", 1, &config.Scaling{Min: 2, Max: 6, TargetCPU: 60}, 0, false),
+		{"scaling steady hosts", thresholdstest.Scaled("m7g.large", 1, &config.Scaling{Min: 2, Max: 6, TargetCPU: 60}, 0, false),
 			cat(databaseKeys, group, []string{"app-health"})},
-		{"one host, a replica and the proxy", scaled("m7g.large", 1, nil, 1, true),
+		{"one host, a replica and the proxy", thresholdstest.Scaled("m7g.large", 1, nil, 1, true),
 			cat(databaseKeys, replica(1, true), []string{"proxy-borrow-latency", "host-system-check", "host-instance-check", "app-health"})},
-		{"everything", scaled("t4g.small", 2, nil, 2, true),
+		{"everything", thresholdstest.Scaled("t4g.small", 2, nil, 2, true),
 			cat(databaseKeys, replica(1, true), replica(2, true), []string{"proxy-borrow-latency"}, group, []string{"hosts-cpu-credits", "app-health"})},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			alarms, err := Alarms(tt.d)
+			alarms, err := thresholds.Alarms(tt.d)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, keys(alarms))
-			byKey(t, alarms) // no key twice
+			thresholdstest.ByKey(t, alarms) // no key twice
 			for _, a := range alarms {
 				if tt.d.App.LoadBalanced() {
 					assert.Empty(t, a.EC2Action, "%s: the group replaces hosts; EC2 recovers or reboots none", a.Key)
-					assert.NotEqual(t, TargetHost, a.Target, "%s: no alarm on one instance", a.Key)
+					assert.NotEqual(t, thresholds.TargetHost, a.Target, "%s: no alarm on one instance", a.Key)
 				} else {
-					assert.NotContains(t, []Target{TargetHosts, TargetLoadBalancer, TargetTargetGroup}, a.Target, a.Key)
+					assert.NotContains(t, []thresholds.Target{thresholds.TargetHosts, thresholds.TargetLoadBalancer, thresholds.TargetTargetGroup}, a.Target, a.Key)
 				}
 			}
 		})
@@ -296,12 +232,12 @@ func TestAlarmKeysPerMode(t *testing.T) {
 // TestGroupAlarmThresholds: what the group's and the load balancer's
 // alarms compare, and why.
 func TestGroupAlarmThresholds(t *testing.T) {
-	alarms, err := Alarms(scaled("t3.small", 3, nil, 0, false))
+	alarms, err := thresholds.Alarms(thresholdstest.Scaled("t3.small", 3, nil, 0, false))
 	require.NoError(t, err)
-	a := byKey(t, alarms)
+	a := thresholdstest.ByKey(t, alarms)
 
 	cpu := a["hosts-cpu"]
-	assert.Equal(t, TargetHosts, cpu.Target)
+	assert.Equal(t, thresholds.TargetHosts, cpu.Target)
 	assert.Equal(t, "AWS/EC2", cpu.Namespace)
 	assert.Equal(t, "CPUUtilization", cpu.Metric)
 	assert.Equal(t, "Average", cpu.Statistic)
@@ -309,7 +245,7 @@ func TestGroupAlarmThresholds(t *testing.T) {
 	assert.Contains(t, cpu.Description, "app.hosts, now 3")
 
 	healthy := a["hosts-healthy"]
-	assert.Equal(t, TargetTargetGroup, healthy.Target)
+	assert.Equal(t, thresholds.TargetTargetGroup, healthy.Target)
 	assert.Equal(t, "AWS/ApplicationELB", healthy.Namespace)
 	assert.Equal(t, "HealthyHostCount", healthy.Metric)
 	assert.Equal(t, "Minimum", healthy.Statistic)
@@ -320,23 +256,23 @@ func TestGroupAlarmThresholds(t *testing.T) {
 	assert.Equal(t, "breaching", healthy.TreatMissingData, "reported whenever health checks run")
 
 	for key, want := range map[string]struct {
-		target     Target
+		target     thresholds.Target
 		errors     string
 		expression string
 	}{
-		"app-5xx-rate": {TargetTargetGroup, "HTTPCode_Target_5XX_Count",
+		"app-5xx-rate": {thresholds.TargetTargetGroup, "HTTPCode_Target_5XX_Count",
 			"IF(FILL(requests, 0) >= 50, 100 * FILL(errors, 0) / (FILL(requests, 0)), 0)"},
 		// RequestCount leaves out what the load balancer refused before
 		// choosing a host, so its own errors join the denominator.
-		"load-balancer-5xx-rate": {TargetLoadBalancer, "HTTPCode_ELB_5XX_Count",
+		"load-balancer-5xx-rate": {thresholds.TargetLoadBalancer, "HTTPCode_ELB_5XX_Count",
 			"IF(FILL(requests, 0) + FILL(errors, 0) >= 50, 100 * FILL(errors, 0) / (FILL(requests, 0) + FILL(errors, 0)), 0)"},
 	} {
 		r := a[key]
 		assert.Equal(t, want.target, r.Target, key)
 		assert.Equal(t, "AWS/ApplicationELB", r.Namespace, key)
 		require.Len(t, r.Queries, 3, key)
-		assert.Equal(t, Query{ID: "errors", Metric: want.errors, Statistic: "Sum"}, r.Queries[0], key)
-		assert.Equal(t, Query{ID: "requests", Metric: "RequestCount", Statistic: "Sum"}, r.Queries[1], key)
+		assert.Equal(t, thresholds.Query{ID: "errors", Metric: want.errors, Statistic: "Sum"}, r.Queries[0], key)
+		assert.Equal(t, thresholds.Query{ID: "requests", Metric: "RequestCount", Statistic: "Sum"}, r.Queries[1], key)
 		assert.Equal(t, want.expression, r.Queries[2].Expression, key)
 		assert.Equal(t, "GreaterThanThreshold", r.Comparison, key)
 		assert.Equal(t, 5.0, r.Threshold, "%s: percent of requests", key)
@@ -347,7 +283,7 @@ func TestGroupAlarmThresholds(t *testing.T) {
 	}
 
 	latency := a["app-response-time"]
-	assert.Equal(t, TargetTargetGroup, latency.Target)
+	assert.Equal(t, thresholds.TargetTargetGroup, latency.Target)
 	assert.Equal(t, "TargetResponseTime", latency.Metric)
 	assert.Equal(t, "p95", latency.ExtendedStatistic)
 	assert.Empty(t, latency.Statistic, "a percentile replaces the statistic")
@@ -357,15 +293,15 @@ func TestGroupAlarmThresholds(t *testing.T) {
 	// t3.small: 2 vCPUs at a 20 % baseline bank 576 credits; the group's
 	// average, since a host just launched has none.
 	credits := a["hosts-cpu-credits"]
-	assert.Equal(t, TargetHosts, credits.Target)
+	assert.Equal(t, thresholds.TargetHosts, credits.Target)
 	assert.Equal(t, "AWS/EC2", credits.Namespace)
-	assert.Equal(t, Query{ID: "credits", Metric: "CPUCreditBalance", Statistic: "Average"}, credits.Queries[0])
-	assert.Equal(t, Query{ID: "cpu", Metric: "CPUUtilization", Statistic: "Average"}, credits.Queries[1])
+	assert.Equal(t, thresholds.Query{ID: "credits", Metric: "CPUCreditBalance", Statistic: "Average"}, credits.Queries[0])
+	assert.Equal(t, thresholds.Query{ID: "cpu", Metric: "CPUUtilization", Statistic: "Average"}, credits.Queries[1])
 	assert.Equal(t, "IF(credits < 57.6 AND cpu > 20, 1, 0)", credits.Queries[2].Expression)
 
-	scaling, err := Alarms(scaled("m7g.large", 1, &config.Scaling{Min: 2, Max: 6, TargetRequests: 600}, 0, false))
+	scaling, err := thresholds.Alarms(thresholdstest.Scaled("m7g.large", 1, &config.Scaling{Min: 2, Max: 6, TargetRequests: 600}, 0, false))
 	require.NoError(t, err)
-	s := byKey(t, scaling)
+	s := thresholdstest.ByKey(t, scaling)
 	assert.Equal(t, 2.0, s["hosts-healthy"].Threshold, "below app.scaling.min")
 	assert.Contains(t, s["hosts-cpu"].Description, "app.scaling.targetRequests")
 }
@@ -384,7 +320,7 @@ func TestHostsCPUThresholdClearsTheScalingTarget(t *testing.T) {
 		{&config.Scaling{Min: 2, Max: 4, TargetCPU: 70}, 85},
 		{&config.Scaling{Min: 2, Max: 4, TargetCPU: 90}, 95},
 	} {
-		got := HostsCPUThreshold(tt.scaling)
+		got := thresholds.HostsCPUThreshold(tt.scaling)
 		assert.Equal(t, tt.want, got, "%+v", tt.scaling)
 		if tt.scaling != nil && tt.scaling.TargetCPU > 0 {
 			assert.Greater(t, got, float64(tt.scaling.TargetCPU))
@@ -395,9 +331,9 @@ func TestHostsCPUThresholdClearsTheScalingTarget(t *testing.T) {
 // TestReplicaAlarms: each replica's lag, and the primary's thresholds for
 // what a replica has of its own.
 func TestReplicaAlarms(t *testing.T) {
-	alarms, err := Alarms(scaled("t4g.micro", 1, nil, 2, false))
+	alarms, err := thresholds.Alarms(thresholdstest.Scaled("t4g.micro", 1, nil, 2, false))
 	require.NoError(t, err)
-	a := byKey(t, alarms)
+	a := thresholdstest.ByKey(t, alarms)
 	for i, n := range []string{"1", "2"} {
 		lag := a["replica-"+n+"-lag"]
 		assert.Equal(t, "ReplicaLag", lag.Metric)
@@ -414,7 +350,7 @@ func TestReplicaAlarms(t *testing.T) {
 		}
 		for key, r := range a {
 			if strings.HasPrefix(key, "replica-"+n+"-") {
-				assert.Equal(t, TargetReplica, r.Target, key)
+				assert.Equal(t, thresholds.TargetReplica, r.Target, key)
 				assert.Equal(t, i, r.Replica, "%s watches replica index %d", key, i)
 				assert.Equal(t, "AWS/RDS", r.Namespace, key)
 				assert.Contains(t, strings.ToLower(r.Description), "read replica "+n, key)
@@ -426,10 +362,10 @@ func TestReplicaAlarms(t *testing.T) {
 }
 
 func TestProxyAlarm(t *testing.T) {
-	alarms, err := Alarms(scaled("t4g.micro", 1, nil, 0, true))
+	alarms, err := thresholds.Alarms(thresholdstest.Scaled("t4g.micro", 1, nil, 0, true))
 	require.NoError(t, err)
-	p := byKey(t, alarms)["proxy-borrow-latency"]
-	assert.Equal(t, TargetProxy, p.Target)
+	p := thresholdstest.ByKey(t, alarms)["proxy-borrow-latency"]
+	assert.Equal(t, thresholds.TargetProxy, p.Target)
 	assert.Equal(t, "AWS/RDS", p.Namespace)
 	assert.Equal(t, "DatabaseConnectionsBorrowLatency", p.Metric)
 	assert.Equal(t, "Average", p.Statistic)
@@ -440,15 +376,15 @@ func TestProxyAlarm(t *testing.T) {
 // TestAppHealthPerMode: one host's failure is the application's; behind a
 // load balancer app-health pages when no host answers.
 func TestAppHealthPerMode(t *testing.T) {
-	one, err := Alarms(scaled("t4g.micro", 1, nil, 0, false))
+	one, err := thresholds.Alarms(thresholdstest.Scaled("t4g.micro", 1, nil, 0, false))
 	require.NoError(t, err)
-	many, err := Alarms(scaled("t4g.micro", 2, nil, 0, false))
+	many, err := thresholds.Alarms(thresholdstest.Scaled("t4g.micro", 2, nil, 0, false))
 	require.NoError(t, err)
-	single, group := byKey(t, one)["app-health"], byKey(t, many)["app-health"]
+	single, group := thresholdstest.ByKey(t, one)["app-health"], thresholdstest.ByKey(t, many)["app-health"]
 	assert.Equal(t, "Minimum", single.Statistic)
 	assert.Equal(t, "Maximum", group.Statistic, "any host answering keeps it OK")
-	for _, h := range []Alarm{single, group} {
-		assert.Equal(t, TargetApp, h.Target)
+	for _, h := range []thresholds.Alarm{single, group} {
+		assert.Equal(t, thresholds.TargetApp, h.Target)
 		assert.Equal(t, "breaching", h.TreatMissingData, "no host reporting is an outage")
 		assert.Equal(t, "LessThanThreshold", h.Comparison)
 		assert.Equal(t, 1.0, h.Threshold)
@@ -458,11 +394,11 @@ func TestAppHealthPerMode(t *testing.T) {
 // TestEveryScaleAlarmIsComplete: what CloudWatch requires and
 // docs/operations.md shows, for every alarm of every mode.
 func TestEveryScaleAlarmIsComplete(t *testing.T) {
-	for _, d := range []Deployment{
-		scaled("t4g.small", 2, nil, 5, true),
-		scaled("t4g.small", 1, &config.Scaling{Min: 1, Max: 10, TargetCPU: 90}, 1, false),
+	for _, d := range []thresholds.Deployment{
+		thresholdstest.Scaled("t4g.small", 2, nil, 5, true),
+		thresholdstest.Scaled("t4g.small", 1, &config.Scaling{Min: 1, Max: 10, TargetCPU: 90}, 1, false),
 	} {
-		alarms, err := Alarms(d)
+		alarms, err := thresholds.Alarms(d)
 		require.NoError(t, err)
 		for _, a := range alarms {
 			assert.NotEmpty(t, a.Metric, a.Key)
