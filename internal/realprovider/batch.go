@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,6 +31,16 @@ var batchGather = time.Second
 // maxBatch bounds a batch: a larger plan holds more memory and makes the
 // configurations asked meanwhile wait longer.
 const maxBatch = 40
+
+// batchesAtOnce is how many batches of one stack plan at once, when at
+// least batchesAtOnce*minSplit configurations wait: a stack that asks many
+// together (dev's setting table) gets that many Terraform processes, each
+// with its share of the cores beside the other tests' processes, instead
+// of one twice as long.
+const (
+	batchesAtOnce = 2
+	minSplit      = 8
+)
 
 // enqueue adds e to the stack's next batch, starting the batcher when none
 // runs.
@@ -43,33 +54,71 @@ func (s *Stack) enqueue(ctx context.Context, e *plannedEntry) {
 	}
 }
 
-// runBatches plans what is pending, batch after batch, until nothing is.
+// runBatches plans what is pending, round after round, until nothing is.
+// Each batch holds a slot; the first is taken before the pending
+// configurations are, so that more gather while it waits.
 func (s *Stack) runBatches(ctx context.Context) {
 	for {
 		time.Sleep(batchGather)
-		if s.Slots != nil {
-			s.Slots <- struct{}{}
-		}
+		s.takeSlot()
 		s.plannedMu.Lock()
-		batch := s.pending
-		if len(batch) > maxBatch {
-			batch = batch[:maxBatch]
+		batches := splitBatches(s.pending)
+		for _, b := range batches {
+			s.pending = s.pending[len(b):]
 		}
-		s.pending = s.pending[len(batch):]
-		if len(batch) == 0 {
+		if len(batches) == 0 {
 			s.batching = false
 		}
 		s.plannedMu.Unlock()
-		if len(batch) > 0 {
-			s.planBatch(ctx, batch)
-		}
-		if s.Slots != nil {
-			<-s.Slots
-		}
-		if len(batch) == 0 {
+		if len(batches) == 0 {
+			s.giveSlot()
 			return
 		}
+		var wg sync.WaitGroup
+		for i, batch := range batches {
+			wg.Go(func() {
+				if i > 0 {
+					s.takeSlot()
+				}
+				defer s.giveSlot()
+				s.planBatch(ctx, batch)
+			})
+		}
+		wg.Wait()
 	}
+}
+
+func (s *Stack) takeSlot() {
+	if s.Slots != nil {
+		s.Slots <- struct{}{}
+	}
+}
+
+func (s *Stack) giveSlot() {
+	if s.Slots != nil {
+		<-s.Slots
+	}
+}
+
+// splitBatches is the next round's batches of pending, in order: one
+// batch, or batchesAtOnce of about equal size when enough wait; none
+// larger than maxBatch (the rest waits for the next round).
+func splitBatches(pending []*plannedEntry) [][]*plannedEntry {
+	parts := 1
+	if len(pending) >= batchesAtOnce*minSplit {
+		parts = batchesAtOnce
+	}
+	size := min(maxBatch, (len(pending)+parts-1)/parts)
+	var out [][]*plannedEntry
+	for range parts {
+		if len(pending) == 0 {
+			break
+		}
+		n := min(size, len(pending))
+		out = append(out, pending[:n])
+		pending = pending[n:]
+	}
+	return out
 }
 
 // planBatch plans the entries, together when there are several.

@@ -2,8 +2,10 @@ package realprovider
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -161,4 +163,70 @@ func planTogether(t *testing.T, s *Stack, docs map[string]*Translation) map[stri
 	<-s.Slots
 	wg.Wait()
 	return got
+}
+
+// A round is one batch until enough wait for two, which then share them
+// evenly, in the order asked, each at most maxBatch.
+func TestSplitBatches(t *testing.T) {
+	for _, tt := range []struct {
+		pending int
+		want    []int
+	}{
+		{0, nil},
+		{1, []int{1}},
+		{2*minSplit - 1, []int{2*minSplit - 1}},
+		{2 * minSplit, []int{minSplit, minSplit}},
+		{57, []int{29, 28}},
+		{100, []int{maxBatch, maxBatch}},
+	} {
+		pending := make([]*plannedEntry, tt.pending)
+		for i := range pending {
+			pending[i] = &plannedEntry{label: fmt.Sprint(i)}
+		}
+		var sizes []int
+		next := 0
+		for _, b := range splitBatches(pending) {
+			sizes = append(sizes, len(b))
+			for _, e := range b {
+				assert.Equal(t, fmt.Sprint(next), e.label, "in the order asked")
+				next++
+			}
+		}
+		assert.Equal(t, tt.want, sizes, "%d pending", tt.pending)
+	}
+}
+
+// Many configurations asked together are two Terraform runs, each with
+// half of them, and each configuration still gets its own changes.
+func TestManyPlansShareTwoRuns(t *testing.T) {
+	gatherFor(t, 0)
+	tf, log := fakeTerraformDir(t, fakeModuleTerraform)
+	state := `{"version":4,"resources":[{"mode":"managed","type":"aws_x","name":"a","instances":[{"attributes":{"v":1}}]}]}`
+	require.NoError(t, os.WriteFile(filepath.Join(tf.Dir, "terraform.tfstate"), []byte(state), 0o644))
+	s := &Stack{TF: tf, state: []byte(state)}
+	docs := map[string]*Translation{}
+	for i := range 2 * minSplit {
+		value := fmt.Sprintf("as applied %d", i)
+		if i%2 == 1 {
+			value = fmt.Sprintf("changed %d", i)
+		}
+		docs[fmt.Sprint(i)] = &Translation{Document: map[string]any{"resource": map[string]any{"aws_x": value}}}
+	}
+	got := planTogether(t, s, docs)
+	for name, p := range got {
+		require.NoError(t, p.err, name)
+		n, _ := strconv.Atoi(name)
+		assert.Len(t, p.changes, n%2, "configuration %s", name)
+	}
+	assert.Equal(t, 2, s.PlanRuns())
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	var plans []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "plan ") {
+			plans = append(plans, line)
+		}
+	}
+	want := "plan v1 v2 v3 v4 v5 v6 v7 v8"
+	assert.Equal(t, []string{want, want}, plans, "two runs of %d modules each", minSplit)
 }
