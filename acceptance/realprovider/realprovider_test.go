@@ -251,12 +251,16 @@ func (r *stackRun) checkPlansAndDestroy(ctx context.Context, plans bool) {
 // one provider process of the stack's (realprovider.SharedProvider).
 func (r *stackRun) checkPlans(ctx context.Context) {
 	t := r.t
-	shared, err := r.tf.StartSharedProvider(ctx)
-	require.NoError(t, err)
-	defer shared.Stop()
-	r.applied.Reattach = shared.Reattach
-	r.applied.Slots = terraformSlots
-	defer func() { r.applied.Reattach = "" }()
+	// A stack rehearsed through rds-app-rehearse's runner (dev) has its
+	// provider process and slots from the runner, which plans its change
+	// beside these checks.
+	if r.applied.Reattach == "" {
+		shared, err := r.tf.StartSharedProvider(ctx)
+		require.NoError(t, err)
+		defer shared.Stop()
+		r.applied.Reattach, r.applied.Slots = shared.Reattach, terraformSlots
+		defer func() { r.applied.Reattach = "" }()
+	}
 	start := time.Now()
 	// The plan of the stack as applied, which every check's plan is set
 	// against (Filter), is asked now, so that it shares the checks' first

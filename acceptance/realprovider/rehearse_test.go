@@ -5,7 +5,8 @@ package realprovider_test
 // the real provider against a real moto_server, its table and outputs are
 // printed, and a new image is planned: in place, the rollout runs again,
 // nothing is replaced. The layer's own checks of dev run on the same apply
-// (Options.Then), before the rehearsal's teardown.
+// (Options.Then), beside the change's plan and before the rehearsal's
+// teardown.
 
 import (
 	"bytes"
@@ -52,6 +53,7 @@ func rehearseDev(t *testing.T, schema *realprovider.Schema, dev stacktest.Stack)
 		Stack:   "dev",
 		Changes: []string{"app.image=public.ecr.aws/docker/library/nginx:1.29-alpine"},
 		Schema:  schema,
+		Slots:   terraformSlots,
 		Then: func(ctx context.Context, st *realprovider.Stack) {
 			ran = true
 			r := &stackRun{t: t, stack: dev, schema: schema, tf: st.TF, moto: testenv.MotoAt(t, st.TF.Endpoint), tr: st.Base, applied: st}

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -58,10 +59,14 @@ type Options struct {
 	// Schema is the provider's schema when the caller has read it already;
 	// nil reads it.
 	Schema *realprovider.Schema
-	// Then, when set, runs against the applied stack after the change's
+	// Then, when set, runs against the applied stack beside the change's
 	// plan and before the teardown: the real-provider tests plan their own
-	// changes there, on the same apply.
+	// changes there, on the same apply, and their plans share the change's
+	// Terraform runs and provider process.
 	Then func(ctx context.Context, st *realprovider.Stack)
+	// Slots, when set, bounds the Terraform processes that plan at once,
+	// with the caller's other stacks (realprovider.Stack.Slots).
+	Slots chan struct{}
 }
 
 // Stop is an error that ends a rehearsal before it starts, with what the
@@ -165,19 +170,31 @@ func (r *rehearsal) run(ctx context.Context) (int, error) {
 		return ExitFailed, err
 	}
 
+	if t.ok() && (changed != nil || r.opts.Then != nil) {
+		// One provider process serves every plan of the stack, the change's
+		// and the caller's, instead of one started for each Terraform run.
+		shared, err := r.tf.StartSharedProvider(ctx)
+		if err != nil {
+			return ExitFailed, err
+		}
+		defer shared.Stop()
+		st.Reattach, st.Slots = shared.Reattach, r.opts.Slots
+	}
+	var then sync.WaitGroup
+	if r.opts.Then != nil && t.ok() {
+		then.Go(func() { r.opts.Then(ctx, st) })
+	}
 	if changed != nil {
 		if !t.ok() {
 			fmt.Fprintf(r.log, "\nThe change is not planned: the stack itself did not apply.\n")
 		} else if refused, err := r.planChange(ctx, st, changed); err != nil {
+			then.Wait()
 			return ExitFailed, err
 		} else if refused {
 			code = ExitFailed
 		}
 	}
-
-	if r.opts.Then != nil && t.ok() {
-		r.opts.Then(ctx, st)
-	}
+	then.Wait()
 
 	switch {
 	case r.opts.Keep:
