@@ -121,14 +121,12 @@ func (p *Pool) Next() (int, error) {
 		if f == nil {
 			continue
 		}
-		if !p.free(port) {
-			// Something outside our tests has it: keep the claim so no
-			// one here tries it again.
-			p.held = append(p.held, f)
-			continue
-		}
+		// A port something outside our tests listens on stays claimed
+		// too, so that no one here tries it again.
 		p.held = append(p.held, f)
-		return port, nil
+		if p.free(port) {
+			return port, nil
+		}
 	}
 	return 0, fmt.Errorf("every loopback port from %d to %d is taken; stop other test runs or raise net.ipv4.ip_local_port_range's first port", p.r.First, p.r.Last)
 }
@@ -165,33 +163,28 @@ func listenable(port int) bool {
 	return true
 }
 
-var (
-	shared     *Pool
-	sharedErr  error
-	sharedOnce sync.Once
-)
+// machinePool is the pool Port hands out from, made on first use.
+var machinePool = sync.OnceValues(func() (*Pool, error) {
+	eph := fallbackEphemeral
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if eph, err = ParseEphemeral(string(b)); err != nil {
+			return nil, err
+		}
+	}
+	r, err := Outside(eph)
+	if err != nil {
+		return nil, err
+	}
+	return New(r, filepath.Join(os.TempDir(), "rds-app-ports"))
+})
 
 // Port is a loopback port for a server to be told, from the machine's
 // pool: below the kernel's ephemeral range and claimed by no other test
 // process.
 func Port() (int, error) {
-	sharedOnce.Do(func() {
-		eph := fallbackEphemeral
-		if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-			if eph, err = ParseEphemeral(string(b)); err != nil {
-				sharedErr = err
-				return
-			}
-		}
-		r, err := Outside(eph)
-		if err != nil {
-			sharedErr = err
-			return
-		}
-		shared, sharedErr = New(r, filepath.Join(os.TempDir(), "rds-app-ports"))
-	})
-	if sharedErr != nil {
-		return 0, sharedErr
+	p, err := machinePool()
+	if err != nil {
+		return 0, err
 	}
-	return shared.Next()
+	return p.Next()
 }

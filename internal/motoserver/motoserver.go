@@ -25,8 +25,9 @@ type Server struct {
 	exited chan struct{}
 }
 
-// errExited: the server ended before it answered, most likely because
-// another process took the port between the probe and moto's bind.
+// errExited: the server ended before it answered, most likely because a
+// process outside the tests (loopport keeps theirs apart) took the port
+// between loopport's check and moto's bind.
 var errExited = errors.New("moto_server exited before it answered")
 
 // Start starts bin (moto_server) on 127.0.0.1 and waits until it
