@@ -74,11 +74,7 @@ func realProviderTools(t *testing.T) (tfBin, mirror string) {
 	t.Helper()
 	tfBin = testenv.RequireTool(t, "terraform", terraformPath)
 	testenv.RequireTool(t, "moto_server")
-	mirror = realprovider.MirrorDir()
-	if mirror == "" {
-		testenv.Missing(t, "the terraform-provider-aws "+realprovider.ProviderVersion+" mirror is missing ("+realprovider.DefaultMirror+" or $RDS_APP_TF_MIRROR)")
-	}
-	return tfBin, mirror
+	return tfBin, needMirror(t)
 }
 
 // terraformSlots bounds the Terraform processes that plan at once, across
