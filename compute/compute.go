@@ -25,6 +25,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 )
@@ -193,11 +194,11 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 		return nil, err
 	}
 	// The release: this image, these settings, the secrets' versions.
-	record := pulumi.All(releasedImage, args.DatabaseSecretVersion, appSecret.version.VersionId).ApplyT(func(vs []any) ReleaseRecord {
-		return NewReleaseRecord(Release{Image: vs[0].(string), Container: settings}, vs[1].(string), vs[2].(string))
+	record := pulumi.All(releasedImage, args.DatabaseSecretVersion, appSecret.version.VersionId).ApplyT(func(vs []any) hostconf.ReleaseRecord {
+		return hostconf.NewReleaseRecord(hostconf.Release{Image: vs[0].(string), Container: settings}, vs[1].(string), vs[2].(string))
 	})
-	recordJSON := record.ApplyT(func(r any) (string, error) { return r.(ReleaseRecord).JSON() }).(pulumi.StringOutput)
-	releaseID := record.ApplyT(func(r any) string { return r.(ReleaseRecord).ID }).(pulumi.StringOutput)
+	recordJSON := record.ApplyT(func(r any) (string, error) { return r.(hostconf.ReleaseRecord).JSON() }).(pulumi.StringOutput)
+	releaseID := record.ApplyT(func(r any) string { return r.(hostconf.ReleaseRecord).ID }).(pulumi.StringOutput)
 	store, err := newReleaseStore(ctx, name, args, recordJSON, parent)
 	if err != nil {
 		return nil, err
@@ -250,11 +251,11 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 	}
 	// Known once the release has rolled out: the image the hosts serve, the
 	// release, and the history with it first.
-	current := pulumi.All(rolledOut, releaseID, store.record.VersionId, releasedImage).ApplyT(func(vs []any) HistoryEntry {
-		return HistoryEntry{ID: vs[1].(string), Version: vs[2].(string), Image: vs[3].(string)}
+	current := pulumi.All(rolledOut, releaseID, store.record.VersionId, releasedImage).ApplyT(func(vs []any) hostconf.HistoryEntry {
+		return hostconf.HistoryEntry{ID: vs[1].(string), Version: vs[2].(string), Image: vs[3].(string)}
 	})
-	c.Version = current.ApplyT(func(e any) string { return e.(HistoryEntry).Image }).(pulumi.StringOutput)
-	c.Release = current.ApplyT(func(e any) map[string]string { return e.(HistoryEntry).Map() }).(pulumi.StringMapOutput)
+	c.Version = current.ApplyT(func(e any) string { return e.(hostconf.HistoryEntry).Image }).(pulumi.StringOutput)
+	c.Release = current.ApplyT(func(e any) map[string]string { return e.(hostconf.HistoryEntry).Map() }).(pulumi.StringMapOutput)
 	c.PreviousRelease = releaseID.ApplyT(func(id string) map[string]string {
 		prev, ok := history.Previous(id)
 		if !ok {
@@ -263,7 +264,7 @@ func New(ctx *pulumi.Context, name string, cfg config.App, in Inputs, opts ...pu
 		return prev.Map()
 	}).(pulumi.StringMapOutput)
 	newHistory := current.ApplyT(func(e any) string {
-		return history.After(e.(HistoryEntry), args.ReleasesKept).Fit(HistoryBytes).String()
+		return history.After(e.(hostconf.HistoryEntry), args.ReleasesKept).Fit(hostconf.HistoryBytes).String()
 	}).(pulumi.StringOutput)
 	if err := newReleaseHistory(ctx, name, args, newHistory, parent); err != nil {
 		return nil, err
@@ -363,13 +364,13 @@ func (c *Compute) newScaledHosts(ctx *pulumi.Context, name string, args Args, de
 // a load balancer the domain is not the host's: TLS ends at the load
 // balancer, and the host's proxy serves plain HTTP on app.hostPort, taking
 // the client's address and scheme from the load balancer's headers.
-func hostContainerSettings(args Args) ContainerSettings {
+func hostContainerSettings(args Args) hostconf.ContainerSettings {
 	app := args.App
 	domain, trusted := app.Domain, []string(nil)
 	if app.LoadBalanced() {
 		domain, trusted = "", []string{args.VpcCIDR}
 	}
-	return ContainerSettings{
+	return hostconf.ContainerSettings{
 		HostPort: app.HostPort, ContainerPort: app.ContainerPort, HealthCheckPath: app.HealthCheckPath,
 		HealthCheckTimeout: app.HealthCheckTimeout, HealthCheckInterval: app.HealthCheckInterval, HealthCheckRetries: app.HealthCheckRetries,
 		DrainSeconds: app.DrainSeconds, ProxyImage: app.ProxyImage, Domain: domain,

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
@@ -72,9 +73,9 @@ type outputs struct {
 const typeObject = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 // recordOf is the release record the run wrote.
-func recordOf(t *testing.T, m *pulumitest.Mocks) compute.ReleaseRecord {
+func recordOf(t *testing.T, m *pulumitest.Mocks) hostconf.ReleaseRecord {
 	t.Helper()
-	rec, err := compute.ParseReleaseRecord(m.Named(t, typeObject, "app-release").Str("content"))
+	rec, err := hostconf.ParseReleaseRecord(m.Named(t, typeObject, "app-release").Str("content"))
 	require.NoError(t, err)
 	return rec
 }
@@ -82,7 +83,7 @@ func recordOf(t *testing.T, m *pulumitest.Mocks) compute.ReleaseRecord {
 // settingsOf is the container settings the host is given for args.
 func settingsOf(t *testing.T, args compute.Args) string {
 	t.Helper()
-	s, err := compute.ContainerSettings{
+	s, err := hostconf.ContainerSettings{
 		HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath,
 		HealthCheckTimeout: args.HealthCheckTimeout, HealthCheckInterval: args.HealthCheckInterval, HealthCheckRetries: args.HealthCheckRetries,
 		DrainSeconds: args.DrainSeconds, ProxyImage: args.ProxyImage, Domain: args.Domain,
@@ -341,14 +342,14 @@ func TestUserDataHoldsNoSecrets(t *testing.T) {
 	for _, f := range doc.WriteFiles {
 		files[f.Path] = f.Content
 	}
-	host := strings.Split(files[compute.HostEnvPath], "\n")
+	host := strings.Split(files[hostconf.HostEnvPath], "\n")
 	assert.Contains(t, host, "DB_SECRET_ARN="+dbSecretArn)
 	assert.Contains(t, host, "APP_SECRET_ARN="+out.appSecretArn)
 	assert.Contains(t, host, "RELEASE_BUCKET="+out.releaseBucket)
 	assert.Contains(t, host, "RELEASE_KEY=release.json")
 	assert.Contains(t, host, "LOG_GROUP="+m.One(t, "aws:cloudwatch/logGroup:LogGroup").Outputs["name"].StringValue())
 	assert.NotContains(t, ud, "NODE_ENV", "the environment lives in the release record, not in user-data")
-	assert.Contains(t, files, compute.UnitPath)
+	assert.Contains(t, files, hostconf.UnitPath)
 	assert.Contains(t, doc.RunCmd, []string{"systemctl", "enable", "--now", "--no-block", "rds-app.service"})
 }
 
@@ -356,14 +357,14 @@ func TestImageRollout(t *testing.T) {
 	m, out := build(t, testArgs())
 	rec := recordOf(t, m)
 	appVersion := m.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
-	assert.Equal(t, compute.NewReleaseRecord(compute.Release{Image: pinnedImage, Container: settingsOf(t, testArgs())}, "db-v1", appVersion), rec,
+	assert.Equal(t, hostconf.NewReleaseRecord(hostconf.Release{Image: pinnedImage, Container: settingsOf(t, testArgs())}, "db-v1", appVersion), rec,
 		"the release: the image by its digest (never the tag alone), the container settings and both secrets' versions")
 	obj := m.Named(t, typeObject, "app-release")
-	assert.Equal(t, compute.ReleaseKey, obj.Str("key"))
+	assert.Equal(t, hostconf.ReleaseKey, obj.Str("key"))
 	assert.Equal(t, out.releaseBucket, obj.Str("bucket"))
 	assert.Equal(t, "application/json", obj.Str("contentType"))
 	var settings struct {
-		compute.ContainerSettings
+		hostconf.ContainerSettings
 		Proxy struct {
 			Admin struct{ Listen string } `json:"admin"`
 		} `json:"proxy"`
@@ -402,7 +403,7 @@ func TestImageRollout(t *testing.T) {
 	// first.
 	history := m.Named(t, "aws:ssm/parameter:Parameter", "app-release-history")
 	assert.Equal(t, "/rds-app/test/release-history", history.Str("name"))
-	assert.Equal(t, compute.ReleaseHistory{{ID: rec.ID, Version: recordVersion, Image: pinnedImage}}.String(), history.Str("insecureValue"))
+	assert.Equal(t, hostconf.ReleaseHistory{{ID: rec.ID, Version: recordVersion, Image: pinnedImage}}.String(), history.Str("insecureValue"))
 	assert.Contains(t, history.Request.GetDependencies(), urnOf(assoc), "only a release that rolled out joins the history")
 }
 

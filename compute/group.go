@@ -29,6 +29,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 
 	"github.com/rds-app/rds-app/config"
@@ -39,14 +40,6 @@ const (
 	// architectures: a launch template sets the root volume by naming it
 	// (an instance's root block device needs no name).
 	RootDeviceName = "/dev/xvda"
-	// ReleaseTag is the instance tag naming the version of the release
-	// record a host boots: it makes a new launch template version for
-	// every release, and the host reads it from its instance metadata
-	// (the template enables instance tags there).
-	ReleaseTag = "rds-app:release"
-	// ReleaseIDTag is the instance tag holding the release's ID
-	// (ReleaseDigest), for people and tools.
-	ReleaseIDTag = "rds-app:release-id"
 	// HostBootSeconds bounds a new host's way to a running container: EC2
 	// boot, cloud-init installing Docker, pulling the proxy and the
 	// application images.
@@ -218,7 +211,7 @@ func newGroup(ctx *pulumi.Context, name string, args Args, def hostDefinition, i
 		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
 			ec2.LaunchTemplateTagSpecificationArgs{
 				ResourceType: pulumi.String("instance"),
-				Tags:         pulumi.StringMap{"Name": hostName, ReleaseTag: in.recordVersion, ReleaseIDTag: in.releaseID},
+				Tags:         pulumi.StringMap{"Name": hostName, hostconf.ReleaseTag: in.recordVersion, hostconf.ReleaseIDTag: in.releaseID},
 			},
 			ec2.LaunchTemplateTagSpecificationArgs{
 				ResourceType: pulumi.String("volume"),

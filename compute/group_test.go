@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
@@ -60,7 +61,7 @@ func scaleArgs() compute.Args {
 // no domain, and the VPC's forwarded headers trusted.
 func scaleSettingsOf(t *testing.T, args compute.Args) string {
 	t.Helper()
-	s, err := compute.ContainerSettings{
+	s, err := hostconf.ContainerSettings{
 		HostPort: args.HostPort, ContainerPort: args.ContainerPort, HealthCheckPath: args.HealthCheckPath,
 		HealthCheckTimeout: args.HealthCheckTimeout, HealthCheckInterval: args.HealthCheckInterval, HealthCheckRetries: args.HealthCheckRetries,
 		DrainSeconds: args.DrainSeconds, ProxyImage: args.ProxyImage,
@@ -221,7 +222,7 @@ func TestLoadBalancerHTTPS(t *testing.T) {
 	assert.Equal(t, cert.Outputs["arn"].StringValue(), https.Str("certificateArn"))
 	assert.Contains(t, https.Request.GetPropertyDependencies()["certificateArn"].GetUrns(), urnOf(validation),
 		"the listener takes the certificate once it is issued")
-	assert.Equal(t, compute.HSTS, https.Str("routingHttpResponseStrictTransportSecurityHeaderValue"))
+	assert.Equal(t, hostconf.HSTS, https.Str("routingHttpResponseStrictTransportSecurityHeaderValue"))
 	assertForwards(t, https)
 
 	redirect := m.Named(t, typeListener, "app-http")
@@ -380,10 +381,10 @@ func TestLaunchTemplateIsTheSingleHost(t *testing.T) {
 	}
 	appVersion := scaled.One(t, "aws:secretsmanager/secretVersion:SecretVersion").Outputs["versionId"].StringValue()
 	rec := recordOf(t, scaled)
-	assert.Equal(t, compute.NewReleaseRecord(compute.Release{Image: pinnedImage, Container: scaleSettingsOf(t, scaleArgs())}, "db-v1", appVersion), rec)
+	assert.Equal(t, hostconf.NewReleaseRecord(hostconf.Release{Image: pinnedImage, Container: scaleSettingsOf(t, scaleArgs())}, "db-v1", appVersion), rec)
 	assert.Equal(t, map[string]map[string]string{
 		// The template version names the record version a host boots.
-		"instance": {"Name": "app-host", compute.ReleaseTag: scaled.Named(t, typeObject, "app-release").Outputs["versionId"].StringValue(), compute.ReleaseIDTag: rec.ID},
+		"instance": {"Name": "app-host", hostconf.ReleaseTag: scaled.Named(t, typeObject, "app-release").Outputs["versionId"].StringValue(), hostconf.ReleaseIDTag: rec.ID},
 		"volume":   {"Name": "app-host"},
 	}, tags)
 }
@@ -522,18 +523,18 @@ func TestReleaseTag(t *testing.T) {
 }
 
 func TestReleaseDigest(t *testing.T) {
-	r := compute.Release{Image: "repo:v1", Container: `{"a":1}`}
-	assert.Equal(t, compute.ReleaseDigest(r, "db1", "app1"), compute.ReleaseDigest(r, "db1", "app1"))
-	assert.Regexp(t, `^[0-9a-f]{32}$`, compute.ReleaseDigest(r, "db1", "app1"))
+	r := hostconf.Release{Image: "repo:v1", Container: `{"a":1}`}
+	assert.Equal(t, hostconf.ReleaseDigest(r, "db1", "app1"), hostconf.ReleaseDigest(r, "db1", "app1"))
+	assert.Regexp(t, `^[0-9a-f]{32}$`, hostconf.ReleaseDigest(r, "db1", "app1"))
 	for _, other := range []string{
-		compute.ReleaseDigest(compute.Release{Image: "repo:v2", Container: r.Container}, "db1", "app1"),
-		compute.ReleaseDigest(compute.Release{Image: r.Image, Container: `{"a":2}`}, "db1", "app1"),
-		compute.ReleaseDigest(r, "db2", "app1"),
-		compute.ReleaseDigest(r, "db1", "app2"),
+		hostconf.ReleaseDigest(hostconf.Release{Image: "repo:v2", Container: r.Container}, "db1", "app1"),
+		hostconf.ReleaseDigest(hostconf.Release{Image: r.Image, Container: `{"a":2}`}, "db1", "app1"),
+		hostconf.ReleaseDigest(r, "db2", "app1"),
+		hostconf.ReleaseDigest(r, "db1", "app2"),
 		// The same characters split differently are another release.
-		compute.ReleaseDigest(r, "db1app", "1"),
+		hostconf.ReleaseDigest(r, "db1app", "1"),
 	} {
-		assert.NotEqual(t, compute.ReleaseDigest(r, "db1", "app1"), other)
+		assert.NotEqual(t, hostconf.ReleaseDigest(r, "db1", "app1"), other)
 	}
 }
 
@@ -705,7 +706,7 @@ func releaseTagOf(t *testing.T, m *pulumitest.Mocks) string {
 	for _, spec := range m.One(t, typeTemplate).Input("tagSpecifications").ArrayValue() {
 		s := pulumitest.Unwrap(spec).ObjectValue()
 		if s["resourceType"].StringValue() == "instance" {
-			return pulumitest.Unwrap(pulumitest.Unwrap(s["tags"]).ObjectValue()[compute.ReleaseTag]).StringValue()
+			return pulumitest.Unwrap(pulumitest.Unwrap(s["tags"]).ObjectValue()[hostconf.ReleaseTag]).StringValue()
 		}
 	}
 	return ""

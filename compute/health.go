@@ -9,16 +9,8 @@ package compute
 import (
 	_ "embed"
 	"strings"
-)
 
-// Where the reporter lives on the host (what it publishes is
-// awsfacts.HealthMetricName).
-const (
-	HealthScriptPath  = "/usr/local/sbin/rds-app-health"
-	HealthServiceName = "rds-app-health.service"
-	HealthServicePath = "/etc/systemd/system/" + HealthServiceName
-	HealthTimerName   = "rds-app-health.timer"
-	HealthTimerPath   = "/etc/systemd/system/" + HealthTimerName
+	"github.com/rds-app/rds-app/compute/hostconf"
 )
 
 var (
@@ -40,11 +32,11 @@ func HealthNamespace(parameterPrefix string) string {
 // healthFiles are the reporter's files in user-data.
 func healthFiles() []writeFile {
 	return []writeFile{
-		{Path: HealthScriptPath, Owner: "root:root", Permissions: "0755", Content: healthScript},
-		{Path: HealthServicePath, Owner: "root:root", Permissions: "0644", Content: healthService},
-		{Path: HealthTimerPath, Owner: "root:root", Permissions: "0644", Content: healthTimer},
+		{Path: hostconf.HealthScriptPath, Owner: "root:root", Permissions: "0755", Content: healthScript},
+		{Path: hostconf.HealthServicePath, Owner: "root:root", Permissions: "0644", Content: healthService},
+		{Path: hostconf.HealthTimerPath, Owner: "root:root", Permissions: "0644", Content: healthTimer},
 	}
 }
 
 // healthStart starts the timer at boot, after the units are written.
-var healthStart = []string{"systemctl", "enable", "--now", HealthTimerName}
+var healthStart = []string{"systemctl", "enable", "--now", hostconf.HealthTimerName}

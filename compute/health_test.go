@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
@@ -29,27 +30,27 @@ func TestHealthReporterIsInstalledAndStarted(t *testing.T) {
 	for _, f := range doc.WriteFiles {
 		files[f.Path], perms[f.Path] = f.Content, f.Permissions
 	}
-	require.Contains(t, files, compute.HealthScriptPath)
-	assert.Equal(t, "0755", perms[compute.HealthScriptPath])
-	assert.True(t, strings.HasPrefix(files[compute.HealthScriptPath], "#!/bin/bash\n"))
+	require.Contains(t, files, hostconf.HealthScriptPath)
+	assert.Equal(t, "0755", perms[hostconf.HealthScriptPath])
+	assert.True(t, strings.HasPrefix(files[hostconf.HealthScriptPath], "#!/bin/bash\n"))
 
-	service := strings.Split(files[compute.HealthServicePath], "\n")
+	service := strings.Split(files[hostconf.HealthServicePath], "\n")
 	for _, line := range []string{
 		"Type=oneshot",
-		"EnvironmentFile=" + compute.HostEnvPath,
-		"ExecStart=" + compute.HealthScriptPath,
+		"EnvironmentFile=" + hostconf.HostEnvPath,
+		"ExecStart=" + hostconf.HealthScriptPath,
 	} {
 		assert.Contains(t, service, line)
 	}
 	for _, line := range service {
 		assert.NotContains(t, line, "StateDirectory", "the reporter keeps no state: it reads what serves from the host's live.json")
 	}
-	timer := strings.Split(files[compute.HealthTimerPath], "\n")
+	timer := strings.Split(files[hostconf.HealthTimerPath], "\n")
 	assert.Contains(t, timer, "OnCalendar=minutely", "one report in each one-minute period of the alarm")
 	assert.Contains(t, timer, "WantedBy=timers.target")
-	assert.Contains(t, doc.RunCmd, []string{"systemctl", "enable", "--now", compute.HealthTimerName})
+	assert.Contains(t, doc.RunCmd, []string{"systemctl", "enable", "--now", hostconf.HealthTimerName})
 
-	host := strings.Split(files[compute.HostEnvPath], "\n")
+	host := strings.Split(files[hostconf.HostEnvPath], "\n")
 	assert.Contains(t, host, "HEALTH_NAMESPACE=rds-app/test")
 	assert.Contains(t, host, "HEALTH_METRIC="+awsfacts.HealthMetricName)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 )
@@ -159,7 +160,7 @@ func newHostIdentity(ctx *pulumi.Context, name string, args Args, image awsfacts
 				Partition:          args.Partition,
 				SecretArns:         []string{vs[0].(string), vs[1].(string)},
 				KmsKeyArn:          vs[2].(string),
-				ReleaseRecordArn:   vs[3].(string) + "/" + ReleaseKey,
+				ReleaseRecordArn:   vs[3].(string) + "/" + hostconf.ReleaseKey,
 				LogGroupArn:        vs[4].(string),
 				PullRepositoryArns: pullRepositories(image, vs[6].(string)),
 				HealthNamespace:    HealthNamespace(args.ParameterPrefix),

@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 )
@@ -172,7 +173,7 @@ func newLoadBalancer(ctx *pulumi.Context, name string, args Args, parent pulumi.
 		DefaultActions:  forward,
 		// As the single host's proxy does: browsers that have been here
 		// over HTTPS never try plain HTTP again.
-		RoutingHttpResponseStrictTransportSecurityHeaderValue: pulumi.String(HSTS),
+		RoutingHttpResponseStrictTransportSecurityHeaderValue: pulumi.String(hostconf.HSTS),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating HTTPS listener: %w", err)

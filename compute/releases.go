@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 )
 
@@ -91,7 +92,7 @@ func newReleaseStore(ctx *pulumi.Context, name string, args Args, record pulumi.
 	// encrypted with the stack's key.
 	obj, err := s3.NewBucketObjectv2(ctx, name+"-release", &s3.BucketObjectv2Args{
 		Bucket:      bucket.ID(),
-		Key:         pulumi.String(ReleaseKey),
+		Key:         pulumi.String(hostconf.ReleaseKey),
 		Content:     record,
 		ContentType: pulumi.String("application/json"),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{versioning, encryption, private}))
@@ -125,8 +126,8 @@ const ReleaseHistoryDescription = "The releases of rds-app that rolled out, newe
 // anything is registered: which releases rolled out decides what a
 // rollback goes back to. No history yet (a new stack, or one from before
 // release records) is an empty one.
-func readReleaseHistory(ctx *pulumi.Context, prefix string) (ReleaseHistory, error) {
-	name := ReleaseHistoryName(prefix)
+func readReleaseHistory(ctx *pulumi.Context, prefix string) (hostconf.ReleaseHistory, error) {
+	name := hostconf.ReleaseHistoryName(prefix)
 	// By path, not by name: a path without the parameter is an empty list,
 	// not an error.
 	found, err := ssm.GetParametersByPath(ctx, &ssm.GetParametersByPathArgs{Path: prefix})
@@ -135,7 +136,7 @@ func readReleaseHistory(ctx *pulumi.Context, prefix string) (ReleaseHistory, err
 	}
 	for i, n := range found.Names {
 		if n == name && i < len(found.Values) {
-			h, err := ParseReleaseHistory(found.Values[i])
+			h, err := hostconf.ParseReleaseHistory(found.Values[i])
 			if err != nil {
 				return nil, fmt.Errorf("reading the release history %s: %w", name, err)
 			}
@@ -150,7 +151,7 @@ func readReleaseHistory(ctx *pulumi.Context, prefix string) (ReleaseHistory, err
 // it was.
 func newReleaseHistory(ctx *pulumi.Context, name string, args Args, value pulumi.StringOutput, parent pulumi.ResourceOption) error {
 	if _, err := ssm.NewParameter(ctx, name+"-release-history", &ssm.ParameterArgs{
-		Name:        pulumi.String(ReleaseHistoryName(args.ParameterPrefix)),
+		Name:        pulumi.String(hostconf.ReleaseHistoryName(args.ParameterPrefix)),
 		Description: pulumi.String(ReleaseHistoryDescription),
 		Type:        pulumi.String("String"),
 		Tier:        pulumi.String("Standard"),

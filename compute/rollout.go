@@ -6,15 +6,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rds-app/rds-app/compute/hostconf"
 )
-
-// Release is what a rollout brings to the container, apart from the
-// secrets' values: the image, with its digest (releaseImage), and the
-// container settings (JSON).
-type Release struct {
-	Image     string
-	Container string
-}
 
 // rolloutLogLines is how much of the unit's journal a failed rollout
 // prints: the deploy's own error, which names the log group, and the new
@@ -33,7 +26,7 @@ const rolloutLogLines = 80
 // runs it again.
 func RolloutCommand(image, releaseID, recordVersion string) string {
 	return fmt.Sprintf("systemctl try-reload-or-restart %s || { journalctl --unit %s --lines %d --no-pager --output cat; exit 1; } # release: %s (record version %s); image: %s",
-		UnitName, UnitName, rolloutLogLines, releaseID, recordVersion, image)
+		hostconf.UnitName, hostconf.UnitName, rolloutLogLines, releaseID, recordVersion, image)
 }
 
 // RolloutWaitSeconds bounds how long `pulumi up` waits for a rollout: the

@@ -20,50 +20,13 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"gopkg.in/yaml.v3"
 )
 
-// Paths on the host. The unit and the scripts refer to the same paths.
-const (
-	HostEnvPath       = "/etc/rds-app/host.env"
-	CABundlePath      = "/etc/rds-app/rds-ca-bundle.pem"
-	InstallScriptPath = "/usr/local/sbin/rds-app-install"
-	StartScriptPath   = "/usr/local/sbin/rds-app-start"
-	UnitName          = "rds-app.service"
-	UnitPath          = "/etc/systemd/system/" + UnitName
-	// RuntimeDir is where the unit's RuntimeDirectory= puts the container's
-	// env file: /run is tmpfs, and the directory is root-only.
-	RuntimeDir = "/run/rds-app"
-	// EnvFilePath holds the container's secrets while the unit runs.
-	EnvFilePath = RuntimeDir + "/app.env"
-	// PlainEnvFilePath holds the container's plain variables while the
-	// unit runs.
-	PlainEnvFilePath = RuntimeDir + "/plain.env"
-	// ContainerCAPath is where the container sees the RDS CA bundle.
-	ContainerCAPath = "/etc/rds-app/rds-ca-bundle.pem"
-	// ContainerName is the prefix of the application's containers' names:
-	// app-blue and app-green, one per slot.
-	ContainerName = "app"
-	// ProxyName is the prefix of the proxy's containers' names: proxy-a
-	// and proxy-b, which take turns when the proxy's image changes.
-	ProxyName = "proxy"
-	// StateDir holds what serves (a reboot brings it back) and the proxy's
-	// certificates; the unit's StateDirectory= makes it, root only.
-	StateDir = "/var/lib/rds-app"
-	// maxUserDataBytes is EC2's limit for user-data.
-	maxUserDataBytes = 16 * 1024
-)
-
-// Paths of the deploys on the host.
-const (
-	// SwapScriptPath is beside StartScriptPath, where the start script
-	// finds it.
-	SwapScriptPath = "/usr/local/sbin/rds-app-swap"
-	// SysctlPath holds the host's kernel settings; systemd-sysctl applies
-	// it at every boot, cloud-init at the first.
-	SysctlPath = "/etc/sysctl.d/90-rds-app.conf"
-)
+// maxUserDataBytes is EC2's limit for user-data.
+const maxUserDataBytes = 16 * 1024
 
 var (
 	//go:embed files/rds-app-start.sh
@@ -108,20 +71,20 @@ func (s HostSettings) HostEnv() (string, error) {
 		{"DB_SECRET_ARN", s.DatabaseSecretArn},
 		{"APP_SECRET_ARN", s.AppSecretArn},
 		{"RELEASE_BUCKET", s.ReleaseBucket},
-		{"RELEASE_KEY", ReleaseKey},
-		{"RELEASE_TAG", ReleaseTag},
+		{"RELEASE_KEY", hostconf.ReleaseKey},
+		{"RELEASE_TAG", hostconf.ReleaseTag},
 		{"LOG_GROUP", s.LogGroup},
-		{"CA_BUNDLE", CABundlePath},
+		{"CA_BUNDLE", hostconf.CABundlePath},
 		{"CA_BUNDLE_URL", CABundleURL(s.Region)},
-		{"CONTAINER_CA_PATH", ContainerCAPath},
-		{"CONTAINER_NAME", ContainerName},
+		{"CONTAINER_CA_PATH", hostconf.ContainerCAPath},
+		{"CONTAINER_NAME", hostconf.ContainerName},
 		{"HEALTH_NAMESPACE", s.HealthNamespace},
 		{"HEALTH_METRIC", awsfacts.HealthMetricName},
-		{"PROXY_NAME", ProxyName},
-		{"STATE_DIR", StateDir},
+		{"PROXY_NAME", hostconf.ProxyName},
+		{"STATE_DIR", hostconf.StateDir},
 	}
 	var b strings.Builder
-	b.WriteString("# rds-app host settings, read by " + UnitName + ". No secrets here.\n")
+	b.WriteString("# rds-app host settings, read by " + hostconf.UnitName + ". No secrets here.\n")
 	for _, kv := range vars {
 		if !hostEnvValueRE.MatchString(kv[1]) {
 			return "", fmt.Errorf("host setting %s has an unusable value %q", kv[0], kv[1])
@@ -151,19 +114,19 @@ func RenderUserData(s HostSettings) (string, error) {
 	}
 	doc := cloudConfig{
 		WriteFiles: []writeFile{
-			{Path: HostEnvPath, Owner: "root:root", Permissions: "0644", Content: hostEnv},
-			{Path: InstallScriptPath, Owner: "root:root", Permissions: "0755", Content: installScript},
-			{Path: StartScriptPath, Owner: "root:root", Permissions: "0755", Content: startScript},
-			{Path: SwapScriptPath, Owner: "root:root", Permissions: "0755", Content: swapScript},
-			{Path: UnitPath, Owner: "root:root", Permissions: "0644", Content: unitFile},
-			{Path: SysctlPath, Owner: "root:root", Permissions: "0644", Content: sysctlFile},
+			{Path: hostconf.HostEnvPath, Owner: "root:root", Permissions: "0644", Content: hostEnv},
+			{Path: hostconf.InstallScriptPath, Owner: "root:root", Permissions: "0755", Content: installScript},
+			{Path: hostconf.StartScriptPath, Owner: "root:root", Permissions: "0755", Content: startScript},
+			{Path: hostconf.SwapScriptPath, Owner: "root:root", Permissions: "0755", Content: swapScript},
+			{Path: hostconf.UnitPath, Owner: "root:root", Permissions: "0644", Content: unitFile},
+			{Path: hostconf.SysctlPath, Owner: "root:root", Permissions: "0644", Content: sysctlFile},
 		},
 		// --no-block: the unit may wait a long time for the database, and
 		// cloud-init must finish booting meanwhile.
 		RunCmd: [][]string{
-			{"sysctl", "-p", SysctlPath},
+			{"sysctl", "-p", hostconf.SysctlPath},
 			{"systemctl", "daemon-reload"},
-			{"systemctl", "enable", "--now", "--no-block", UnitName},
+			{"systemctl", "enable", "--now", "--no-block", hostconf.UnitName},
 			healthStart,
 		},
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -46,7 +47,7 @@ func TestRenderUserData(t *testing.T) {
 	doc, files := parseUserData(t, out)
 	assert.Len(t, files, 6+len(healthFiles()))
 
-	host := files[HostEnvPath]
+	host := files[hostconf.HostEnvPath]
 	assert.Equal(t, "0644", host.Permissions)
 	for _, line := range []string{
 		"AWS_REGION=eu-west-1",
@@ -72,20 +73,20 @@ func TestRenderUserData(t *testing.T) {
 	for _, absent := range []string{"HOST_PORT", "CONTAINER_PORT", "NODE_ENV", "environment"} {
 		assert.NotContains(t, host.Content, absent)
 	}
-	assert.Equal(t, startScript, files[StartScriptPath].Content)
-	assert.Equal(t, "0755", files[StartScriptPath].Permissions)
-	assert.Equal(t, swapScript, files[SwapScriptPath].Content)
-	assert.Equal(t, "0755", files[SwapScriptPath].Permissions)
-	assert.Equal(t, installScript, files[InstallScriptPath].Content)
-	assert.Equal(t, "0755", files[InstallScriptPath].Permissions)
-	assert.Equal(t, unitFile, files[UnitPath].Content)
+	assert.Equal(t, startScript, files[hostconf.StartScriptPath].Content)
+	assert.Equal(t, "0755", files[hostconf.StartScriptPath].Permissions)
+	assert.Equal(t, swapScript, files[hostconf.SwapScriptPath].Content)
+	assert.Equal(t, "0755", files[hostconf.SwapScriptPath].Permissions)
+	assert.Equal(t, installScript, files[hostconf.InstallScriptPath].Content)
+	assert.Equal(t, "0755", files[hostconf.InstallScriptPath].Permissions)
+	assert.Equal(t, unitFile, files[hostconf.UnitPath].Content)
 	for _, f := range files {
 		assert.Equal(t, "root:root", f.Owner, f.Path)
 	}
-	assert.Equal(t, [][]string{{"sysctl", "-p", SysctlPath}, {"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "--no-block", "rds-app.service"},
+	assert.Equal(t, [][]string{{"sysctl", "-p", hostconf.SysctlPath}, {"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "--no-block", "rds-app.service"},
 		{"systemctl", "enable", "--now", "rds-app-health.timer"}}, doc.RunCmd, "the kernel settings hold before the first deploy")
-	assert.Equal(t, sysctlFile, files[SysctlPath].Content)
-	assert.Equal(t, "0644", files[SysctlPath].Permissions)
+	assert.Equal(t, sysctlFile, files[hostconf.SysctlPath].Content)
+	assert.Equal(t, "0644", files[hostconf.SysctlPath].Permissions)
 	assert.Contains(t, strings.Split(sysctlFile, "\n"), "net.ipv4.tcp_migrate_req = 1", "a reload of the proxy must not reset waiting connections")
 	encoded, err := EncodeUserData(out)
 	require.NoError(t, err)
@@ -106,18 +107,18 @@ func TestRenderUserData(t *testing.T) {
 func TestUnitFile(t *testing.T) {
 	lines := strings.Split(unitFile, "\n")
 	for _, want := range []string{
-		"EnvironmentFile=" + HostEnvPath,
-		"ExecStartPre=" + InstallScriptPath,
-		"ExecStart=" + StartScriptPath + " boot",
-		"ExecReload=" + StartScriptPath + " deploy",
-		"ExecStop=-" + SwapScriptPath + " stop",
-		"StateDirectory=" + strings.TrimPrefix(StateDir, "/var/lib/"),
+		"EnvironmentFile=" + hostconf.HostEnvPath,
+		"ExecStartPre=" + hostconf.InstallScriptPath,
+		"ExecStart=" + hostconf.StartScriptPath + " boot",
+		"ExecReload=" + hostconf.StartScriptPath + " deploy",
+		"ExecStop=-" + hostconf.SwapScriptPath + " stop",
+		"StateDirectory=" + strings.TrimPrefix(hostconf.StateDir, "/var/lib/"),
 		"StateDirectoryMode=0700",
 		"Type=oneshot",
 		"RemainAfterExit=yes",
 		"Restart=on-failure",
 		"StartLimitIntervalSec=0",
-		"RuntimeDirectory=" + strings.TrimPrefix(RuntimeDir, "/run/"),
+		"RuntimeDirectory=" + strings.TrimPrefix(hostconf.RuntimeDir, "/run/"),
 		"RuntimeDirectoryMode=0700",
 		"WantedBy=multi-user.target",
 		"After=network-online.target docker.service",
@@ -125,16 +126,16 @@ func TestUnitFile(t *testing.T) {
 		assert.Contains(t, lines, want)
 	}
 	// The start script writes the env file into the unit's runtime directory.
-	assert.Contains(t, startScript, "runtime_dir=${RUNTIME_DIRECTORY:-"+RuntimeDir+"}")
-	assert.Contains(t, startScript, "env_file=$runtime_dir/"+strings.TrimPrefix(EnvFilePath, RuntimeDir+"/"))
-	assert.Contains(t, startScript, "plain_env_file=$runtime_dir/"+strings.TrimPrefix(PlainEnvFilePath, RuntimeDir+"/"))
+	assert.Contains(t, startScript, "runtime_dir=${RUNTIME_DIRECTORY:-"+hostconf.RuntimeDir+"}")
+	assert.Contains(t, startScript, "env_file=$runtime_dir/"+strings.TrimPrefix(hostconf.EnvFilePath, hostconf.RuntimeDir+"/"))
+	assert.Contains(t, startScript, "plain_env_file=$runtime_dir/"+strings.TrimPrefix(hostconf.PlainEnvFilePath, hostconf.RuntimeDir+"/"))
 	assert.Contains(t, startScript, `chmod 0600 "$tmp"`)
 	// The start script finds the swap script beside itself.
-	assert.Equal(t, path.Dir(StartScriptPath), path.Dir(SwapScriptPath))
-	assert.Equal(t, "rds-app-swap", path.Base(SwapScriptPath))
+	assert.Equal(t, path.Dir(hostconf.StartScriptPath), path.Dir(hostconf.SwapScriptPath))
+	assert.Equal(t, "rds-app-swap", path.Base(hostconf.SwapScriptPath))
 	assert.Contains(t, startScript, "swap=${BASH_SOURCE[0]%/*}/rds-app-swap")
 	// The swap script points the upstream the proxy's configuration marks.
-	assert.Contains(t, swapScript, `select(.["@id"]? == "`+UpstreamID+`")`)
+	assert.Contains(t, swapScript, `select(.["@id"]? == "`+hostconf.UpstreamID+`")`)
 }
 
 func TestRenderUserDataRejectsUnusableValues(t *testing.T) {
@@ -146,8 +147,8 @@ func TestRenderUserDataRejectsUnusableValues(t *testing.T) {
 }
 
 // testContainer is container settings as the program makes them.
-func testContainer() ContainerSettings {
-	return ContainerSettings{HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/healthz",
+func testContainer() hostconf.ContainerSettings {
+	return hostconf.ContainerSettings{HostPort: 80, ContainerPort: 1337, HealthCheckPath: "/healthz",
 		HealthCheckTimeout: 120, HealthCheckInterval: 2, HealthCheckRetries: 10, DrainSeconds: 10,
 		ProxyImage: "public.ecr.aws/docker/library/caddy:2.11.4", SlotPorts: [2]int{18001, 18002}, ProxyAdminPort: 2019}
 }
@@ -177,12 +178,12 @@ func TestContainerSettings(t *testing.T) {
 	_, err = bad.JSON()
 	assert.Error(t, err)
 
-	for name, change := range map[string]func(*ContainerSettings){
-		"slot on the proxy's port": func(s *ContainerSettings) { s.SlotPorts[1] = s.HostPort },
-		"slot on the admin port":   func(s *ContainerSettings) { s.SlotPorts[0] = s.ProxyAdminPort },
-		"one port for both slots":  func(s *ContainerSettings) { s.SlotPorts[1] = s.SlotPorts[0] },
-		"no drain":                 func(s *ContainerSettings) { s.DrainSeconds = 0 },
-		"no admin port":            func(s *ContainerSettings) { s.ProxyAdminPort = 0 },
+	for name, change := range map[string]func(*hostconf.ContainerSettings){
+		"slot on the proxy's port": func(s *hostconf.ContainerSettings) { s.SlotPorts[1] = s.HostPort },
+		"slot on the admin port":   func(s *hostconf.ContainerSettings) { s.SlotPorts[0] = s.ProxyAdminPort },
+		"one port for both slots":  func(s *hostconf.ContainerSettings) { s.SlotPorts[1] = s.SlotPorts[0] },
+		"no drain":                 func(s *hostconf.ContainerSettings) { s.DrainSeconds = 0 },
+		"no admin port":            func(s *hostconf.ContainerSettings) { s.ProxyAdminPort = 0 },
 	} {
 		bad := testContainer()
 		change(&bad)
@@ -196,9 +197,9 @@ func TestContainerSettings(t *testing.T) {
 // either secret's version (through the release's ID), and with nothing
 // else.
 func TestRolloutCommandFollowsEverythingTheContainerSees(t *testing.T) {
-	base := Release{Image: "nginx:1", Container: `{"hostPort":80}`}
-	command := func(r Release, db, app string) string {
-		rec := NewReleaseRecord(r, db, app)
+	base := hostconf.Release{Image: "nginx:1", Container: `{"hostPort":80}`}
+	command := func(r hostconf.Release, db, app string) string {
+		rec := hostconf.NewReleaseRecord(r, db, app)
 		text, err := rec.JSON()
 		require.NoError(t, err)
 		return RolloutCommand(r.Image, rec.ID, "ver-"+text[:0]+rec.ID[:8])
@@ -207,8 +208,8 @@ func TestRolloutCommandFollowsEverythingTheContainerSees(t *testing.T) {
 	assert.Regexp(t, `^systemctl try-reload-or-restart rds-app\.service \|\| \{ journalctl --unit rds-app\.service --lines 80 --no-pager --output cat; exit 1; \} # release: [0-9a-f]{32} \(record version ver-[0-9a-f]{8}\); image: nginx:1$`, cmd)
 	assert.Equal(t, cmd, command(base, "db-v1", "app-v1"), "the same release is the same command")
 	for name, other := range map[string]string{
-		"image":              command(Release{Image: "nginx:2", Container: base.Container}, "db-v1", "app-v1"),
-		"container settings": command(Release{Image: base.Image, Container: `{"hostPort":8080}`}, "db-v1", "app-v1"),
+		"image":              command(hostconf.Release{Image: "nginx:2", Container: base.Container}, "db-v1", "app-v1"),
+		"container settings": command(hostconf.Release{Image: base.Image, Container: `{"hostPort":8080}`}, "db-v1", "app-v1"),
 		"database secret":    command(base, "db-v2", "app-v1"),
 		"app secret":         command(base, "db-v1", "app-v2"),
 	} {

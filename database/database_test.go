@@ -15,6 +15,7 @@ import (
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/database"
 	"github.com/rds-app/rds-app/internal/awsfacts"
+	"github.com/rds-app/rds-app/internal/dbsecret"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 )
@@ -139,7 +140,7 @@ func TestMasterPassword(t *testing.T) {
 	pw := m.One(t, "random:index/randomPassword:RandomPassword")
 	assert.GreaterOrEqual(t, pw.Input("length").NumberValue(), 32.0)
 	assert.True(t, pw.Input("special").BoolValue())
-	assert.Equal(t, database.PasswordSpecials, pw.Str("overrideSpecial"))
+	assert.Equal(t, dbsecret.PasswordSpecials, pw.Str("overrideSpecial"))
 	for _, k := range []string{"upper", "lower", "numeric"} {
 		assert.True(t, pw.Input(k).BoolValue(), k)
 	}

@@ -8,25 +8,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/rds-app/rds-app/config"
+	"github.com/rds-app/rds-app/internal/dbsecret"
 )
 
-// The master password alphabet. RDS refuses "/", "@", '"' and space in a
-// master password; anything outside RFC 3986's unreserved set would need
-// percent-encoding in a postgres:// URL and quoting in shells and env files.
-// So the password uses letters, digits and the four unreserved specials
-// only, and makes up for the smaller alphabet with length (40 characters
-// from 66 symbols is about 240 bits).
-const (
-	// PasswordLength is the master password length.
-	PasswordLength = 40
-	// PasswordSpecials are the only non-alphanumeric characters used.
-	PasswordSpecials = "-_.~"
-)
-
-// PasswordAlphabet is every character the generated password can contain.
-func PasswordAlphabet() string {
-	return "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz" + "0123456789" + PasswordSpecials
-}
+// The master password's alphabet and length are dbsecret's (PasswordLength,
+// PasswordSpecials, PasswordAlphabet), beside the secret that holds it.
 
 // newPassword generates the master password. database.passwordVersion is
 // its only keeper: a new version makes a new password, which RDS applies to
@@ -36,12 +22,12 @@ func PasswordAlphabet() string {
 // renews the identifier.
 func newPassword(ctx *pulumi.Context, name string, args Args, parent pulumi.ResourceOption) (*random.RandomPassword, error) {
 	pwArgs := &random.RandomPasswordArgs{
-		Length:          pulumi.Int(PasswordLength),
+		Length:          pulumi.Int(dbsecret.PasswordLength),
 		Upper:           pulumi.Bool(true),
 		Lower:           pulumi.Bool(true),
 		Numeric:         pulumi.Bool(true),
 		Special:         pulumi.Bool(true),
-		OverrideSpecial: pulumi.String(PasswordSpecials),
+		OverrideSpecial: pulumi.String(dbsecret.PasswordSpecials),
 		MinUpper:        pulumi.Int(1),
 		MinLower:        pulumi.Int(1),
 		MinNumeric:      pulumi.Int(1),

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/program"
@@ -53,8 +54,8 @@ func runDev(t *testing.T, p program.Program, params map[string]string, app map[s
 	return outputs, history, nil
 }
 
-func entry(c string) compute.HistoryEntry {
-	return compute.HistoryEntry{ID: strings.Repeat(c, 32), Version: "ver-" + c, Image: "nginx:" + c + "@sha256:" + strings.Repeat(c, 64)}
+func entry(c string) hostconf.HistoryEntry {
+	return hostconf.HistoryEntry{ID: strings.Repeat(c, 32), Version: "ver-" + c, Image: "nginx:" + c + "@sha256:" + strings.Repeat(c, 64)}
 }
 
 // TestReleaseHistory: the program reads the history the last `pulumi up`
@@ -63,25 +64,25 @@ func entry(c string) compute.HistoryEntry {
 // configured release first, app.releasesKept at most.
 func TestReleaseHistory(t *testing.T) {
 	b, a := entry("b"), entry("a")
-	before := compute.ReleaseHistory{b, a}.String()
+	before := hostconf.ReleaseHistory{b, a}.String()
 	out, history, err := runDev(t, program.Offline, map[string]string{historyParameter: before, "/rds-app/dev/other": "x"}, nil)
 	require.NoError(t, err)
 	current := out["release"].(map[string]string)
 	assert.Equal(t, b.Map(), out["previousRelease"], "a rollback goes back to the release that rolled out last")
-	now := compute.HistoryEntry{ID: current["id"], Version: current["version"], Image: current["image"]}
-	assert.Equal(t, compute.ReleaseHistory{now, b, a}.String(), history)
+	now := hostconf.HistoryEntry{ID: current["id"], Version: current["version"], Image: current["image"]}
+	assert.Equal(t, hostconf.ReleaseHistory{now, b, a}.String(), history)
 
 	// The configured release already rolled out (a `pulumi up` without a
 	// change): the previous one is the one before it.
-	out, history, err = runDev(t, program.Offline, map[string]string{historyParameter: compute.ReleaseHistory{now, b, a}.String()}, nil)
+	out, history, err = runDev(t, program.Offline, map[string]string{historyParameter: hostconf.ReleaseHistory{now, b, a}.String()}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, b.Map(), out["previousRelease"])
-	assert.Equal(t, compute.ReleaseHistory{now, b, a}.String(), history, "unchanged")
+	assert.Equal(t, hostconf.ReleaseHistory{now, b, a}.String(), history, "unchanged")
 
 	// app.releasesKept bounds the history.
 	_, history, err = runDev(t, program.Offline, map[string]string{historyParameter: before}, map[string]any{"releasesKept": 2})
 	require.NoError(t, err)
-	assert.Equal(t, compute.ReleaseHistory{now, b}.String(), history)
+	assert.Equal(t, hostconf.ReleaseHistory{now, b}.String(), history)
 
 	// A history that is not one stops the program before anything is
 	// registered, naming the parameter.

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	rdsconfig "github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
@@ -257,10 +258,10 @@ func assertMirrorsConfig(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	assert.Equal(t, cfg.App.InstanceType, def.InstanceType)
 	record, _ := stacktest.ReleaseRecordOf(t, m)
 	assert.Equal(t, stacktest.ReleaseImage(t, cfg.App.Image), record.Image, "the host pulls app.image by its digest")
-	var container compute.ContainerSettings
+	var container hostconf.ContainerSettings
 	require.NoError(t, json.Unmarshal(record.Settings, &container))
 	a := cfg.App
-	want := compute.ContainerSettings{HostPort: a.HostPort, ContainerPort: a.ContainerPort, HealthCheckPath: a.HealthCheckPath,
+	want := hostconf.ContainerSettings{HostPort: a.HostPort, ContainerPort: a.ContainerPort, HealthCheckPath: a.HealthCheckPath,
 		HealthCheckTimeout: a.HealthCheckTimeout, HealthCheckInterval: a.HealthCheckInterval, HealthCheckRetries: a.HealthCheckRetries,
 		DrainSeconds: a.DrainSeconds, ProxyImage: a.ProxyImage, Domain: a.Domain,
 		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: a.Environment}

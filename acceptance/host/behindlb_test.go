@@ -26,7 +26,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
@@ -65,7 +65,7 @@ func TestProxyKeepsTheLoadBalancersHeaders(t *testing.T) {
 			handler["trusted_proxies"] = trusted
 		}
 		upstream := handler["upstreams"].([]any)[0].(map[string]any)
-		require.Equal(t, compute.UpstreamID, upstream["@id"])
+		require.Equal(t, hostconf.UpstreamID, upstream["@id"])
 		upstream["dial"] = strings.TrimPrefix(app.URL, "http://")
 
 		dir := t.TempDir()

@@ -27,7 +27,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rds-app/rds-app/database"
 	"github.com/rds-app/rds-app/internal/dbsecret"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
@@ -178,13 +177,13 @@ func containerVars(t *testing.T, moto *testenv.Moto, boot hostBoot, port int, pa
 // redrawing keeps the draw uniform over the passwords that are kept.
 func masterPassword(t testing.TB) string {
 	t.Helper()
-	alphabet := database.PasswordAlphabet()
+	alphabet := dbsecret.PasswordAlphabet()
 	classes := []string{"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz", "0123456789"}
-	for _, special := range database.PasswordSpecials {
+	for _, special := range dbsecret.PasswordSpecials {
 		classes = append(classes, string(special))
 	}
 	for attempt := 0; attempt < 10000; attempt++ {
-		pw := make([]byte, database.PasswordLength)
+		pw := make([]byte, dbsecret.PasswordLength)
 		for i := range pw {
 			n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
 			require.NoError(t, err)

@@ -27,7 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
-	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
@@ -43,7 +43,7 @@ func storeRelease(t testing.TB, m *testenv.Moto, boot hostBoot, image, settings,
 	dbVersion, appVersion := m.SecretVersion(t, dbArn), m.SecretVersion(t, appArn)
 	require.NotEmpty(t, dbVersion, "the database secret has no value to record")
 	require.NotEmpty(t, appVersion, "the application secret has no value to record")
-	text, err := compute.NewReleaseRecord(compute.Release{Image: image, Container: settings}, dbVersion, appVersion).JSON()
+	text, err := hostconf.NewReleaseRecord(hostconf.Release{Image: image, Container: settings}, dbVersion, appVersion).JSON()
 	require.NoError(t, err)
 	return putRecord(t, m, boot, text)
 }
@@ -65,7 +65,7 @@ func putRelease(t testing.TB, m *testenv.Moto, boot hostBoot, image, settings, d
 // localPorts gives settings ports of their own: the proxy's, its admin
 // API's and the slots', so that tests run side by side and as any user.
 // Health checks run every second.
-func localPorts(t testing.TB, s *compute.ContainerSettings) {
+func localPorts(t testing.TB, s *hostconf.ContainerSettings) {
 	t.Helper()
 	ports := testenv.FreePorts(t, 4)
 	s.HostPort, s.ProxyAdminPort = ports[0], ports[1]
@@ -76,7 +76,7 @@ func localPorts(t testing.TB, s *compute.ContainerSettings) {
 // localSettings is settings JSON with localPorts.
 func localSettings(t testing.TB, settings string) string {
 	t.Helper()
-	var s compute.ContainerSettings
+	var s hostconf.ContainerSettings
 	require.NoError(t, json.Unmarshal([]byte(settings), &s))
 	localPorts(t, &s)
 	out, err := s.JSON()
@@ -111,9 +111,9 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 		require.NoError(t, r.Err)
 		files := hostFiles(t, stacktest.UserDataOf(t, r))
 		boot := hostBoot{
-			StartScript:  files[compute.StartScriptPath].Content,
-			SwapScript:   files[compute.SwapScriptPath].Content,
-			Sysctl:       files[compute.SysctlPath].Content,
+			StartScript:  files[hostconf.StartScriptPath].Content,
+			SwapScript:   files[hostconf.SwapScriptPath].Content,
+			Sysctl:       files[hostconf.SysctlPath].Content,
 			Container:    recordSettings(t, r),
 			HostEnv:      map[string]string{},
 			InstanceType: stacktest.HostDefinitionOf(t, r.Mocks).InstanceType,
@@ -121,7 +121,7 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 		require.NotEmpty(t, boot.Container)
 		require.NotEmpty(t, boot.StartScript)
 		require.NotEmpty(t, boot.SwapScript)
-		sc := bufio.NewScanner(strings.NewReader(files[compute.HostEnvPath].Content))
+		sc := bufio.NewScanner(strings.NewReader(files[hostconf.HostEnvPath].Content))
 		for sc.Scan() {
 			line := sc.Text()
 			if line == "" || strings.HasPrefix(line, "#") {

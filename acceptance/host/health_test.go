@@ -25,7 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
-	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/stacktest"
@@ -51,12 +51,12 @@ func devHealthReporter(t *testing.T) healthReporter {
 	require.NoError(t, r.Err)
 	files := hostFiles(t, stacktest.UserDataOf(t, r))
 	env := map[string]string{}
-	for _, line := range strings.Split(files[compute.HostEnvPath].Content, "\n") {
+	for _, line := range strings.Split(files[hostconf.HostEnvPath].Content, "\n") {
 		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
 			env[k] = v
 		}
 	}
-	return healthReporter{script: files[compute.HealthScriptPath].Content, hostEnv: env, run: r}
+	return healthReporter{script: files[hostconf.HealthScriptPath].Content, hostEnv: env, run: r}
 }
 
 // reportRun is one run of the reporter.
@@ -173,7 +173,7 @@ func liveState(t *testing.T, settings string) string {
 // given port and health check path.
 func servingHealthSettings(t *testing.T, port int, path string) string {
 	t.Helper()
-	settings, err := compute.ContainerSettings{HostPort: port, ContainerPort: 80, HealthCheckPath: path, HealthCheckTimeout: 120, HealthCheckInterval: 2,
+	settings, err := hostconf.ContainerSettings{HostPort: port, ContainerPort: 80, HealthCheckPath: path, HealthCheckTimeout: 120, HealthCheckInterval: 2,
 		HealthCheckRetries: 10, DrainSeconds: 10, ProxyImage: "public.ecr.aws/docker/library/caddy:2.11.4",
 		SlotPorts: awsfacts.AppSlotPorts, ProxyAdminPort: awsfacts.ProxyAdminPort, Environment: map[string]string{"A": "b"}}.JSON()
 	require.NoError(t, err)
@@ -323,7 +323,7 @@ func TestHealthReporterPublishesWhereTheAlarmLooks(t *testing.T) {
 			r := stacktest.RunProgram(t, s.Name, s.Config)
 			require.NoError(t, r.Err)
 			files := hostFiles(t, stacktest.UserDataOf(t, r))
-			host := strings.Split(files[compute.HostEnvPath].Content, "\n")
+			host := strings.Split(files[hostconf.HostEnvPath].Content, "\n")
 			alarm := r.Mocks.Named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "ops-app-health")
 			assert.Contains(t, host, "HEALTH_NAMESPACE="+alarm.Str("namespace"))
 			assert.Contains(t, host, "HEALTH_METRIC="+alarm.Str("metricName"))

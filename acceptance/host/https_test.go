@@ -28,7 +28,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
@@ -78,7 +78,7 @@ func startHTTPSProxy(t *testing.T, cfg map[string]any, upstream string) httpsPro
 	route := server["routes"].([]any)[0].(map[string]any)
 	handlers := route["handle"].([]any)
 	up := handlers[len(handlers)-1].(map[string]any)["upstreams"].([]any)[0].(map[string]any)
-	require.Equal(t, compute.UpstreamID, up["@id"])
+	require.Equal(t, hostconf.UpstreamID, up["@id"])
 	up["dial"] = upstream
 	policy := apps["tls"].(map[string]any)["automation"].(map[string]any)["policies"].([]any)[0].(map[string]any)
 	require.Equal(t, "acme", policy["issuers"].([]any)[0].(map[string]any)["module"])
@@ -155,7 +155,7 @@ func TestProxyServesHTTPS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, fmt.Sprintf("app saw %s:%d https", domain, p.HTTPSPort), string(body), "the application is reached over TLS, told it was HTTPS")
-	assert.Equal(t, compute.HSTS, resp.Header.Get("Strict-Transport-Security"))
+	assert.Equal(t, hostconf.HSTS, resp.Header.Get("Strict-Transport-Security"))
 	assert.Equal(t, []string{domain}, resp.TLS.PeerCertificates[0].DNSNames)
 
 	resp, err = p.Client.Get(fmt.Sprintf("http://%s:%d/page?x=1", domain, p.HTTPPort))

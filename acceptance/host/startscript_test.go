@@ -31,7 +31,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
-	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
@@ -118,9 +118,9 @@ func devBoot(t *testing.T) hostBoot {
 
 // baseSettings is the boot's container settings with ports of the test's
 // own (localPorts) and testPlainEnv.
-func baseSettings(t *testing.T, boot hostBoot) compute.ContainerSettings {
+func baseSettings(t *testing.T, boot hostBoot) hostconf.ContainerSettings {
 	t.Helper()
-	var s compute.ContainerSettings
+	var s hostconf.ContainerSettings
 	require.NoError(t, json.Unmarshal([]byte(boot.Container), &s))
 	localPorts(t, &s)
 	s.Environment = testPlainEnv
@@ -143,7 +143,7 @@ func containerSettings(t *testing.T, boot hostBoot, containerPort int) string {
 func appRuns(r scriptRun) [][]string {
 	var out [][]string
 	for _, argv := range r.Find("docker", "run") {
-		if name := flagValues(argv, "--name"); len(name) == 1 && strings.HasPrefix(name[0], compute.ContainerName+"-") {
+		if name := flagValues(argv, "--name"); len(name) == 1 && strings.HasPrefix(name[0], hostconf.ContainerName+"-") {
 			out = append(out, argv)
 		}
 	}
@@ -548,12 +548,12 @@ func TestStartScriptBootsTheReleaseItsTagNames(t *testing.T) {
 	require.NotEqual(t, releaseA, releaseB)
 
 	s := f.sandbox(t, nil)
-	s.IMDS.Tag(compute.ReleaseTag, releaseA)
+	s.IMDS.Tag(hostconf.ReleaseTag, releaseA)
 	s.Args = []string{"boot"}
 	run := s.Run()
 	require.NoError(t, run.Err, run.Output)
 	assert.Contains(t, run.Output, "deploying version "+releaseA+" of s3://"+f.boot.HostEnv["RELEASE_BUCKET"]+"/"+f.boot.HostEnv["RELEASE_KEY"]+
-		", the release this host's launch template names (instance tag "+compute.ReleaseTag+")")
+		", the release this host's launch template names (instance tag "+hostconf.ReleaseTag+")")
 	runs := appRuns(run)
 	require.Len(t, runs, 1, run.Output)
 	assert.Equal(t, "registry.example.com/shop:v1", runs[0][len(runs[0])-1])
@@ -624,7 +624,7 @@ func TestStartScriptRefusesABadRelease(t *testing.T) {
 
 	// A record without the application secret's version.
 	var fields map[string]any
-	text, err := compute.NewReleaseRecord(compute.Release{Image: "registry.example.com/shop:v2", Container: f.settings},
+	text, err := hostconf.NewReleaseRecord(hostconf.Release{Image: "registry.example.com/shop:v2", Container: f.settings},
 		f.moto.SecretVersion(t, f.dbArn), f.moto.SecretVersion(t, f.appArn)).JSON()
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal([]byte(text), &fields))
@@ -641,7 +641,7 @@ func TestStartScriptRefusesABadRelease(t *testing.T) {
 		want []string
 	}{
 		{"the tag names no version", "v 1",
-			[]string{`the instance tag ` + compute.ReleaseTag + ` holds "v 1", which is not a version of the release record`}},
+			[]string{`the instance tag ` + hostconf.ReleaseTag + ` holds "v 1", which is not a version of the release record`}},
 		{"a release no longer kept", "0000000000000000gone",
 			[]string{"version 0000000000000000gone of " + record + " is gone: it is no longer among the releases the stack keeps (app.releasesKept)"}},
 		{"a record that is not a release", notARelease,
@@ -651,9 +651,9 @@ func TestStartScriptRefusesABadRelease(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.tag == "" {
-				s.IMDS.Untag(compute.ReleaseTag)
+				s.IMDS.Untag(hostconf.ReleaseTag)
 			} else {
-				s.IMDS.Tag(compute.ReleaseTag, c.tag)
+				s.IMDS.Tag(hostconf.ReleaseTag, c.tag)
 			}
 			run := s.Run()
 			require.Error(t, run.Err, run.Output)
@@ -730,7 +730,7 @@ func TestStartScriptFailsWithoutCredentials(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := f.sandbox(t, c.overrides)
-			s.IMDS.Tag(compute.ReleaseTag, release)
+			s.IMDS.Tag(hostconf.ReleaseTag, release)
 			run := s.Run()
 			var exit *exec.ExitError
 			require.ErrorAs(t, run.Err, &exit, "the script succeeded:\n%s", run.Output)
@@ -759,7 +759,7 @@ func TestStartScriptFailsWithoutCredentials(t *testing.T) {
 // the body (a fake application's body is its image).
 func served(t *testing.T, settings string, path string) (int, string) {
 	t.Helper()
-	var cs compute.ContainerSettings
+	var cs hostconf.ContainerSettings
 	require.NoError(t, json.Unmarshal([]byte(settings), &cs))
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", cs.HostPort, path))
 	require.NoError(t, err)
@@ -970,7 +970,7 @@ func TestStartScriptReadsALargeRelease(t *testing.T) {
 	assert.Equal(t, big.Environment, readDockerEnvFile(t, run.PlainEnvFile))
 }
 
-func mustJSON(t testing.TB, s compute.ContainerSettings) string {
+func mustJSON(t testing.TB, s hostconf.ContainerSettings) string {
 	t.Helper()
 	text, err := s.JSON()
 	require.NoError(t, err)
@@ -1222,7 +1222,7 @@ func TestStartScriptReadReplicas(t *testing.T) {
 	t.Run("hosts that are not host names stop the script", func(t *testing.T) {
 		dbArn := f.moto.CreateSecret(t, "rds-app/dev/db-replicas-bad", dbSecretWith(t, map[string]any{"readHosts": []string{"a.example,b.example"}}))
 		s := f.sandbox(t, map[string]string{"DB_SECRET_ARN": dbArn})
-		s.IMDS.Tag(compute.ReleaseTag, storeRelease(t, f.moto, f.boot, f.image, f.settings, dbArn, f.appArn))
+		s.IMDS.Tag(hostconf.ReleaseTag, storeRelease(t, f.moto, f.boot, f.image, f.settings, dbArn, f.appArn))
 		bad := s.Run()
 		require.Error(t, bad.Err)
 		assert.Contains(t, bad.Output, "the database secret has readHosts that are not host names")

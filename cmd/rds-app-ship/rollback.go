@@ -18,7 +18,7 @@ import (
 )
 
 // release is a release as the stack outputs release and previousRelease
-// give it (compute.HistoryEntry's fields); an empty Image is none.
+// give it (hostconf.HistoryEntry's fields); an empty Image is none.
 type release struct {
 	ID      string `json:"id"`
 	Version string `json:"version"`

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rds-app/rds-app/compute"
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
@@ -297,10 +298,10 @@ const TypeReleaseRecord = "aws:s3/bucketObjectv2:BucketObjectv2"
 
 // ReleaseRecordOf is the release record a run wrote (compute's
 // "<name>-release" object), and its version ID.
-func ReleaseRecordOf(t testing.TB, m *pulumitest.Mocks) (compute.ReleaseRecord, string) {
+func ReleaseRecordOf(t testing.TB, m *pulumitest.Mocks) (hostconf.ReleaseRecord, string) {
 	t.Helper()
 	obj := m.Named(t, TypeReleaseRecord, "app-release")
-	rec, err := compute.ParseReleaseRecord(obj.Str("content"))
+	rec, err := hostconf.ParseReleaseRecord(obj.Str("content"))
 	require.NoError(t, err)
 	return rec, obj.Outputs["versionId"].StringValue()
 }

@@ -1,4 +1,4 @@
-package compute
+package hostconf
 
 // The host's reverse proxy: Caddy's JSON configuration, rendered here as
 // plain Go and validated by the real `caddy validate` in the tests. The

@@ -1,4 +1,4 @@
-package compute
+package hostconf
 
 // Release records: pure Go, no Pulumi types. A release is the image (with
 // its digest), the container settings and the versions of both secrets,
