@@ -15,6 +15,7 @@ import (
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/internal/stacktest/mockrun"
 )
 
 // TestProxyAndReplicasThroughTheProgram: the outputs name the proxy as
@@ -27,7 +28,7 @@ func TestProxyAndReplicasThroughTheProgram(t *testing.T) {
 	s.Config = stacktest.WithSetting(t, s.Config, "database.proxy", true)
 	s.Config = stacktest.WithSetting(t, s.Config, "database.proxyIamAuth", true)
 	s.Config = stacktest.WithSetting(t, s.Config, "database.readReplicas", 2)
-	r := stacktest.RunProgram(t, s.Name, s.Config)
+	r := mockrun.RunProgram(t, s.Name, s.Config)
 	require.NoError(t, r.Err)
 	cfg := stacktest.Parse(t, s)
 	require.True(t, cfg.Database.Proxy)
@@ -73,7 +74,7 @@ func TestReadVariablesAreTheHosts(t *testing.T) {
 	s := stacktest.Named(t, "dev")
 	for _, name := range awsfacts.ReadVariables {
 		cfg := stacktest.WithSetting(t, s.Config, "app.environment", map[string]string{name: "x"})
-		r := stacktest.RunProgram(t, s.Name, cfg)
+		r := mockrun.RunProgram(t, s.Name, cfg)
 		require.Error(t, r.Err, name)
 		assert.Contains(t, r.Err.Error(), fmt.Sprintf("%q is set by the host from the database secret", name))
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/internal/stacktest/mockrun"
 	"github.com/rds-app/rds-app/program"
 )
 
@@ -40,7 +41,7 @@ func TestImageTagIsLookedUpFirst(t *testing.T) {
 		m := pulumitest.New()
 		p := program.Program{ResolveDigest: func(string) (string, error) { return digest, nil }}
 		require.NoError(t, m.Run(s.Name, p.Run, pulumitest.WithConfig(cfg)))
-		record, _ := stacktest.ReleaseRecordOf(t, m)
+		record, _ := mockrun.ReleaseRecordOf(t, m)
 		return record.Image
 	}
 	before, after := "sha256:"+strings.Repeat("1", 64), "sha256:"+strings.Repeat("2", 64)

@@ -19,9 +19,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/internal/stacktest/mockrun"
 	"github.com/rds-app/rds-app/ops/thresholds"
 )
 
@@ -39,7 +41,7 @@ const (
 func TestEveryStackIsWatched(t *testing.T) {
 	for _, s := range stacktest.Shipped(t) {
 		t.Run(s.Name, func(t *testing.T) {
-			r := stacktest.RunProgram(t, s.Name, s.Config)
+			r := mockrun.RunProgram(t, s.Name, s.Config)
 			require.NoError(t, r.Err)
 			cfg := stacktest.Parse(t, s)
 			m := r.Mocks
@@ -147,15 +149,15 @@ func TestShippedOpsChoices(t *testing.T) {
 // alarms' lines) stay, so turning alarms back on never touches the host.
 func TestDevWithoutAlarms(t *testing.T) {
 	dev := stacktest.Named(t, "dev")
-	on := stacktest.RunProgram(t, "dev", dev.Config)
+	on := mockrun.RunProgram(t, "dev", dev.Config)
 	require.NoError(t, on.Err)
-	off := stacktest.RunProgram(t, "dev", stacktest.WithSetting(t, dev.Config, "ops.alarms", false))
+	off := mockrun.RunProgram(t, "dev", stacktest.WithSetting(t, dev.Config, "ops.alarms", false))
 	require.NoError(t, off.Err)
 	assert.NotEmpty(t, on.Mocks.OfType(typeAlarm))
 	assert.Empty(t, off.Mocks.OfType(typeAlarm))
 	off.Mocks.One(t, typeTopic)
 	off.Mocks.One(t, typeEventSub)
-	assert.Equal(t, stacktest.UserDataOf(t, on), stacktest.UserDataOf(t, off), "the host is the same either way")
+	assert.Equal(t, mockrun.UserDataOf(t, on), mockrun.UserDataOf(t, off), "the host is the same either way")
 	// The dashboard stays, its graphs without the alarms' lines.
 	on.Mocks.One(t, typeDashboard)
 	body := off.Mocks.One(t, typeDashboard).Str("dashboardBody")
@@ -171,9 +173,9 @@ func TestDevWithoutAlarms(t *testing.T) {
 // place, the secret's new version, the rollout.
 func TestPasswordRotationChangesOnlyThePassword(t *testing.T) {
 	dev := stacktest.Named(t, "dev")
-	before := stacktest.RunProgram(t, "dev", dev.Config)
+	before := mockrun.RunProgram(t, "dev", dev.Config)
 	require.NoError(t, before.Err)
-	after := stacktest.RunProgram(t, "dev", stacktest.WithSetting(t, dev.Config, "database.passwordVersion", 2))
+	after := mockrun.RunProgram(t, "dev", stacktest.WithSetting(t, dev.Config, "database.passwordVersion", 2))
 	require.NoError(t, after.Err)
 	const typePassword = "random:index/randomPassword:RandomPassword"
 	assert.True(t, before.Mocks.Named(t, typePassword, "database-master-password").Input("keepers").IsNull())
@@ -192,7 +194,7 @@ func TestPasswordRotationChangesOnlyThePassword(t *testing.T) {
 // which varies between runs, so the numbers are dropped, and with them the
 // secret version IDs the mock derives from the values (the rollout's
 // command names them).
-func inputsOf(r stacktest.Run) map[string]string {
+func inputsOf(r mockrun.Run) map[string]string {
 	out := map[string]string{}
 	for _, res := range r.Mocks.Resources() {
 		b, _ := json.Marshal(res.Inputs.Mappable())
@@ -367,5 +369,33 @@ func assertDashboardShowsAlarms(t *testing.T, m *pulumitest.Mocks) {
 				assert.Equal(t, periods[c[1]], g.period, a.Name)
 			}
 		}
+	}
+}
+
+// TestHealthReporterPublishesWhereTheAlarmLooks: the host.env the program
+// renders names the namespace and metric the app-health alarm watches, and
+// the host's role may publish in that namespace only.
+func TestHealthReporterPublishesWhereTheAlarmLooks(t *testing.T) {
+	for _, s := range stacktest.Shipped(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			r := mockrun.RunProgram(t, s.Name, s.Config)
+			require.NoError(t, r.Err)
+			host := strings.Split(mockrun.HostFilesOf(t, r)[hostconf.HostEnvPath], "\n")
+			alarm := r.Mocks.Named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "ops-app-health")
+			assert.Contains(t, host, "HEALTH_NAMESPACE="+alarm.Str("namespace"))
+			assert.Contains(t, host, "HEALTH_METRIC="+alarm.Str("metricName"))
+			assert.Equal(t, "rds-app/"+s.Name, alarm.Str("namespace"))
+
+			var policy iampolicy.Document
+			require.NoError(t, json.Unmarshal([]byte(r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")), &policy))
+			found := false
+			for _, st := range policy.Statement {
+				if len(st.Action) == 1 && st.Action[0] == "cloudwatch:PutMetricData" {
+					found = true
+					assert.Equal(t, alarm.Str("namespace"), st.Condition["StringEquals"]["cloudwatch:namespace"])
+				}
+			}
+			assert.True(t, found, "the host may publish its health")
+		})
 	}
 }

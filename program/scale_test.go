@@ -19,6 +19,7 @@ import (
 	"github.com/rds-app/rds-app/compute"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/internal/stacktest/mockrun"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
 
@@ -35,9 +36,9 @@ const (
 // balancer's address and a way to reach a host instead of the single
 // host's.
 func TestScaleStack(t *testing.T) {
-	single := stacktest.RunProgram(t, "dev", stacktest.DevWith(t, map[string]any{}))
+	single := mockrun.RunProgram(t, "dev", stacktest.DevWith(t, map[string]any{}))
 	require.NoError(t, single.Err)
-	r := stacktest.RunProgram(t, "dev", stacktest.DevWith(t, map[string]any{"hosts": 3}))
+	r := mockrun.RunProgram(t, "dev", stacktest.DevWith(t, map[string]any{"hosts": 3}))
 	require.NoError(t, r.Err)
 	m := r.Mocks
 
@@ -74,13 +75,13 @@ func TestScaleStack(t *testing.T) {
 	assert.Equal(t, single.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Inputs,
 		m.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Inputs, "the single host's permissions")
 
-	record, recordVersion := stacktest.ReleaseRecordOf(t, m)
+	record, recordVersion := mockrun.ReleaseRecordOf(t, m)
 	dbHost := m.One(t, typeDB).Outputs["address"].StringValue()
 	picker := compute.HostPicker(pulumitest.Region, group.ID)
 	dns := lb.Outputs["dnsName"].StringValue()
 	assert.Equal(t, map[string]any{
 		"url":              "http://" + dns,
-		"version":          stacktest.ReleaseImage(t, "public.ecr.aws/docker/library/nginx:stable-alpine"),
+		"version":          mockrun.ReleaseImage(t, "public.ecr.aws/docker/library/nginx:stable-alpine"),
 		"repositoryUrl":    m.One(t, "aws:ecr/repository:Repository").Outputs["repositoryUrl"].StringValue(),
 		"loadBalancerDns":  dns,
 		"autoScalingGroup": group.ID,
@@ -110,7 +111,7 @@ func TestScaleStack(t *testing.T) {
 // validates the certificate in the zone, points the name at the load
 // balancer and exports the validation record.
 func TestScaleStackWithDomain(t *testing.T) {
-	r := stacktest.RunProgram(t, "dev", stacktest.DevWith(t, map[string]any{
+	r := mockrun.RunProgram(t, "dev", stacktest.DevWith(t, map[string]any{
 		"scaling": map[string]int{"min": 2, "max": 4, "targetCpu": 60},
 		"domain":  "app.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
 	}))

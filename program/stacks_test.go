@@ -22,6 +22,7 @@ import (
 	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stacktest"
+	"github.com/rds-app/rds-app/internal/stacktest/mockrun"
 	"github.com/rds-app/rds-app/program"
 )
 
@@ -75,7 +76,7 @@ func TestStackFilesMatchTheProjectSchema(t *testing.T) {
 func TestShippedStacks(t *testing.T) {
 	for _, s := range stacktest.Shipped(t) {
 		t.Run(s.Name, func(t *testing.T) {
-			r := stacktest.RunProgram(t, s.Name, s.Config)
+			r := mockrun.RunProgram(t, s.Name, s.Config)
 			require.NoError(t, r.Err)
 			cfg := stacktest.Parse(t, s)
 			m := r.Mocks
@@ -114,7 +115,7 @@ func TestShippedStacks(t *testing.T) {
 				for _, s := range m.OfType(typeSecret) {
 					assert.Equal(t, keyArn, s.Str("kmsKeyId"), s.Name)
 				}
-				assert.True(t, stacktest.HostDefinitionOf(t, m).RootEncrypted, "the hosts' root volume")
+				assert.True(t, mockrun.HostDefinitionOf(t, m).RootEncrypted, "the hosts' root volume")
 			})
 			t.Run("SSL is forced", func(t *testing.T) {
 				pg := m.One(t, typeParams)
@@ -152,7 +153,7 @@ func TestShippedStacks(t *testing.T) {
 				}
 			})
 			t.Run("no SSH", func(t *testing.T) {
-				assert.False(t, stacktest.HostDefinitionOf(t, m).KeyNameSet, "no key pair")
+				assert.False(t, mockrun.HostDefinitionOf(t, m).KeyNameSet, "no key pair")
 				for _, rule := range m.OfType(typeIngress) {
 					from, to := rule.Input("fromPort").NumberValue(), rule.Input("toPort").NumberValue()
 					assert.False(t, from <= 22 && 22 <= to, "rule %s opens port 22", rule.Name)
@@ -160,12 +161,12 @@ func TestShippedStacks(t *testing.T) {
 				}
 			})
 			t.Run("IMDSv2", func(t *testing.T) {
-				md := stacktest.HostDefinitionOf(t, m).Metadata
+				md := mockrun.HostDefinitionOf(t, m).Metadata
 				assert.Equal(t, "required", md["httpTokens"].StringValue())
 				assert.Equal(t, 1.0, md["httpPutResponseHopLimit"].NumberValue())
 			})
 			t.Run("no secret in user-data", func(t *testing.T) {
-				ud := stacktest.UserDataOf(t, r)
+				ud := mockrun.UserDataOf(t, r)
 				require.NotEmpty(t, m.Sentinels())
 				for _, secret := range m.Sentinels() {
 					assert.NotContains(t, ud, secret)
@@ -173,7 +174,7 @@ func TestShippedStacks(t *testing.T) {
 				assert.NotContains(t, strings.ToLower(ud), "password=")
 			})
 			t.Run("host does not wait for the database", func(t *testing.T) {
-				if def := stacktest.HostDefinitionOf(t, m); def.Grouped {
+				if def := mockrun.HostDefinitionOf(t, m); def.Grouped {
 					// A group's hosts do wait, on purpose: one that waited at
 					// boot would outlast its grace period and be replaced.
 					var waits bool
@@ -216,7 +217,7 @@ func strs(v resource.PropertyValue) []string {
 // assertMirrorsConfig: every environment-dependent setting on the resources
 // is the stack's configured value (so any stack file, not only dev and
 // prod, is checked).
-func assertMirrorsConfig(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
+func assertMirrorsConfig(t *testing.T, r mockrun.Run, cfg *rdsconfig.Config) {
 	m := r.Mocks
 	db := m.Named(t, typeDB, "database")
 	d := cfg.Database
@@ -254,10 +255,10 @@ func assertMirrorsConfig(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	}
 	assert.Equal(t, wantRetention, retention)
 
-	def := stacktest.HostDefinitionOf(t, m)
+	def := mockrun.HostDefinitionOf(t, m)
 	assert.Equal(t, cfg.App.InstanceType, def.InstanceType)
-	record, _ := stacktest.ReleaseRecordOf(t, m)
-	assert.Equal(t, stacktest.ReleaseImage(t, cfg.App.Image), record.Image, "the host pulls app.image by its digest")
+	record, _ := mockrun.ReleaseRecordOf(t, m)
+	assert.Equal(t, mockrun.ReleaseImage(t, cfg.App.Image), record.Image, "the host pulls app.image by its digest")
 	var container hostconf.ContainerSettings
 	require.NoError(t, json.Unmarshal(record.Settings, &container))
 	a := cfg.App
@@ -302,11 +303,11 @@ func assertMirrorsConfig(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	assert.ElementsMatch(t, cfg.Network.AvailabilityZones, zones)
 }
 
-func assertOutputs(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
+func assertOutputs(t *testing.T, r mockrun.Run, cfg *rdsconfig.Config) {
 	o := r.Outputs
 	m := r.Mocks
 	db := m.Named(t, typeDB, "database")
-	def := stacktest.HostDefinitionOf(t, m)
+	def := mockrun.HostDefinitionOf(t, m)
 	// Clients connect to the proxy when there is one.
 	address, port := db.Outputs["address"].StringValue(), cfg.Database.Port
 	if cfg.Database.Proxy {
@@ -371,8 +372,8 @@ func assertOutputs(t *testing.T, r stacktest.Run, cfg *rdsconfig.Config) {
 	if cfg.App.Domain != "" {
 		want["url"] = "https://" + cfg.App.Domain
 	}
-	want["version"] = stacktest.ReleaseImage(t, cfg.App.Image)
-	record, recordVersion := stacktest.ReleaseRecordOf(t, m)
+	want["version"] = mockrun.ReleaseImage(t, cfg.App.Image)
+	record, recordVersion := mockrun.ReleaseRecordOf(t, m)
 	want["release"] = map[string]string{"id": record.ID, "version": recordVersion, "image": want["version"].(string)}
 	// Nothing rolled out before: the mock's account has no release history.
 	want["previousRelease"] = map[string]string{}
@@ -389,8 +390,8 @@ func stackOf(r pulumitest.Resource) string {
 
 // environmentExpectations are what dev and prod promise, beyond the
 // invariants every stack meets.
-var environmentExpectations = map[string]func(t *testing.T, r stacktest.Run){
-	"dev": func(t *testing.T, r stacktest.Run) {
+var environmentExpectations = map[string]func(t *testing.T, r mockrun.Run){
+	"dev": func(t *testing.T, r mockrun.Run) {
 		db := r.Mocks.Named(t, typeDB, "database")
 		assert.False(t, db.Input("multiAz").BoolValue(), "single-AZ")
 		assert.False(t, db.Input("deletionProtection").BoolValue())
@@ -409,7 +410,7 @@ var environmentExpectations = map[string]func(t *testing.T, r stacktest.Run){
 		assert.False(t, repo.Request.GetRetainOnDelete())
 		assert.Equal(t, []string{repo.Outputs["arn"].StringValue()}, pullsOf(t, r))
 	},
-	"prod": func(t *testing.T, r stacktest.Run) {
+	"prod": func(t *testing.T, r mockrun.Run) {
 		db := r.Mocks.Named(t, typeDB, "database")
 		assert.True(t, db.Input("multiAz").BoolValue())
 		assert.True(t, db.Input("deletionProtection").BoolValue())
@@ -433,7 +434,7 @@ var environmentExpectations = map[string]func(t *testing.T, r stacktest.Run){
 }
 
 // pullsOf is the repositories the hosts' role may pull from.
-func pullsOf(t *testing.T, r stacktest.Run) []string {
+func pullsOf(t *testing.T, r mockrun.Run) []string {
 	t.Helper()
 	var policy iampolicy.Document
 	require.NoError(t, json.Unmarshal([]byte(r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")), &policy))
@@ -454,7 +455,7 @@ func TestEnvironments(t *testing.T) {
 		}
 		seen[s.Name] = true
 		t.Run(s.Name, func(t *testing.T) {
-			r := stacktest.RunProgram(t, s.Name, s.Config)
+			r := mockrun.RunProgram(t, s.Name, s.Config)
 			require.NoError(t, r.Err)
 			check(t, r)
 		})
@@ -475,7 +476,7 @@ func TestBrokenStacksRegisterNothing(t *testing.T) {
 			broken["rds-app:network"] = stacktest.Patch(t, s.Config["rds-app:network"], map[string]any{"azCount": 1, "cidr": "10.0.0.0/8"})
 			broken["rds-app:database"] = stacktest.Patch(t, s.Config["rds-app:database"], map[string]any{"username": "postgres", "port": 80, "multiAZ": true})
 			broken["rds-app:app"] = stacktest.Patch(t, s.Config["rds-app:app"], map[string]any{"image": "nginx"})
-			r := stacktest.RunProgram(t, s.Name, broken)
+			r := mockrun.RunProgram(t, s.Name, broken)
 			require.Error(t, r.Err)
 			var problems rdsconfig.Problems
 			require.True(t, errors.As(r.Err, &problems), "want the config layer's Problems, got %v", r.Err)
@@ -544,7 +545,7 @@ func TestPlaceholderImageFailsFast(t *testing.T) {
 			continue
 		}
 		placeholders = append(placeholders, s.Name)
-		r := stacktest.RunProgram(t, s.Name, s.Raw)
+		r := mockrun.RunProgram(t, s.Name, s.Raw)
 		var problems rdsconfig.Problems
 		require.True(t, errors.As(r.Err, &problems), "%s: want the config layer's Problems, got %v", s.Name, r.Err)
 		require.Len(t, problems, 1)

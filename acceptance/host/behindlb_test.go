@@ -35,9 +35,8 @@ func TestProxyKeepsTheLoadBalancersHeaders(t *testing.T) {
 	caddy := testenv.RequireTool(t, "caddy")
 	s := stacktest.Shipped(t)[0]
 	cfg := stacktest.WithSetting(t, stacktest.WithSetting(t, s.Config, "app.hosts", 2), "app.domain", "shop.example.com")
-	r := stacktest.RunProgram(t, s.Name, cfg)
-	require.NoError(t, r.Err)
-	text := recordSettings(t, r)
+	r := stacktest.Render(t, s.Name, cfg)
+	text := r.ReleaseSettings
 
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s|%s", r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-For"))

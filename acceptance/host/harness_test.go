@@ -107,16 +107,15 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 		if s.Name != stack {
 			continue
 		}
-		r := stacktest.RunProgram(t, s.Name, s.Config)
-		require.NoError(t, r.Err)
-		files := hostFiles(t, stacktest.UserDataOf(t, r))
+		r := stacktest.Render(t, s.Name, s.Config)
+		files := hostFiles(t, r.UserData)
 		boot := hostBoot{
 			StartScript:  files[hostconf.StartScriptPath].Content,
 			SwapScript:   files[hostconf.SwapScriptPath].Content,
 			Sysctl:       files[hostconf.SysctlPath].Content,
-			Container:    recordSettings(t, r),
+			Container:    r.ReleaseSettings,
 			HostEnv:      map[string]string{},
-			InstanceType: stacktest.HostDefinitionOf(t, r.Mocks).InstanceType,
+			InstanceType: r.InstanceType,
 		}
 		require.NotEmpty(t, boot.Container)
 		require.NotEmpty(t, boot.StartScript)
@@ -135,13 +134,6 @@ func bootFilesOf(t testing.TB, stack string) hostBoot {
 	}
 	t.Fatalf("no shipped stack %q", stack)
 	return hostBoot{}
-}
-
-// recordSettings is the container settings of the release a run records.
-func recordSettings(t testing.TB, r stacktest.Run) string {
-	t.Helper()
-	record, _ := stacktest.ReleaseRecordOf(t, r.Mocks)
-	return string(record.Settings)
 }
 
 // recordingShim is a shell script that appends its name and arguments to

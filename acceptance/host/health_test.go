@@ -27,7 +27,6 @@ import (
 	"github.com/rds-app/rds-app/acceptance/host/fakedocker"
 	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/internal/awsfacts"
-	"github.com/rds-app/rds-app/internal/iampolicy"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
 )
@@ -36,7 +35,6 @@ import (
 type healthReporter struct {
 	script  string
 	hostEnv map[string]string
-	run     stacktest.Run
 }
 
 // devHealthReporter is the dev stack's reporter, once the tools it runs
@@ -47,16 +45,15 @@ func devHealthReporter(t *testing.T) healthReporter {
 	testenv.RequireTool(t, "curl")
 	testenv.RequireTool(t, "bash")
 	dev := stacktest.Named(t, "dev")
-	r := stacktest.RunProgram(t, dev.Name, dev.Config)
-	require.NoError(t, r.Err)
-	files := hostFiles(t, stacktest.UserDataOf(t, r))
+	r := stacktest.Render(t, dev.Name, dev.Config)
+	files := hostFiles(t, r.UserData)
 	env := map[string]string{}
 	for _, line := range strings.Split(files[hostconf.HostEnvPath].Content, "\n") {
 		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
 			env[k] = v
 		}
 	}
-	return healthReporter{script: files[hostconf.HealthScriptPath].Content, hostEnv: env, run: r}
+	return healthReporter{script: files[hostconf.HealthScriptPath].Content, hostEnv: env}
 }
 
 // reportRun is one run of the reporter.
@@ -312,35 +309,6 @@ func TestHealthReporterWithADomain(t *testing.T) {
 		assert.Contains(t, run.output, "unhealthy: "+healthURL+" (on this host) answered nothing: ")
 		assert.Equal(t, []float64{0}, reported(t, moto, ns+"-untrusted", metric))
 	})
-}
-
-// TestHealthReporterPublishesWhereTheAlarmLooks: the host.env the program
-// renders names the namespace and metric the app-health alarm watches, and
-// the host's role may publish in that namespace only.
-func TestHealthReporterPublishesWhereTheAlarmLooks(t *testing.T) {
-	for _, s := range stacktest.Shipped(t) {
-		t.Run(s.Name, func(t *testing.T) {
-			r := stacktest.RunProgram(t, s.Name, s.Config)
-			require.NoError(t, r.Err)
-			files := hostFiles(t, stacktest.UserDataOf(t, r))
-			host := strings.Split(files[hostconf.HostEnvPath].Content, "\n")
-			alarm := r.Mocks.Named(t, "aws:cloudwatch/metricAlarm:MetricAlarm", "ops-app-health")
-			assert.Contains(t, host, "HEALTH_NAMESPACE="+alarm.Str("namespace"))
-			assert.Contains(t, host, "HEALTH_METRIC="+alarm.Str("metricName"))
-			assert.Equal(t, "rds-app/"+s.Name, alarm.Str("namespace"))
-
-			var policy iampolicy.Document
-			require.NoError(t, json.Unmarshal([]byte(r.Mocks.Named(t, "aws:iam/rolePolicy:RolePolicy", "app-host").Str("policy")), &policy))
-			found := false
-			for _, st := range policy.Statement {
-				if len(st.Action) == 1 && st.Action[0] == "cloudwatch:PutMetricData" {
-					found = true
-					assert.Equal(t, alarm.Str("namespace"), st.Condition["StringEquals"]["cloudwatch:namespace"])
-				}
-			}
-			assert.True(t, found, "the host may publish its health")
-		})
-	}
 }
 
 // TestHealthReporterAsksWhatServes: the reporter reads the live.json the

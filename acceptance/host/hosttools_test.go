@@ -40,9 +40,8 @@ func shellcheck(t *testing.T, name, script string) (string, error) {
 func TestUserDataIsValidCloudConfig(t *testing.T) {
 	for _, s := range stacktest.Shipped(t) {
 		t.Run(s.Name, func(t *testing.T) {
-			r := stacktest.RunProgram(t, s.Name, s.Config)
-			require.NoError(t, r.Err)
-			out, err := cloudInitSchema(t, stacktest.UserDataOf(t, r))
+			r := stacktest.Render(t, s.Name, s.Config)
+			out, err := cloudInitSchema(t, r.UserData)
 			require.NoError(t, err, out)
 			assert.Contains(t, out, "Valid")
 		})
@@ -52,10 +51,9 @@ func TestUserDataIsValidCloudConfig(t *testing.T) {
 func TestUserDataScriptsPassShellcheck(t *testing.T) {
 	for _, s := range stacktest.Shipped(t) {
 		t.Run(s.Name, func(t *testing.T) {
-			r := stacktest.RunProgram(t, s.Name, s.Config)
-			require.NoError(t, r.Err)
+			r := stacktest.Render(t, s.Name, s.Config)
 			scripts := 0
-			for path, f := range hostFiles(t, stacktest.UserDataOf(t, r)) {
+			for path, f := range hostFiles(t, r.UserData) {
 				if !strings.HasPrefix(f.Content, "#!") {
 					continue
 				}
@@ -107,12 +105,11 @@ func TestProxyConfigIsValid(t *testing.T) {
 					// TLS ends at the load balancer; the hosts serve HTTP.
 					domain = ""
 				}
-				r := stacktest.RunProgram(t, s.Name, cfg)
-				require.NoError(t, r.Err)
+				r := stacktest.Render(t, s.Name, cfg)
 				var settings struct {
 					Proxy json.RawMessage `json:"proxy"`
 				}
-				text := recordSettings(t, r)
+				text := r.ReleaseSettings
 				require.NoError(t, json.Unmarshal([]byte(text), &settings))
 				require.NotEmpty(t, settings.Proxy)
 				out, err := caddyValidate(t, string(settings.Proxy))

@@ -38,10 +38,9 @@ import (
 func domainSettings(t *testing.T, domain string) map[string]any {
 	t.Helper()
 	s := stacktest.Shipped(t)[0]
-	r := stacktest.RunProgram(t, s.Name, stacktest.WithSetting(t, s.Config, "app.domain", domain))
-	require.NoError(t, r.Err)
+	r := stacktest.Render(t, s.Name, stacktest.WithSetting(t, s.Config, "app.domain", domain))
 	var settings map[string]any
-	text := recordSettings(t, r)
+	text := r.ReleaseSettings
 	require.NoError(t, json.Unmarshal([]byte(text), &settings))
 	return settings
 }

@@ -1,9 +1,11 @@
-// Package stacktest runs the real program for each shipped stack under the
-// recording mock, for the test packages that check whole stacks: the
-// program's own tests, the host layer (which boots what the program
-// renders) and the real-provider layer (which applies it). It loads every
-// Pulumi.<stack>.yaml with the Pulumi SDK's own loaders, so a stack file
-// added later is picked up without touching a test.
+// Package stacktest is the shipped stacks as tests see them: every
+// Pulumi.<stack>.yaml, loaded with the Pulumi SDK's own loaders (so a stack
+// file added later is picked up without touching a test), a setting changed
+// as `pulumi config set --path` would, and the configuration parsed as the
+// program parses it. Render is what the program renders for a host, asked
+// of a process of its own (mockrun/render), so that the host layer's tests
+// link neither the program nor the AWS SDK; the program's own tests run it
+// in-process with mockrun.
 //
 // It is test support: it takes a testing.TB and fails the test on an error.
 package stacktest
@@ -16,24 +18,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rds-app/rds-app/compute"
-	"github.com/rds-app/rds-app/compute/hostconf"
 	"github.com/rds-app/rds-app/config"
-	"github.com/rds-app/rds-app/internal/awsfacts"
 	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/stackfile"
-	"github.com/rds-app/rds-app/program"
-)
-
-// Resource types the whole-stack checks look up.
-const (
-	TypeHost     = "aws:ec2/instance:Instance"
-	TypeTemplate = "aws:ec2/launchTemplate:LaunchTemplate"
 )
 
 // TestAccount stands in for the user's own account in an image.
@@ -192,116 +182,10 @@ func Parse(t testing.TB, s Stack) *config.Config {
 	return cfg
 }
 
-// Run is the result of running the program once under mocks.
-type Run struct {
-	Mocks   *pulumitest.Mocks
-	Outputs map[string]any
-	Err     error
-}
-
-// RunProgram runs program.Run for stack with cfg (and reads the outputs
-// program.Deploy exports).
-func RunProgram(t testing.TB, stack string, cfg map[string]string) Run {
-	t.Helper()
-	m := pulumitest.New()
-	outputs := map[string]any{}
-	err := m.Run(stack, program.Offline.Run, pulumitest.WithConfig(WithRegion(cfg)))
-	if err == nil {
-		// A second, separate run reads the exported values: the mock engine
-		// does not hand stack outputs back.
-		m2 := pulumitest.New()
-		require.NoError(t, m2.Run(stack, func(ctx *pulumi.Context) error {
-			out, err := program.Offline.Deploy(ctx)
-			if err != nil {
-				return err
-			}
-			out.ToMapOutput().ApplyT(func(vs map[string]any) error {
-				for k, v := range vs {
-					outputs[k] = v
-				}
-				return nil
-			})
-			return nil
-		}, pulumitest.WithConfig(WithRegion(cfg))))
-	}
-	return Run{Mocks: m, Outputs: outputs, Err: err}
-}
-
-// UserDataOf is the hosts' rendered user-data in a run.
-func UserDataOf(t testing.TB, r Run) string {
-	t.Helper()
-	ud, err := compute.DecodeUserData(HostDefinitionOf(t, r.Mocks).UserData)
-	require.NoError(t, err)
-	require.NotEmpty(t, ud)
-	return ud
-}
-
-// HostDefinition is what a stack's hosts start from: the single instance,
-// or the launch template of a group's hosts. It holds the inputs the
-// whole-stack invariants read, whichever resource carries them.
-type HostDefinition struct {
-	Resource      pulumitest.Resource
-	Grouped       bool
-	InstanceType  string
-	UserData      string // gzipped and base64-encoded (compute.EncodeUserData)
-	RootEncrypted bool
-	Metadata      map[resource.PropertyKey]resource.PropertyValue
-	KeyNameSet    bool
-}
-
-// HostDefinitionOf finds the hosts' definition among a run's registrations.
-func HostDefinitionOf(t testing.TB, m *pulumitest.Mocks) HostDefinition {
-	t.Helper()
-	if templates := m.OfType(TypeTemplate); len(templates) > 0 {
-		require.Len(t, templates, 1)
-		require.Empty(t, m.OfType(TypeHost), "a group's stack has no single host")
-		lt := templates[0]
-		ebs := pulumitest.Unwrap(lt.Input("blockDeviceMappings").ArrayValue()[0]).ObjectValue()["ebs"].ObjectValue()
-		return HostDefinition{Resource: lt, Grouped: true, InstanceType: lt.Str("instanceType"), UserData: lt.Str("userData"),
-			RootEncrypted: ebs["encrypted"].StringValue() == "true", Metadata: lt.Input("metadataOptions").ObjectValue(),
-			KeyNameSet: !lt.Input("keyName").IsNull()}
-	}
-	host := m.One(t, TypeHost)
-	return HostDefinition{Resource: host, InstanceType: host.Str("instanceType"), UserData: host.Str("userDataBase64"),
-		RootEncrypted: host.Input("rootBlockDevice").ObjectValue()["encrypted"].BoolValue(), Metadata: host.Input("metadataOptions").ObjectValue(),
-		KeyNameSet: !host.Input("keyName").IsNull()}
-}
-
 func copyOf(cfg map[string]string) map[string]string {
 	out := make(map[string]string, len(cfg)+1)
 	for k, v := range cfg {
 		out[k] = v
 	}
 	return out
-}
-
-// ReleaseImage is the image a release of app.image names when the program
-// runs under the mocks (program.Offline): a digest as it is, a tag in ECR
-// with the mock ECR's digest, any other tag with program.OfflineDigest's.
-func ReleaseImage(t testing.TB, image string) string {
-	t.Helper()
-	img, err := awsfacts.ParseImage(image)
-	require.NoError(t, err)
-	switch {
-	case img.Digest != "":
-		return image
-	case img.ECR != nil:
-		return img.Pinned(pulumitest.ECRDigest(img.ECR.Name, img.Tag))
-	}
-	digest, err := program.OfflineDigest(image)
-	require.NoError(t, err)
-	return img.Pinned(digest)
-}
-
-// TypeReleaseRecord is the release record's type.
-const TypeReleaseRecord = "aws:s3/bucketObjectv2:BucketObjectv2"
-
-// ReleaseRecordOf is the release record a run wrote (compute's
-// "<name>-release" object), and its version ID.
-func ReleaseRecordOf(t testing.TB, m *pulumitest.Mocks) (hostconf.ReleaseRecord, string) {
-	t.Helper()
-	obj := m.Named(t, TypeReleaseRecord, "app-release")
-	rec, err := hostconf.ParseReleaseRecord(obj.Str("content"))
-	require.NoError(t, err)
-	return rec, obj.Outputs["versionId"].StringValue()
 }

@@ -1,0 +1,59 @@
+package stacktest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/internal/testenv"
+)
+
+// RenderCommand is the command that runs the program under the recording
+// mock for Render.
+const RenderCommand = "github.com/rds-app/rds-app/internal/stacktest/mockrun/render"
+
+// RenderRequest is what Render asks RenderCommand on its stdin.
+type RenderRequest struct {
+	Stack  string            `json:"stack"`
+	Config map[string]string `json:"config"`
+}
+
+// Rendered is what the program rendered for a stack's hosts, as
+// RenderCommand writes it on its stdout.
+type Rendered struct {
+	// UserData is the hosts' user-data, decoded: the cloud-config document.
+	UserData string `json:"userData"`
+	// InstanceType is the hosts' (the instance's or the launch template's).
+	InstanceType string `json:"instanceType"`
+	// ReleaseSettings are the container settings in the release record
+	// the run wrote: the JSON text the host reads.
+	ReleaseSettings string `json:"releaseSettings"`
+	// Error is the program's own error; the run rendered nothing then.
+	Error string `json:"error,omitempty"`
+}
+
+// Render runs the program for stack with cfg under the recording mock, in a
+// process of its own (RenderCommand, built once per test process), and
+// returns what it rendered for the hosts. The program refusing cfg fails
+// the test. Under -short it skips the test: building the command links the
+// whole program, which the fast loop leaves to the program's own tests.
+func Render(t testing.TB, stack string, cfg map[string]string) Rendered {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("renders the program in a process of its own (" + RenderCommand + "), built on first use: not under -short")
+	}
+	req, err := json.Marshal(RenderRequest{Stack: stack, Config: cfg})
+	require.NoError(t, err)
+	cmd := exec.Command(testenv.Command(t, RenderCommand))
+	cmd.Stdin = bytes.NewReader(req)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "rendering stack %s: %s", stack, stderr.String())
+	var r Rendered
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &r), "reading what %s rendered", RenderCommand)
+	require.Empty(t, r.Error, "the program refused stack %s", stack)
+	return r
+}
