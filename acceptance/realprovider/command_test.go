@@ -15,14 +15,17 @@ import (
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/rehearsal"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/program"
 )
 
-// rehearse runs rds-app-rehearse's command in-process with the real program.
+// rehearse runs rds-app-rehearse's command in-process, the real program
+// recorded as the rest of the layer records it (recordProgram). It needs
+// Terraform and the provider's mirror, for the provider's schema.
 func rehearse(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	tfBin := testenv.RequireTool(t, "terraform")
+	record := recordProgram(t, providerSchema(t, tfBin, needMirror(t)))
 	var out, errOut bytes.Buffer
-	code = rehearsal.Command(context.Background(), args, &out, &errOut, program.Offline.Run)
+	code = rehearsal.Command(context.Background(), args, &out, &errOut, record)
 	t.Logf("rds-app-rehearse %v: exit %d\n--- stdout\n%s--- stderr\n%s", args, code, out.String(), errOut.String())
 	return code, out.String(), errOut.String()
 }
@@ -43,8 +46,6 @@ func needMirror(t *testing.T) string {
 // given is never called).
 func TestRefusedChange(t *testing.T) {
 	t.Parallel()
-	testenv.RequireTool(t, "terraform")
-	needMirror(t)
 	code, out, errOut := rehearse(t, "--endpoint", "http://127.0.0.1:1",
 		"--change", "database.port=80", "--change", "database.prot=5433", "--change", "netwrok.cidr=10.0.0.0/16")
 	assert.Equal(t, rehearsal.ExitSetup, code)
@@ -59,8 +60,6 @@ func TestRefusedChange(t *testing.T) {
 // prod ships with a placeholder image the program refuses on purpose.
 func TestPlaceholderImage(t *testing.T) {
 	t.Parallel()
-	testenv.RequireTool(t, "terraform")
-	needMirror(t)
 	code, _, errOut := rehearse(t, "--stack", "prod", "--endpoint", "http://127.0.0.1:1")
 	assert.Equal(t, rehearsal.ExitSetup, code)
 	assert.Contains(t, errOut, `rds-app:app.image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-app:1.0.0" is in account 123456789012`)

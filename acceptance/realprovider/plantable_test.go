@@ -23,10 +23,8 @@ import (
 
 	"github.com/rds-app/rds-app/config"
 	"github.com/rds-app/rds-app/internal/docs"
-	"github.com/rds-app/rds-app/internal/pulumitest"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stacktest"
-	"github.com/rds-app/rds-app/program"
 )
 
 // settingChange is the value a setting is changed to on the dev stack.
@@ -179,7 +177,7 @@ func (r *stackRun) planGroup(ctx context.Context, t *testing.T, g changeGroup, r
 		cfg = stacktest.WithSetting(t, cfg, sc.Key, sc.Value)
 		maps.Copy(union, c.reach)
 	}
-	tr, err := realprovider.Record(r.schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, r.stack.Name, program.Offline.Run, stacktest.WithRegion(cfg))
+	tr, err := record(t, r.schema, r.stack.Name, cfg)
 	if err != nil {
 		solo("the program refuses them together: " + err.Error())
 		return

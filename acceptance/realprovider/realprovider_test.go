@@ -29,7 +29,6 @@ import (
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/program"
 )
 
 const terraformPath = "/usr/local/bin/terraform"
@@ -102,7 +101,7 @@ type stackRun struct {
 // translates what it registered.
 func translateStack(t *testing.T, schema *realprovider.Schema, stack string, cfg map[string]string) *realprovider.Translation {
 	t.Helper()
-	tr, err := realprovider.Record(schema, realprovider.MotoFacts(pulumitest.Region), pulumitest.Project, stack, program.Offline.Run, stacktest.WithRegion(cfg))
+	tr, err := record(t, schema, stack, cfg)
 	require.NoError(t, err, "running the program for stack %s", stack)
 	return tr
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/rds-app/rds-app/internal/rehearsal"
 	"github.com/rds-app/rds-app/internal/stacktest"
 	"github.com/rds-app/rds-app/internal/testenv"
-	"github.com/rds-app/rds-app/program"
 )
 
 // lockedBuffer is a buffer the rehearsal and the test may write at once.
@@ -49,7 +48,7 @@ func rehearseDev(t *testing.T, schema *realprovider.Schema, dev stacktest.Stack)
 	start := time.Now()
 	ran := false
 	code, err := rehearsal.Run(context.Background(), rehearsal.Options{
-		Program: program.Offline.Run,
+		Record:  recordProgram(t, schema),
 		Stack:   "dev",
 		Changes: []string{"app.image=public.ecr.aws/docker/library/nginx:1.29-alpine"},
 		Schema:  schema,

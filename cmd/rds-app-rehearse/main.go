@@ -25,13 +25,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/rehearsal"
 	"github.com/rds-app/rds-app/program"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := rehearsal.Command(ctx, os.Args[1:], os.Stdout, os.Stderr, program.Offline.Run)
+	code := rehearsal.Command(ctx, os.Args[1:], os.Stdout, os.Stderr, realprovider.InProcess(program.Offline.Run))
 	stop()
 	os.Exit(code)
 }

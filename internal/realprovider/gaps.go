@@ -227,8 +227,19 @@ func (t *Translation) dependencies(addr string) []string {
 	typ, name, _ := strings.Cut(addr, ".")
 	blocks, _ := t.Document["resource"].(map[string]map[string]any)
 	b, _ := blocks[typ][name].(map[string]any)
-	deps, _ := b["depends_on"].([]string)
-	return deps
+	switch deps := b["depends_on"].(type) {
+	case []string:
+		return deps
+	case []any: // a translation read back from JSON (Remote)
+		out := make([]string, 0, len(deps))
+		for _, d := range deps {
+			if s, ok := d.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 var referenceRE = regexp.MustCompile(`\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+)\}`)

@@ -12,7 +12,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/rds-app/rds-app/internal/realprovider"
 )
 
 // options are the command line's.
@@ -66,10 +66,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 // Command is rds-app-rehearse: it reads the command line args, rehearses
-// program (program.Offline.Run; passed in, not imported, so that this
-// package's tests do not link the AWS SDK) and returns the exit status.
+// the program record records (Options.Record) and returns the exit status.
 // What stopped it goes to stderr with what to do about it.
-func Command(ctx context.Context, args []string, stdout, stderr io.Writer, program pulumi.RunFunc) int {
+func Command(ctx context.Context, args []string, stdout, stderr io.Writer, record realprovider.RecordFunc) int {
 	opts, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
@@ -78,8 +77,8 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer, progr
 		return ExitSetup
 	}
 	code, err := Run(ctx, Options{
-		Program: program,
-		Stack:   opts.stack, Changes: opts.changes, Endpoint: opts.endpoint,
+		Record: record,
+		Stack:  opts.stack, Changes: opts.changes, Endpoint: opts.endpoint,
 		Keep: opts.keep, Destroy: opts.destroy, Region: opts.region,
 	}, stdout, stderr, isTerminal(stderr))
 	if err != nil {

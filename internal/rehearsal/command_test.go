@@ -8,13 +8,15 @@ package rehearsal
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rds-app/rds-app/internal/realprovider"
 )
 
 // rehearse runs the command in-process with a program that must not run:
@@ -22,10 +24,11 @@ import (
 func rehearse(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = Command(context.Background(), args, &out, &errOut, func(*pulumi.Context) error {
-		t.Error("the program ran; this case should stop before it")
-		return nil
-	})
+	code = Command(context.Background(), args, &out, &errOut,
+		func(*realprovider.Schema, realprovider.Facts, string, string, map[string]string) (*realprovider.Translation, error) {
+			t.Error("the program ran; this case should stop before it")
+			return nil, errors.New("not recorded")
+		})
 	t.Logf("rds-app-rehearse %v: exit %d\n--- stdout\n%s--- stderr\n%s", args, code, out.String(), errOut.String())
 	return code, out.String(), errOut.String()
 }

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/rds-app/rds-app/internal/motoserver"
 	"github.com/rds-app/rds-app/internal/realprovider"
 	"github.com/rds-app/rds-app/internal/stackfile"
@@ -40,9 +39,11 @@ const (
 
 // Options say what to rehearse.
 type Options struct {
-	// Program is the Pulumi program (program.Run). It is passed in, not
-	// imported, so that this package's tests do not link the AWS SDK.
-	Program pulumi.RunFunc
+	// Record records the program (realprovider.InProcess(program.Offline.Run))
+	// for the provider. It is passed in, not imported, so that this package's
+	// tests do not link the AWS SDK, and the real-provider tests record the
+	// program in a process of their own (realprovider.Remote).
+	Record realprovider.RecordFunc
 	// Stack is the stack's name: Pulumi.<Stack>.yaml.
 	Stack string
 	// Changes are configuration changes to plan after the apply, as
@@ -311,7 +312,7 @@ func (r *rehearsal) translate(ctx context.Context, tfBin string) (base, changed 
 		return nil, nil, &Stop{Err: fmt.Errorf("installing the AWS provider: %w", err), Fix: fix}
 	}
 	record := func(cfg map[string]string) (*realprovider.Translation, error) {
-		return realprovider.Record(schema, realprovider.MotoFacts(r.region), r.project, r.stack, r.opts.Program, cfg)
+		return r.opts.Record(schema, realprovider.MotoFacts(r.region), r.project, r.stack, cfg)
 	}
 	// The program checks the configuration as under `pulumi up`: its
 	// refusal is the same message. Any other error is a defect of the

@@ -3,7 +3,7 @@
 // file added later is picked up without touching a test), a setting changed
 // as `pulumi config set --path` would, and the configuration parsed as the
 // program parses it. Render is what the program renders for a host, asked
-// of a process of its own (mockrun/render), so that the host layer's tests
+// of a process of its own (runprogram), so that the host layer's tests
 // link neither the program nor the AWS SDK; the program's own tests run it
 // in-process with mockrun.
 //

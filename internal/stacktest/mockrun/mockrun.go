@@ -2,7 +2,7 @@
 // mock, in this process, and finds in what it registered what the
 // whole-stack checks read: the hosts' definition and user-data, the release
 // record. The program's own tests use it directly; the host layer, which
-// links no program, asks its command (render/) for what a run rendered
+// links no program, asks a command (stacktest/runprogram) for what a run rendered
 // (stacktest.Render).
 //
 // It is test support: the functions taking a testing.TB fail the test on an
