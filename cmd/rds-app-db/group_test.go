@@ -33,6 +33,9 @@ func TestHostInServiceFromTheEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs moto_server and the AWS CLI")
 	}
+	if !inOwnProcess(t) {
+		return
+	}
 	moto := testenv.StartMoto(t)
 	moto.UseFor(t)
 	aws := func(args ...string) string {

@@ -68,6 +68,9 @@ func (e *e2e) directToServer() string {
 }
 
 func TestIAMAuthThroughTheTunnel(t *testing.T) {
+	if !inOwnProcess(t) {
+		return
+	}
 	e := newIAME2E(t)
 
 	t.Run("psql signs in with a token made for the proxy's name and port, not with the password", func(t *testing.T) {

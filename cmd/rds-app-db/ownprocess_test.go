@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// ownProcessEnv names, in a test's own process (inOwnProcess), the test
+// that process runs.
+const ownProcessEnv = "RDS_APP_DB_TEST_OWN_PROCESS"
+
+// inOwnProcess runs the calling test again in a process of its own (this
+// test binary, told to run that test only), beside the other tests that do.
+// The end-to-end tests set the process environment the command reads
+// (t.Setenv: TMPDIR, HOME, PATH with the fake aws, the emulator's
+// endpoint), which tests sharing one process must take turns at; each in a
+// process of its own, they run at once. It returns true in that process,
+// where the test goes on. In this one it returns false, and the test has
+// the other process's verdict: passed, skipped (with its reason) or failed
+// (with its output). Under -short, where these tests skip, the test goes on
+// in this process.
+func inOwnProcess(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(ownProcessEnv) == t.Name() || testing.Short() {
+		return true
+	}
+	t.Parallel()
+	args := []string{"-test.run=^" + regexp.QuoteMeta(t.Name()) + "$", "-test.v"}
+	if deadline, ok := t.Deadline(); ok {
+		args = append(args, "-test.timeout="+time.Until(deadline).Round(time.Second).String())
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), ownProcessEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	verdict := func(v string) bool {
+		return bytes.Contains(out, []byte("\n--- "+v+": "+t.Name()+" ")) || bytes.HasPrefix(out, []byte("--- "+v+": "+t.Name()+" "))
+	}
+	switch {
+	case err == nil && verdict("SKIP"):
+		t.Skipf("skipped in its own process:\n%s", quoted(out))
+	case err == nil && verdict("PASS"):
+		return false
+	}
+	// The other process's lines are quoted, so that go test's reading of
+	// this one's output (-json) does not take them for this one's results.
+	t.Fatalf("%s failed in a process of its own (%v):\n%s", t.Name(), err, quoted(out))
+	return false
+}
+
+// quoted is out with every line prefixed by "| ".
+func quoted(out []byte) string {
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	return "| " + strings.Join(lines, "\n| ")
+}
+
+// TestInOwnProcess: the test goes on in another process, which its
+// environment names, where it may set the environment (t.Setenv panics in
+// a test that runs in parallel with others in one process); its verdict is
+// the test's here.
+func TestInOwnProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts this test binary again")
+	}
+	if !inOwnProcess(t) {
+		return
+	}
+	assert.Equal(t, t.Name(), os.Getenv(ownProcessEnv))
+	t.Setenv("RDS_APP_DB_TEST_PROBE", "set")
+	assert.Equal(t, "set", os.Getenv("RDS_APP_DB_TEST_PROBE"))
+}
