@@ -110,6 +110,9 @@ func translateStack(t *testing.T, schema *realprovider.Schema, stack string, cfg
 // own emulator: the provider spends most of an apply waiting on its
 // waiters (about 2 minutes 40 for a database), so the stacks overlap.
 func TestRealProvider(t *testing.T) {
+	// Beside the command's tests (command_test.go), which start Terraform
+	// too: after it, they would add their time to the layer's.
+	t.Parallel()
 	tfBin, mirror := realProviderTools(t)
 	schema := providerSchema(t, tfBin, mirror)
 	var runs []rehearsalRun

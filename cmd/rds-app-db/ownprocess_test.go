@@ -24,7 +24,7 @@ const ownProcessEnv = "RDS_APP_DB_TEST_OWN_PROCESS"
 // process of its own, they run at once. It returns true in that process,
 // where the test goes on. In this one it returns false, and the test has
 // the other process's verdict: passed, skipped (with its reason) or failed
-// (with its output). Under -short, where these tests skip, the test goes on
+// (with its output), and its subtests, each with theirs. Under -short, where these tests skip, the test goes on
 // in this process.
 func inOwnProcess(t *testing.T) bool {
 	t.Helper()
@@ -42,16 +42,64 @@ func inOwnProcess(t *testing.T) bool {
 	verdict := func(v string) bool {
 		return bytes.Contains(out, []byte("\n--- "+v+": "+t.Name()+" ")) || bytes.HasPrefix(out, []byte("--- "+v+": "+t.Name()+" "))
 	}
-	switch {
-	case err == nil && verdict("SKIP"):
+	if err == nil && verdict("SKIP") {
 		t.Skipf("skipped in its own process:\n%s", quoted(out))
-	case err == nil && verdict("PASS"):
+	}
+	// The subtests that ran there are reported here too, each with its
+	// verdict, so that go test's account of the run still lists them.
+	replay(t, subtestsOf(t.Name(), out))
+	if err == nil && verdict("PASS") {
 		return false
 	}
 	// The other process's lines are quoted, so that go test's reading of
 	// this one's output (-json) does not take them for this one's results.
 	t.Fatalf("%s failed in a process of its own (%v):\n%s", t.Name(), err, quoted(out))
 	return false
+}
+
+// subtest is a subtest's result in another process's -test.v output.
+type subtest struct {
+	name, verdict string
+	subtests      []*subtest
+}
+
+// resultRE is a result line of -test.v output.
+var resultRE = regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+) \(`)
+
+// subtestsOf are test's subtests in out, in the order they were reported
+// (a subtest's own before its children's).
+func subtestsOf(test string, out []byte) []*subtest {
+	root := &subtest{}
+	byName := map[string]*subtest{test: root}
+	for _, line := range strings.Split(string(out), "\n") {
+		m := resultRE.FindStringSubmatch(line)
+		if m == nil || !strings.HasPrefix(m[2], test+"/") {
+			continue
+		}
+		parent := byName[m[2][:strings.LastIndex(m[2], "/")]]
+		if parent == nil {
+			continue
+		}
+		s := &subtest{name: m[2][strings.LastIndex(m[2], "/")+1:], verdict: m[1]}
+		byName[m[2]] = s
+		parent.subtests = append(parent.subtests, s)
+	}
+	return root.subtests
+}
+
+// replay reports subtests under t with the verdicts they had.
+func replay(t *testing.T, subtests []*subtest) {
+	for _, s := range subtests {
+		t.Run(s.name, func(t *testing.T) {
+			replay(t, s.subtests)
+			switch s.verdict {
+			case "FAIL":
+				t.Error("failed in the test's own process (its output is the test's)")
+			case "SKIP":
+				t.Skip("skipped in the test's own process")
+			}
+		})
+	}
 }
 
 // quoted is out with every line prefixed by "| ".
