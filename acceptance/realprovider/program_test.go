@@ -5,9 +5,9 @@ package realprovider_test
 // -short` does not relink it after an edit to a component.
 
 import (
-	"bytes"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 
@@ -56,7 +56,7 @@ func recordProgram(t *testing.T, schema *realprovider.Schema) realprovider.Recor
 		tr, err := remote.Record(schema, facts, project, stack, cfg)
 		if err != nil {
 			if log := remoteStderr.String(); log != "" {
-				err = fmt.Errorf("%w\n%s record said:\n%s", err, stacktest.ProgramCommand, bytes.TrimSpace([]byte(log)))
+				err = fmt.Errorf("%w\n%s record said:\n%s", err, stacktest.ProgramCommand, strings.TrimSpace(log))
 			}
 		}
 		return tr, err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"regexp"
@@ -39,16 +38,14 @@ func inOwnProcess(t *testing.T) bool {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), ownProcessEnv+"="+t.Name())
 	out, err := cmd.CombinedOutput()
-	verdict := func(v string) bool {
-		return bytes.Contains(out, []byte("\n--- "+v+": "+t.Name()+" ")) || bytes.HasPrefix(out, []byte("--- "+v+": "+t.Name()+" "))
-	}
-	if err == nil && verdict("SKIP") {
+	result := resultOf(t.Name(), out)
+	if err == nil && result.verdict == "SKIP" {
 		t.Skipf("skipped in its own process:\n%s", quoted(out))
 	}
 	// The subtests that ran there are reported here too, each with its
 	// verdict, so that go test's account of the run still lists them.
-	replay(t, subtestsOf(t.Name(), out))
-	if err == nil && verdict("PASS") {
+	replay(t, result.subtests)
+	if err == nil && result.verdict == "PASS" {
 		return false
 	}
 	// The other process's lines are quoted, so that go test's reading of
@@ -57,7 +54,8 @@ func inOwnProcess(t *testing.T) bool {
 	return false
 }
 
-// subtest is a subtest's result in another process's -test.v output.
+// subtest is a test's or subtest's result in another process's -test.v
+// output.
 type subtest struct {
 	name, verdict string
 	subtests      []*subtest
@@ -66,13 +64,16 @@ type subtest struct {
 // resultRE is a result line of -test.v output.
 var resultRE = regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+) \(`)
 
-// subtestsOf are test's subtests in out, in the order they were reported
-// (a subtest's own before its children's).
-func subtestsOf(test string, out []byte) []*subtest {
-	root := &subtest{}
+// resultOf is test's result in out, with its subtests in the order they
+// were reported (a subtest's own before its children's).
+func resultOf(test string, out []byte) *subtest {
+	root := &subtest{name: test}
 	byName := map[string]*subtest{test: root}
 	for _, line := range strings.Split(string(out), "\n") {
 		m := resultRE.FindStringSubmatch(line)
+		if m != nil && m[2] == test {
+			root.verdict = m[1]
+		}
 		if m == nil || !strings.HasPrefix(m[2], test+"/") {
 			continue
 		}
@@ -84,7 +85,7 @@ func subtestsOf(test string, out []byte) []*subtest {
 		byName[m[2]] = s
 		parent.subtests = append(parent.subtests, s)
 	}
-	return root.subtests
+	return root
 }
 
 // replay reports subtests under t with the verdicts they had.

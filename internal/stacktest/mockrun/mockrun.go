@@ -50,33 +50,42 @@ func RunProgram(t testing.TB, stack string, cfg map[string]string) Run {
 	return r
 }
 
-// Program runs program.Run for stack with cfg under a new recording mock.
-// The program's own error is Run.Err; the error returned is reading the
-// outputs, which a second, separate run does (the mock engine does not
-// hand stack outputs back).
+// Program runs program.Run for stack with cfg under a new recording mock
+// (Registered) and reads the outputs program.Deploy exports. The program's
+// own error is Run.Err; the error returned is reading the outputs, which a
+// second, separate run does (the mock engine does not hand stack outputs
+// back).
 func Program(stack string, cfg map[string]string) (Run, error) {
-	m := pulumitest.New()
-	outputs := map[string]any{}
-	err := m.Run(stack, program.Offline.Run, pulumitest.WithConfig(stacktest.WithRegion(cfg)))
-	if err == nil {
-		m2 := pulumitest.New()
-		if err := m2.Run(stack, func(ctx *pulumi.Context) error {
-			out, err := program.Offline.Deploy(ctx)
-			if err != nil {
-				return err
-			}
-			out.ToMapOutput().ApplyT(func(vs map[string]any) error {
-				for k, v := range vs {
-					outputs[k] = v
-				}
-				return nil
-			})
-			return nil
-		}, pulumitest.WithConfig(stacktest.WithRegion(cfg))); err != nil {
-			return Run{}, err
-		}
+	r := Registered(stack, cfg)
+	if r.Err != nil {
+		return r, nil
 	}
-	return Run{Mocks: m, Outputs: outputs, Err: err}, nil
+	m := pulumitest.New()
+	if err := m.Run(stack, func(ctx *pulumi.Context) error {
+		out, err := program.Offline.Deploy(ctx)
+		if err != nil {
+			return err
+		}
+		out.ToMapOutput().ApplyT(func(vs map[string]any) error {
+			for k, v := range vs {
+				r.Outputs[k] = v
+			}
+			return nil
+		})
+		return nil
+	}, pulumitest.WithConfig(stacktest.WithRegion(cfg))); err != nil {
+		return Run{}, err
+	}
+	return r, nil
+}
+
+// Registered runs program.Run once for stack with cfg under a new
+// recording mock: what it registered, without the outputs (Program reads
+// those too). The program's own error is Run.Err.
+func Registered(stack string, cfg map[string]string) Run {
+	m := pulumitest.New()
+	err := m.Run(stack, program.Offline.Run, pulumitest.WithConfig(stacktest.WithRegion(cfg)))
+	return Run{Mocks: m, Outputs: map[string]any{}, Err: err}
 }
 
 // UserDataOf is the hosts' rendered user-data in a run.
